@@ -1,0 +1,78 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client";
+import { applyMigrations } from "./migrate";
+
+export type Db = PrismaClient;
+export * from "./generated/client";
+
+/** Where the embedded database lives when DATABASE_URL is unset. */
+export const EMBEDDED_DATA_DIR = path.join(process.cwd(), ".data", "pglite");
+
+/**
+ * A Prisma client for a database URL: `postgres://…` through node-postgres, `pglite:<dir>` or
+ * `pglite:memory` through the embedded PGlite (migrated before the first query, since the CLI
+ * cannot open a data directory the app holds).
+ */
+export function createDb(url: string, options: { onFirstStart?: (db: Db) => Promise<void> } = {}): Db {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize() }) });
+  }
+  if (!url.startsWith("pglite:")) throw new Error("DATABASE_URL must start with postgres://, postgresql:// or pglite:");
+  const location = url.slice("pglite:".length);
+  const dir = location === "memory" ? undefined : path.resolve(location);
+  if (dir) mkdirSync(path.dirname(dir), { recursive: true });
+  const pglite = new PGlite(dir);
+  const inner = new PrismaPGlite(pglite);
+  let ready: Promise<void> | undefined;
+  const prepare = async () => {
+    const applied = await applyMigrations(pglite);
+    const isNew = applied.length > 0 && applied.length === (await countMigrations(pglite));
+    if (isNew && options.onFirstStart) {
+      await options.onFirstStart(new PrismaClient({ adapter: new PrismaPGlite(pglite) }));
+    }
+  };
+  return new PrismaClient({
+    adapter: {
+      provider: inner.provider,
+      adapterName: inner.adapterName,
+      connect: async () => {
+        ready ??= prepare();
+        await ready;
+        return inner.connect();
+      },
+    },
+  });
+}
+
+async function countMigrations(pglite: PGlite): Promise<number> {
+  const { rows } = await pglite.query<{ n: number }>(`SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+  return rows[0]?.n ?? 0;
+}
+
+function poolSize(): number {
+  return Number(process.env.DATABASE_POOL_SIZE ?? 10);
+}
+
+/** The URL the app uses: DATABASE_URL, or the embedded PGlite database under .data/. */
+export function databaseUrl(): string {
+  return process.env.DATABASE_URL || `pglite:${EMBEDDED_DATA_DIR}`;
+}
+
+const globalForDb = globalThis as unknown as { __db?: Db };
+
+/** The app's shared client (kept across hot reloads in development). */
+export function getDb(): Db {
+  if (!globalForDb.__db) {
+    globalForDb.__db = createDb(databaseUrl(), {
+      onFirstStart: async (db) => {
+        const { seedDemo } = await import("@/lib/seed");
+        await seedDemo(db);
+      },
+    });
+  }
+  return globalForDb.__db;
+}
