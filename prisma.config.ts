@@ -3,7 +3,10 @@ import { defineConfig } from "prisma/config";
 
 // No native schema engine can be downloaded here: the CLI talks to Prisma's Wasm engine
 // through our shim instead (scripts/prisma/README.md).
-process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(import.meta.dirname, "scripts/prisma/schema-engine-shim.mjs");
+process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= path.join(
+  import.meta.dirname,
+  "scripts/prisma/schema-engine-shim.mjs",
+);
 
 export default defineConfig({
   schema: "prisma/schema.prisma",

@@ -1,6 +1,6 @@
 import NextAuth, { CredentialsSignin, type NextAuthConfig } from "next-auth";
-import Credentials from "next-auth/providers/credentials";
 import type { Provider } from "next-auth/providers";
+import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { verifyPassword } from "./password";
@@ -11,14 +11,24 @@ class SignInThrottled extends CredentialsSignin {
   override code = "throttled";
 }
 
-const credentialsInput = z.object({ email: z.string().trim().toLowerCase().email(), password: z.string().min(1) });
+const credentialsInput = z.object({
+  email: z.string().trim().toLowerCase().email(),
+  password: z.string().min(1),
+});
 
 function clientAddress(request: Request): string {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || "local";
+  return (
+    request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ||
+    request.headers.get("x-real-ip") ||
+    "local"
+  );
 }
 
 const credentials = Credentials({
-  credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+  credentials: {
+    email: { label: "Email", type: "email" },
+    password: { label: "Password", type: "password" },
+  },
   async authorize(raw, request) {
     const parsed = credentialsInput.safeParse(raw);
     if (!parsed.success) return null;
@@ -47,9 +57,20 @@ const DUMMY_HASH =
 
 /** A generic OpenID Connect provider, only when it is fully configured (a half-set one breaks every auth request). */
 function oidcProvider(): Provider | null {
-  const { AUTH_OIDC_ISSUER: issuer, AUTH_OIDC_CLIENT_ID: clientId, AUTH_OIDC_CLIENT_SECRET: clientSecret } = process.env;
+  const {
+    AUTH_OIDC_ISSUER: issuer,
+    AUTH_OIDC_CLIENT_ID: clientId,
+    AUTH_OIDC_CLIENT_SECRET: clientSecret,
+  } = process.env;
   if (!issuer || !clientId || !clientSecret) return null;
-  return { id: "oidc", name: process.env.AUTH_OIDC_NAME || "Single sign-on", type: "oidc", issuer, clientId, clientSecret };
+  return {
+    id: "oidc",
+    name: process.env.AUTH_OIDC_NAME || "Single sign-on",
+    type: "oidc",
+    issuer,
+    clientId,
+    clientSecret,
+  };
 }
 
 export const oidcEnabled = () => oidcProvider() !== null;
@@ -69,8 +90,15 @@ export const authConfig: NextAuthConfig = {
       const user = await db.user.findUnique({ where: { email } });
       if (!user) return false;
       await db.account.upsert({
-        where: { provider_providerAccountId: { provider: "oidc", providerAccountId: account.providerAccountId } },
-        create: { userId: user.id, type: "oidc", provider: "oidc", providerAccountId: account.providerAccountId },
+        where: {
+          provider_providerAccountId: { provider: "oidc", providerAccountId: account.providerAccountId },
+        },
+        create: {
+          userId: user.id,
+          type: "oidc",
+          provider: "oidc",
+          providerAccountId: account.providerAccountId,
+        },
         update: {},
       });
       return true;

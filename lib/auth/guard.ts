@@ -39,7 +39,8 @@ export function orgAction<S extends z.ZodType>(
     if (!can(member.role, permission)) return REFUSED;
     const values: Record<string, string> = {};
     for (const [key, value] of formData) {
-      if (typeof value === "string" && !key.startsWith("$") && !options.secretFields?.includes(key)) values[key] = value;
+      if (typeof value === "string" && !key.startsWith("$") && !options.secretFields?.includes(key))
+        values[key] = value;
     }
     const parsed = schema.safeParse(Object.fromEntries(formData));
     if (!parsed.success) {

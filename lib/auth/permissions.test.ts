@@ -14,7 +14,14 @@ describe("can()", () => {
   it("gives Members read access to Users and User Groups and nothing more", () => {
     expect(can("MEMBER", "users:read")).toBe(true);
     expect(can("MEMBER", "groups:read")).toBe(true);
-    for (const p of ["user-sync:read", "user-sync:manage", "sync-run:start", "sync-run:decide", "mailbox:read", "audit:read"] as const) {
+    for (const p of [
+      "user-sync:read",
+      "user-sync:manage",
+      "sync-run:start",
+      "sync-run:decide",
+      "mailbox:read",
+      "audit:read",
+    ] as const) {
       expect(can("MEMBER", p)).toBe(false);
     }
   });

@@ -21,7 +21,8 @@ export function createDb(url: string, options: { onFirstStart?: (db: Db) => Prom
   if (/^postgres(ql)?:\/\//.test(url)) {
     return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize() }) });
   }
-  if (!url.startsWith("pglite:")) throw new Error("DATABASE_URL must start with postgres://, postgresql:// or pglite:");
+  if (!url.startsWith("pglite:"))
+    throw new Error("DATABASE_URL must start with postgres://, postgresql:// or pglite:");
   const location = url.slice("pglite:".length);
   const dir = location === "memory" ? undefined : path.resolve(location);
   if (dir) mkdirSync(path.dirname(dir), { recursive: true });

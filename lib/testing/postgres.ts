@@ -28,7 +28,12 @@ export async function prepareTemplateDatabase(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: templateUrl });
   await client.connect();
   try {
-    await applyMigrations({ query: (sql, params) => client.query(sql, params), exec: (sql) => client.query(sql) });
+    await applyMigrations({
+      query: async <T>(sql: string, params?: unknown[]) => ({
+        rows: (await client.query(sql, params)).rows as T[],
+      }),
+      exec: (sql) => client.query(sql),
+    });
   } finally {
     await client.end();
   }
@@ -38,7 +43,9 @@ export async function prepareTemplateDatabase(url: string): Promise<string> {
 /** A fresh database cloned from the template: every test file gets its own. */
 export async function cloneDatabase(templateUrl: string): Promise<string> {
   const name = `${databaseName(templateUrl).replace(/_tmpl_.*/, "")}_t_${randomBytes(5).toString("hex")}`;
-  await onServer(templateUrl, (c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${databaseName(templateUrl)}"`));
+  await onServer(templateUrl, (c) =>
+    c.query(`CREATE DATABASE "${name}" TEMPLATE "${databaseName(templateUrl)}"`),
+  );
   return withDatabase(templateUrl, name);
 }
 
