@@ -24,12 +24,12 @@ export async function applyMigrations(db: SqlRunner, dir = MIGRATIONS_DIR): Prom
     `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
   );
   const done = new Set(rows.map((r) => r.migration_name));
-  const pending = readdirSync(dir, { withFileTypes: true })
+  const pending = readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !done.has(d.name))
     .map((d) => d.name)
     .sort();
   for (const name of pending) {
-    const sql = readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+    const sql = readFileSync(/*turbopackIgnore: true*/ path.join(dir, name, "migration.sql"), "utf8");
     const checksum = createHash("sha256").update(sql).digest("hex");
     await db.exec("BEGIN");
     try {

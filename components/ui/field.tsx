@@ -1,0 +1,71 @@
+import type { ComponentProps } from "react";
+import { cn } from "./cn";
+
+/** A labelled input with its error message, wired for screen readers. */
+export function TextField({
+  label,
+  name,
+  errors,
+  hint,
+  className,
+  ...props
+}: ComponentProps<"input"> & { label: string; name: string; errors?: string[]; hint?: string }) {
+  const id = props.id ?? `field-${name}`;
+  const describedBy = [errors?.length ? `${id}-error` : null, hint ? `${id}-hint` : null]
+    .filter(Boolean)
+    .join(" ");
+  return (
+    <div className={cn("flex flex-col gap-1.5", className)}>
+      <label htmlFor={id} className="text-sm font-medium text-slate-800">
+        {label}
+        {props.required && (
+          <span aria-hidden className="text-red-600">
+            {" "}
+            *
+          </span>
+        )}
+      </label>
+      <input
+        id={id}
+        name={name}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        className={cn(
+          "rounded-md border bg-white px-3 py-2 text-sm shadow-xs placeholder:text-slate-400",
+          errors?.length ? "border-red-500" : "border-slate-300",
+        )}
+        {...props}
+      />
+      {hint && (
+        <p id={`${id}-hint`} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
+      <FieldError id={`${id}-error`} errors={errors} />
+    </div>
+  );
+}
+
+export function FieldError({ id, errors }: { id: string; errors?: string[] }) {
+  if (!errors?.length) return null;
+  return (
+    <p id={id} className="text-xs font-medium text-red-700">
+      {errors.join(" ")}
+    </p>
+  );
+}
+
+export function FormMessage({ ok, message }: { ok?: boolean; message?: string }) {
+  if (!message) return null;
+  return (
+    <p
+      role={ok ? "status" : "alert"}
+      className={cn(
+        "rounded-md px-3 py-2 text-sm",
+        ok ? "bg-emerald-50 text-emerald-800" : "bg-red-50 text-red-800",
+      )}
+    >
+      {message}
+    </p>
+  );
+}

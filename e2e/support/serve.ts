@@ -1,0 +1,52 @@
+// The server Playwright tests: a production build (`next start`) on a database of its own —
+// a fresh PostgreSQL database `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { createDb } from "@/lib/db";
+import { applyMigrations } from "@/lib/db/migrate";
+import { seedDemo } from "@/lib/seed";
+import { localEnvironment } from "@/scripts/local-env";
+
+const port = Number(process.env.E2E_PORT ?? 3100);
+
+async function freshPostgres(baseUrl: string): Promise<string> {
+  const url = new URL(baseUrl);
+  const name = `${url.pathname.slice(1) || "postgres"}_e2e`;
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(baseUrl), { pathname: "/postgres" }).toString(),
+  });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await applyMigrations({
+    query: async <T>(sql: string, params?: unknown[]) => ({
+      rows: (await client.query(sql, params)).rows as T[],
+    }),
+    exec: (sql) => client.query(sql),
+  });
+  await client.end();
+  const db = createDb(url.toString());
+  await seedDemo(db);
+  await db.$disconnect();
+  return url.toString();
+}
+
+async function databaseUrl(): Promise<string> {
+  if (process.env.DATABASE_URL) return freshPostgres(process.env.DATABASE_URL);
+  const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
+  rmSync(path.dirname(dir), { recursive: true, force: true });
+  return `pglite:${dir}`; // migrated and seeded by the app on first start
+}
+
+const env = { ...localEnvironment(port), DATABASE_URL: await databaseUrl(), NODE_ENV: "production" as const };
+const app = spawn("npx", ["next", "start", "--port", String(port)], { env, stdio: "inherit" });
+const stop = () => app.kill("SIGTERM");
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+app.on("exit", (code) => process.exit(code ?? 0));
