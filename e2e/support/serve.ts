@@ -1,15 +1,22 @@
-// The server Playwright tests: a production build (`next start`) on a database of its own —
-// a fresh PostgreSQL database `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
+// The server Playwright tests: a production build (`next start`) on a database of its own,
+// migrated and seeded here before the app starts — a fresh PostgreSQL database
+// `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { createDb } from "@/lib/db";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { createDb, type Db, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
+
+async function prepare(db: Db): Promise<void> {
+  await seedDemo(db);
+}
 
 async function freshPostgres(baseUrl: string): Promise<string> {
   const url = new URL(baseUrl);
@@ -32,19 +39,28 @@ async function freshPostgres(baseUrl: string): Promise<string> {
   });
   await client.end();
   const db = createDb(url.toString());
-  await seedDemo(db);
+  await prepare(db);
   await db.$disconnect();
   return url.toString();
 }
 
-async function databaseUrl(): Promise<string> {
-  if (process.env.DATABASE_URL) return freshPostgres(process.env.DATABASE_URL);
+/** PGlite is one process, one connection: prepare the directory, close it, then start the app on it. */
+async function freshPglite(): Promise<string> {
   const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
   rmSync(path.dirname(dir), { recursive: true, force: true });
-  return `pglite:${dir}`; // migrated and seeded by the app on first start
+  const pglite = new PGlite(dir);
+  await applyMigrations(pglite);
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  await prepare(db);
+  await db.$disconnect();
+  await pglite.close();
+  return `pglite:${dir}`;
 }
 
-const env = { ...localEnvironment(port), DATABASE_URL: await databaseUrl(), NODE_ENV: "production" as const };
+const databaseUrl = process.env.DATABASE_URL
+  ? await freshPostgres(process.env.DATABASE_URL)
+  : await freshPglite();
+const env = { ...localEnvironment(port), DATABASE_URL: databaseUrl, NODE_ENV: "production" as const };
 const app = spawn("npx", ["next", "start", "--port", String(port)], { env, stdio: "inherit" });
 const stop = () => app.kill("SIGTERM");
 process.on("SIGINT", stop);
