@@ -80,6 +80,8 @@ export const authConfig: NextAuthConfig = {
   session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
   pages: { signIn: "/sign-in", error: "/sign-in" },
   trustHost: true,
+  // One line per auth error, never the stack or the submitted credentials.
+  logger: { error: (error) => console.warn(`[auth] ${error.name}`) },
   callbacks: {
     // OIDC admits only people who already are dashboard users (invited members); it links the account.
     async signIn({ account, profile }) {

@@ -1,20 +1,96 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/card";
+import { Pager } from "@/components/ui/pager";
+import { Table, Td, Th } from "@/components/ui/table";
 import { requirePage } from "@/lib/auth/guard";
+import { getDb } from "@/lib/db";
+import { groupListQuery, listGroups } from "@/lib/groups/queries";
 
 export const metadata: Metadata = { title: "User Groups" };
 
-export default async function UserGroupsPage() {
-  await requirePage("groups:read");
+export default async function UserGroupsPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string>>;
+}) {
+  const member = await requirePage("groups:read");
+  const query = groupListQuery.parse(await searchParams);
+  const page = await listGroups(getDb(), member.organizationId, query);
   return (
     <>
       <PageHeader
         title="User Groups"
         description="Groups of your organization, including those synced from Okta Workspace."
       />
-      <EmptyState title="No user groups yet">
-        Groups appear here after the first sync of a User Sync.
-      </EmptyState>
+      {page.total === 0 && !query.q ? (
+        <EmptyState title="No user groups yet">
+          Groups appear here after the first sync, with the users who belong to them.
+        </EmptyState>
+      ) : (
+        <>
+          <search aria-label="Search groups">
+            <form method="get" className="mb-4 flex max-w-md gap-2">
+              <label htmlFor="groups-q" className="sr-only">
+                Search groups
+              </label>
+              <input
+                id="groups-q"
+                name="q"
+                type="search"
+                defaultValue={query.q}
+                placeholder="Group name or description"
+                className="flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
+              />
+              <button
+                type="submit"
+                className="rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700"
+              >
+                Search
+              </button>
+            </form>
+          </search>
+          <p className="mb-2 text-sm text-slate-600" aria-live="polite">
+            {page.total.toLocaleString("en")} {page.total === 1 ? "group" : "groups"}
+          </p>
+          <Table caption="User groups">
+            <thead>
+              <tr>
+                <Th>Name</Th>
+                <Th>Description</Th>
+                <Th>Source</Th>
+                <Th className="text-right">Members</Th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((group) => (
+                <tr key={group.id} className="hover:bg-slate-50">
+                  <Td className="font-medium">
+                    <Link
+                      href={`/user-management/user-groups/${group.id}`}
+                      className="text-brand-700 hover:underline"
+                    >
+                      {group.name}
+                    </Link>
+                  </Td>
+                  <Td className="text-slate-600">
+                    {group.description ?? <span className="text-slate-400">—</span>}
+                  </Td>
+                  <Td>{group.userSync?.name ?? <span className="text-slate-400">Dashboard</span>}</Td>
+                  <Td className="text-right tabular-nums">{group.memberCount.toLocaleString("en")}</Td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+          <Pager
+            basePath="/user-management/user-groups"
+            params={query}
+            next={page.next}
+            prev={page.prev}
+            label="User groups pages"
+          />
+        </>
+      )}
     </>
   );
 }

@@ -1,18 +1,107 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/card";
+import { Pager } from "@/components/ui/pager";
+import { Table, Td, Th } from "@/components/ui/table";
+import { UserFilters } from "@/components/users/user-filters";
+import { EnrollmentBadge, UserStatus, VerifiedMark } from "@/components/users/user-status";
 import { requirePage } from "@/lib/auth/guard";
+import { getDb } from "@/lib/db";
+import { listUsers, userFilterOptions, userListQuery } from "@/lib/users/queries";
 
 export const metadata: Metadata = { title: "Users" };
 
-export default async function UsersPage() {
-  await requirePage("users:read");
+export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
+  const member = await requirePage("users:read");
+  const query = userListQuery.parse(await searchParams);
+  const db = getDb();
+  const [page, options] = await Promise.all([
+    listUsers(db, member.organizationId, query),
+    userFilterOptions(db, member.organizationId),
+  ]);
+  const filtered = Boolean(query.q || query.status || query.source || query.group);
   return (
     <>
       <PageHeader
         title="Users"
         description="Everyone in your organization, including the people synced from Okta Workspace."
       />
-      <EmptyState title="No users yet">Users appear here after the first sync of a User Sync.</EmptyState>
+      {page.total === 0 && !filtered ? (
+        <EmptyState title="No users yet">
+          Users appear here after the first sync. An Owner or Administrator can connect Okta Workspace under
+          User Sync.
+        </EmptyState>
+      ) : (
+        <>
+          <UserFilters values={query} {...options} />
+          <p className="mb-2 text-sm text-slate-600" aria-live="polite">
+            {page.total.toLocaleString("en")} {page.total === 1 ? "user" : "users"}
+            {filtered && " match these filters"}
+          </p>
+          {page.items.length === 0 ? (
+            <EmptyState title="No users match">Try another search or clear the filters.</EmptyState>
+          ) : (
+            <Table caption="Users">
+              <thead>
+                <tr>
+                  <Th>Name</Th>
+                  <Th>Email</Th>
+                  <Th>Username</Th>
+                  <Th>Status</Th>
+                  <Th>Email verified</Th>
+                  <Th>Enrollment</Th>
+                  <Th>Source</Th>
+                  <Th>Groups</Th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((user) => (
+                  <tr key={user.id} className="hover:bg-slate-50">
+                    <Td className="font-medium">
+                      <Link
+                        href={`/user-management/users/${user.id}`}
+                        className="text-brand-700 hover:underline"
+                      >
+                        {user.name || "(no name)"}
+                      </Link>
+                    </Td>
+                    <Td className="break-words">{user.email ?? <span className="text-slate-400">—</span>}</Td>
+                    <Td className="break-words">
+                      {user.username ?? <span className="text-slate-400">—</span>}
+                    </Td>
+                    <Td>
+                      <UserStatus status={user.status} />
+                    </Td>
+                    <Td>
+                      <VerifiedMark verified={user.emailVerified} />
+                    </Td>
+                    <Td>
+                      <EnrollmentBadge status={user.enrollmentStatus} />
+                    </Td>
+                    <Td>{user.userSync?.name ?? <span className="text-slate-400">Dashboard</span>}</Td>
+                    <Td>
+                      {user.memberships
+                        .slice(0, 3)
+                        .map((m) => m.group.name)
+                        .join(", ") || <span className="text-slate-400">—</span>}
+                      {user._count.memberships > 3 && (
+                        <span className="text-slate-500"> +{user._count.memberships - 3} more</span>
+                      )}
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          )}
+          <Pager
+            basePath="/user-management/users"
+            params={query}
+            next={page.next}
+            prev={page.prev}
+            label="Users pages"
+          />
+        </>
+      )}
     </>
   );
 }

@@ -1,0 +1,84 @@
+import { z } from "zod";
+
+/**
+ * Keyset pagination over (sort field, id): each page is found by an indexed range scan, so a deep
+ * page of 100,000 users costs what the first one does (OFFSET would scan everything before it).
+ */
+
+export type SortDirection = "asc" | "desc";
+
+export interface KeysetOrder<F extends string> {
+  field: F;
+  direction: SortDirection;
+}
+
+export interface PageRequest {
+  /** The cursor of the last row of the previous page (next page). */
+  after?: string;
+  /** The cursor of the first row of the following page (previous page). */
+  before?: string;
+  limit: number;
+}
+
+export interface KeysetPage<T> {
+  items: T[];
+  next: string | null;
+  prev: string | null;
+}
+
+const cursorShape = z.tuple([z.union([z.string().max(1000), z.number()]), z.string().max(64)]);
+
+export function encodeCursor(value: string | Date, id: string): string {
+  return Buffer.from(JSON.stringify([value instanceof Date ? value.getTime() : value, id])).toString(
+    "base64url",
+  );
+}
+
+/** A cursor from a URL is untrusted: anything malformed means "from the start". */
+export function decodeCursor(cursor: string | undefined): [string | Date, string] | null {
+  if (!cursor || cursor.length > 2000) return null;
+  try {
+    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+    if (!parsed.success) return null;
+    const [value, id] = parsed.data;
+    return [typeof value === "number" ? new Date(value) : value, id];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs a keyset query. `find` receives a Prisma-style `where` fragment for the cursor, the
+ * `orderBy` and `take`; it adds its own filters.
+ */
+export async function keysetPage<F extends string, T extends { id: string } & Record<F, string | Date>>(
+  order: KeysetOrder<F>,
+  page: PageRequest,
+  find: (args: { where: object; orderBy: object[]; take: number }) => Promise<T[]>,
+): Promise<KeysetPage<T>> {
+  const backwards = !page.after && Boolean(page.before);
+  const cursor = decodeCursor(backwards ? page.before : page.after);
+  const direction: SortDirection = backwards ? flip(order.direction) : order.direction;
+  const op = direction === "asc" ? "gt" : "lt";
+  const where = cursor
+    ? { OR: [{ [order.field]: { [op]: cursor[0] } }, { [order.field]: cursor[0], id: { [op]: cursor[1] } }] }
+    : {};
+  const rows = await find({
+    where,
+    orderBy: [{ [order.field]: direction }, { id: direction }],
+    take: page.limit + 1,
+  });
+  const hasMore = rows.length > page.limit;
+  const items = rows.slice(0, page.limit);
+  if (backwards) items.reverse();
+  const first = items[0];
+  const last = items.at(-1);
+  const key = (row: T) => encodeCursor(row[order.field], row.id);
+  return {
+    items,
+    next: last && (backwards || hasMore) ? key(last) : null,
+    prev: first && (backwards ? hasMore : Boolean(cursor)) ? key(first) : null,
+  };
+}
+
+const flip = (d: SortDirection): SortDirection => (d === "asc" ? "desc" : "asc");

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { getUser, listUsers, type UserListQuery, userListQuery } from "./queries";
+
+let t: TestDb;
+let acme: string;
+let other: string;
+let engineering: string;
+
+const query = (q: Partial<UserListQuery> = {}) => userListQuery.parse(q);
+
+beforeAll(async () => {
+  t = await createTestDb();
+  acme = (await t.db.organization.create({ data: { name: "Acme", slug: "acme" } })).id;
+  other = (await t.db.organization.create({ data: { name: "Other", slug: "other" } })).id;
+  const names = Array.from({ length: 125 }, (_, i) => `User ${String(i).padStart(3, "0")}`);
+  await t.db.directoryUser.createMany({
+    data: names.map((name, i) => ({
+      organizationId: acme,
+      name,
+      email: `user${i}@acme.test`,
+      emailKey: `user${i}@acme.test`,
+      username: `user${i}`,
+      status: i % 10 === 0 ? "DEPROVISIONED" : "ACTIVE",
+    })),
+  });
+  await t.db.directoryUser.create({
+    data: { organizationId: other, name: "User 000 elsewhere", status: "ACTIVE" },
+  });
+  engineering = (await t.db.userGroup.create({ data: { organizationId: acme, name: "Engineering" } })).id;
+  const members = await t.db.directoryUser.findMany({
+    where: { organizationId: acme, username: { in: ["user1", "user2"] } },
+  });
+  await t.db.groupMembership.createMany({
+    data: members.map((m) => ({ groupId: engineering, userId: m.id })),
+  });
+});
+afterAll(() => t.close());
+
+describe("listUsers", () => {
+  it("pages forward and back by name with stable cursors, within the organization only", async () => {
+    const first = await listUsers(t.db, acme, query(), 50);
+    expect(first.total).toBe(125);
+    expect(first.items.map((u) => u.name).slice(0, 2)).toEqual(["User 000", "User 001"]);
+    expect(first.prev).toBeNull();
+    const second = await listUsers(t.db, acme, query({ after: first.next ?? "" }), 50);
+    expect(second.items[0]?.name).toBe("User 050");
+    const third = await listUsers(t.db, acme, query({ after: second.next ?? "" }), 50);
+    expect(third.items.map((u) => u.name)).toHaveLength(25);
+    expect(third.next).toBeNull();
+    const back = await listUsers(t.db, acme, query({ before: third.prev ?? "" }), 50);
+    expect(back.items.map((u) => u.id)).toEqual(second.items.map((u) => u.id));
+    expect(back.items.some((u) => u.name.includes("elsewhere"))).toBe(false);
+  });
+
+  it("sorts descending", async () => {
+    const page = await listUsers(t.db, acme, query({ sort: "-name" }), 3);
+    expect(page.items.map((u) => u.name)).toEqual(["User 124", "User 123", "User 122"]);
+  });
+
+  it("searches name, email and username case-insensitively", async () => {
+    expect((await listUsers(t.db, acme, query({ q: "USER12@" }))).items.map((u) => u.username)).toEqual([
+      "user12",
+    ]);
+    expect((await listUsers(t.db, acme, query({ q: "user 10" }))).total).toBe(10); // User 100 … User 109
+  });
+
+  it("filters by status and by group", async () => {
+    expect((await listUsers(t.db, acme, query({ status: "DEPROVISIONED" }))).total).toBe(13);
+    const inGroup = await listUsers(t.db, acme, query({ group: engineering }));
+    expect(inGroup.items.map((u) => u.username)).toEqual(["user1", "user2"]);
+    expect(inGroup.items[0]?.memberships.map((m) => m.group.name)).toEqual(["Engineering"]);
+  });
+
+  it("treats a forged or malformed cursor as the first page", async () => {
+    for (const after of ["not-base64!", Buffer.from('{"x":1}').toString("base64url"), "A".repeat(1999)]) {
+      const page = await listUsers(t.db, acme, query({ after }), 5);
+      expect(page.items[0]?.name).toBe("User 000");
+    }
+  });
+
+  it("ignores unknown sort and status values instead of failing", () => {
+    expect(userListQuery.parse({ sort: "password", status: "<script>" })).toMatchObject({
+      sort: "name",
+      status: undefined,
+    });
+  });
+});
+
+describe("getUser", () => {
+  it("finds nothing for an id of another organization", async () => {
+    const foreign = await t.db.directoryUser.findFirstOrThrow({ where: { organizationId: other } });
+    expect(await getUser(t.db, acme, foreign.id)).toBeNull();
+    expect((await getUser(t.db, other, foreign.id))?.name).toBe("User 000 elsewhere");
+  });
+});

@@ -1,0 +1,126 @@
+import { z } from "zod";
+import type { Db, Prisma } from "@/lib/db";
+import { keysetPage } from "@/lib/pagination";
+
+export const USER_SORTS = {
+  name: { field: "name", direction: "asc" },
+  "-name": { field: "name", direction: "desc" },
+  "-created": { field: "createdAt", direction: "desc" },
+  created: { field: "createdAt", direction: "asc" },
+} as const;
+
+/** The Users page's query string, validated: anything unexpected falls back to a default. */
+export const userListQuery = z.object({
+  q: z.string().trim().max(200).optional().catch(undefined),
+  status: z
+    .string()
+    .max(40)
+    .regex(/^[A-Z_]+$/)
+    .optional()
+    .catch(undefined),
+  source: z.string().max(64).optional().catch(undefined),
+  group: z.string().max(64).optional().catch(undefined),
+  sort: z.enum(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]).catch("name"),
+  after: z.string().max(2000).optional().catch(undefined),
+  before: z.string().max(2000).optional().catch(undefined),
+});
+export type UserListQuery = z.infer<typeof userListQuery>;
+
+export const PAGE_SIZE = 50;
+
+function userFilter(organizationId: string, q: UserListQuery): Prisma.DirectoryUserWhereInput {
+  const search = q.q
+    ? {
+        OR: [
+          { name: { contains: q.q, mode: "insensitive" as const } },
+          { email: { contains: q.q, mode: "insensitive" as const } },
+          { username: { contains: q.q, mode: "insensitive" as const } },
+        ],
+      }
+    : {};
+  return {
+    organizationId,
+    ...(q.status ? { status: q.status } : {}),
+    ...(q.source ? { userSyncId: q.source } : {}),
+    ...(q.group ? { memberships: { some: { groupId: q.group } } } : {}),
+    ...search,
+  };
+}
+
+/** One page of the organization's users with their sources and groups. */
+export async function listUsers(db: Db, organizationId: string, q: UserListQuery, limit = PAGE_SIZE) {
+  const where = userFilter(organizationId, q);
+  const [page, total] = await Promise.all([
+    keysetPage(USER_SORTS[q.sort], { after: q.after, before: q.before, limit }, (args) =>
+      db.directoryUser.findMany({
+        where: { AND: [where, args.where] },
+        orderBy: args.orderBy,
+        take: args.take,
+        select: {
+          id: true,
+          name: true,
+          email: true,
+          username: true,
+          status: true,
+          emailVerified: true,
+          enrollmentStatus: true,
+          createdAt: true,
+          userSync: { select: { id: true, name: true, provider: true } },
+          memberships: { select: { group: { select: { id: true, name: true } } }, take: 4 },
+          _count: { select: { memberships: true } },
+        },
+      }),
+    ),
+    db.directoryUser.count({ where }),
+  ]);
+  return { ...page, total };
+}
+
+export type UserRow = Awaited<ReturnType<typeof listUsers>>["items"][number];
+
+/** A user of the organization, or null — an id from another organization finds nothing. */
+export async function getUser(db: Db, organizationId: string, userId: string) {
+  return db.directoryUser.findFirst({
+    where: { id: userId, organizationId },
+    include: {
+      userSync: { select: { id: true, name: true, provider: true } },
+      memberships: {
+        include: { group: { select: { id: true, name: true, description: true } } },
+        orderBy: { group: { name: "asc" } },
+      },
+    },
+  });
+}
+
+/** The runs that changed or failed on this user, newest first. */
+export async function userSyncHistory(
+  db: Db,
+  user: { externalId: string | null; userSyncId: string | null },
+) {
+  if (!user.externalId || !user.userSyncId) return [];
+  return db.syncRunItem.findMany({
+    where: { externalId: user.externalId, syncRun: { userSyncId: user.userSyncId } },
+    orderBy: { createdAt: "desc" },
+    take: 20,
+    include: { syncRun: { select: { id: true, trigger: true, status: true, startedAt: true } } },
+  });
+}
+
+/** Values for the filters: statuses present, sources, groups. */
+export async function userFilterOptions(db: Db, organizationId: string) {
+  const [statuses, sources, groups] = await Promise.all([
+    db.directoryUser.groupBy({ by: ["status"], where: { organizationId }, orderBy: { status: "asc" } }),
+    db.userSync.findMany({
+      where: { organizationId },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+    }),
+    db.userGroup.findMany({
+      where: { organizationId },
+      select: { id: true, name: true },
+      orderBy: { name: "asc" },
+      take: 500,
+    }),
+  ]);
+  return { statuses: statuses.map((s) => s.status), sources, groups };
+}
