@@ -64,7 +64,10 @@ export function devKeyring(file = DEV_KEY_FILE): Keyring {
   return parseKeyring(readFileSync(file, "utf8"));
 }
 
-export function keyringFromEnv(env: NodeJS.ProcessEnv = process.env, devKeyFile = DEV_KEY_FILE): Keyring {
+export function keyringFromEnv(
+  env: Record<string, string | undefined> = process.env,
+  devKeyFile = DEV_KEY_FILE,
+): Keyring {
   if (env.TOKEN_ENCRYPTION_KEYS) return parseKeyring(env.TOKEN_ENCRYPTION_KEYS);
   if (env.NODE_ENV === "production" && env.ALLOW_DEV_ENCRYPTION_KEY !== "1") {
     throw new SecretError(
