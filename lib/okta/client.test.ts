@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
@@ -294,7 +295,10 @@ describe("errors", () => {
 
   it("reports a bad token without ever showing it", async () => {
     const secret = "00secretTokenValue-do-not-show";
-    const error = await failure(client({ token: secret }).listUsers(null));
+    const okta = client({ token: secret });
+    const error = await failure(okta.listUsers(null));
+    expect(JSON.stringify(okta)).not.toContain(secret);
+    expect(inspect(okta, { depth: 5 })).not.toContain(secret);
     expect(error).toBeInstanceOf(OktaApiError);
     expect(error).toMatchObject({ status: 401, errorCode: "E0000011", summary: "Invalid token provided" });
     expect(error?.message).toMatch(/Okta rejected the API token/);

@@ -81,7 +81,8 @@ export async function* pages<T>(list: (cursor: string | null) => Promise<Page<T>
 /** Okta's Management API, read-only: users, groups and memberships, paced and retried. */
 export class OktaClient implements DirectoryProvider {
   readonly origin: string;
-  private readonly token: string;
+  /** A true private field: never enumerated, logged or serialised with the client. */
+  readonly #token: string;
   private readonly transport: Transport;
   private readonly slots: Semaphore;
   private readonly pacer: RateLimitPacer;
@@ -101,18 +102,18 @@ export class OktaClient implements DirectoryProvider {
       throw new RangeError("concurrency must be 1 to 4: Okta's limits are shared by the whole org");
     }
     this.origin = domain.origin;
-    this.token = options.token;
+    this.#token = options.token;
     this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
-    this.options = {
-      timeoutMs: 30_000,
-      maxRetries: 3,
-      maxRateLimitWaits: 5,
-      backoffMs: 500,
-      now: Date.now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      random: Math.random,
-      ...withoutUndefined(options),
-    };
+    const {
+      timeoutMs = 30_000,
+      maxRetries = 3,
+      maxRateLimitWaits = 5,
+      backoffMs = 500,
+      now = Date.now,
+      sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      random = Math.random,
+    } = options;
+    this.options = { timeoutMs, maxRetries, maxRateLimitWaits, backoffMs, now, sleep, random };
     this.slots = new Semaphore(concurrency);
     this.pacer = new RateLimitPacer(options.reserveShare ?? 0.3, this.options.now, this.options.sleep);
   }
@@ -143,13 +144,14 @@ export class OktaClient implements DirectoryProvider {
 
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
   async organization(): Promise<z.infer<typeof OktaOrganization>> {
-    const url = this.url("/.well-known/okta-organization", {}, false);
-    return parse(await this.get(new URL(url), false), OktaOrganization, "/.well-known/okta-organization");
+    const path = "/.well-known/okta-organization";
+    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path);
   }
 
-  private url(path: string, query: Record<string, string>, paged = true): string {
+  /** The first page of a listing. */
+  private url(path: string, query: Record<string, string>): string {
     const url = new URL(path, this.origin);
-    if (paged) url.searchParams.set("limit", String(PAGE_SIZE));
+    url.searchParams.set("limit", String(PAGE_SIZE));
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     return url.href;
   }
@@ -185,7 +187,7 @@ export class OktaClient implements DirectoryProvider {
       // Okta's documented way to leave credentials out of user objects.
       "Content-Type": "application/json; okta-response=omitCredentials,omitCredentialsLinks",
       "User-Agent": "okta-workspace-user-sync",
-      ...(authenticated ? { Authorization: `SSWS ${this.token}` } : {}),
+      ...(authenticated ? { Authorization: `SSWS ${this.#token}` } : {}),
     };
     return this.slots.run(async () => {
       let failures = 0;
@@ -217,7 +219,7 @@ export class OktaClient implements DirectoryProvider {
             `${url.host} answered with a redirect${response.headers.location ? ` to ${response.headers.location}` : ""}; redirects are not followed. Check the domain.`,
           );
         } else if (status < 200 || status >= 400) {
-          throw apiError(status, response.body, url.pathname, this.token);
+          throw apiError(status, response.body, url.pathname, this.#token);
         } else {
           return response;
         }
@@ -245,8 +247,4 @@ function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T
     "malformed",
     `Okta's answer to GET ${path} has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message}).`,
   );
-}
-
-function withoutUndefined<T extends object>(object: T): Partial<T> {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -75,7 +75,7 @@ describe("generated org data", () => {
     expect(users).toHaveLength(100_000);
     expect(groups).toHaveLength(1001);
     expect(Math.abs(memberships - 300_000)).toBeLessThan(3000);
-    expect(elapsed).toBeLessThan(8000);
+    expect(elapsed).toBeLessThan(10_000); // about 1 s alone; CI runs test files in parallel
   });
 });
 

@@ -38,9 +38,12 @@ const base62 = (n: number, width: number) => {
 export const idMaker =
   (seed: number) =>
   (prefix: string, sequence: number): string => {
-    const next = random(seed ^ Math.imul(sequence + 1, 0x9e3779b1));
+    let hash = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ sequence;
     let suffix = "";
-    for (let i = 0; i < 10; i++) suffix += BASE62[Math.floor(next() * 62)];
+    for (let i = 0; i < 10; i++) {
+      hash = Math.imul(hash ^ (hash >>> 15), 0x2c1b3c6d) ^ Math.imul(hash ^ (hash >>> 12), 0x297a2d39);
+      suffix += BASE62[(hash >>> 0) % 62];
+    }
     return `${prefix}${base62(sequence, 7)}${suffix}`;
   };
 
@@ -81,12 +84,19 @@ const DAY = 86_400_000;
 const ASCII_FOLDS: Record<string, string> = { ł: "l", ø: "o", đ: "d", ı: "i", ß: "ss", æ: "ae" };
 
 /** The ASCII part of a name for a login (`Łukasz` → `lukasz`); empty for scripts without one. */
-const asciiOf = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize("NFD")
-    .replace(/[łøđıßæ]/g, (c) => ASCII_FOLDS[c] ?? c)
-    .replace(/[^a-z0-9]/g, "");
+const asciiNames = new Map<string, string>();
+function asciiOf(name: string): string {
+  let ascii = asciiNames.get(name);
+  if (ascii === undefined) {
+    ascii = name
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[łøđıßæ]/g, (c) => ASCII_FOLDS[c] ?? c)
+      .replace(/[^a-z0-9]/g, "");
+    asciiNames.set(name, ascii);
+  }
+  return ascii;
+}
 
 export function generateDirectory(options: GenerateOptions = {}): { users: FakeUser[]; groups: FakeGroup[] } {
   const seed = options.seed ?? 1;
@@ -102,7 +112,8 @@ export function generateDirectory(options: GenerateOptions = {}): { users: FakeU
   for (let i = 0; i < userCount; i++) {
     const firstName = pick(FIRST_NAMES);
     const lastName = chance(0.02) ? null : pick(LAST_NAMES);
-    const base = [asciiOf(firstName), asciiOf(lastName ?? "")].filter(Boolean).join(".") || "user";
+    const last = lastName === null ? "" : asciiOf(lastName);
+    const base = (last ? `${asciiOf(firstName) || "user"}.${last}` : asciiOf(firstName)) || "user";
     const n = (loginCounts.get(base) ?? 0) + 1;
     loginCounts.set(base, n);
     const login = `${base}${n > 1 ? n : ""}@example.com`;
