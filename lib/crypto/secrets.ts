@@ -23,7 +23,7 @@ export class SecretError extends Error {
 
 const VERSION = "v1";
 const KID = /^[A-Za-z0-9_-]{1,32}$/;
-export const DEV_KEY_FILE = path.join(process.cwd(), ".data", "encryption-key");
+const DEV_KEY_FILE = path.join(process.cwd(), ".data", "encryption-key");
 
 function parseKey(entry: string): [string, Buffer] {
   const [kid = "", b64 = ""] = entry.trim().split(":", 2);

@@ -34,7 +34,7 @@ export interface OktaClientOptions {
   random?: () => number;
 }
 
-export const PAGE_SIZE = 200;
+const PAGE_SIZE = 200;
 const USER_STATUSES = [
   "STAGED",
   "PROVISIONED",
@@ -51,12 +51,12 @@ const after = (date: Date) => `"${date.toISOString()}"`;
  * A plain user listing omits DEPROVISIONED users and any filter includes them, so a full listing
  * filters on every status; an incremental one on `lastUpdated` alone.
  */
-export const usersFilter = (updatedSince?: Date) =>
+const usersFilter = (updatedSince?: Date) =>
   updatedSince
     ? `lastUpdated gt ${after(updatedSince)}`
     : USER_STATUSES.map((status) => `status eq "${status}"`).join(" or ");
 
-export const groupsFilter = (updatedSince: Date) =>
+const groupsFilter = (updatedSince: Date) =>
   `lastUpdated gt ${after(updatedSince)} or lastMembershipUpdated gt ${after(updatedSince)}`;
 
 /** The `rel="next"` target of (possibly several, comma-joined) `Link` headers. */

@@ -28,7 +28,7 @@ export type ParsedDomain =
   | { ok: true; origin: string; host: string; kind: "okta" | "custom" | "local" }
   | DomainFailure;
 
-export const OKTA_DOMAIN_SUFFIXES = [
+const OKTA_DOMAIN_SUFFIXES = [
   "okta.com",
   "oktapreview.com",
   "okta-emea.com",

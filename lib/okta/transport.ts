@@ -25,7 +25,7 @@ export interface Transport {
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 /** A `lookup` for sockets that refuses hosts with any non-public address. */
-export function publicOnlyLookup(resolve: Resolve): LookupFunction {
+function publicOnlyLookup(resolve: Resolve): LookupFunction {
   return (hostname, options, callback) => {
     void checkPublicHost(hostname, resolve).then((check) => {
       if (!check.ok) {

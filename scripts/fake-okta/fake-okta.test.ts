@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
-import { generateDirectory } from "./generate";
+import { directoryFromJson, generateDirectory } from "./generate";
 
 let fake: FakeOkta;
 beforeAll(async () => {
@@ -76,6 +76,42 @@ describe("generated org data", () => {
     expect(groups).toHaveLength(1001);
     expect(Math.abs(memberships - 300_000)).toBeLessThan(3000);
     expect(elapsed).toBeLessThan(10_000); // about 1 s alone; CI runs test files in parallel
+  });
+});
+
+describe("org data from JSON", () => {
+  it("serves users and groups written by hand, members named by login or id", async () => {
+    const small = await startFakeOkta({
+      data: {
+        users: [
+          { id: "00uA", profile: { login: "ana@example.com", email: null } },
+          {
+            profile: { login: "bo@example.com" },
+            status: "SUSPENDED",
+            lastUpdated: "2026-01-02T03:04:05.000Z",
+          },
+        ],
+        groups: [{ name: "Ops", description: "On call", members: ["00uA", "bo@example.com"] }],
+      },
+    });
+    const auth = { headers: { Authorization: `SSWS ${small.token}` } };
+    const users = (await (await fetch(`${small.url}/api/v1/users`, auth)).json()) as {
+      id: string;
+      status: string;
+      lastUpdated: string;
+      profile: { login: string; email?: null };
+    }[];
+    const bo = users.find((u) => u.profile.login === "bo@example.com");
+    expect(users.find((u) => u.id === "00uA")?.profile).toEqual({ login: "ana@example.com", email: null });
+    expect(bo).toMatchObject({ status: "SUSPENDED", lastUpdated: "2026-01-02T03:04:05.000Z" });
+    const [everyone, ops] = small.directory.groups;
+    expect(everyone).toMatchObject({ name: "Everyone", type: "BUILT_IN" });
+    expect(ops).toMatchObject({ name: "Ops", description: "On call" });
+    expect(new Set(ops?.members)).toEqual(new Set(["00uA", bo?.id]));
+    await small.close();
+    expect(() => directoryFromJson({ users: [], groups: [{ name: "X", members: ["nobody"] }] })).toThrow(
+      /unknown member: nobody/,
+    );
   });
 });
 

@@ -16,7 +16,7 @@ export interface GenerateOptions {
 }
 
 /** mulberry32: tiny, fast, and the same sequence on every machine. */
-export function random(seed: number): () => number {
+function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
