@@ -17,9 +17,8 @@ export class OktaApiError extends OktaError {
     readonly errorId: string | null,
     readonly path: string,
   ) {
-    super(
-      `${adviceFor(status, errorCode, summary)} (HTTP ${status}${errorCode ? ` ${errorCode}` : ""} on GET ${path}${errorId ? `, Okta error id ${errorId}` : ""})`,
-    );
+    const where = [`HTTP ${status}`, errorCode, `on GET ${path}`, errorId && `Okta error id ${errorId}`];
+    super(`${adviceFor(status, errorCode, summary)} (${where.filter(Boolean).join(" ")})`);
   }
 }
 
