@@ -77,12 +77,22 @@ function decodeCursor(after: string): string[] {
   return parts;
 }
 
-/** Appends to `out` from `items[start…]` the matching ones, until `limit`; returns the last index used. */
-function collect<T>(items: readonly T[], start: number, limit: number, keep: (item: T) => boolean, out: T[]) {
+/** The page of `sorted[start…]` items that `keep` accepts, and the cursor after it if more remain. */
+function scan<T>(
+  sorted: readonly T[],
+  start: number,
+  limit: number,
+  keep: (item: T) => boolean,
+  cursor: (last: T) => (string | number)[],
+): Listing<T> {
+  const items: T[] = [];
   let i = start;
-  for (; i < items.length && out.length < limit; i++) if (keep(items[i] as T)) out.push(items[i] as T);
-  return i;
+  for (; i < sorted.length && items.length < limit; i++) if (keep(sorted[i] as T)) items.push(sorted[i] as T);
+  const last = items.at(-1);
+  return { items, after: i < sorted.length && last !== undefined ? encodeCursor(cursor(last)) : null };
 }
+const all = () => true;
+const idCursor = (item: { id: string }) => ["id", item.id];
 
 export class Directory {
   /** Sorted by id. */
@@ -143,56 +153,47 @@ export class Directory {
       ? (u: FakeUser) => matches(filter, (attribute) => userAttribute(u, attribute))
       : (u: FakeUser) => u.status !== "DEPROVISIONED";
     const since = filter ? lowerBound(filter, "lastUpdated") : undefined;
-    const items: FakeUser[] = [];
     if (since === undefined) {
-      const start = after ? firstAfter(this.users, cursorId(after), byId) : 0;
-      const end = collect(this.users, start, limit, keep, items);
-      const last = items.at(-1);
-      return { items, after: end < this.users.length && last ? encodeCursor(["id", last.id]) : null };
+      return scan(
+        this.users,
+        after ? firstAfter(this.users, cursorId(after), byId) : 0,
+        limit,
+        keep,
+        idCursor,
+      );
     }
     this.byUpdated ??= [...this.users].sort((a, b) => a.lastUpdated - b.lastUpdated || byId(a, b.id));
-    const [, time = "", id = ""] = after ? decodeCursor(after) : [];
     const start = after
-      ? firstAfter(this.byUpdated, [Number(time), id], byUpdated)
+      ? firstAfter(this.byUpdated, updatedCursor(after), byUpdated)
       : firstAfter(this.byUpdated, [since, ""], byUpdated, true);
-    const end = collect(this.byUpdated, start, limit, keep, items);
-    const last = items.at(-1);
-    return {
-      items,
-      after:
-        end < this.byUpdated.length && last ? encodeCursor(["updated", last.lastUpdated, last.id]) : null,
-    };
+    return scan(this.byUpdated, start, limit, keep, (u) => ["updated", u.lastUpdated, u.id]);
   }
 
   listGroups(filter: Filter | null, after: string | null, limit: number): Listing<FakeGroup> {
     const keep = (g: FakeGroup) => !filter || matches(filter, (attribute) => groupAttribute(g, attribute));
-    const start = after ? firstAfter(this.groups, cursorId(after), byId) : 0;
-    const items: FakeGroup[] = [];
-    const end = collect(this.groups, start, limit, keep, items);
-    const last = items.at(-1);
-    return { items, after: end < this.groups.length && last ? encodeCursor(["id", last.id]) : null };
+    return scan(
+      this.groups,
+      after ? firstAfter(this.groups, cursorId(after), byId) : 0,
+      limit,
+      keep,
+      idCursor,
+    );
   }
 
   listMembers(groupId: string, after: string | null, limit: number): Listing<FakeUser> {
-    const group = this.group(groupId);
-    const ids = group.members;
-    const from = after ? cursorId(after) : "";
+    const ids = this.group(groupId).members;
     if (ids === null) {
-      const start = after ? firstAfter(this.users, from, byId) : 0;
-      const items = this.users.slice(start, start + limit);
-      const last = items.at(-1);
-      return {
-        items,
-        after: start + limit < this.users.length && last ? encodeCursor(["id", last.id]) : null,
-      };
+      return scan(
+        this.users,
+        after ? firstAfter(this.users, cursorId(after), byId) : 0,
+        limit,
+        all,
+        idCursor,
+      );
     }
-    const start = after ? firstAfter(ids, from, (a, b) => byId({ id: a }, b)) : 0;
-    const page = ids.slice(start, start + limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((id) => this.user(id)),
-      after: start + limit < ids.length && last ? encodeCursor(["id", last]) : null,
-    };
+    const start = after ? firstAfter(ids, cursorId(after), (a, b) => byId({ id: a }, b)) : 0;
+    const page = scan(ids, start, limit, all, (id) => ["id", id]);
+    return { items: page.items.map((id) => this.user(id)), after: page.after };
   }
 
   // Changes, as an admin would make them in Okta. Each moves lastUpdated to the fake's now.
@@ -317,6 +318,13 @@ function cursorId(after: string): string {
   const [kind, id = ""] = decodeCursor(after);
   if (kind !== "id") throw new BadCursorError(`Invalid after cursor: ${after}`);
   return id;
+}
+
+function updatedCursor(after: string): [number, string] {
+  const [kind, time, id = ""] = decodeCursor(after);
+  if (kind !== "updated" || !Number.isFinite(Number(time)))
+    throw new BadCursorError(`Invalid after cursor: ${after}`);
+  return [Number(time), id];
 }
 
 function userAttribute(user: FakeUser, attribute: string): string | number | null {
