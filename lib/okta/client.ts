@@ -1,0 +1,250 @@
+import { z } from "zod";
+import type {
+  DirectoryGroup,
+  DirectoryPerson,
+  DirectoryProvider,
+  ListOptions,
+  Page,
+} from "@/lib/directory/types";
+import { parseOktaDomain, type Resolve } from "./domain";
+import { apiError, OktaConnectionError, OktaResponseError } from "./errors";
+import { type Clock, endpointFamily, RateLimitPacer, Semaphore, type Sleep, untilReset } from "./pacing";
+import { OktaGroup, OktaOrganization, OktaUser, toDirectoryGroup, toDirectoryPerson } from "./schemas";
+import { createTransport, type HttpResponse, type Transport } from "./transport";
+
+export interface OktaClientOptions {
+  /** The org's domain (validated and normalised here; see `domain.ts`). */
+  domain: string;
+  token: string;
+  allowInsecureLocalhost?: boolean;
+  resolve?: Resolve;
+  /** Requests in flight at once, 1–4 (default 3). */
+  concurrency?: number;
+  /** Share of each rate-limit budget left for the org's other integrations (default 0.3). */
+  reserveShare?: number;
+  timeoutMs?: number;
+  /** Retries of 5xx answers, network errors and timeouts (default 3). */
+  maxRetries?: number;
+  /** Waits for the reset after a 429 before giving up (default 5). */
+  maxRateLimitWaits?: number;
+  /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
+  backoffMs?: number;
+  now?: Clock;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+const PAGE_SIZE = 200;
+const USER_STATUSES = [
+  "STAGED",
+  "PROVISIONED",
+  "ACTIVE",
+  "RECOVERY",
+  "PASSWORD_EXPIRED",
+  "LOCKED_OUT",
+  "SUSPENDED",
+  "DEPROVISIONED",
+];
+const after = (date: Date) => `"${date.toISOString()}"`;
+
+/**
+ * A plain user listing omits DEPROVISIONED users and any filter includes them, so a full listing
+ * filters on every status; an incremental one on `lastUpdated` alone.
+ */
+const usersFilter = (updatedSince?: Date) =>
+  updatedSince
+    ? `lastUpdated gt ${after(updatedSince)}`
+    : USER_STATUSES.map((status) => `status eq "${status}"`).join(" or ");
+
+const groupsFilter = (updatedSince: Date) =>
+  `lastUpdated gt ${after(updatedSince)} or lastMembershipUpdated gt ${after(updatedSince)}`;
+
+/** The `rel="next"` target of (possibly several, comma-joined) `Link` headers. */
+export function nextLink(link: string | string[] | undefined): string | null {
+  for (const part of [link ?? []].flat().flatMap((value) => value.split(/,\s*(?=<)/))) {
+    const match = /^<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part.trim());
+    if (match?.[1]) return match[1];
+  }
+  return null;
+}
+
+/** Every page of a listing in turn: `for await (const users of pages((c) => okta.listUsers(c)))`. */
+export async function* pages<T>(list: (cursor: string | null) => Promise<Page<T>>): AsyncGenerator<T[]> {
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await list(cursor);
+    yield page.items;
+    cursor = page.next;
+  } while (cursor);
+}
+
+/** Okta's Management API, read-only: users, groups and memberships, paced and retried. */
+export class OktaClient implements DirectoryProvider {
+  readonly origin: string;
+  /** A true private field: never enumerated, logged or serialised with the client. */
+  readonly #token: string;
+  private readonly transport: Transport;
+  private readonly slots: Semaphore;
+  private readonly pacer: RateLimitPacer;
+  private readonly options: Required<
+    Pick<
+      OktaClientOptions,
+      "timeoutMs" | "maxRetries" | "maxRateLimitWaits" | "backoffMs" | "sleep" | "now" | "random"
+    >
+  >;
+  private requests = 0;
+
+  constructor(options: OktaClientOptions) {
+    const domain = parseOktaDomain(options.domain, options);
+    if (!domain.ok) throw new OktaConnectionError("invalid_domain", domain.message);
+    const concurrency = options.concurrency ?? 3;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) {
+      throw new RangeError("concurrency must be 1 to 4: Okta's limits are shared by the whole org");
+    }
+    this.origin = domain.origin;
+    this.#token = options.token;
+    this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
+    const {
+      timeoutMs = 30_000,
+      maxRetries = 3,
+      maxRateLimitWaits = 5,
+      backoffMs = 500,
+      now = Date.now,
+      sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      random = Math.random,
+    } = options;
+    this.options = { timeoutMs, maxRetries, maxRateLimitWaits, backoffMs, now, sleep, random };
+    this.slots = new Semaphore(concurrency);
+    this.pacer = new RateLimitPacer(options.reserveShare ?? 0.3, this.options.now, this.options.sleep);
+  }
+
+  /** HTTP requests sent so far, retries included (what Okta counts against the limits). */
+  get requestCount(): number {
+    return this.requests;
+  }
+
+  async listUsers(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryPerson>> {
+    const url = cursor ?? this.url("/api/v1/users", { filter: usersFilter(options.updatedSince) });
+    const page = await this.page(url, "/api/v1/users", OktaUser);
+    return { items: page.items.map(toDirectoryPerson), next: page.next };
+  }
+
+  async listGroups(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryGroup>> {
+    const since = options.updatedSince;
+    const url = cursor ?? this.url("/api/v1/groups", since ? { filter: groupsFilter(since) } : {});
+    const page = await this.page(url, "/api/v1/groups", OktaGroup);
+    return { items: page.items.map(toDirectoryGroup), next: page.next };
+  }
+
+  async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
+    const path = `/api/v1/groups/${encodeURIComponent(groupExternalId)}/users`;
+    const page = await this.page(cursor ?? this.url(path, {}), path, OktaUser);
+    return { items: page.items.map((user) => user.id), next: page.next };
+  }
+
+  /** The org's public identity; answering it at all is what tells an Okta org from another host. */
+  async organization(): Promise<z.infer<typeof OktaOrganization>> {
+    const path = "/.well-known/okta-organization";
+    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path);
+  }
+
+  /** The first page of a listing. */
+  private url(path: string, query: Record<string, string>): string {
+    const url = new URL(path, this.origin);
+    url.searchParams.set("limit", String(PAGE_SIZE));
+    for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+    return url.href;
+  }
+
+  /** A cursor is a `next` link: it must stay on the configured org and on the same listing. */
+  private cursor(link: string, path: string): URL {
+    const url = URL.canParse(link) ? new URL(link) : null;
+    if (url?.origin !== this.origin || url.pathname !== path) {
+      throw new OktaResponseError(
+        "malformed",
+        `Refusing to follow a page link outside ${this.origin}${path}.`,
+      );
+    }
+    return url;
+  }
+
+  private async page<T>(
+    link: string,
+    path: string,
+    item: z.ZodType<T>,
+  ): Promise<{ items: T[]; next: string | null }> {
+    const response = await this.get(this.cursor(link, path), true);
+    const items = parse(response, z.array(item), path);
+    const next = nextLink(response.headers.link);
+    return { items, next: next && this.cursor(next, path).href };
+  }
+
+  private get(url: URL, authenticated: boolean): Promise<HttpResponse> {
+    const { timeoutMs, maxRetries, maxRateLimitWaits, sleep, now } = this.options;
+    const family = endpointFamily(url.pathname);
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      // Okta's documented way to leave credentials out of user objects.
+      "Content-Type": "application/json; okta-response=omitCredentials,omitCredentialsLinks",
+      "User-Agent": "okta-workspace-user-sync",
+      ...(authenticated ? { Authorization: `SSWS ${this.#token}` } : {}),
+    };
+    return this.slots.run(async () => {
+      let failures = 0;
+      let rateLimited = 0;
+      for (;;) {
+        await this.pacer.take(family);
+        this.requests++;
+        let response: HttpResponse;
+        try {
+          response = await this.transport.get(url, headers, AbortSignal.timeout(timeoutMs));
+        } catch (error) {
+          const transient =
+            error instanceof OktaConnectionError &&
+            (error.reason === "timeout" || error.reason === "network");
+          if (!transient || failures >= maxRetries) throw error;
+          await sleep(this.backoff(failures++));
+          continue;
+        }
+        this.pacer.record(family, response.headers, now());
+        const { status } = response;
+        if (status === 429 && rateLimited < maxRateLimitWaits) {
+          rateLimited++;
+          await sleep((untilReset(response.headers) ?? this.backoff(rateLimited)) + 1000);
+        } else if (status >= 500 && failures < maxRetries) {
+          await sleep(this.backoff(failures++));
+        } else if (status >= 300 && status < 400) {
+          throw new OktaResponseError(
+            "redirect",
+            `${url.host} answered with a redirect${response.headers.location ? ` to ${response.headers.location}` : ""}; redirects are not followed. Check the domain.`,
+          );
+        } else if (status < 200 || status >= 400) {
+          throw apiError(status, response.body, url.pathname, this.#token);
+        } else {
+          return response;
+        }
+      }
+    });
+  }
+
+  private backoff(attempt: number): number {
+    const { backoffMs, random } = this.options;
+    return Math.min(30_000, backoffMs * 2 ** attempt) * (0.5 + random() / 2);
+  }
+}
+
+function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    throw new OktaResponseError("malformed", `Okta's answer to GET ${path} is not valid JSON.`);
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new OktaResponseError(
+    "malformed",
+    `Okta's answer to GET ${path} has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message}).`,
+  );
+}

@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { testOktaConnection } from "./connection";
+import { tinyServer } from "./testing";
+
+let fake: FakeOkta;
+beforeAll(async () => {
+  fake = await startFakeOkta({ users: 250, groups: 5, frozenClock: true });
+});
+afterAll(() => fake.close());
+beforeEach(() => {
+  fake.clearFaults();
+  fake.setPermissions({ users: true, groups: true });
+  fake.setRateLimits({ users: 600 });
+  fake.advanceClock(60_000);
+});
+
+const dev = { allowInsecureLocalhost: true };
+
+describe("testOktaConnection", () => {
+  it("returns the org's identity and what it could count of users", async () => {
+    expect(await testOktaConnection(`${fake.url}/`, ` ${fake.token} `, dev)).toEqual({
+      ok: true,
+      origin: fake.url,
+      organization: { id: fake.orgId, pipeline: "idx", url: fake.url },
+      users: { count: 200, more: true },
+    });
+    const small = await startFakeOkta({ users: 12, groups: 1 });
+    expect(await testOktaConnection(small.url, small.token, dev)).toMatchObject({
+      ok: true,
+      users: { count: 12, more: false },
+    });
+    await small.close();
+  });
+
+  it("only reads, and only a little", async () => {
+    fake.clearRequests();
+    await testOktaConnection(fake.url, fake.token, dev);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /.well-known/okta-organization",
+      "GET /api/v1/users",
+      "GET /api/v1/groups",
+    ]);
+  });
+
+  it.each([
+    ["a wrong domain", "https://acme.okta.com/app/UserHome", "invalid_domain", /without a path/],
+    ["plain http without the development flag", "http://127.0.0.1:1", "invalid_domain", /https only/],
+  ])("refuses %s", async (_what, domain, code, message) => {
+    expect(await testOktaConnection(domain, "t")).toMatchObject({ ok: false, code, message });
+  });
+
+  it("reports a bad token, a missing permission and a used-up rate limit precisely", async () => {
+    expect(await testOktaConnection(fake.url, "00wrong", dev)).toMatchObject({
+      ok: false,
+      code: "bad_token",
+      message: expect.stringMatching(/Okta rejected the API token/),
+    });
+    expect(await testOktaConnection(fake.url, "  ", dev)).toMatchObject({ ok: false, code: "bad_token" });
+    fake.setPermissions({ groups: false });
+    expect(await testOktaConnection(fake.url, fake.token, dev)).toMatchObject({
+      ok: false,
+      code: "missing_permission",
+      message: expect.stringMatching(/Read-Only Administrator/),
+    });
+    fake.setPermissions({ groups: true });
+    fake.setRateLimits({ users: 0 });
+    expect(await testOktaConnection(fake.url, fake.token, dev)).toMatchObject({
+      ok: false,
+      code: "rate_limited",
+      message: expect.stringMatching(/rate limit/),
+    });
+  });
+
+  it("reports a timeout", async () => {
+    fake.injectFault({ fault: { kind: "hang" }, path: "/api/v1/users" });
+    expect(await testOktaConnection(fake.url, fake.token, { ...dev, timeoutMs: 150 })).toMatchObject({
+      ok: false,
+      code: "timeout",
+      message: expect.stringMatching(/did not answer in time/),
+    });
+  });
+
+  it("tells a host that is not an Okta org", async () => {
+    const site = await tinyServer((_req, res) => {
+      res.writeHead(404, { "Content-Type": "text/html" });
+      res.end("<h1>Not here</h1>");
+    });
+    expect(await testOktaConnection(site.url, "t", dev)).toMatchObject({
+      ok: false,
+      code: "not_okta",
+      message: expect.stringMatching(/does not answer like an Okta org/),
+    });
+    await site.close();
+  });
+
+  it("reports DNS failures and private addresses", async () => {
+    const nowhere = async () => {
+      throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
+    };
+    expect(await testOktaConnection("acme-typo.okta.com", "t", { resolve: nowhere })).toMatchObject({
+      ok: false,
+      code: "dns",
+      message: expect.stringMatching(/could not be found in DNS/),
+    });
+    expect(await testOktaConnection("sso.acme-typo.example", "t", { resolve: nowhere })).toMatchObject({
+      ok: false,
+      code: "dns",
+    });
+    const internal = async () => [{ address: "169.254.169.254", family: 4 }];
+    expect(await testOktaConnection("sso.acme.example", "t", { resolve: internal })).toMatchObject({
+      ok: false,
+      code: "blocked_address",
+      message: expect.stringMatching(/169\.254\.169\.254/),
+    });
+  });
+
+  it("reports a TLS failure", async () => {
+    const dir = new URL("./testdata/", import.meta.url);
+    const server = createServer({
+      key: readFileSync(new URL("self-signed.key", dir)),
+      cert: readFileSync(new URL("self-signed.crt", dir)),
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await testOktaConnection(url, "t", dev)).toMatchObject({
+      ok: false,
+      code: "tls",
+      message: expect.stringMatching(/TLS certificate .* is not valid \(DEPTH_ZERO_SELF_SIGNED_CERT\)/),
+    });
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});

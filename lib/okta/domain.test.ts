@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { domainOptionsFromEnv, isPublicAddress, type Resolve, validateOktaDomain } from "./domain";
+
+const resolvesTo =
+  (...addresses: string[]): Resolve =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
+const notFound: Resolve = async () => {
+  throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
+};
+const publicDns = resolvesTo("93.184.215.14", "2606:4700::1111");
+
+async function message(input: string, options = {}) {
+  const result = await validateOktaDomain(input, { resolve: publicDns, ...options });
+  if (result.ok) throw new Error(`${input} was accepted as ${result.origin}`);
+  return result.message;
+}
+
+describe("validateOktaDomain", () => {
+  it.each([
+    ["acme.okta.com", "https://acme.okta.com"],
+    ["https://acme.okta.com/", "https://acme.okta.com"],
+    ["  ACME.Okta.com  ", "https://acme.okta.com"],
+    ["https://acme.okta.com:443", "https://acme.okta.com"],
+    ["acme.okta.com.", "https://acme.okta.com"],
+    ["dev-123.oktapreview.com", "https://dev-123.oktapreview.com"],
+    ["acme.okta-emea.com", "https://acme.okta-emea.com"],
+    ["acme.okta-gov.com", "https://acme.okta-gov.com"],
+    ["acme.okta.mil", "https://acme.okta.mil"],
+    ["acme.okta-miltest.com", "https://acme.okta-miltest.com"],
+    ["acme.trex-gov.com", "https://acme.trex-gov.com"],
+    ["login.acme-corp.example", "https://login.acme-corp.example"],
+  ])("accepts %s as %s", async (input, origin) => {
+    expect(await validateOktaDomain(input, { resolve: publicDns })).toEqual({ ok: true, origin });
+  });
+
+  it("explains what is wrong with what was typed", async () => {
+    expect(await message("")).toMatch(/Enter your Okta domain/);
+    expect(await message("{yourOktaDomain}")).toMatch(/placeholder/);
+    expect(await message("https://{yourOktaDomain}/")).toMatch(/placeholder/);
+    expect(await message("http://acme.okta.com")).toMatch(/https only: use https:\/\/acme\.okta\.com/);
+    expect(await message("ftp://acme.okta.com")).toMatch(/https only/);
+    expect(await message("https://acme.okta.com/oauth2/default")).toMatch(
+      /without a path.*https:\/\/acme\.okta\.com/,
+    );
+    expect(await message("https://acme.okta.com/?x=1")).toMatch(/without a path or query/);
+    expect(await message("https://acme.okta.com/#top")).toMatch(/without a path or query/);
+    expect(await message("https://admin:pw@acme.okta.com")).toMatch(/user name and password/);
+    expect(await message("https://acme.okta.com:8443")).toMatch(/Remove the port/);
+    expect(await message("acme.okta.com.com")).toMatch(/did you mean acme\.okta\.com\?/);
+    expect(await message("acme-admin.okta.com")).toMatch(/Admin Console.*acme\.okta\.com\./);
+    expect(await message("okta.com")).toMatch(/org's own domain, e\.g\. acme\.okta\.com/);
+    expect(await message("a.b.oktapreview.com")).toMatch(/org's own domain/);
+    expect(await message("acme_corp.example.com")).toMatch(/not a valid domain/);
+    expect(await message("intranet")).toMatch(/not a valid domain/);
+    expect(await message("http://localhost:8290")).toMatch(/https only/);
+  });
+
+  it.each([
+    "127.0.0.1",
+    "10.0.0.1",
+    "169.254.169.254",
+    "2130706433",
+    "0x7f000001",
+    "0177.0.0.1",
+    "0x7f.1",
+    "[::1]",
+    "https://[::ffff:127.0.0.1]",
+    "93.184.215.14",
+  ])("refuses the IP literal %s", async (input) => {
+    expect(await message(input)).toMatch(/not an IP address/);
+  });
+
+  it.each([
+    ["127.0.0.1", "loopback"],
+    ["10.1.2.3", "private"],
+    ["172.16.0.1", "private"],
+    ["192.168.1.1", "private"],
+    ["169.254.169.254", "metadata"],
+    ["169.254.10.10", "link-local"],
+    ["100.64.0.1", "CGNAT"],
+    ["0.0.0.0", "unspecified"],
+    ["::1", "IPv6 loopback"],
+    ["::", "IPv6 unspecified"],
+    ["fe80::1", "IPv6 link-local"],
+    ["fd00:ec2::254", "unique-local (EC2 metadata)"],
+    ["::ffff:10.0.0.1", "IPv4-mapped private"],
+    ["::ffff:169.254.169.254", "IPv4-mapped metadata"],
+    ["64:ff9b::a00:1", "NAT64 of a private address"],
+    ["224.0.0.1", "multicast"],
+  ])("refuses a custom domain resolving to %s (%s)", async (address) => {
+    expect(await message("okta.evil.example", { resolve: resolvesTo(address) })).toMatch(
+      /resolves to .* not a public address/,
+    );
+  });
+
+  it("refuses a custom domain when any one of its addresses is private", async () => {
+    const resolve = resolvesTo("93.184.215.14", "10.0.0.7");
+    expect(await message("okta.evil.example", { resolve })).toMatch(/10\.0\.0\.7/);
+  });
+
+  it("reports a custom domain that does not resolve", async () => {
+    const result = await validateOktaDomain("sso.nowhere.example", { resolve: notFound });
+    expect(result).toMatchObject({
+      ok: false,
+      reason: "dns",
+      message: expect.stringMatching(/could not be found/),
+    });
+  });
+
+  it("does not resolve Okta's own domains", async () => {
+    expect(await validateOktaDomain("acme.okta.com", { resolve: notFound })).toEqual({
+      ok: true,
+      origin: "https://acme.okta.com",
+    });
+  });
+
+  it("allows http(s) on localhost with a port only when explicitly enabled", async () => {
+    const dev = { allowInsecureLocalhost: true };
+    expect(await validateOktaDomain("http://127.0.0.1:8290", dev)).toEqual({
+      ok: true,
+      origin: "http://127.0.0.1:8290",
+    });
+    expect(await validateOktaDomain("http://localhost:8290/", dev)).toEqual({
+      ok: true,
+      origin: "http://localhost:8290",
+    });
+    expect(await message("http://127.0.0.1:8290")).toMatch(/https only/);
+    expect(await message("http://127.0.0.1:8290/api", dev)).toMatch(/without a path/);
+    expect(await message("http://10.0.0.1:8290", dev)).toMatch(/https only/);
+    expect(domainOptionsFromEnv({ OKTA_ALLOW_INSECURE_LOCALHOST: "1" }).allowInsecureLocalhost).toBe(true);
+    expect(domainOptionsFromEnv({}).allowInsecureLocalhost).toBe(false);
+  });
+
+  it("classifies public addresses", () => {
+    expect(isPublicAddress("8.8.8.8")).toBe(true);
+    expect(isPublicAddress("2606:4700::1111")).toBe(true);
+    expect(isPublicAddress("::ffff:8.8.8.8")).toBe(true);
+    expect(isPublicAddress("not-an-ip")).toBe(false);
+  });
+});

@@ -1,0 +1,89 @@
+import type { IncomingHttpHeaders } from "node:http";
+
+/**
+ * Okta's rate limits are per org and per endpoint family, shared with every other integration
+ * of the customer. The client therefore spends at most `1 - reserveShare` of each minute's budget
+ * and waits for the reset beyond that. Reset instants are read against the response's `Date`
+ * header, never the local clock, which may be skewed from Okta's.
+ */
+
+export type Clock = () => number;
+export type Sleep = (ms: number) => Promise<void>;
+
+/** Okta counts `/api/v1/users…`, `/api/v1/groups…` and the rest against separate limits. */
+export const endpointFamily = (pathname: string) =>
+  /^\/api\/v1\/(users|groups)(\/|$)/.exec(pathname)?.[1] ?? "other";
+
+interface Budget {
+  limit: number;
+  remaining: number;
+  /** On the local clock. */
+  resetAt: number;
+}
+
+const header = (headers: IncomingHttpHeaders, name: string) => {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Milliseconds from the response until Okta's reset, per its own `Date`; null without the headers. */
+export function untilReset(headers: IncomingHttpHeaders): number | null {
+  const reset = Number(header(headers, "x-rate-limit-reset"));
+  const date = Date.parse(header(headers, "date") ?? "");
+  if (!Number.isFinite(reset) || !reset || Number.isNaN(date)) return null;
+  return Math.max(0, reset * 1000 - date);
+}
+
+export class RateLimitPacer {
+  private readonly budgets = new Map<string, Budget>();
+
+  constructor(
+    private readonly reserveShare: number,
+    private readonly now: Clock,
+    private readonly sleep: Sleep,
+  ) {}
+
+  /** Waits until a request on `family` leaves the reserve untouched, and counts it as spent. */
+  async take(family: string): Promise<void> {
+    for (;;) {
+      const budget = this.budgets.get(family);
+      if (!budget) return;
+      const now = this.now();
+      if (now >= budget.resetAt) budget.remaining = budget.limit;
+      if (budget.remaining - 1 >= this.reserveShare * budget.limit) {
+        budget.remaining--;
+        return;
+      }
+      await this.sleep(budget.resetAt - now + 1000);
+    }
+  }
+
+  /** Learns the budget from a response's `X-Rate-Limit-*` headers, received at `receivedAt`. */
+  record(family: string, headers: IncomingHttpHeaders, receivedAt: number): void {
+    const limit = Number(header(headers, "x-rate-limit-limit"));
+    const remaining = Number(header(headers, "x-rate-limit-remaining"));
+    const wait = untilReset(headers);
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || wait === null || limit <= 0) return;
+    this.budgets.set(family, { limit, remaining, resetAt: receivedAt + wait });
+  }
+}
+
+/** At most `size` holders at once; the others queue in order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import type { DirectoryGroup, DirectoryPerson } from "@/lib/directory/types";
+
+/**
+ * Okta's JSON as the client relies on it. Objects are loose (Okta adds fields over time), optional
+ * fields accept explicit nulls, and a profile attribute of an unexpected type reads as null rather
+ * than failing a whole page. What the sync cannot do without (ids, statuses, group names) is required.
+ */
+
+const timestamp = z.string().nullish();
+const toDate = (value: string | null | undefined) => {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+};
+
+export const OktaUser = z.looseObject({
+  id: z.string().min(1),
+  status: z.string().min(1),
+  lastUpdated: timestamp,
+  profile: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export const OktaGroup = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().nullish(),
+  lastUpdated: timestamp,
+  lastMembershipUpdated: timestamp,
+  profile: z.looseObject({ name: z.string(), description: z.string().nullish() }),
+});
+
+/** `GET /.well-known/okta-organization`: public, and only Okta orgs serve it. */
+export const OktaOrganization = z.looseObject({
+  id: z.string().min(1),
+  pipeline: z.string().nullish(),
+  _links: z.looseObject({ organization: z.looseObject({ href: z.string() }).nullish() }).nullish(),
+});
+
+export function toDirectoryPerson(user: z.infer<typeof OktaUser>): DirectoryPerson {
+  const profile = user.profile ?? {};
+  const field = (name: string) => {
+    const value = profile[name];
+    return typeof value === "string" ? value : null;
+  };
+  return {
+    externalId: user.id,
+    status: user.status.toUpperCase(),
+    username: field("login"),
+    email: field("email"),
+    firstName: field("firstName"),
+    lastName: field("lastName"),
+    displayName: field("displayName"),
+    profile,
+    updatedAt: toDate(user.lastUpdated),
+  };
+}
+
+export function toDirectoryGroup(group: z.infer<typeof OktaGroup>): DirectoryGroup {
+  return {
+    externalId: group.id,
+    name: group.profile.name,
+    description: group.profile.description ?? null,
+    type: group.type ?? null,
+    updatedAt: toDate(group.lastUpdated),
+    membershipUpdatedAt: toDate(group.lastMembershipUpdated),
+  };
+}

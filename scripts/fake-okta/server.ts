@@ -1,0 +1,448 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { endpointFamily } from "@/lib/okta/pacing";
+import {
+  BadCursorError,
+  Directory,
+  type FakeGroup,
+  type FakeUser,
+  type Listing,
+  NotFoundError,
+} from "./directory";
+import { FilterError, parseFilter } from "./filter";
+import {
+  type DirectoryJson,
+  directoryFromJson,
+  type GenerateOptions,
+  generateDirectory,
+  idMaker,
+} from "./generate";
+
+/**
+ * A stateful fake of Okta's Management API for tests, the demo and the benchmark: the read
+ * endpoints a sync uses, with Okta's paging, filters, errors, rate limits and headers, faults on
+ * command, and an admin API to change the org between syncs (`/__admin/<command>`).
+ */
+
+export interface RateLimits {
+  /** Requests per minute for `/api/v1/users…`, `/api/v1/groups…` and everything else. */
+  users: number;
+  groups: number;
+  other: number;
+  /** Requests in flight at once before Okta answers 429. */
+  concurrency: number;
+}
+
+export type Fault =
+  | { kind: "status"; status: number }
+  | { kind: "delay"; ms: number }
+  /** Never answers (until the client gives up or the fake closes). */
+  | { kind: "hang" }
+  | { kind: "malformed-json" }
+  | { kind: "wrong-shape" };
+
+export interface FaultRule {
+  fault: Fault;
+  /** Only requests whose path starts with this. */
+  path?: string;
+  /** Matching requests let through before the fault strikes (e.g. 2: the third page fails). */
+  skip?: number;
+  /** How many matching requests it strikes (default 1). */
+  times?: number;
+}
+
+export interface RequestRecord {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** On the fake's clock. */
+  at: number;
+}
+
+export interface FakeOktaOptions extends GenerateOptions {
+  /** Default 0: the OS picks a free port. */
+  port?: number;
+  host?: string;
+  token?: string;
+  /** Org data to serve instead of generated data. */
+  data?: DirectoryJson;
+  rateLimits?: Partial<RateLimits>;
+  /** Where the fake's clock starts (default: now). */
+  startAt?: Date;
+  /** The clock moves only by `advanceClock` (tests of pacing stay exact). */
+  frozenClock?: boolean;
+}
+
+export const DEFAULT_TOKEN = "00fakeOktaApiToken-for-local-development-only";
+const DEFAULT_LIMITS: RateLimits = { users: 600, groups: 500, other: 100, concurrency: 75 };
+/** Okta's page sizes: [default, max]. */
+const PAGE_LIMITS = { users: [200, 200], groups: [10_000, 10_000], members: [1000, 10_000] } as const;
+const USER_FILTER = {
+  status: false,
+  lastUpdated: true,
+  id: false,
+  "profile.login": false,
+  "profile.email": false,
+  "profile.firstName": false,
+  "profile.lastName": false,
+};
+const GROUP_FILTER = { id: false, type: false, lastUpdated: true, lastMembershipUpdated: true };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+class OktaFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    summary: string,
+  ) {
+    super(summary);
+  }
+}
+
+export class FakeOkta {
+  readonly directory: Directory;
+  readonly requests: RequestRecord[] = [];
+  readonly token: string;
+  readonly orgId: string;
+  /** The most requests ever in flight at once. */
+  maxInFlight = 0;
+  url = "";
+  private limits: RateLimits;
+  private readonly windows = new Map<string, { start: number; used: number }>();
+  private faults: (FaultRule & { skip: number; times: number })[] = [];
+  private tokenUsesLeft: number | null = null;
+  private permissions = { users: true, groups: true };
+  private inFlight = 0;
+  private advanced = 0;
+  private readonly clockStart: number;
+  private readonly realStart = Date.now();
+  private readonly server = createServer((req, res) => {
+    this.handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { errorSummary: String(error) });
+    });
+  });
+
+  constructor(private readonly options: FakeOktaOptions = {}) {
+    this.token = options.token ?? DEFAULT_TOKEN;
+    this.limits = { ...DEFAULT_LIMITS, ...options.rateLimits };
+    this.clockStart = options.startAt?.getTime() ?? Date.now();
+    const seed = options.seed ?? 1;
+    const newId = idMaker(seed);
+    this.orgId = newId("00o", 0);
+    this.directory = new Directory(() => this.now(), newId);
+    const data = options.data ? directoryFromJson(options.data, seed) : generateDirectory(options);
+    this.directory.load(data.users, data.groups);
+  }
+
+  async listen(): Promise<this> {
+    const host = this.options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve) => this.server.listen(this.options.port ?? 0, host, resolve));
+    this.url = `http://${host}:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The fake's clock (ms): `Date` headers, rate-limit windows and every lastUpdated follow it. */
+  now(): number {
+    return this.clockStart + this.advanced + (this.options.frozenClock ? 0 : Date.now() - this.realStart);
+  }
+
+  advanceClock(ms: number): number {
+    this.advanced += ms;
+    return this.now();
+  }
+
+  setRateLimits(limits: Partial<RateLimits>): RateLimits {
+    this.limits = { ...this.limits, ...limits };
+    return this.limits;
+  }
+
+  injectFault(rule: FaultRule): void {
+    this.faults.push({ ...rule, skip: rule.skip ?? 0, times: rule.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** The token stops working after `requests` more authenticated requests; null restores it. */
+  revokeTokenAfter(requests: number | null): void {
+    this.tokenUsesLeft = requests;
+  }
+
+  /** What the token's admin may read: a false family answers 403. */
+  setPermissions(permissions: Partial<{ users: boolean; groups: boolean }>): void {
+    this.permissions = { ...this.permissions, ...permissions };
+  }
+
+  clearRequests(): void {
+    this.requests.length = 0;
+  }
+
+  /** Everything the admin API can call, by name. */
+  private readonly commands: Record<string, (...args: never[]) => unknown> = {
+    createUser: (profile: Record<string, unknown>, status?: string) =>
+      this.directory.createUser(profile, status),
+    updateUser: (id: string, profile: Record<string, unknown>) => this.directory.updateUser(id, profile),
+    setUserStatus: (id: string, status: string) => this.directory.setUserStatus(id, status),
+    deactivateUser: (id: string) => this.directory.deactivateUser(id),
+    deleteUser: (id: string) => this.directory.deleteUser(id),
+    createGroup: (name: string, description?: string | null) => this.directory.createGroup(name, description),
+    renameGroup: (id: string, name: string, description?: string | null) =>
+      this.directory.renameGroup(id, name, description),
+    deleteGroup: (id: string) => this.directory.deleteGroup(id),
+    addMember: (groupId: string, userId: string) => this.directory.addMember(groupId, userId),
+    removeMember: (groupId: string, userId: string) => this.directory.removeMember(groupId, userId),
+    setRateLimits: (limits: Partial<RateLimits>) => this.setRateLimits(limits),
+    injectFault: (rule: FaultRule) => this.injectFault(rule),
+    clearFaults: () => this.clearFaults(),
+    revokeTokenAfter: (requests: number | null) => this.revokeTokenAfter(requests),
+    setPermissions: (permissions: { users?: boolean; groups?: boolean }) => this.setPermissions(permissions),
+    advanceClock: (ms: number) => this.advanceClock(ms),
+    clearRequests: () => this.clearRequests(),
+  };
+
+  private async admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const name = url.pathname.slice("/__admin/".length);
+    if (req.method === "GET" && name === "requests") return send(res, 200, this.requests);
+    if (req.method === "GET" && name === "state") {
+      return send(res, 200, {
+        users: this.directory.users.length,
+        groups: this.directory.groups.length,
+        memberships: this.directory.membershipCount(),
+        now: iso(this.now()),
+        limits: this.limits,
+      });
+    }
+    const command = this.commands[name];
+    if (req.method !== "POST" || !command) return send(res, 404, { error: `No admin command ${name}` });
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    try {
+      const args: unknown = body.trim() ? JSON.parse(body) : [];
+      if (!Array.isArray(args)) throw new Error("The body must be a JSON array of arguments");
+      send(res, 200, { result: (command as (...a: unknown[]) => unknown)(...args) ?? null });
+    } catch (error) {
+      send(res, error instanceof NotFoundError ? 404 : 400, { error: (error as Error).message });
+    }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+    if (url.pathname.startsWith("/__admin/")) return this.admin(req, res, url);
+    const method = req.method ?? "GET";
+    this.requests.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      at: this.now(),
+    });
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    res.on("close", () => this.inFlight--);
+    res.setHeader("Date", new Date(this.now()).toUTCString());
+    try {
+      await this.answer(req, res, url, method);
+    } catch (error) {
+      if (!(error instanceof OktaFailure)) throw error;
+      send(res, error.status, {
+        errorCode: error.errorCode,
+        errorSummary: error.message,
+        errorLink: error.errorCode,
+        errorId: `oae${randomBytes(11).toString("base64url")}`,
+        errorCauses: [],
+      });
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+    if (method !== "GET") {
+      res.setHeader("Allow", "GET");
+      throw new OktaFailure(405, "E0000022", "The endpoint does not support the provided HTTP method");
+    }
+    const family = endpointFamily(url.pathname);
+    this.spend(res, family);
+    if (url.pathname === "/.well-known/okta-organization") {
+      return send(res, 200, {
+        id: this.orgId,
+        pipeline: "idx",
+        _links: { organization: { href: url.origin } },
+        settings: { analyticsCollectionEnabled: false, bugReportingEnabled: true, omEnabled: false },
+      });
+    }
+    this.authorize(req.headers.authorization, family);
+    const fault = this.takeFault(url.pathname);
+    if (fault?.kind === "hang") return;
+    if (fault?.kind === "delay") await delay(fault.ms);
+    if (fault?.kind === "status") throw new OktaFailure(fault.status, "E0000009", "Internal Server Error");
+    if (fault?.kind === "malformed-json") return send(res, 200, '[{"id":"00u', true);
+    if (fault?.kind === "wrong-shape") return send(res, 200, { users: "not a list" });
+
+    const withCredentials = !/omitCredentials/.test(String(req.headers["content-type"]));
+    const members = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(url.pathname);
+    try {
+      if (url.pathname === "/api/v1/users") {
+        const listing = this.directory.listUsers(
+          this.filter(url, USER_FILTER),
+          url.searchParams.get("after"),
+          pageLimit(url, PAGE_LIMITS.users),
+        );
+        return page(res, url, listing, (u) => oktaUser(u, url.origin, withCredentials));
+      }
+      if (url.pathname === "/api/v1/groups") {
+        const listing = this.directory.listGroups(
+          this.filter(url, GROUP_FILTER),
+          url.searchParams.get("after"),
+          pageLimit(url, PAGE_LIMITS.groups),
+        );
+        const stats = url.searchParams.get("expand") === "stats";
+        return page(res, url, listing, (g) => oktaGroup(g, url.origin, stats ? this.directory : null));
+      }
+      if (members?.[1]) {
+        const listing = this.directory.listMembers(
+          decodeURIComponent(members[1]),
+          url.searchParams.get("after"),
+          pageLimit(url, PAGE_LIMITS.members),
+        );
+        return page(res, url, listing, (u) => oktaUser(u, url.origin, withCredentials));
+      }
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new OktaFailure(404, "E0000007", error.message);
+      if (error instanceof BadCursorError)
+        throw new OktaFailure(400, "E0000001", `Api validation failed: after`);
+      throw error;
+    }
+    throw new OktaFailure(
+      404,
+      "E0000007",
+      `Not found: Resource not found: ${url.pathname} (GenericResource)`,
+    );
+  }
+
+  /** Counts the request against its family's per-minute budget and sets Okta's rate-limit headers. */
+  private spend(res: ServerResponse, family: string): void {
+    const now = this.now();
+    const limit = this.limits[family as keyof RateLimits] ?? this.limits.other;
+    if (this.inFlight > this.limits.concurrency) {
+      setRateHeaders(res, this.limits.concurrency, 0, Math.ceil(now / 1000) + 1);
+      throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
+    }
+    const start = Math.floor(now / 60_000) * 60_000;
+    let window = this.windows.get(family);
+    if (window?.start !== start) {
+      window = { start, used: 0 };
+      this.windows.set(family, window);
+    }
+    const reset = (start + 60_000) / 1000;
+    if (window.used >= limit) {
+      setRateHeaders(res, limit, 0, reset);
+      throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
+    }
+    window.used++;
+    setRateHeaders(res, limit, limit - window.used, reset);
+  }
+
+  private authorize(header: string | undefined, family: string): void {
+    const valid = header === `SSWS ${this.token}` && (this.tokenUsesLeft === null || this.tokenUsesLeft > 0);
+    if (!valid) throw new OktaFailure(401, "E0000011", "Invalid token provided");
+    if (this.tokenUsesLeft !== null) this.tokenUsesLeft--;
+    if (this.permissions[family as "users" | "groups"] === false) {
+      throw new OktaFailure(403, "E0000006", "You do not have permission to perform the requested action");
+    }
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const rule = this.faults.find((r) => !r.path || path.startsWith(r.path));
+    if (!rule) return undefined;
+    if (rule.skip > 0) {
+      rule.skip--;
+      return undefined;
+    }
+    if (--rule.times <= 0) this.faults.splice(this.faults.indexOf(rule), 1);
+    return rule.fault;
+  }
+
+  private filter(url: URL, attributes: Record<string, boolean>) {
+    const text = url.searchParams.get("filter");
+    try {
+      return text === null ? null : parseFilter(text, attributes);
+    } catch (error) {
+      if (!(error instanceof FilterError)) throw error;
+      throw new OktaFailure(400, "E0000001", `Api validation failed: filter (${error.message})`);
+    }
+  }
+}
+
+export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<FakeOkta> {
+  return new FakeOkta(options).listen();
+}
+
+function send(res: ServerResponse, status: number, body: unknown, raw = false): void {
+  res.writeHead(status, { "Content-Type": "application/json" });
+  res.end(raw ? String(body) : JSON.stringify(body));
+}
+
+function setRateHeaders(res: ServerResponse, limit: number, remaining: number, reset: number): void {
+  res.setHeader("X-Rate-Limit-Limit", String(limit));
+  res.setHeader("X-Rate-Limit-Remaining", String(remaining));
+  res.setHeader("X-Rate-Limit-Reset", String(reset));
+}
+
+function pageLimit(url: URL, [fallback, max]: readonly [number, number]): number {
+  const text = url.searchParams.get("limit");
+  if (text === null) return fallback;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new OktaFailure(400, "E0000001", "Api validation failed: limit");
+  return Math.min(limit, max);
+}
+
+/** One page, with Okta's absolute `Link` headers: `self`, and `next` unless it is the last. */
+function page<T>(res: ServerResponse, url: URL, listing: Listing<T>, render: (item: T) => unknown): void {
+  const links = [`<${url.href}>; rel="self"`];
+  if (listing.after) {
+    const next = new URL(url);
+    next.searchParams.set("after", listing.after);
+    links.push(`<${next.href}>; rel="next"`);
+  }
+  res.setHeader("Link", links);
+  send(res, 200, listing.items.map(render));
+}
+
+function oktaUser(user: FakeUser, origin: string, withCredentials: boolean) {
+  return {
+    id: user.id,
+    status: user.status,
+    created: iso(user.created),
+    activated: iso(user.activated),
+    statusChanged: iso(user.statusChanged),
+    lastLogin: iso(user.lastLogin),
+    lastUpdated: iso(user.lastUpdated),
+    passwordChanged: iso(user.passwordChanged),
+    type: { id: "oty1fakeDefaultType0" },
+    profile: user.profile,
+    ...(withCredentials ? { credentials: { password: {}, provider: { type: "OKTA", name: "OKTA" } } } : {}),
+    _links: { self: { href: `${origin}/api/v1/users/${user.id}` } },
+  };
+}
+
+function oktaGroup(group: FakeGroup, origin: string, stats: Directory | null) {
+  const href = `${origin}/api/v1/groups/${group.id}`;
+  return {
+    id: group.id,
+    created: iso(group.created),
+    lastUpdated: iso(group.lastUpdated),
+    lastMembershipUpdated: iso(group.lastMembershipUpdated),
+    objectClass: [group.type === "APP_GROUP" ? "okta:windows_security_principal" : "okta:user_group"],
+    type: group.type,
+    profile: { name: group.name, ...(group.description === null ? {} : { description: group.description }) },
+    ...(stats ? { _embedded: { stats: { usersCount: group.members?.length ?? stats.users.length } } } : {}),
+    _links: { users: { href: `${href}/users` }, apps: { href: `${href}/apps` } },
+  };
+}
