@@ -1,0 +1,89 @@
+import { z } from "zod";
+import { DeletionPolicy, EnrollmentType, SyncSchedule, UniqueField } from "@/lib/db/generated/enums";
+
+/** The labels and descriptions of the help page, used by the form and the detail page alike. */
+export const ENROLLMENT_TYPES = [
+  {
+    value: EnrollmentType.SEND_ENROLLMENT_EMAIL,
+    label: "Send Enrollment Email",
+    description:
+      "A verification process takes place, where all the synced users will receive an invite email to the dashboard.",
+  },
+  {
+    value: EnrollmentType.TRUST_EMAIL,
+    label: "Trust Email",
+    description:
+      "The email verification will be set true for all users: synced users are verified upon being synced.",
+  },
+  {
+    value: EnrollmentType.ONLY_SYNC,
+    label: "Only Sync",
+    description: "The users from Okta will be synced without any additional email verification or configs.",
+  },
+] as const;
+
+export const UNIQUE_FIELDS = [
+  { value: UniqueField.EMAIL, label: "Email", description: "The users will be created based on the Email." },
+  {
+    value: UniqueField.USERNAME,
+    label: "Username",
+    description: "The users will be created based on the Username.",
+  },
+] as const;
+
+export const SCHEDULES = [
+  { value: SyncSchedule.OFF, label: "Off (SYNC DATA only)" },
+  { value: SyncSchedule.HOURLY, label: "Hourly" },
+  { value: SyncSchedule.DAILY, label: "Daily" },
+] as const;
+
+export const DELETION_POLICIES = [
+  {
+    value: DeletionPolicy.DELETE,
+    label: "Delete",
+    description: "Users deleted or deactivated in Okta are removed from the dashboard.",
+  },
+  {
+    value: DeletionPolicy.DEPROVISION,
+    label: "Mark deprovisioned",
+    description: "Such users stay in the dashboard with the status Deprovisioned and lose their groups.",
+  },
+] as const;
+
+export const labelOf = <T extends { value: string; label: string }>(options: readonly T[], value: string) =>
+  options.find((o) => o.value === value)?.label ?? value;
+
+const choice = <T extends string>(values: Record<string, T>, message: string) =>
+  z.enum(Object.values(values) as [T, ...T[]], { error: message });
+
+/** The Okta Workspace form, as the server validates it. */
+export const userSyncInput = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, "Enter a descriptive name.")
+    .max(80, "Use at most 80 characters.")
+    .regex(/^[^\p{Cc}]*$/u, "Remove control characters."),
+  domain: z
+    .string()
+    .trim()
+    .min(1, "Enter your Okta Domain Name, e.g. acme.okta.com.")
+    .max(300, "That is too long for a domain."),
+  token: z
+    .string()
+    .trim()
+    .max(200, "That is too long for an Okta API token.")
+    .regex(/^[\x21-\x7e]*$/, "An API token has no spaces or special characters."),
+  enrollmentType: choice(EnrollmentType, "Choose an Enrollment Type."),
+  uniqueField: choice(UniqueField, "Choose a Unique field."),
+  schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),
+  deletionPolicy: choice(DeletionPolicy, "Choose what happens to deleted users.").default("DELETE"),
+  safeguardPercent: z.coerce
+    .number({ error: "Enter a percentage." })
+    .int("Enter a whole percentage.")
+    .min(1, "Use a value from 1 to 100.")
+    .max(100, "Use a value from 1 to 100.")
+    .default(20),
+});
+
+export type UserSyncInput = z.infer<typeof userSyncInput>;
