@@ -1,0 +1,80 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { orgAction } from "@/lib/auth/guard";
+import { getDb } from "@/lib/db";
+import { testOktaConnection } from "@/lib/okta/connection";
+import { domainOptionsFromEnv } from "@/lib/okta/domain";
+import { userSyncInput } from "@/lib/user-sync/form";
+import { createUserSync, deleteUserSync, updateUserSync, userSyncCredentials } from "@/lib/user-sync/service";
+
+const id = z.string().min(1).max(64);
+const SECRET = { secretFields: ["token"] };
+
+export const createUserSyncAction = orgAction(
+  "user-sync:manage",
+  userSyncInput,
+  async (input, member) => {
+    const result = await createUserSync(getDb(), member, input);
+    if (!result.ok) return result;
+    revalidatePath("/user-management/user-sync");
+    redirect(`/user-management/user-sync/${result.id}?created=1`);
+  },
+  SECRET,
+);
+
+export const updateUserSyncAction = orgAction(
+  "user-sync:manage",
+  userSyncInput.extend({ userSyncId: id }),
+  async ({ userSyncId, ...input }, member) => {
+    const result = await updateUserSync(getDb(), member, userSyncId, input);
+    if (!result) return { ok: false, message: "This user sync no longer exists." };
+    if (!result.ok) return result;
+    revalidatePath(`/user-management/user-sync/${userSyncId}`);
+    redirect(`/user-management/user-sync/${userSyncId}?saved=1`);
+  },
+  SECRET,
+);
+
+export const deleteUserSyncAction = orgAction(
+  "user-sync:manage",
+  z.object({ userSyncId: id }),
+  async ({ userSyncId }, member) => {
+    if (!(await deleteUserSync(getDb(), member, userSyncId)))
+      return { ok: false, message: "This user sync no longer exists." };
+    revalidatePath("/user-management/user-sync");
+    redirect("/user-management/user-sync?deleted=1");
+  },
+);
+
+/** `Test connection`: checks what was typed; on EDIT a blank token means the saved one. */
+export const testConnectionAction = orgAction(
+  "user-sync:manage",
+  z.object({
+    domain: z.string().trim().max(300),
+    token: z.string().trim().max(200),
+    userSyncId: id.optional(),
+  }),
+  async ({ domain, token, userSyncId }, member) => {
+    let apiToken = token;
+    if (!apiToken && userSyncId) {
+      const owned = await getDb().userSync.count({
+        where: { id: userSyncId, organizationId: member.organizationId },
+      });
+      if (owned) apiToken = (await userSyncCredentials(getDb(), userSyncId)).token;
+    }
+    const result = await testOktaConnection(domain, apiToken, domainOptionsFromEnv());
+    if (!result.ok) {
+      const field = result.code === "bad_token" || result.code === "missing_permission" ? "token" : "domain";
+      return { ok: false, message: result.message, fieldErrors: { [field]: [result.message] } };
+    }
+    const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
+    return {
+      ok: true,
+      message: `Connected to ${result.origin}: the token can read users and groups (${users} users).`,
+    };
+  },
+  SECRET,
+);

@@ -1,0 +1,53 @@
+import { FieldError } from "@/components/ui/field";
+
+interface Choice {
+  value: string;
+  label: string;
+  description?: string;
+}
+
+/** A labelled radio group, each option with its description, for the form's choices. */
+export function ChoiceGroup({
+  legend,
+  name,
+  options,
+  defaultValue,
+  errors,
+}: {
+  legend: string;
+  name: string;
+  options: readonly Choice[];
+  defaultValue?: string;
+  errors?: string[];
+}) {
+  return (
+    <fieldset aria-describedby={errors?.length ? `${name}-error` : undefined}>
+      <legend className="mb-2 text-sm font-medium text-slate-800">{legend}</legend>
+      <div className="grid gap-2 sm:grid-cols-3">
+        {options.map((option) => (
+          <label
+            key={option.value}
+            className="flex cursor-pointer gap-3 rounded-md border border-slate-300 bg-white p-3 text-sm has-checked:border-brand-600 has-checked:bg-brand-50 has-focus-visible:outline-2 has-focus-visible:outline-brand-600"
+          >
+            <input
+              type="radio"
+              name={name}
+              value={option.value}
+              defaultChecked={defaultValue === option.value}
+              className="mt-0.5 accent-brand-600"
+            />
+            <span>
+              <span className="block font-semibold text-slate-900">{option.label}</span>
+              {option.description && (
+                <span className="mt-0.5 block text-xs text-slate-600">{option.description}</span>
+              )}
+            </span>
+          </label>
+        ))}
+      </div>
+      <div className="mt-1">
+        <FieldError id={`${name}-error`} errors={errors} />
+      </div>
+    </fieldset>
+  );
+}

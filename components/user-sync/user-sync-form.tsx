@@ -1,0 +1,173 @@
+"use client";
+
+import { useActionState } from "react";
+import {
+  createUserSyncAction,
+  testConnectionAction,
+  updateUserSyncAction,
+} from "@/app/(dashboard)/user-management/user-sync/actions";
+import { Button, ButtonLink } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { FieldError, FormMessage, TextField } from "@/components/ui/field";
+import type { ActionState } from "@/lib/auth/guard";
+import { DELETION_POLICIES, ENROLLMENT_TYPES, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { ChoiceGroup } from "./choice-group";
+
+export interface UserSyncFormValues {
+  userSyncId?: string;
+  name: string;
+  domain: string;
+  tokenLast4?: string;
+  enrollmentType: string;
+  uniqueField: string;
+  schedule: string;
+  deletionPolicy: string;
+  safeguardPercent: number;
+}
+
+const EMPTY: UserSyncFormValues = {
+  name: "",
+  domain: "",
+  enrollmentType: "SEND_ENROLLMENT_EMAIL",
+  uniqueField: "EMAIL",
+  schedule: "OFF",
+  deletionPolicy: "DELETE",
+  safeguardPercent: 20,
+};
+
+/** The Okta Workspace configuration: CREATE a new sync, or save an EDIT of one. */
+export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
+  const editing = Boolean(initial?.userSyncId);
+  const [saved, save, saving] = useActionState<ActionState, FormData>(
+    editing ? updateUserSyncAction : createUserSyncAction,
+    { ok: false },
+  );
+  const [tested, test, testing] = useActionState<ActionState, FormData>(testConnectionAction, { ok: false });
+  // After a failed save the form shows what was typed (the server echoes it back, never the token).
+  const values = { ...EMPTY, ...initial, ...(saved.values ?? {}) } as UserSyncFormValues;
+  const errors = saved.fieldErrors ?? tested.fieldErrors ?? {};
+  const key = JSON.stringify(saved.values ?? {});
+  return (
+    <form action={save} key={key} className="flex flex-col gap-6" noValidate>
+      {initial?.userSyncId && <input type="hidden" name="userSyncId" value={initial.userSyncId} />}
+      <FormMessage ok={saved.ok} message={saved.message} />
+      <Card className="flex flex-col gap-5 p-6">
+        <h2 className="text-base font-semibold">Configurations</h2>
+        <TextField
+          label="Name"
+          name="name"
+          defaultValue={values.name}
+          errors={errors.name}
+          required
+          maxLength={80}
+          hint="A descriptive name, e.g. Okta production."
+        />
+        <TextField
+          label="Domain Name"
+          name="domain"
+          defaultValue={values.domain}
+          errors={errors.domain}
+          required
+          placeholder="acme.okta.com"
+          autoComplete="off"
+          spellCheck={false}
+          hint="In Okta, open the profile dropdown and copy the domain part of the URL."
+        />
+        <TextField
+          label="API Token"
+          name="token"
+          type="password"
+          errors={errors.token}
+          required={!editing}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={initial?.tokenLast4 ? `•••• ${initial.tokenLast4} (leave blank to keep)` : undefined}
+          hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
+        />
+        <div className="flex flex-wrap items-center gap-3">
+          <Button type="submit" variant="secondary" formAction={test} disabled={testing}>
+            {testing ? "Testing…" : "Test connection"}
+          </Button>
+          {tested.message && (
+            <p
+              role={tested.ok ? "status" : "alert"}
+              className={tested.ok ? "text-sm text-emerald-700" : "text-sm text-red-700"}
+            >
+              {tested.message}
+            </p>
+          )}
+        </div>
+      </Card>
+      <Card className="flex flex-col gap-6 p-6">
+        <ChoiceGroup
+          legend="Enrollment Type"
+          name="enrollmentType"
+          options={ENROLLMENT_TYPES}
+          defaultValue={values.enrollmentType}
+          errors={errors.enrollmentType}
+        />
+        <ChoiceGroup
+          legend="Unique field"
+          name="uniqueField"
+          options={UNIQUE_FIELDS}
+          defaultValue={values.uniqueField}
+          errors={errors.uniqueField}
+        />
+      </Card>
+      <Card className="flex flex-col gap-6 p-6">
+        <h2 className="text-base font-semibold">Schedule and safety</h2>
+        <div className="flex max-w-xs flex-col gap-1.5">
+          <label htmlFor="field-schedule" className="text-sm font-medium text-slate-800">
+            Schedule
+          </label>
+          <select
+            id="field-schedule"
+            name="schedule"
+            defaultValue={values.schedule}
+            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
+          >
+            {SCHEDULES.map((s) => (
+              <option key={s.value} value={s.value}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+          <FieldError id="field-schedule-error" errors={errors.schedule} />
+        </div>
+        <ChoiceGroup
+          legend="When a user is deleted or deactivated in Okta"
+          name="deletionPolicy"
+          options={DELETION_POLICIES}
+          defaultValue={values.deletionPolicy}
+          errors={errors.deletionPolicy}
+        />
+        <TextField
+          label="Safeguard threshold (%)"
+          name="safeguardPercent"
+          type="number"
+          min={1}
+          max={100}
+          defaultValue={values.safeguardPercent}
+          errors={errors.safeguardPercent}
+          className="max-w-xs"
+          hint="A sync that would remove more than this share of the users stops and waits for your approval."
+        />
+      </Card>
+      <div className="flex gap-3">
+        <Button type="submit" disabled={saving}>
+          {saving ? "Saving…" : editing ? "SAVE" : "CREATE"}
+        </Button>
+        <ButtonLink
+          href={
+            initial?.userSyncId
+              ? `/user-management/user-sync/${initial.userSyncId}`
+              : "/user-management/user-sync"
+          }
+          variant="ghost"
+        >
+          Cancel
+        </ButtonLink>
+      </div>
+    </form>
+  );
+}
