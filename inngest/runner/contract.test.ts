@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runner, startRunner } from "./index";
 import { lines } from "./testing/fixtures";
 import {
-  type AppProcess,
+  type ChildService,
   finishedRun,
   getJson,
   runFor,
@@ -19,7 +19,7 @@ import type { Run } from "./types";
 // The real serve() from inngest/next, in its own process, driven by the runner over HTTP.
 let dir: string;
 let runner: Runner;
-let app: AppProcess;
+let app: ChildService;
 let logCount = 0;
 const newLog = () => path.join(dir, `log-${logCount++}.txt`);
 const fn = (id: string) => `runner-contract-${id}`;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "runner-contract-"));
   runner = await startRunner({ port: 0, dataDir: path.join(dir, "data"), retryBaseMs: 10, log: () => {} });
   app = await startAppProcess({ INNGEST_DEV: runner.url });
-  await syncApp(`${app.origin}/api/contract`);
+  await syncApp(`${app.url}/api/contract`);
 });
 afterAll(async () => {
   await app?.kill();

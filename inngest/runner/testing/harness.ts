@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
@@ -7,32 +9,41 @@ import type { Run } from "../types";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 
-export interface AppProcess {
-  origin: string;
+/** A test's child process: a tsx script that prints a line announcing its URL. */
+export interface ChildService {
+  url: string;
   /** What the process printed on stderr, for failure messages. */
   stderr(): string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts app-process.ts (the contract functions behind the real serve()) in a child process with tsx. */
-export async function startAppProcess(env: Record<string, string>): Promise<AppProcess> {
-  const child: ChildProcess = spawn(
-    path.join(ROOT, "node_modules/.bin/tsx"),
-    [path.join(ROOT, "inngest/runner/testing/app-process.ts")],
-    { cwd: ROOT, env: { ...process.env, PORT: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
+async function spawnTsx(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  readUrl: (line: string) => string | undefined,
+): Promise<ChildService> {
+  // One process (node with tsx's loader), not tsx's CLI, which runs the script in a child of its own
+  // that a SIGKILL would orphan.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-20_000);
   });
   const exited = once(child, "exit");
-  const firstLine = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once("line", resolve);
-    exited.then(() => reject(new Error(`app process exited before listening:\n${stderr}`)));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      const found = readUrl(line);
+      if (found) resolve(found);
+    });
+    exited.then(() => reject(new Error(`${script} exited before it was ready:\n${stderr}`)));
   });
-  const { origin } = JSON.parse(await firstLine) as { origin: string };
   return {
-    origin,
+    url,
     stderr: () => stderr,
     kill: async (signal = "SIGTERM") => {
       if (child.exitCode === null && child.signalCode === null) {
@@ -41,6 +52,32 @@ export async function startAppProcess(env: Record<string, string>): Promise<AppP
       }
     },
   };
+}
+
+/** Starts app-process.ts (the contract functions behind the real serve()); `url` is its origin. */
+export function startAppProcess(env: Record<string, string>, port = 0): Promise<ChildService> {
+  return spawnTsx("inngest/runner/testing/app-process.ts", [], { ...env, PORT: String(port) }, (line) =>
+    line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined,
+  );
+}
+
+/** Starts the runner as `npm run inngest:runner` does (cli.ts); `url` is where it listens. */
+export function startRunnerProcess(args: string[]): Promise<ChildService> {
+  return spawnTsx(
+    "inngest/runner/cli.ts",
+    args,
+    {},
+    (line) => /Listening on (http:\/\/[^;\s]+);/.exec(line)?.[1],
+  );
+}
+
+/** A port that was free a moment ago, for a process another must know the URL of before it starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Out-of-band sync, as a deploy does it: PUT to the app's serve endpoint, which registers with INNGEST_DEV. */
@@ -62,15 +99,21 @@ export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Polls until `probe` gives a value; a probe that throws (e.g. a server restarting) is tried again. */
 export async function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`, { cause: lastError });
     await delay(20);
   }
 }
