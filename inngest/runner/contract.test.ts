@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runner, startRunner } from "./index";
+import type { App } from "./registry";
 import { lines } from "./testing/fixtures";
 import {
   type ChildService,
@@ -44,13 +45,11 @@ async function run(id: string, data: Record<string, unknown>): Promise<Run> {
 
 describe("local runner driving serve() over HTTP", () => {
   it("registers the app's functions out-of-band", async () => {
-    const apps = await getJson<Array<{ appName: string; functions: string[] }>>(`${runner.url}/functions`);
-    expect(apps).toEqual([
-      expect.objectContaining({
-        appName: "runner-contract",
-        functions: expect.arrayContaining([fn("steps")]),
-      }),
-    ]);
+    const apps = await getJson<App[]>(`${runner.url}/functions`);
+    expect(apps).toHaveLength(1);
+    expect(apps[0]?.appName).toBe("runner-contract");
+    expect(apps[0]?.url).toBe(`${app.url}/api/contract`);
+    expect(apps[0]?.functions.map((f) => f.id)).toContain(fn("steps"));
   });
 
   it("runs steps one at a time, memoizing each result under the SDK's sha1 step id", async () => {
@@ -69,11 +68,11 @@ describe("local runner driving serve() over HTTP", () => {
   });
 
   it("runs a long function in few requests: the SDK checkpoints each step to the runner", async () => {
-    const done = await run("many", { count: 200 });
+    const done = await run("many", { count: 100 });
     expect(done.status).toBe("Completed");
-    expect(done.output).toEqual({ cursor: 200 });
-    expect(Object.keys(done.steps)).toHaveLength(200);
-    expect(done.appRequests).toBeLessThan(10);
+    expect(done.output).toEqual({ cursor: 100 });
+    expect(Object.keys(done.steps)).toHaveLength(100);
+    expect(done.appRequests).toBeLessThanOrEqual(5);
   });
 
   it("retries a failing step with backoff until it succeeds, each attempt numbered", async () => {

@@ -27,13 +27,15 @@ it("starts a run of a cron function at each tick, with Inngest's scheduled-timer
   });
   await waitFor(() => lines(log).length >= 2);
   expect(lines(log).slice(0, 2)).toEqual(["tick:inngest/scheduled.timer", "tick:inngest/scheduled.timer"]);
-  const runs = await getJson<Array<{ functionId: string; createdAt: number; event: { data: unknown } }>>(
+  const runs = await getJson<Array<{ functionId: string; event: { ts: number; data: unknown } }>>(
     `${runner.url}/runs`,
   );
   expect(runs[0]).toMatchObject({
     functionId: "runner-contract-cron-tick",
     event: { data: { cron: "* * * * * *" } },
   });
-  const [later, earlier] = runs.map((r) => r.createdAt);
-  expect((later ?? 0) - (earlier ?? 0)).toBeGreaterThanOrEqual(900);
+  // Each tick's event carries its scheduled time: whole seconds, one apart.
+  const [later, earlier] = runs.map((r) => r.event.ts);
+  expect((earlier ?? 1) % 1000).toBe(0);
+  expect((later ?? 0) - (earlier ?? 0)).toBe(1000);
 });

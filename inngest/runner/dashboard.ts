@@ -1,3 +1,4 @@
+import type { App } from "./registry";
 import type { Run } from "./types";
 
 const html = (value: unknown) => String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -5,11 +6,7 @@ const time = (ms?: number) => (ms ? new Date(ms).toISOString().replace("T", " ")
 const json = (value: unknown) => html(JSON.stringify(value, null, 2));
 
 /** The runner's page: synced functions, runs, and one run's event and steps with replay and cancel. */
-export function renderDashboard(
-  apps: Array<{ appName: string; url: string; functions: string[] }>,
-  runs: Run[],
-  selectedId: string | null,
-): string {
+export function renderDashboard(apps: App[], runs: Run[], selectedId: string | null): string {
   const selected = runs.find((run) => run.id === selectedId);
   return `<!doctype html><html><head><meta charset="utf-8"><title>Inngest local runner</title>
 ${selected ? "" : '<meta http-equiv="refresh" content="3">'}
@@ -17,7 +14,7 @@ ${selected ? "" : '<meta http-equiv="refresh" content="3">'}
 </head><body><h1>Inngest local runner</h1>
 <p class="note">A local stand-in for Inngest's executor, for development and tests only; not a production engine.</p>
 <h2>Apps</h2><table><tr><th>App</th><th>URL</th><th>Functions</th></tr>
-${apps.map((app) => `<tr><td>${html(app.appName)}</td><td>${html(app.url)}</td><td>${html(app.functions.join(", "))}</td></tr>`).join("")}
+${apps.map((app) => `<tr><td>${html(app.appName)}</td><td>${html(app.url)}</td><td>${html(app.functions.map((fn) => fn.id).join(", "))}</td></tr>`).join("")}
 </table>
 ${selected ? renderRun(selected) : ""}
 <h2>Runs</h2><table><tr><th>Run</th><th>Function</th><th>Event</th><th>Status</th><th>Steps</th><th>Requests</th><th>Created</th><th>Ended</th></tr>

@@ -225,10 +225,11 @@ export class Engine {
     }
   }
 
-  private scheduleCron(functionId: string, cron: string) {
+  /** Arms the next tick after `after`; each tick starts a run whose event `ts` is the scheduled time. */
+  private scheduleCron(functionId: string, cron: string, after = new Date()) {
     let next: Date;
     try {
-      next = nextCronTime(cron, new Date());
+      next = nextCronTime(cron, after);
     } catch (error) {
       this.options.log(`function ${functionId}: cron "${cron}" ignored: ${(error as Error).message}`);
       return;
@@ -236,13 +237,11 @@ export class Engine {
     const timer = setTimeout(
       () => {
         this.cronTimers.delete(timer);
-        if (
-          this.options.registry.function(functionId)?.triggers.some((t) => "cron" in t && t.cron === cron)
-        ) {
-          const event = { id: ulid(), name: internalEvents.ScheduledTimer, data: { cron }, ts: Date.now() };
-          this.createRun(functionId, event);
-          this.scheduleCron(functionId, cron);
-        }
+        if (!this.options.registry.function(functionId)?.triggers.some((t) => "cron" in t && t.cron === cron))
+          return;
+        const ts = next.getTime();
+        this.createRun(functionId, { id: ulid(), name: internalEvents.ScheduledTimer, data: { cron }, ts });
+        this.scheduleCron(functionId, cron, new Date(Math.max(Date.now(), ts)));
       },
       Math.min(Math.max(0, next.getTime() - Date.now()), MAX_TIMER_MS),
     );

@@ -12,7 +12,7 @@ export interface FunctionConfig {
 }
 type ConcurrencyOption = { limit: number; key?: string; scope?: "fn" | "env" | "account" };
 
-interface App {
+export interface App {
   appName: string;
   url: string;
   functions: FunctionConfig[];
@@ -45,8 +45,8 @@ export class Registry {
     return this.functions().find((fn) => fn.id === id);
   }
 
-  listApps(): Array<{ appName: string; url: string; functions: string[] }> {
-    return [...this.apps.values()].map((app) => ({ ...app, functions: app.functions.map((fn) => fn.id) }));
+  listApps(): App[] {
+    return [...this.apps.values()];
   }
 
   /** Records an app's functions; returns whether anything changed. */
