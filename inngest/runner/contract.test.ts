@@ -65,6 +65,12 @@ describe("local runner driving serve() over HTTP", () => {
       [sha1("b")]: { type: "data", data: 2 },
     });
     expect(done.stack).toEqual([sha1("a"), sha1("b")]);
+    for (const step of Object.values(done.history)) {
+      expect(step).toMatchObject({ status: "completed", attempts: 1 });
+      expect(step.startedAt).toBeGreaterThanOrEqual(done.createdAt);
+      expect(step.endedAt).toBeGreaterThanOrEqual(step.startedAt);
+      expect(step.endedAt).toBeLessThanOrEqual(done.endedAt ?? 0);
+    }
   });
 
   it("runs a long function in few requests: the SDK checkpoints each step to the runner", async () => {

@@ -45,6 +45,8 @@ export interface Op {
   opts?: Record<string, unknown>;
   data?: unknown;
   error?: unknown;
+  /** When the step ran: start and duration in nanoseconds. */
+  timing?: { a: number; b: number };
 }
 
 interface AppResponse {
@@ -251,21 +253,7 @@ export class Engine {
   // ---------------------------------------------------------------- runs
 
   private createRun(functionId: string, event: EventPayload, extra: Partial<Run> = {}): Run {
-    const now = Date.now();
-    const run: Run = {
-      id: ulid(now),
-      functionId,
-      status: "Queued",
-      event,
-      steps: {},
-      stack: [],
-      waits: {},
-      requests: { step: { attempt: 0, at: now } },
-      history: {},
-      appRequests: 0,
-      createdAt: now,
-      ...extra,
-    };
+    const run = newRun(functionId, event, extra);
     this.runs.set(run.id, run);
     this.options.store.save(run);
     this.pump(run);
@@ -277,19 +265,19 @@ export class Engine {
     if (this.closing || isFinished(run)) return;
     const now = Date.now();
     if (this.expireWaits(run, now)) this.options.store.save(run);
-    const executing = this.executingOf(run.id);
+    const executing = this.executing.get(run.id);
     const stepIds = Object.keys(run.requests).filter((key) => key !== "step");
     let next = Number.POSITIVE_INFINITY;
     for (const stepId of stepIds) {
       const request = run.requests[stepId];
-      if (!request || executing.has(stepId)) continue;
+      if (!request || executing?.has(stepId)) continue;
       if (request.at <= now) this.dispatch(run, stepId);
       else next = Math.min(next, request.at);
     }
     // Discovery runs the function from the top; it waits until no step is running or retrying,
     // or the SDK would execute a pending step again.
     const discovery = run.requests.step;
-    if (discovery && executing.size === 0 && stepIds.length === 0) {
+    if (discovery && !executing?.size && stepIds.length === 0) {
       if (discovery.at <= now) this.dispatch(run, "step");
       else next = Math.min(next, discovery.at);
     }
@@ -312,22 +300,15 @@ export class Engine {
     this.timers.set(run.id, { at, timer });
   }
 
-  private executingOf(runId: string): Set<string> {
-    let set = this.executing.get(runId);
-    if (!set) {
-      set = new Set();
-      this.executing.set(runId, set);
-    }
-    return set;
-  }
-
   private dispatch(run: Run, key: string) {
-    const executing = this.executingOf(run.id);
+    const executing = this.executing.get(run.id) ?? new Set<string>();
+    this.executing.set(run.id, executing);
     executing.add(key);
     const task = this.execute(run, key)
       .catch((error) => this.options.log(`run ${run.id}: ${(error as Error).stack ?? error}`))
       .finally(() => {
         executing.delete(key);
+        if (executing.size === 0) this.executing.delete(run.id);
         this.inflight.delete(task);
         this.pump(run);
       });
@@ -352,6 +333,7 @@ export class Engine {
         run.status = "Running";
         run.startedAt = Date.now();
       }
+      if (key !== "step") this.record(run, key, { status: "running", attempts: request.attempt });
       let response: AppResponse;
       try {
         response = await this.call(fn, run, key, request.attempt);
@@ -367,7 +349,10 @@ export class Engine {
       if (isFinished(run)) return;
       delete run.requests[key];
       const children = this.apply(run, fn, key, request.attempt, response);
-      for (const child of children) this.options.store.save(child);
+      for (const child of children) {
+        this.runs.set(child.id, child);
+        this.options.store.save(child);
+      }
       this.options.store.save(run);
       for (const child of children) this.pump(child);
       if (isFinished(run)) this.settle(run);
@@ -376,59 +361,40 @@ export class Engine {
     }
   }
 
+  /**
+   * POSTs to the function's step URL. Discovery requests (`stepId=step`) carry `ctx.fn_id` and
+   * `ctx.qi_id`, which turns on the SDK's checkpointing (see `checkpoint`).
+   */
   private async call(fn: FunctionConfig, run: Run, key: string, attempt: number): Promise<AppResponse> {
     const url = new URL(stepUrl(fn));
     url.searchParams.set(queryKeys.StepId, key);
     const dispatchId = key === "step" ? ulid() : undefined;
     if (dispatchId) this.discoveries.set(run.id, dispatchId);
+    run.appRequests++;
     try {
-      const checkpointing = dispatchId ? { fn_id: run.functionId, qi_id: dispatchId } : undefined;
-      return await this.post(url, run, attempt, checkpointing, fn);
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", [headerKeys.InngestServerKind]: "dev" },
+        body: JSON.stringify({
+          event: run.event,
+          events: [run.event],
+          steps: run.steps,
+          ctx: {
+            run_id: run.id,
+            attempt,
+            max_attempts: maxAttempts(fn),
+            stack: { stack: run.stack, current: run.stack.length },
+            disable_immediate_execution: false,
+            use_api: false,
+            ...(dispatchId ? { fn_id: run.functionId, qi_id: dispatchId } : {}),
+          },
+          version: 2,
+        }),
+      });
+      return await readResponse(res);
     } finally {
       if (dispatchId && this.discoveries.get(run.id) === dispatchId) this.discoveries.delete(run.id);
     }
-  }
-
-  private async post(
-    url: URL,
-    run: Run,
-    attempt: number,
-    checkpointing: { fn_id: string; qi_id: string } | undefined,
-    fn: FunctionConfig,
-  ): Promise<AppResponse> {
-    run.appRequests++;
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", [headerKeys.InngestServerKind]: "dev" },
-      body: JSON.stringify({
-        event: run.event,
-        events: [run.event],
-        steps: run.steps,
-        ctx: {
-          run_id: run.id,
-          attempt,
-          max_attempts: maxAttempts(fn),
-          stack: { stack: run.stack, current: run.stack.length },
-          disable_immediate_execution: false,
-          use_api: false,
-          ...checkpointing,
-        },
-        version: 2,
-      }),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // Not JSON (e.g. a framework's error page): kept as text for the run's error.
-    }
-    return {
-      status: res.status,
-      body,
-      noRetry: res.headers.get(headerKeys.NoRetry) === "true",
-      retryAfter: res.headers.get(headerKeys.RetryAfter),
-    };
   }
 
   /** Applies the app's answer to the run; returns invoked runs to start once the run is saved. */
@@ -446,12 +412,20 @@ export class Engine {
       return [];
     }
     const children: Run[] = [];
-    for (const op of res.body as Op[]) {
-      const child = this.applyOp(run, fn, op, attempt, res, now);
-      if (child) children.push(child);
-      if (isFinished(run)) return [];
+    try {
+      for (const op of res.body as Op[]) {
+        const child = this.applyOp(run, fn, op, attempt, res, now);
+        if (child) children.push(child);
+        if (isFinished(run)) return [];
+      }
+    } catch (error) {
+      // An op the runner cannot follow (e.g. a time it cannot read): fail the run visibly.
+      this.end(run, "Failed", {
+        error: { name: "Error", message: `local runner: ${(error as Error).message}` },
+      });
+      return [];
     }
-    if (!isFinished(run) && Object.keys(run.requests).length === 0 && Object.keys(run.waits).length === 0) {
+    if (Object.keys(run.requests).length === 0 && Object.keys(run.waits).length === 0) {
       this.end(run, "Failed", {
         error: { name: "Error", message: "the function reported nothing left to run" },
       });
@@ -470,7 +444,7 @@ export class Engine {
           op: op.op,
           status: "completed",
           attempts: attempt + 1,
-          endedAt: now,
+          ...ranAt(op, now),
         });
         return;
       case "StepError": {
@@ -482,7 +456,7 @@ export class Engine {
             op: op.op,
             status: "failed",
             attempts: next,
-            endedAt: now,
+            ...ranAt(op, now),
             error: op.error,
           });
         } else {
@@ -498,7 +472,7 @@ export class Engine {
           op: op.op,
           status: "failed",
           attempts: attempt + 1,
-          endedAt: now,
+          ...ranAt(op, now),
           error: op.error,
         });
         return;
@@ -549,21 +523,11 @@ export class Engine {
       this.record(run, op.id, { status: "failed", endedAt: now, error });
       return;
     }
-    const child: Run = {
-      id: ulid(now),
+    const child = newRun(
       functionId,
-      status: "Queued",
-      event: { id: ulid(now), name: internalEvents.FunctionInvoked, data: payload.data ?? {}, ts: now },
-      steps: {},
-      stack: [],
-      waits: {},
-      requests: { step: { attempt: 0, at: now } },
-      history: {},
-      appRequests: 0,
-      createdAt: now,
-      invokedBy: { runId: run.id, stepId: op.id },
-    };
-    this.runs.set(child.id, child);
+      { id: ulid(now), name: internalEvents.FunctionInvoked, data: payload.data ?? {}, ts: now },
+      { invokedBy: { runId: run.id, stepId: op.id } },
+    );
     run.waits[op.id] = { kind: "invoke", runId: child.id, ...(timeout ? { until: timeout } : {}) };
     return child;
   }
@@ -651,6 +615,46 @@ export class Engine {
   }
 }
 
+async function readResponse(res: Response): Promise<AppResponse> {
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (e.g. a framework's error page): kept as text for the run's error.
+  }
+  return {
+    status: res.status,
+    body,
+    noRetry: res.headers.get(headerKeys.NoRetry) === "true",
+    retryAfter: res.headers.get(headerKeys.RetryAfter),
+  };
+}
+
+/** A step's start and end as the SDK timed it, else its end as now. */
+function ranAt(op: Op, now: number): Partial<StepRecord> {
+  if (!op.timing) return { endedAt: now };
+  return { startedAt: op.timing.a / 1e6, endedAt: (op.timing.a + op.timing.b) / 1e6 };
+}
+
+function newRun(functionId: string, event: EventPayload, extra: Partial<Run>): Run {
+  const now = Date.now();
+  return {
+    id: ulid(now),
+    functionId,
+    status: "Queued",
+    event,
+    steps: {},
+    stack: [],
+    waits: {},
+    requests: { step: { attempt: 0, at: now } },
+    history: {},
+    appRequests: 0,
+    createdAt: now,
+    ...extra,
+  };
+}
+
 function stepUrl(fn: FunctionConfig): string {
   const step = fn.steps.step ?? Object.values(fn.steps)[0];
   if (!step) throw new Error(`function ${fn.id} has no step URL`);
@@ -667,9 +671,18 @@ function concurrencySlots(fn: FunctionConfig, event: EventPayload): Slot[] {
   return options.flatMap((option) => {
     const { limit, key, scope } = typeof option === "number" ? { limit: option } : option;
     if (!limit || limit <= 0) return [];
-    const value = key ? String(evaluateExpression(key, { event }) ?? "") : "";
+    const value = key ? String(evaluateKey(key, event) ?? "") : "";
     return [{ key: JSON.stringify([scope && scope !== "fn" ? scope : fn.id, key ?? "", value]), limit }];
   });
+}
+
+/** A key that cannot be evaluated groups the run with every other such run, rather than stalling it. */
+function evaluateKey(key: string, event: EventPayload): unknown {
+  try {
+    return evaluateExpression(key, { event });
+  } catch {
+    return undefined;
+  }
 }
 
 function eventNameMatches(trigger: string, name: string): boolean {
