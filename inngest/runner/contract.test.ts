@@ -22,12 +22,18 @@ let dir: string;
 let runner: Runner;
 let app: ChildService;
 let logCount = 0;
+const runnerLog: string[] = [];
 const newLog = () => path.join(dir, `log-${logCount++}.txt`);
 const fn = (id: string) => `runner-contract-${id}`;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "runner-contract-"));
-  runner = await startRunner({ port: 0, dataDir: path.join(dir, "data"), retryBaseMs: 10, log: () => {} });
+  runner = await startRunner({
+    port: 0,
+    dataDir: path.join(dir, "data"),
+    retryBaseMs: 10,
+    log: (message) => runnerLog.push(message),
+  });
   app = await startAppProcess({ INNGEST_DEV: runner.url });
   await syncApp(`${app.url}/api/contract`);
 });
@@ -106,6 +112,13 @@ describe("local runner driving serve() over HTTP", () => {
     expect(done.status).toBe("Completed");
     expect(done.output).toEqual({ attempt: 1 });
     expect(lines(log)).toEqual(["body:0", "body:1"]);
+  });
+
+  it("fails the run at once when the function answers x-inngest-no-retry (NonRetriableError outside steps)", async () => {
+    const log = newLog();
+    const done = await run("body-retry", { log, fatal: true });
+    expect(done).toMatchObject({ status: "Failed", error: { message: "fatal outside any step" } });
+    expect(lines(log)).toEqual(["body:0"]);
   });
 
   it("stops at a NonRetriableError, fails the run, and runs the function's onFailure handler", async () => {
@@ -260,10 +273,22 @@ describe("local runner driving serve() over HTTP", () => {
     expect(runs.filter((r) => r.event.id === "same-id")).toHaveLength(1);
   });
 
-  it("shows runs on its page, saying what it is", async () => {
+  it("shows runs on its page, saying what it is, with replay and cancel buttons", async () => {
+    expect(runnerLog[0]).toMatch(/^Inngest local runner: .*not a production engine/);
     const html = await (await fetch(runner.url)).text();
-    expect(html).toContain("Inngest local runner");
     expect(html).toContain("not a production engine");
     expect(html).toContain(fn("steps"));
+
+    const original = await run("steps", { log: newLog() });
+    const page = await (await fetch(`${runner.url}/?run=${original.id}`)).text();
+    expect(page).toContain(`action="/runs/${original.id}/replay"`);
+    const replayed = await fetch(`${runner.url}/runs/${original.id}/replay`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      redirect: "manual",
+    });
+    expect(replayed.status).toBe(303);
+    const replayId = new URL(String(replayed.headers.get("location")), runner.url).searchParams.get("run");
+    expect((await finishedRun(runner.url, String(replayId))).replayOf).toBe(original.id);
   });
 });

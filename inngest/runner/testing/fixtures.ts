@@ -46,8 +46,9 @@ const retry = contract.createFunction(
 const bodyRetry = contract.createFunction(
   { id: "body-retry", retries: 2, triggers: { event: "contract/body-retry" } },
   async ({ event, attempt }) => {
-    const { log } = data(event);
+    const { log, fatal } = data(event);
     line(log, `body:${attempt}`);
+    if (fatal) throw new NonRetriableError("fatal outside any step");
     if (attempt < 1) throw new Error("failure outside any step");
     return { attempt };
   },
