@@ -29,7 +29,7 @@ const HANDLED = new Set(["id", "name", "triggers", "steps", "concurrency", "canc
 export class Registry {
   private readonly apps = new Map<string, App>();
   private readonly listeners: Array<() => void> = [];
-  private warned = new Set<string>();
+  private readonly warned = new Set<string>();
 
   constructor(private readonly log: (message: string) => void) {}
 
@@ -74,11 +74,15 @@ export class Registry {
       headers: { "content-type": "application/json", [headerKeys.InngestSyncKind]: "in_band" },
       body: JSON.stringify({ url: appUrl }),
     });
-    const body = (await res.json()) as { app_id?: string; url?: string; functions?: FunctionConfig[] };
+    const text = await res.text();
+    let body: { app_id?: string; url?: string; functions?: FunctionConfig[] } = {};
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not a serve() endpoint (e.g. a 404 page): reported below.
+    }
     if (!res.ok || !body.app_id || !Array.isArray(body.functions)) {
-      throw new Error(
-        `in-band sync with ${appUrl} answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`,
-      );
+      throw new Error(`in-band sync with ${appUrl} answered ${res.status}: ${text.slice(0, 300)}`);
     }
     this.register(body.app_id, body.url ?? appUrl, body.functions);
   }

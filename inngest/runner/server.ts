@@ -8,7 +8,7 @@ import type { EventPayload, Run } from "./types";
 export function createRunnerServer(engine: Engine, registry: Registry): Server {
   return createServer((req, res) => {
     route(engine, registry, req, res).catch((error: Error) => {
-      if (!res.headersSent) send(res, 500, { error: error.message });
+      if (!res.headersSent) send(res, error instanceof SyntaxError ? 400 : 500, { error: error.message });
       else res.end();
     });
   });
@@ -36,7 +36,7 @@ async function route(engine: Engine, registry: Registry, req: IncomingMessage, r
       return send(res, 400, { status: 400, error: "appName, url and functions are required" });
     }
     const modified = registry.register(body.appName, body.url, body.functions);
-    return send(res, 200, { status: 200, modified, skipped: false, error: "" });
+    return send(res, 200, { status: 200, modified, skipped: false });
   }
   if (method === "POST" && first === "v1" && second === "checkpoint" && third) {
     const body = (await readJson(req)) as { qi_id?: string; steps?: Op[] };
@@ -68,7 +68,7 @@ async function route(engine: Engine, registry: Registry, req: IncomingMessage, r
 }
 
 /** A run without its step data, for lists. */
-export function summarize(run: Run) {
+function summarize(run: Run) {
   const { steps, stack, waits, requests, history, ...summary } = run;
   return { ...summary, eventName: run.event.name, stepCount: Object.keys(history).length };
 }
