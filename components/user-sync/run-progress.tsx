@@ -1,0 +1,129 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
+import type { RunView } from "@/lib/user-sync/runs";
+import { formatDuration, RunStatus } from "./run-status";
+
+type Run = Omit<RunView, "queuedAt" | "startedAt" | "finishedAt" | "decidedAt" | "cancelRequestedAt"> & {
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cancelRequestedAt: string | null;
+};
+
+const PHASES = [
+  { id: "USERS", label: "Users" },
+  { id: "GROUPS", label: "Groups" },
+  { id: "MEMBERSHIPS", label: "Memberships" },
+  { id: "SAFEGUARD", label: "Safeguard" },
+  { id: "DELETIONS", label: "Deletions" },
+  { id: "FINISHING", label: "Finishing" },
+];
+
+const active = (status: Run["status"]) => status === "QUEUED" || status === "RUNNING" || status === "BLOCKED";
+
+async function fetchRun(runId: string): Promise<Run> {
+  const response = await fetch(`/api/sync-runs/${runId}`, { cache: "no-store" });
+  if (!response.ok) throw new Error(`The run could not be loaded (${response.status}).`);
+  return response.json();
+}
+
+/** Live progress of a run, polled every second until it ends; then the page refreshes its history. */
+export function RunProgress({ initial, children }: { initial: Run; children?: React.ReactNode }) {
+  const router = useRouter();
+  const { data: run, error } = useQuery({
+    queryKey: ["sync-run", initial.id],
+    queryFn: () => fetchRun(initial.id),
+    initialData: initial,
+    refetchInterval: (query) => (query.state.data && active(query.state.data.status) ? 1000 : false),
+  });
+  const [now, setNow] = useState(() => Date.now());
+  const running = active(run.status);
+  useEffect(() => {
+    if (!running) {
+      router.refresh();
+      return;
+    }
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running, router]);
+
+  const percent =
+    run.status === "SUCCEEDED" || run.status === "PARTIAL"
+      ? 100
+      : run.usersExpected
+        ? Math.min(99, Math.round((run.usersProcessed / Math.max(run.usersExpected, 1)) * 100))
+        : null;
+  const elapsed = run.startedAt
+    ? (run.finishedAt ? new Date(run.finishedAt).getTime() : now) - new Date(run.startedAt).getTime()
+    : 0;
+  const phaseIndex = PHASES.findIndex((p) => p.id === run.phase);
+  return (
+    <section
+      aria-labelledby="progress-heading"
+      className="rounded-lg border border-brand-100 bg-white p-5 shadow-sm"
+      data-testid="run-progress"
+    >
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <h2 id="progress-heading" className="text-base font-semibold">
+          {running ? "Sync in progress" : "Latest run"}
+        </h2>
+        <RunStatus status={run.status} />
+      </div>
+      <ol className="mt-4 flex flex-wrap gap-2 text-xs" aria-label="Phases">
+        {PHASES.map((phase, i) => (
+          <li
+            key={phase.id}
+            aria-current={phase.id === run.phase ? "step" : undefined}
+            className={
+              phase.id === run.phase
+                ? "rounded-full bg-brand-600 px-2.5 py-1 font-semibold text-white"
+                : i < phaseIndex || run.phase === "DONE"
+                  ? "rounded-full bg-brand-50 px-2.5 py-1 text-brand-700"
+                  : "rounded-full bg-slate-100 px-2.5 py-1 text-slate-500"
+            }
+          >
+            {phase.label}
+          </li>
+        ))}
+      </ol>
+      <div className="mt-4">
+        <div
+          role="progressbar"
+          aria-label="Sync progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent ?? undefined}
+          className="h-2.5 overflow-hidden rounded-full bg-slate-100"
+        >
+          <div
+            className={
+              percent === null && running
+                ? "h-full w-1/3 animate-pulse rounded-full bg-brand-500"
+                : "h-full rounded-full bg-brand-600 transition-all"
+            }
+            style={percent === null ? undefined : { width: `${percent}%` }}
+          />
+        </div>
+        <p className="mt-2 text-sm text-slate-600" aria-live="polite">
+          {run.usersProcessed.toLocaleString("en")}
+          {run.usersExpected ? ` of ~${run.usersExpected.toLocaleString("en")}` : ""} users processed ·{" "}
+          {run.pagesFetched} pages · {run.oktaRequests} Okta requests · {formatDuration(elapsed)} elapsed
+        </p>
+      </div>
+      {run.status === "BLOCKED" && (
+        <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
+          This run would remove {run.pendingRemovals?.toLocaleString("en")} users, more than the safeguard
+          allows. Approve to apply the removals, or reject to finish without removing anyone.
+        </p>
+      )}
+      {run.error && <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
+      {error && <p className="mt-3 text-sm text-red-700">{error.message}</p>}
+      {children}
+    </section>
+  );
+}
+
+export type { Run as RunProgressData };

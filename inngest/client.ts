@@ -1,0 +1,36 @@
+import { eventType, Inngest } from "inngest";
+import { z } from "zod";
+
+/**
+ * Sent by `SYNC DATA`, the schedule and replays, after the SyncRun row is created (QUEUED).
+ * `trigger` is how it was asked for; a replay from the Inngest dashboard re-sends the original
+ * event unchanged, so the function tells replays by the SyncRun's state (lib/sync/run-record).
+ */
+export const userSyncRunRequested = eventType("user-sync/run.requested", {
+  schema: z.object({
+    organizationId: z.string().min(1),
+    userSyncId: z.string().min(1),
+    syncRunId: z.string().min(1),
+    trigger: z.enum(["manual", "scheduled", "replay"]),
+  }),
+});
+
+/** Asks a running sync to stop. */
+export const userSyncRunCancel = eventType("user-sync/run.cancel", {
+  schema: z.object({ syncRunId: z.string().min(1) }),
+});
+
+/** An Owner's or Administrator's answer to a run held by the deletion safeguard. */
+export const userSyncRunDecision = eventType("user-sync/run.decision", {
+  schema: z.object({
+    syncRunId: z.string().min(1),
+    decision: z.enum(["approve", "reject"]),
+    decidedById: z.string().min(1).optional(),
+  }),
+});
+
+/**
+ * Cloud mode by default (INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY); INNGEST_DEV=1 or
+ * INNGEST_DEV=<url> selects a dev server or the local runner (inngest/README.md).
+ */
+export const inngest = new Inngest({ id: "okta-workspace-user-sync" });

@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type Runner, startRunner } from "@/inngest/runner";
+import type { App } from "@/inngest/runner/registry";
+import { finishedRun, getJson, runFor, syncApp, waitFor } from "@/inngest/runner/testing/harness";
+import { serveRoutes } from "@/inngest/runner/testing/http";
+import type { Run } from "@/inngest/runner/types";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createQueuedSyncRun } from "@/lib/testing/sync-run";
+
+// Smoke test of the app's real /api/inngest route (served here without Next.js) driven by the
+// local runner: the app's code as it runs against any Inngest server.
+let t: TestDb;
+vi.mock("@/lib/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/db")>()),
+  getDb: () => t.db,
+}));
+
+const dir = mkdtempSync(path.join(tmpdir(), "user-sync-run-"));
+let runner: Runner;
+let server: Server;
+let send: typeof import("@/inngest/client").inngest.send;
+
+beforeAll(async () => {
+  t = await createTestDb();
+  runner = await startRunner({ port: 0, dataDir: dir, retryBaseMs: 10, log: () => {} });
+  vi.stubEnv("INNGEST_DEV", runner.url);
+  const route = await import("@/app/api/inngest/route");
+  const { inngest } = await import("@/inngest/client");
+  send = inngest.send.bind(inngest);
+  const served = await serveRoutes({ "/api/inngest": route });
+  server = served.server;
+  await syncApp(`${served.origin}/api/inngest`);
+});
+afterAll(async () => {
+  await runner?.close();
+  server?.close();
+  vi.unstubAllEnvs();
+  await t?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const FN = "okta-workspace-user-sync-user-sync/run";
+
+describe("user-sync/run through the local runner", () => {
+  it("is synced with its failure handler and its concurrency keyed by the sync", async () => {
+    const apps = await getJson<App[]>(`${runner.url}/functions`);
+    expect(apps.map((app) => [app.appName, app.functions.map((fn) => fn.id)])).toEqual([
+      ["okta-workspace-user-sync", [FN, `${FN}-failure`]],
+    ]);
+    expect(apps[0]?.functions[0]?.concurrency).toEqual({ key: "event.data.userSyncId", limit: 1 });
+  });
+
+  it("records a sync run from RUNNING to SUCCEEDED, and a replay of its event as a new REPLAY run", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    const { ids } = await send({ name: "user-sync/run.requested", data: { ...queued, trigger: "manual" } });
+    const run = await finishedRun(runner.url, (await runFor(runner.url, FN, String(ids[0]))).id);
+    expect(run.status).toBe("Completed");
+    expect(run.output).toEqual({ syncRunId: queued.syncRunId, replay: false });
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", inngestRunId: run.id, trigger: "MANUAL" });
+    expect(row.startedAt?.getTime()).toBeLessThanOrEqual(row.finishedAt?.getTime() ?? 0);
+
+    const { id } = await getJson<{ id: string }>(`${runner.url}/runs/${run.id}/replay`, { method: "POST" });
+    const replay = await finishedRun(runner.url, id);
+    expect(replay.output).toMatchObject({ replay: true });
+    const rows = await t.db.syncRun.findMany({
+      where: { userSyncId: queued.userSyncId },
+      orderBy: { queuedAt: "asc" },
+    });
+    expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId])).toEqual([
+      ["MANUAL", "SUCCEEDED", run.id],
+      ["REPLAY", "SUCCEEDED", replay.id],
+    ]);
+  });
+
+  it("fails a run for a SyncRun that is not the sync's, and runs its failure handler", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    const { ids } = await send({
+      name: "user-sync/run.requested",
+      data: { ...queued, syncRunId: "not-this-sync", trigger: "manual" },
+    });
+    const run = await finishedRun(runner.url, (await runFor(runner.url, FN, String(ids[0]))).id);
+    expect(run).toMatchObject({ status: "Failed", error: { name: "NonRetriableError" } });
+    const handled = await waitFor(async () =>
+      (await getJson<Run[]>(`${runner.url}/runs`)).find(
+        (r) => r.functionId === `${FN}-failure` && (r.event.data as { run_id?: string }).run_id === run.id,
+      ),
+    );
+    expect((await finishedRun(runner.url, handled.id)).status).toBe("Completed");
+  });
+});

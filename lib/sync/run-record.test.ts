@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createQueuedSyncRun } from "@/lib/testing/sync-run";
+import { markInngestRunFailed, markRunFinished, markRunStarted, SyncRunNotFoundError } from "./run-record";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(() => t.close());
+
+describe("markRunStarted", () => {
+  it("claims the queued run for the Inngest run, and gives it back when the step is retried", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    const first = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
+    const again = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
+    expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false });
+    expect(again).toEqual(first);
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
+    expect(row).toMatchObject({ status: "RUNNING", inngestRunId: "run-1", trigger: "MANUAL" });
+    expect(row.startedAt).toBeInstanceOf(Date);
+  });
+
+  it("records a replay of a finished run's event as a new REPLAY run, leaving the original intact", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...queued, inngestRunId: "run-a" });
+    await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED");
+
+    const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-b" });
+    expect(replay.replay).toBe(true);
+    expect(replay.syncRunId).not.toBe(queued.syncRunId);
+    expect(await markRunStarted(t.db, { ...queued, inngestRunId: "run-b" })).toEqual(replay);
+
+    const rows = await t.db.syncRun.findMany({
+      where: { userSyncId: queued.userSyncId },
+      orderBy: { queuedAt: "asc" },
+    });
+    expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId])).toEqual([
+      ["MANUAL", "SUCCEEDED", "run-a"],
+      ["REPLAY", "RUNNING", "run-b"],
+    ]);
+  });
+
+  it("refuses a run of another sync or organization", async () => {
+    const mine = await createQueuedSyncRun(t.db);
+    const theirs = await createQueuedSyncRun(t.db);
+    await expect(
+      markRunStarted(t.db, { ...theirs, syncRunId: mine.syncRunId, inngestRunId: "run-x" }),
+    ).rejects.toBeInstanceOf(SyncRunNotFoundError);
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: mine.syncRunId } });
+    expect(row.status).toBe("QUEUED");
+  });
+});
+
+describe("markRunFinished", () => {
+  it("finishes once, keeps the first outcome and frees the sync", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...queued, inngestRunId: "run-f" });
+    expect(await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED")).toBe(true);
+    expect(await markRunFinished(t.db, queued.syncRunId, "FAILED", { error: "late" })).toBe(false);
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", phase: "DONE", error: null });
+    expect(row.finishedAt).toBeInstanceOf(Date);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+  });
+});
+
+describe("markInngestRunFailed", () => {
+  it("fails the run the Inngest run claimed, or the unclaimed requested one, never another run's", async () => {
+    const claimed = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...claimed, inngestRunId: "run-c" });
+    expect(
+      await markInngestRunFailed(t.db, { inngestRunId: "run-c", syncRunId: "ignored", error: "boom" }),
+    ).toBe(true);
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: claimed.syncRunId } })).toMatchObject({
+      status: "FAILED",
+      error: "boom",
+    });
+
+    const unclaimed = await createQueuedSyncRun(t.db);
+    await markInngestRunFailed(t.db, {
+      inngestRunId: "run-d",
+      syncRunId: unclaimed.syncRunId,
+      error: "early",
+    });
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: unclaimed.syncRunId } })).toMatchObject({
+      status: "FAILED",
+    });
+
+    const other = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...other, inngestRunId: "run-e" });
+    expect(
+      await markInngestRunFailed(t.db, { inngestRunId: "run-g", syncRunId: other.syncRunId, error: "x" }),
+    ).toBe(false);
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: other.syncRunId } })).toMatchObject({
+      status: "RUNNING",
+    });
+  });
+});

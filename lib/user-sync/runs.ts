@@ -1,0 +1,86 @@
+import type { Db, Prisma } from "@/lib/db";
+import { keysetPage } from "@/lib/pagination";
+
+/** What the history and the live progress show of a run (not the engine's internal checkpoint). */
+export const runFields = {
+  id: true,
+  userSyncId: true,
+  status: true,
+  mode: true,
+  trigger: true,
+  phase: true,
+  queuedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  pagesFetched: true,
+  usersProcessed: true,
+  usersExpected: true,
+  oktaRequests: true,
+  usersCreated: true,
+  usersUpdated: true,
+  usersUnchanged: true,
+  usersDeleted: true,
+  usersDeprovisioned: true,
+  usersFailed: true,
+  groupsCreated: true,
+  groupsUpdated: true,
+  groupsDeleted: true,
+  membershipsAdded: true,
+  membershipsRemoved: true,
+  pendingRemovals: true,
+  error: true,
+  cancelRequestedAt: true,
+  decision: true,
+  decidedAt: true,
+  startedBy: { select: { name: true, email: true } },
+  decidedBy: { select: { name: true, email: true } },
+} satisfies Prisma.SyncRunSelect;
+
+export type RunView = Prisma.SyncRunGetPayload<{ select: typeof runFields }>;
+
+/** SYNC HISTORY: a sync's runs, newest first, a page at a time. */
+export async function listRuns(
+  db: Db,
+  userSyncId: string,
+  page: { after?: string; before?: string },
+  limit = 25,
+) {
+  return keysetPage({ field: "queuedAt", direction: "desc" }, { ...page, limit }, (args) =>
+    db.syncRun.findMany({
+      where: { AND: [{ userSyncId }, args.where] },
+      orderBy: args.orderBy,
+      take: args.take,
+      select: runFields,
+    }),
+  );
+}
+
+/** A run of the organization, or null for an id from elsewhere. */
+export async function getRun(db: Db, organizationId: string, runId: string) {
+  return db.syncRun.findFirst({
+    where: { id: runId, organizationId },
+    select: { ...runFields, organizationId: true },
+  });
+}
+
+export const RUN_ITEM_KINDS = ["ERROR", "CREATED", "UPDATED", "DELETED", "DEPROVISIONED"] as const;
+
+/** A run's per-user errors and changes, one kind at a time. */
+export async function listRunItems(
+  db: Db,
+  syncRunId: string,
+  kind: (typeof RUN_ITEM_KINDS)[number],
+  page: { after?: string; before?: string },
+  limit = 50,
+) {
+  return keysetPage({ field: "id", direction: "asc" }, { ...page, limit }, (args) =>
+    db.syncRunItem.findMany({
+      where: { AND: [{ syncRunId, kind }, args.where] },
+      orderBy: args.orderBy,
+      take: args.take,
+    }),
+  );
+}
+
+export const isActive = (status: RunView["status"]) =>
+  status === "QUEUED" || status === "RUNNING" || status === "BLOCKED";
