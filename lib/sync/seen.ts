@@ -1,0 +1,28 @@
+import type { Tx } from "./sql";
+
+/**
+ * A run's scratch (SyncRunSeen): what its listings saw. Full runs decide deletions from it
+ * without writing to the users they saw unchanged; it is emptied when the run ends.
+ */
+export const SEEN_USERS = "users";
+export const SEEN_GROUPS = "groups";
+/** The members of a group whose listing spans steps are staged in a scope of their own. */
+export const seenMembersOf = (groupId: string) => `members:${groupId}`;
+
+export async function markSeen(
+  tx: Tx,
+  syncRunId: string,
+  scope: string,
+  entries: { key: string; deprovisioned?: boolean }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.syncRunSeen.createMany({
+    data: entries.map(({ key, deprovisioned = false }) => ({ syncRunId, scope, key, deprovisioned })),
+    // A listing may show an item twice when the directory changes while it is paged.
+    skipDuplicates: true,
+  });
+}
+
+export async function clearSeen(tx: Tx, syncRunId: string, scope?: string): Promise<void> {
+  await tx.syncRunSeen.deleteMany({ where: { syncRunId, scope } });
+}
