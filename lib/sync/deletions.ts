@@ -67,7 +67,12 @@ async function removeUsers(tx: Tx, ctx: StepContext): Promise<{ counts: RunCount
   if (kind === "DELETED") {
     await tx.directoryUser.deleteMany({ where: { id: { in: ids } } });
   } else {
-    await tx.directoryUser.updateMany({ where: { id: { in: ids } }, data: { status: DEPROVISIONED } });
+    // No content hash: the stored attributes are no longer what the directory listed, so a
+    // user reactivated there is written back even if nothing else changed.
+    await tx.directoryUser.updateMany({
+      where: { id: { in: ids } },
+      data: { status: DEPROVISIONED, contentHash: null },
+    });
     await tx.groupMembership.deleteMany({ where: { userId: { in: ids } } });
   }
   await refreshMemberCounts(tx, [...new Set(memberships.map((m) => m.groupId))], now);

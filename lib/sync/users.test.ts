@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/lib/db";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/lib/testing/db";
 import { markInvited, pendingInvitations } from "./enrollment";
-import { countsOf, createUserSync, HOUR, snapshot, syncHarness } from "./testing/fixtures";
+import { countsOf, createUserSync, HOUR, openTestDb, snapshot, syncHarness } from "./testing/fixtures";
 
 let t: TestDb;
 beforeAll(async () => {
-  t = await createTestDb();
+  t = await openTestDb();
 });
 afterAll(() => t.close());
 

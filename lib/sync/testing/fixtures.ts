@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
 import type { Db, Prisma, SyncRun, UserSync } from "@/lib/db";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { advanceSync } from "../engine";
 import { failRun, startRunRequest } from "../run";
 import type { StepBudget, SyncDeps, SyncState, SyncStepResult } from "../types";
 import { MemoryDirectory, type MemoryDirectoryOptions } from "./memory-directory";
+
+/** A test file's database, migrated now: in `beforeAll`, whose timeout suits a cold PGlite start. */
+export async function openTestDb(): Promise<TestDb> {
+  const testDb = await createTestDb();
+  await testDb.db.organization.count();
+  return testDb;
+}
 
 /** A clock the directory and the engine share, moved by hand. */
 export class TestClock {
