@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
@@ -29,12 +30,11 @@ export interface StartRunRequest {
 
 export type StartRunResult = { started: true; run: SyncRun } | { started: false; activeRun: SyncRun | null };
 
-class SyncBusy extends Error {}
-
 /**
  * Records a run (QUEUED) and makes it the sync's active run, in one transaction. The claim is a
  * compare-and-set on `UserSync.activeRunId`, so of concurrent requests one starts a run and the
- * others get the run in progress.
+ * others get the run in progress. It comes first, under its new id: inserting the run before
+ * would share-lock the sync row (foreign key) and deadlock concurrent claims.
  */
 export async function startRunRequest(db: Db, request: StartRunRequest): Promise<StartRunResult> {
   const { organizationId, userSyncId, trigger, startedById, forceFull } = request;
@@ -43,31 +43,28 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
     select: { id: true },
   });
   if (!sync) throw new Error(`User sync ${userSyncId} not found`);
-  try {
-    const run = await db.$transaction(async (tx) => {
-      const created = await tx.syncRun.create({
-        data: {
-          organizationId,
-          userSyncId,
-          trigger,
-          startedById,
-          checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
-        },
-      });
-      const claim = await tx.userSync.updateMany({
-        where: { id: userSyncId, activeRunId: null },
-        data: { activeRunId: created.id },
-      });
-      if (claim.count !== 1) throw new SyncBusy();
-      return created;
+  const id = randomUUID();
+  const run = await db.$transaction(async (tx) => {
+    const claim = await tx.userSync.updateMany({
+      where: { id: userSyncId, activeRunId: null },
+      data: { activeRunId: id },
     });
-    return { started: true, run };
-  } catch (error) {
-    if (!(error instanceof SyncBusy)) throw error;
-    const { activeRunId } = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId } });
-    const activeRun = activeRunId ? await db.syncRun.findUnique({ where: { id: activeRunId } }) : null;
-    return { started: false, activeRun };
-  }
+    if (claim.count !== 1) return null;
+    return tx.syncRun.create({
+      data: {
+        id,
+        organizationId,
+        userSyncId,
+        trigger,
+        startedById,
+        checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
+      },
+    });
+  });
+  if (run) return { started: true, run };
+  const { activeRunId } = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId } });
+  const activeRun = activeRunId ? await db.syncRun.findUnique({ where: { id: activeRunId } }) : null;
+  return { started: false, activeRun };
 }
 
 /**

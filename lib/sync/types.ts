@@ -57,7 +57,7 @@ export interface StepBudget {
 export const DEFAULT_STEP_BUDGET: StepBudget = {
   userPages: 5,
   groupPages: 5,
-  memberPages: 20,
+  memberPages: 40,
   removals: 2000,
 };
 
