@@ -1,4 +1,5 @@
 import { type Db, Prisma, type SyncRun, type UserSync } from "@/lib/db";
+import { recordItems } from "./items";
 import { rowKey } from "./match";
 import { SEEN_USERS } from "./seen";
 import { refreshMemberCounts, type Tx } from "./sql";
@@ -71,19 +72,17 @@ async function removeUsers(tx: Tx, ctx: StepContext): Promise<{ counts: RunCount
     // user reactivated there is written back even if nothing else changed.
     await tx.directoryUser.updateMany({
       where: { id: { in: ids } },
-      data: { status: DEPROVISIONED, contentHash: null },
+      data: { status: DEPROVISIONED, contentHash: null, updatedAt: now },
     });
     await tx.groupMembership.deleteMany({ where: { userId: { in: ids } } });
   }
   await refreshMemberCounts(tx, [...new Set(memberships.map((m) => m.groupId))], now);
-  await tx.syncRunItem.createMany({
-    data: users.map((u) => ({
-      syncRunId: run.id,
-      kind,
-      externalId: u.externalId,
-      userKey: rowKey(u, sync.uniqueField),
-    })),
-  });
+  await recordItems(
+    tx,
+    run.id,
+    users.map((u) => ({ kind, externalId: u.externalId, userKey: rowKey(u, sync.uniqueField) })),
+    now,
+  );
   const membershipsRemoved = memberships.length;
   return {
     counts:

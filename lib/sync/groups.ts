@@ -1,7 +1,7 @@
 import type { Prisma, UserGroup } from "@/lib/db";
 import type { DirectoryGroup } from "@/lib/directory/types";
 import { markSeen, SEEN_GROUPS } from "./seen";
-import { type Tx, updateRows } from "./sql";
+import { type Columns, type Tx, updateRows } from "./sql";
 import {
   commitStep,
   fetchPages,
@@ -38,13 +38,14 @@ interface GroupUpdate {
   externalMembershipUpdatedAt: Date | null;
 }
 
-const UPDATE_COLUMNS = {
+const UPDATE_COLUMNS: Columns<GroupUpdate> = {
+  id: "text",
   name: "text",
   description: "text",
   type: "text",
   externalUpdatedAt: "timestamp(3)",
   externalMembershipUpdatedAt: "timestamp(3)",
-} as const;
+};
 
 async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): Promise<RunCounts> {
   const { run, sync, now } = ctx;

@@ -1,5 +1,5 @@
-import { clearSeen, markSeen, seenMembersOf } from "./seen";
-import { refreshMemberCounts, type Tx } from "./sql";
+import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
+import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
 import { commitStep, fetchPages, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
@@ -7,7 +7,8 @@ import { DEPROVISIONED, type SyncState } from "./types";
  * MEMBERSHIPS: groups in id order (all of them in a full run; in an incremental run those whose
  * members moved, and new ones), their member listings read with a budget of pages shared across
  * groups. Missing members are added as pages arrive; extra ones are removed once a group's
- * listing is complete (members of a group listed across steps are staged in the run's scratch).
+ * listing is complete, by comparing it with the stored members (a group listed across steps
+ * stages what earlier steps listed in the run's scratch).
  */
 export const membershipsStep: Step = async (ctx, state) => {
   const budget = ctx.budget.memberPages;
@@ -82,6 +83,18 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
   return groups.flatMap(({ id, externalId }) => (externalId === null ? [] : [{ id, externalId }]));
 }
 
+interface MembershipRow {
+  groupId: string;
+  userId: string;
+  createdAt: Date;
+}
+
+const MEMBERSHIP_COLUMNS: Columns<MembershipRow> = {
+  groupId: "text",
+  userId: "text",
+  createdAt: "timestamp(3)",
+};
+
 async function applyMembers(tx: Tx, ctx: StepContext, listings: MemberListing[]): Promise<RunCounts> {
   const { run, sync, now } = ctx;
   // Only the sync's own users who are not deprovisioned are members of anything.
@@ -99,31 +112,38 @@ async function applyMembers(tx: Tx, ctx: StepContext, listings: MemberListing[])
     userIds: [...new Set(l.externalIds.flatMap((id) => userIdOf.get(id) ?? []))],
   }));
 
-  const { count: membershipsAdded } = await tx.groupMembership.createMany({
-    data: members.flatMap((m) => m.userIds.map((userId) => ({ groupId: m.groupId, userId }))),
-    skipDuplicates: true,
-  });
+  const membershipsAdded = await insertRows(
+    tx,
+    "GroupMembership",
+    MEMBERSHIP_COLUMNS,
+    members.flatMap((m) => m.userIds.map((userId) => ({ groupId: m.groupId, userId, createdAt: now }))),
+    { skipDuplicates: true },
+  );
+  for (const m of members.filter((m) => m.next)) {
+    await markSeen(
+      tx,
+      run.id,
+      seenMembersOf(m.groupId),
+      m.userIds.map((key) => ({ key })),
+    );
+  }
+  const complete = members.filter((m) => !m.next);
+  const current = await memberIds(
+    tx,
+    complete.map((m) => m.groupId),
+  );
   let membershipsRemoved = 0;
-  for (const m of members) {
-    const scope = seenMembersOf(m.groupId);
-    if (m.next) {
-      await markSeen(
-        tx,
-        run.id,
-        scope,
-        m.userIds.map((key) => ({ key })),
-      );
-      continue;
+  for (const m of complete) {
+    const listed = new Set(m.userIds);
+    if (m.resumed) {
+      for (const id of await seenKeys(tx, run.id, seenMembersOf(m.groupId))) listed.add(id);
+      await clearSeen(tx, run.id, seenMembersOf(m.groupId));
     }
-    membershipsRemoved += await tx.$executeRaw`
-      DELETE FROM "GroupMembership" m
-      WHERE m."groupId" = ${m.groupId}
-        AND m."userId" <> ALL(${m.userIds}::text[])
-        AND NOT EXISTS (
-          SELECT 1 FROM "SyncRunSeen" s
-          WHERE s."syncRunId" = ${run.id} AND s.scope = ${scope} AND s.key = m."userId"
-        )`;
-    if (m.resumed) await clearSeen(tx, run.id, scope);
+    const extra = (current.get(m.groupId) ?? []).filter((id) => !listed.has(id));
+    if (extra.length > 0) {
+      membershipsRemoved += await tx.$executeRaw`
+        DELETE FROM "GroupMembership" WHERE "groupId" = ${m.groupId} AND "userId" = ANY(${extra}::text[])`;
+    }
   }
 
   await refreshMemberCounts(
@@ -131,12 +151,21 @@ async function applyMembers(tx: Tx, ctx: StepContext, listings: MemberListing[])
     members.map((m) => m.groupId),
     now,
   );
-  const complete = members.filter((m) => !m.next).map((m) => m.groupId);
   if (complete.length > 0) {
     await tx.$executeRaw`
       UPDATE "UserGroup" SET "membershipsUpdatedAt" = "externalMembershipUpdatedAt", "updatedAt" = ${now}
-      WHERE id = ANY(${complete}::text[])
+      WHERE id = ANY(${complete.map((m) => m.groupId)}::text[])
         AND "membershipsUpdatedAt" IS DISTINCT FROM "externalMembershipUpdatedAt"`;
   }
   return { membershipsAdded, membershipsRemoved };
+}
+
+/** The user ids of each group's memberships, one array per group. */
+async function memberIds(tx: Tx, groupIds: string[]): Promise<Map<string, string[]>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<{ groupId: string; userIds: string[] }[]>`
+    SELECT "groupId", array_agg("userId") AS "userIds" FROM "GroupMembership"
+    WHERE "groupId" = ANY(${groupIds}::text[])
+    GROUP BY "groupId"`;
+  return new Map(rows.map((row) => [row.groupId, row.userIds]));
 }

@@ -1,15 +1,11 @@
-import type { Prisma, UserSync } from "@/lib/db";
+import { randomUUID } from "node:crypto";
+import type { EnrollmentStatus, UserSync } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
-import {
-  type Changes,
-  changesBetween,
-  contentHash,
-  type SyncedAttributes,
-  syncedAttributes,
-} from "./attributes";
+import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
+import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
 import { markSeen, SEEN_USERS } from "./seen";
-import { lockOrganizationUsers, type Tx, updateRows } from "./sql";
+import { type Columns, insertRows, lockOrganizationUsers, type Tx, updateRows } from "./sql";
 import {
   commitStep,
   fetchPages,
@@ -49,17 +45,25 @@ const USER_ROW = {
   contentHash: true,
 } as const satisfies Record<keyof UserRow, true>;
 
-interface UserUpdate extends Omit<SyncedAttributes, "profile"> {
+/** The columns a sync writes, on create and update. */
+interface UserValues extends SyncedAttributes {
   id: string;
   userSyncId: string;
   externalId: string;
-  profile: Prisma.InputJsonObject;
   contentHash: string;
   externalUpdatedAt: Date | null;
   emailVerified: boolean;
 }
 
-const UPDATE_COLUMNS = {
+interface NewUser extends UserValues {
+  organizationId: string;
+  enrollmentStatus: EnrollmentStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const VALUE_COLUMNS: Columns<UserValues> = {
+  id: "text",
   userSyncId: "text",
   externalId: "text",
   email: "text",
@@ -73,11 +77,19 @@ const UPDATE_COLUMNS = {
   contentHash: "text",
   externalUpdatedAt: "timestamp(3)",
   emailVerified: "boolean",
-} as const;
+};
+
+const NEW_USER_COLUMNS: Columns<NewUser> = {
+  ...VALUE_COLUMNS,
+  organizationId: "text",
+  enrollmentStatus: '"EnrollmentStatus"',
+  createdAt: "timestamp(3)",
+  updatedAt: "timestamp(3)",
+};
 
 /**
- * Creates, updates or refuses each listed person, with three reads and a handful of batched
- * writes whatever the page size. An unchanged user (same content hash) costs no write.
+ * Creates, updates or refuses each listed person, with one read and a few batched writes
+ * whatever the page size. An unchanged user (same content hash) costs no write.
  */
 async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): Promise<RunCounts> {
   const { run, sync, now } = ctx;
@@ -104,34 +116,21 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     usersUnchanged: 0,
     usersFailed: 0,
   };
-  const creates: Prisma.DirectoryUserCreateManyInput[] = [];
-  const updates: UserUpdate[] = [];
-  const items: Prisma.SyncRunItemCreateManyInput[] = [];
-  const item = (
-    kind: "CREATED" | "UPDATED" | "ERROR",
-    match: { person: DirectoryPerson; key: string | null },
-    details: { reason?: string; changes?: Changes } = {},
-  ) =>
-    items.push({
-      syncRunId: run.id,
-      kind,
-      externalId: match.person.externalId,
-      userKey: match.key,
-      reason: details.reason,
-      changes: details.changes as Prisma.InputJsonObject | undefined,
-    });
-
+  const creates: NewUser[] = [];
+  const updates: UserValues[] = [];
+  const items: RunItem[] = [];
   for (const match of matchPeople(people, rows, sync)) {
+    const { externalId } = match.person;
     if (match.kind === "error") {
       counts.usersFailed++;
-      item("ERROR", match, { reason: match.reason });
+      items.push({ kind: "ERROR", externalId, userKey: match.key, reason: match.reason });
     } else if (match.kind === "deprovisioned") {
       // Removing a user is the deletions phase's call, behind the safeguard.
       if (match.row?.status === DEPROVISIONED) counts.usersUnchanged++;
     } else if (match.kind === "create") {
       counts.usersCreated++;
       creates.push(newUser(ctx, match.person));
-      item("CREATED", match);
+      items.push({ kind: "CREATED", externalId, userKey: match.key });
     } else {
       const update = updatedUser(sync, match.person, match.row);
       if (!update) {
@@ -140,16 +139,19 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
       }
       counts.usersUpdated++;
       updates.push(update);
-      item("UPDATED", match, {
+      items.push({
+        kind: "UPDATED",
+        externalId,
+        userKey: match.key,
         changes: changesBetween(match.row, update),
         ...(match.row.userSyncId === null && { reason: "Adopted an existing user of the organization" }),
       });
     }
   }
 
-  await tx.directoryUser.createMany({ data: creates });
-  await updateRows(tx, "DirectoryUser", UPDATE_COLUMNS, updates, now);
-  await tx.syncRunItem.createMany({ data: items });
+  await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
+  await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
+  await recordItems(tx, run.id, items, now);
   // A full run remembers everyone it listed (deletions remove the rest); an incremental run,
   // which sees only changes, remembers whom it saw deactivated.
   const seen = run.mode === "FULL" ? people : people.filter((p) => p.status === DEPROVISIONED);
@@ -162,12 +164,11 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   return counts;
 }
 
-function newUser(ctx: StepContext, person: DirectoryPerson): Prisma.DirectoryUserCreateManyInput {
-  const { run, sync } = ctx;
+function newUser({ run, sync, now }: StepContext, person: DirectoryPerson): NewUser {
   const attributes = syncedAttributes(person);
   return {
     ...attributes,
-    profile: attributes.profile as Prisma.InputJsonObject,
+    id: randomUUID(),
     organizationId: run.organizationId,
     userSyncId: sync.id,
     externalId: person.externalId,
@@ -176,11 +177,13 @@ function newUser(ctx: StepContext, person: DirectoryPerson): Prisma.DirectoryUse
     emailVerified: sync.enrollmentType === "TRUST_EMAIL",
     // The invitation sender picks INVITED users with no invitedAt (pendingInvitations).
     enrollmentStatus: sync.enrollmentType === "SEND_ENROLLMENT_EMAIL" && person.email ? "INVITED" : "NONE",
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
 /** The user's new values, or null when nothing the sync owns would change. */
-function updatedUser(sync: UserSync, person: DirectoryPerson, row: UserRow): UserUpdate | null {
+function updatedUser(sync: UserSync, person: DirectoryPerson, row: UserRow): UserValues | null {
   const attributes = syncedAttributes(person);
   const hash = contentHash(attributes);
   const trustEmail = sync.enrollmentType === "TRUST_EMAIL";
@@ -188,7 +191,6 @@ function updatedUser(sync: UserSync, person: DirectoryPerson, row: UserRow): Use
   if (owned && row.contentHash === hash && (row.emailVerified || !trustEmail)) return null;
   return {
     ...attributes,
-    profile: attributes.profile as Prisma.InputJsonObject,
     id: row.id,
     userSyncId: sync.id,
     externalId: person.externalId,
