@@ -22,7 +22,7 @@ export const deletionsStep: Step = async (ctx, state) => {
 
 /** The users this run would remove, and the users the policy could remove (the safeguard's base). */
 export async function countRemovals(
-  db: Db | Tx,
+  db: Db,
   run: SyncRun,
   sync: UserSync,
 ): Promise<{ removals: number; population: number }> {

@@ -31,7 +31,11 @@ const STEPS: Record<SyncPhase, Step> = {
  * its writes committed returns the checkpoint instead of applying twice. Directory errors
  * propagate (nothing of the step is written) so the orchestrator can retry the step.
  */
-export async function advanceSync(deps: SyncDeps, runId: string, input: Pick<SyncState, "seq">) {
+export async function advanceSync(
+  deps: SyncDeps,
+  runId: string,
+  input: Pick<SyncState, "seq">,
+): Promise<SyncStepResult> {
   const { db } = deps;
   const run = await db.syncRun.findUniqueOrThrow({ where: { id: runId }, include: { userSync: true } });
   if (!ACTIVE_STATUSES.includes(run.status) || input.seq < run.stepSeq) return resultOf(run);

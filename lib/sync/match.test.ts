@@ -140,6 +140,7 @@ describe("matchPeople", () => {
         person("u2", { email: "not-an-email" }),
         person("u3", { firstName: "x".repeat(256) }),
         person("u4", { profile: { bio: "x".repeat(70_000) } }),
+        person("u5", { displayName: "Ada\u0000" }),
       ],
       [],
       SYNC,
@@ -149,6 +150,7 @@ describe("matchPeople", () => {
       ["u2", "error", "The email is not a valid address"],
       ["u3", "error", "The firstName is longer than 255 characters"],
       ["u4", "error", "The profile is larger than 64 KB"],
+      ["u5", "error", "The data contains a NUL character"],
     ]);
   });
 

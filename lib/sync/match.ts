@@ -61,6 +61,8 @@ export function invalidReason(person: DirectoryPerson): string | null {
   }
   if (person.email && !EMAIL_PATTERN.test(person.email)) return "The email is not a valid address";
   if (JSON.stringify(person.profile).length > MAX_PROFILE_CHARS) return "The profile is larger than 64 KB";
+  // PostgreSQL stores no NUL character in text or JSON: it would fail the whole page.
+  if (JSON.stringify(person).includes("\\u0000")) return "The data contains a NUL character";
   return null;
 }
 
