@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestDb } from "@/lib/testing/db";
+import { estimateSyncSteps, pagesFor } from "./capacity";
+import { HOUR, openTestDb, syncHarness } from "./testing/fixtures";
+import { DEFAULT_STEP_BUDGET, type SyncStepResult } from "./types";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await openTestDb();
+});
+afterAll(() => t.close());
+
+/** Inngest's limits: 1,000 steps per run, 4 MB per step output (we aim far lower). */
+const MAX_STEPS = 1000;
+const MAX_OUTPUT_BYTES = 4 * 1024;
+
+const outputBytes = (output: SyncStepResult) => Buffer.byteLength(JSON.stringify(output));
+
+describe("step count and step size", () => {
+  it("the model gives the exact number of steps of real runs, and every step's output is small", async () => {
+    const budget = { userPages: 3, groupPages: 2, memberPages: 4, removals: 2 };
+    const pageSize = { pageSize: 2, groupPageSize: 3, memberPageSize: 2 };
+    const h = await syncHarness(t.db, { directory: pageSize, budget, settings: { safeguardPercent: 100 } });
+    const users = Array.from({ length: 23 }, (_, i) => `u${String(i + 1).padStart(2, "0")}`);
+    for (const id of users) h.directory.putUser({ externalId: id });
+    const groupSizes = [0, 1, 5, 9, 2, 0, 3];
+    groupSizes.forEach((size, i) => {
+      h.directory.putGroup({ externalId: `g${i}` });
+      h.directory.setMembers(`g${i}`, users.slice(0, size));
+    });
+    const shape = (userCount: number, removals: number) => ({
+      userPages: pagesFor(userCount, pageSize.pageSize),
+      groupPages: pagesFor(groupSizes.length, pageSize.groupPageSize),
+      memberPages: groupSizes.reduce((sum, size) => sum + pagesFor(size, pageSize.memberPageSize), 0),
+      removals,
+    });
+
+    const first = await h.run();
+    expect(first.outputs).toHaveLength(estimateSyncSteps(shape(23, 0), budget));
+    expect(first.outputs).toHaveLength(1 + 4 + 2 + 4 + 1 + 0 + 1);
+
+    h.clock.advance(HOUR);
+    for (const id of users.slice(18)) h.directory.deleteUser(id);
+    const second = await h.run({ forceFull: true });
+    expect(second.run.usersDeleted).toBe(5);
+    expect(second.outputs).toHaveLength(estimateSyncSteps(shape(18, 5), budget));
+
+    // A step returns one cursor at most, plus a few hundred bytes; an Okta "next" link is ~200.
+    for (const output of [...first.outputs, ...second.outputs]) {
+      const cursors =
+        output.status === "finished"
+          ? ""
+          : `${output.state.cursor ?? ""}${output.state.memberCursor?.cursor ?? ""}`;
+      expect(outputBytes(output) - cursors.length).toBeLessThan(400);
+      expect(outputBytes(output)).toBeLessThan(MAX_OUTPUT_BYTES);
+    }
+  });
+
+  it("250,000 users in 5,000 groups fit in Inngest's 1,000 steps, at Okta's page sizes", () => {
+    const users = 250_000;
+    // The Everyone group holds every user; each user is also in 4 of 4,999 groups of ~200.
+    const memberPages = pagesFor(users, 200) + 4_999 * pagesFor((users * 4) / 4_999, 200);
+    const shape = {
+      userPages: pagesFor(users, 200),
+      groupPages: pagesFor(5_000, 200),
+      memberPages,
+      removals: 0,
+    };
+    expect(memberPages).toBe(1_250 + 4_999 * 2);
+    const steps = estimateSyncSteps(shape, DEFAULT_STEP_BUDGET);
+    expect(steps).toBe(1 + 250 + 5 + 282 + 1 + 0 + 1);
+
+    // A safeguard approval removing a fifth of the users adds its removals, the decision's
+    // wait and the step that resumes; a fully emptied directory adds 125 removal steps.
+    const approved = estimateSyncSteps({ ...shape, removals: users / 5 }, DEFAULT_STEP_BUDGET) + 2;
+    expect(approved).toBe(steps + 25 + 2);
+    expect(approved).toBeLessThan(MAX_STEPS - 50);
+    const incremental = estimateSyncSteps(
+      { userPages: pagesFor(5_000, 200), groupPages: 1, memberPages: 200, removals: 5_000 },
+      DEFAULT_STEP_BUDGET,
+    );
+    expect(incremental).toBeLessThan(30);
+  });
+});

@@ -1,0 +1,30 @@
+import { DEFAULT_STEP_BUDGET, type StepBudget } from "./types";
+
+/** A directory as a sync reads it: pages as the provider serves them, and the users to remove. */
+export interface DirectoryShape {
+  userPages: number;
+  groupPages: number;
+  /** Member pages summed over the groups to reconcile; a group with no members costs one. */
+  memberPages: number;
+  removals: number;
+}
+
+/** Pages of a listing of `items` (an empty listing is one page). */
+export const pagesFor = (items: number, pageSize: number) => Math.max(1, Math.ceil(items / pageSize));
+
+/**
+ * The `advanceSync` steps of a run (one Inngest step each), not counting a safeguard wait:
+ * start, the users, groups and memberships listings at their page budgets, the safeguard check,
+ * the removals, finish. Each listing step fills its budget, so this is exact, not a bound.
+ */
+export function estimateSyncSteps(shape: DirectoryShape, budget: StepBudget = DEFAULT_STEP_BUDGET): number {
+  return (
+    1 +
+    Math.ceil(Math.max(1, shape.userPages) / budget.userPages) +
+    Math.ceil(Math.max(1, shape.groupPages) / budget.groupPages) +
+    Math.ceil(Math.max(1, shape.memberPages) / budget.memberPages) +
+    1 +
+    Math.ceil(shape.removals / budget.removals) +
+    1
+  );
+}

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestDb } from "@/lib/testing/db";
+import { HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await openTestDb();
+});
+afterAll(() => t.close());
+
+async function groupsOf(userSyncId: string) {
+  const groups = await t.db.userGroup.findMany({ where: { userSyncId }, orderBy: { externalId: "asc" } });
+  return groups.map((g) => [g.externalId, g.name, g.description, g.type, g.memberCount]);
+}
+
+describe("groups and memberships", () => {
+  it("imports groups with their descriptions and members, and keeps member counts", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "g1", name: "Engineering", description: "Builds things" });
+    h.directory.putGroup({ externalId: "g2", name: "Everyone", type: "BUILT_IN" });
+    h.directory.putGroup({ externalId: "g3", name: "Empty" });
+    h.directory.setMembers("g1", ["u1", "u2"]);
+    h.directory.setMembers("g2", ["u1", "u2", "u3", "not-imported"]);
+    const { run } = await h.run();
+
+    expect(await groupsOf(h.sync.id)).toEqual([
+      ["g1", "Engineering", "Builds things", "OKTA_GROUP", 2],
+      ["g2", "Everyone", null, "BUILT_IN", 3],
+      ["g3", "Empty", null, "OKTA_GROUP", 0],
+    ]);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1", "u2"], g2: ["u1", "u2", "u3"] });
+    expect(run).toMatchObject({
+      groupsCreated: 3,
+      groupsUpdated: 0,
+      membershipsAdded: 5,
+      membershipsRemoved: 0,
+    });
+    const g1 = await t.db.userGroup.findFirstOrThrow({ where: { userSyncId: h.sync.id, externalId: "g1" } });
+    expect(g1.membershipsUpdatedAt).toEqual(g1.externalMembershipUpdatedAt);
+    expect(g1.externalUpdatedAt).toEqual(h.clock.now());
+  });
+
+  it("renames, deletes (with memberships) and re-reads members both ways", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "g1", name: "Sales" });
+    h.directory.putGroup({ externalId: "g2", name: "Doomed" });
+    h.directory.setMembers("g1", ["u1", "u2"]);
+    h.directory.setMembers("g2", ["u3"]);
+    await h.run();
+
+    h.clock.advance(HOUR);
+    h.directory.putGroup({ externalId: "g1", name: "Sales EMEA", description: "Europe" });
+    h.directory.setMembers("g1", ["u2", "u3"]);
+    h.directory.deleteGroup("g2");
+    const { run } = await h.run({ forceFull: true });
+
+    expect(run).toMatchObject({
+      groupsCreated: 0,
+      groupsUpdated: 1,
+      groupsDeleted: 1,
+      membershipsAdded: 1,
+      membershipsRemoved: 1,
+    });
+    expect(await groupsOf(h.sync.id)).toEqual([["g1", "Sales EMEA", "Europe", "OKTA_GROUP", 2]]);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u2", "u3"] });
+    expect(await t.db.groupMembership.count({ where: { user: { userSyncId: h.sync.id } } })).toBe(2);
+  });
+
+  it("reconciles a large group across steps, staging its members only until it is complete", async () => {
+    const members = Array.from({ length: 9 }, (_, i) => `u${i + 1}`);
+    const h = await syncHarness(t.db, { directory: { memberPageSize: 2 }, budget: { memberPages: 2 } });
+    for (const id of [...members, "u10"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "big" });
+    h.directory.putGroup({ externalId: "small" });
+    h.directory.setMembers("big", members);
+    h.directory.setMembers("small", ["u1"]);
+    const first = await h.run();
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ big: members, small: ["u1"] });
+    expect(first.run.membershipsAdded).toBe(10);
+
+    h.clock.advance(HOUR);
+    h.directory.setMembers("big", [...members.slice(2), "u10"]);
+    const { run, outputs } = await h.run({ forceFull: true });
+    // big: 5 pages, small: 1 page, at 2 pages a step
+    expect(outputs.filter((o) => o.status === "running" && o.state.phase === "MEMBERSHIPS")).toHaveLength(3);
+    expect(run).toMatchObject({ membershipsAdded: 1, membershipsRemoved: 2 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({
+      big: [...members.slice(2), "u10"].sort(),
+      small: ["u1"],
+    });
+    expect((await groupsOf(h.sync.id))[0]).toEqual(["big", "Group big", null, "OKTA_GROUP", 8]);
+    expect(await t.db.syncRunSeen.count()).toBe(0);
+  });
+
+  it("a deprovisioned user is a member of nothing, though Okta keeps it in its groups", async () => {
+    const h = await syncHarness(t.db, { settings: { deletionPolicy: "DEPROVISION", safeguardPercent: 100 } });
+    for (const id of ["u1", "u2"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "g1" });
+    h.directory.setMembers("g1", ["u1", "u2"]);
+    await h.run();
+
+    h.clock.advance(HOUR);
+    h.directory.updateUser("u2", { status: "DEPROVISIONED" });
+    h.directory.putGroup({ externalId: "g1", description: "touched, so an incremental run lists it" });
+    const { run } = await h.run({ forceFull: true });
+    expect(run).toMatchObject({ usersDeprovisioned: 1, membershipsRemoved: 1 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"] });
+    expect((await groupsOf(h.sync.id))[0]?.[4]).toBe(1);
+
+    h.clock.advance(HOUR);
+    h.directory.setMembers("g1", ["u1", "u2"]);
+    const again = await h.run({ forceFull: true });
+    expect(again.run).toMatchObject({ membershipsAdded: 0, membershipsRemoved: 0 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"] });
+  });
+
+  it("an incremental run reads only changed users and groups, and members only of groups whose members moved", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3", "u4"]) h.directory.putUser({ externalId: id });
+    for (const id of ["g1", "g2", "g3"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("g1", ["u1"]);
+    h.directory.setMembers("g2", ["u2"]);
+    h.directory.setMembers("g3", ["u3"]);
+    // Later than the incremental listing's overlap, so the next run lists only what changes.
+    h.clock.advance(HOUR);
+    await h.run();
+
+    h.clock.advance(HOUR);
+    h.directory.updateUser("u4", { lastName: "Changed" });
+    h.directory.putUser({ externalId: "u5" });
+    h.directory.addMembers("g2", ["u5"]);
+    h.directory.putGroup({ externalId: "g3", name: "Renamed" });
+    h.directory.putGroup({ externalId: "g4" });
+    h.directory.setMembers("g4", ["u4"]);
+    const calls = h.directory.callCount("listGroupMembers");
+    const { run } = await h.run();
+
+    expect(run).toMatchObject({
+      mode: "INCREMENTAL",
+      usersProcessed: 2,
+      usersCreated: 1,
+      usersUpdated: 1,
+      groupsCreated: 1,
+      groupsUpdated: 1,
+      membershipsAdded: 2,
+      membershipsRemoved: 0,
+    });
+    // g2 (members moved) and g4 (new); not g1 (unchanged) nor g3 (renamed only)
+    expect(h.directory.callCount("listGroupMembers") - calls).toBe(2);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({
+      g1: ["u1"],
+      g2: ["u2", "u5"],
+      g3: ["u3"],
+      g4: ["u4"],
+    });
+  });
+});

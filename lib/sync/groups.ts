@@ -1,0 +1,118 @@
+import type { Prisma, UserGroup } from "@/lib/db";
+import type { DirectoryGroup } from "@/lib/directory/types";
+import { markSeen, SEEN_GROUPS } from "./seen";
+import { type Columns, type Tx, updateRows } from "./sql";
+import {
+  commitStep,
+  fetchPages,
+  listOptions,
+  type RunCounts,
+  running,
+  type Step,
+  type StepContext,
+} from "./step";
+
+/**
+ * GROUPS: a few pages of the group listing, created or updated. Once a full listing completes,
+ * the sync's groups it did not show are deleted with their memberships.
+ */
+export const groupsStep: Step = async (ctx, state) => {
+  const listed = await fetchPages(ctx.budget.groupPages, state.cursor, (cursor) =>
+    ctx.directory.listGroups(cursor, listOptions(ctx)),
+  );
+  const next = await commitStep(ctx, state, async (tx) => {
+    const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, listed.items)) };
+    if (listed.next) return { next: { ...state, cursor: listed.next }, counts };
+    const groupsDeleted = ctx.run.mode === "FULL" ? await deleteUnlistedGroups(tx, ctx) : 0;
+    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, groupsDeleted } };
+  });
+  return running(next);
+};
+
+interface GroupUpdate {
+  id: string;
+  name: string;
+  description: string | null;
+  type: string | null;
+  externalUpdatedAt: Date | null;
+  externalMembershipUpdatedAt: Date | null;
+}
+
+const UPDATE_COLUMNS: Columns<GroupUpdate> = {
+  id: "text",
+  name: "text",
+  description: "text",
+  type: "text",
+  externalUpdatedAt: "timestamp(3)",
+  externalMembershipUpdatedAt: "timestamp(3)",
+};
+
+async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): Promise<RunCounts> {
+  const { run, sync, now } = ctx;
+  const existing = new Map(
+    (
+      await tx.userGroup.findMany({
+        where: { userSyncId: sync.id, externalId: { in: groups.map((g) => g.externalId) } },
+      })
+    ).map((g) => [g.externalId, g]),
+  );
+  const creates: Prisma.UserGroupCreateManyInput[] = [];
+  const updates: GroupUpdate[] = [];
+  let groupsUpdated = 0;
+  for (const group of groups) {
+    const values: Omit<GroupUpdate, "id"> = {
+      name: group.name,
+      description: group.description,
+      type: group.type,
+      externalUpdatedAt: group.updatedAt,
+      externalMembershipUpdatedAt: group.membershipUpdatedAt,
+    };
+    const row = existing.get(group.externalId);
+    if (!row) {
+      creates.push({
+        ...values,
+        organizationId: run.organizationId,
+        userSyncId: sync.id,
+        externalId: group.externalId,
+      });
+      continue;
+    }
+    const renamed =
+      row.name !== group.name || row.description !== group.description || row.type !== group.type;
+    if (renamed) groupsUpdated++;
+    // A moved membership timestamp is a write too: it marks the group's members for re-reading.
+    if (renamed || !sameTimestamps(row, values)) updates.push({ id: row.id, ...values });
+  }
+  await tx.userGroup.createMany({ data: creates });
+  await updateRows(tx, "UserGroup", UPDATE_COLUMNS, updates, now);
+  if (run.mode === "FULL") {
+    await markSeen(
+      tx,
+      run.id,
+      SEEN_GROUPS,
+      groups.map((g) => ({ key: g.externalId })),
+    );
+  }
+  return { groupsCreated: creates.length, groupsUpdated };
+}
+
+function sameTimestamps(
+  row: UserGroup,
+  values: Pick<GroupUpdate, "externalUpdatedAt" | "externalMembershipUpdatedAt">,
+): boolean {
+  const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+  return (
+    same(row.externalUpdatedAt, values.externalUpdatedAt) &&
+    same(row.externalMembershipUpdatedAt, values.externalMembershipUpdatedAt)
+  );
+}
+
+async function deleteUnlistedGroups(tx: Tx, ctx: StepContext): Promise<number> {
+  return tx.$executeRaw`
+    DELETE FROM "UserGroup" g
+    WHERE g."userSyncId" = ${ctx.sync.id}
+      AND NOT EXISTS (
+        SELECT 1 FROM "SyncRunSeen" s
+        WHERE s."syncRunId" = ${ctx.run.id} AND s.scope = ${SEEN_GROUPS} AND s.key = g."externalId"
+      )`;
+}

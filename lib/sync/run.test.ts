@@ -1,0 +1,295 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DirectoryProvider, ListOptions } from "@/lib/directory/types";
+import type { TestDb } from "@/lib/testing/db";
+import { advanceSync } from "./engine";
+import { describeError, failRun, startRunRequest } from "./run";
+import { countsOf, driveRun, HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
+import type { MemoryDirectory } from "./testing/memory-directory";
+import type { SyncState } from "./types";
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await openTestDb();
+});
+afterAll(() => t.close());
+
+/** Users u1–u7 over 4 pages of 2; g1 with 5 members over 3 pages; g2 with 2; g3 empty. */
+function populate(directory: MemoryDirectory) {
+  const ids = ["u1", "u2", "u3", "u4", "u5", "u6", "u7"];
+  for (const id of ids) directory.putUser({ externalId: id });
+  directory.putUser({ externalId: "u8", email: "u1@acme.test" });
+  for (const id of ["g1", "g2", "g3"]) directory.putGroup({ externalId: id });
+  directory.setMembers("g1", ids.slice(0, 5));
+  directory.setMembers("g2", ["u6", "u7"]);
+}
+
+const SMALL_PAGES = {
+  directory: { pageSize: 2, groupPageSize: 2, memberPageSize: 2 },
+  budget: { userPages: 2, groupPages: 1, memberPages: 2 },
+};
+
+async function outcome(h: Awaited<ReturnType<typeof syncHarness>>, runId: string) {
+  const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+  const users = await t.db.directoryUser.findMany({
+    where: { userSyncId: h.sync.id },
+    orderBy: { externalId: "asc" },
+  });
+  const items = await t.db.syncRunItem.groupBy({ by: ["kind"], where: { syncRunId: runId }, _count: true });
+  return {
+    status: run.status,
+    counts: countsOf(run),
+    pagesFetched: run.pagesFetched,
+    usersProcessed: run.usersProcessed,
+    users: users.map((u) => u.externalId),
+    memberships: await membershipMap(t.db, h.sync.id),
+    items: Object.fromEntries(items.map((i) => [i.kind, i._count])),
+  };
+}
+
+describe("starting a run", () => {
+  it("of 20 concurrent requests, one starts a run and the others get it", async () => {
+    const h = await syncHarness(t.db);
+    const request = {
+      organizationId: h.sync.organizationId,
+      userSyncId: h.sync.id,
+      trigger: "MANUAL" as const,
+    };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => startRunRequest(t.db, { ...request, startedById: h.adminId })),
+    );
+
+    const started = results.flatMap((r) => (r.started ? [r.run] : []));
+    expect(started).toHaveLength(1);
+    const [run] = started;
+    expect(run).toMatchObject({
+      status: "QUEUED",
+      phase: "QUEUED",
+      trigger: "MANUAL",
+      startedById: h.adminId,
+    });
+    expect(results.filter((r) => !r.started && r.activeRun?.id === run?.id)).toHaveLength(19);
+    expect(await t.db.syncRun.count({ where: { userSyncId: h.sync.id } })).toBe(1);
+    expect((await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } })).activeRunId).toBe(run?.id);
+
+    await driveRun(h.deps, run?.id ?? "", { seq: 0 });
+    expect((await startRunRequest(t.db, { ...request, startedById: null })).started).toBe(true);
+  });
+
+  it("refuses a sync of another organization", async () => {
+    const h = await syncHarness(t.db);
+    const other = await syncHarness(t.db);
+    await expect(
+      startRunRequest(t.db, {
+        organizationId: other.sync.organizationId,
+        userSyncId: h.sync.id,
+        trigger: "MANUAL",
+        startedById: null,
+      }),
+    ).rejects.toThrow("not found");
+  });
+
+  it("runs full, then incremental from the last start less 5 minutes, then full again when due", async () => {
+    const h = await syncHarness(t.db, { settings: { fullSyncEveryHours: 6 } });
+    const seen: (Date | undefined)[] = [];
+    const spy: DirectoryProvider = {
+      listUsers: (cursor, options?: ListOptions) => {
+        seen.push(options?.updatedSince);
+        return h.directory.listUsers(cursor, options);
+      },
+      listGroups: (cursor, options) => h.directory.listGroups(cursor, options),
+      listGroupMembers: (group, cursor) => h.directory.listGroupMembers(group, cursor),
+    };
+    const deps = { ...h.deps, provider: spy };
+    h.directory.putUser({ externalId: "u1" });
+
+    const first = await runWith(deps, h);
+    h.clock.advance(2 * HOUR);
+    const second = await runWith(deps, h);
+    h.clock.advance(2 * HOUR);
+    const forced = await runWith(deps, h, true);
+    h.clock.advance(5 * HOUR);
+    const third = await runWith(deps, h);
+    h.clock.advance(6 * HOUR);
+    const due = await runWith(deps, h);
+
+    expect([first, second, forced, third, due].map((r) => r.mode)).toEqual([
+      "FULL",
+      "INCREMENTAL",
+      "FULL",
+      "INCREMENTAL",
+      "FULL",
+    ]);
+    expect(seen).toEqual([
+      undefined,
+      new Date((first.startedAt?.getTime() ?? 0) - 5 * 60_000),
+      undefined,
+      new Date((forced.startedAt?.getTime() ?? 0) - 5 * 60_000),
+      undefined,
+    ]);
+    expect([first, second, forced, third, due].map((r) => r.usersExpected)).toEqual([0, null, 1, null, 1]);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } });
+    expect(sync).toMatchObject({ lastFullSyncAt: due.startedAt, lastSyncedFrom: due.startedAt });
+  });
+});
+
+async function runWith(
+  deps: Awaited<ReturnType<typeof syncHarness>>["deps"],
+  h: { sync: { id: string; organizationId: string } },
+  forceFull = false,
+) {
+  const started = await startRunRequest(t.db, {
+    organizationId: h.sync.organizationId,
+    userSyncId: h.sync.id,
+    trigger: "SCHEDULED",
+    startedById: null,
+    forceFull,
+  });
+  if (!started.started) throw new Error("expected a new run");
+  return (await driveRun(deps, started.run.id, { seq: 0 })).run;
+}
+
+describe("exactly-once steps", () => {
+  it("shows true progress between steps", async () => {
+    const h = await syncHarness(t.db, SMALL_PAGES);
+    populate(h.directory);
+    const started = await startRunRequest(t.db, {
+      organizationId: h.sync.organizationId,
+      userSyncId: h.sync.id,
+      trigger: "MANUAL",
+      startedById: null,
+    });
+    const runId = started.started ? started.run.id : "";
+    const afterStart = await advanceSync(h.deps, runId, { seq: 0 });
+    const afterUsers = await advanceSync(
+      h.deps,
+      runId,
+      afterStart.status === "running" ? afterStart.state : { seq: -1 },
+    );
+
+    expect(afterUsers).toEqual({
+      status: "running",
+      state: expect.objectContaining({ seq: 2, phase: "USERS", cursor: expect.any(String) }),
+    });
+    const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({
+      status: "RUNNING",
+      phase: "USERS",
+      stepSeq: 2,
+      pagesFetched: 2,
+      oktaRequests: 2,
+      usersProcessed: 4,
+      usersCreated: 4,
+    });
+    expect(run.checkpoint).toEqual(afterUsers.status === "running" ? afterUsers.state : null);
+  });
+
+  it("a provider error propagates and leaves the run where it was", async () => {
+    const h = await syncHarness(t.db, SMALL_PAGES);
+    populate(h.directory);
+    h.directory.failOn("listUsers", 2);
+    const started = await startRunRequest(t.db, {
+      organizationId: h.sync.organizationId,
+      userSyncId: h.sync.id,
+      trigger: "MANUAL",
+      startedById: null,
+    });
+    const runId = started.started ? started.run.id : "";
+    const afterStart = await advanceSync(h.deps, runId, { seq: 0 });
+    const state = afterStart.status === "running" ? afterStart.state : ({ seq: -1 } as SyncState);
+
+    await expect(advanceSync(h.deps, runId, state)).rejects.toThrow(
+      "Directory unavailable (listUsers call 2)",
+    );
+    const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({
+      stepSeq: 1,
+      phase: "USERS",
+      usersCreated: 0,
+      pagesFetched: 0,
+      oktaRequests: 2,
+    });
+    expect(await t.db.directoryUser.count({ where: { userSyncId: h.sync.id } })).toBe(0);
+    await expect(advanceSync(h.deps, runId, { seq: 5 })).rejects.toThrow("is at step 1, not 5");
+  });
+
+  it("retried steps, repeated steps and concurrent attempts apply once: the outcome equals a clean run's", async () => {
+    const clean = await syncHarness(t.db, SMALL_PAGES);
+    populate(clean.directory);
+    const expected = await outcome(clean, (await clean.run()).run.id);
+    expect(expected).toMatchObject({
+      status: "PARTIAL",
+      counts: { usersCreated: 7, usersFailed: 1, membershipsAdded: 7 },
+    });
+
+    // Each listing fails once mid-way; the driver retries the step as Inngest would.
+    const retried = await syncHarness(t.db, SMALL_PAGES);
+    populate(retried.directory);
+    retried.directory.failOn("listUsers", 2);
+    retried.directory.failOn("listGroups", 2);
+    retried.directory.failOn("listGroupMembers", 3);
+    const retriedRun = await retried.run({ attempts: 2 });
+    expect(await outcome(retried, retriedRun.run.id)).toEqual(expected);
+    // Requests count every call made, those of failed attempts included.
+    expect(retriedRun.run.oktaRequests).toBe(retried.directory.callCount());
+    expect(retriedRun.run.oktaRequests).toBeGreaterThan(clean.directory.callCount() + 3);
+
+    // Every step delivered twice (its output lost after it committed), the second time concurrently too.
+    const repeated = await syncHarness(t.db, SMALL_PAGES);
+    populate(repeated.directory);
+    const started = await startRunRequest(t.db, {
+      organizationId: repeated.sync.organizationId,
+      userSyncId: repeated.sync.id,
+      trigger: "MANUAL",
+      startedById: null,
+    });
+    const runId = started.started ? started.run.id : "";
+    let state: Pick<SyncState, "seq"> = { seq: 0 };
+    for (;;) {
+      const [a, b] = await Promise.all([
+        advanceSync(repeated.deps, runId, state),
+        advanceSync(repeated.deps, runId, state),
+      ]);
+      const again = await advanceSync(repeated.deps, runId, state);
+      expect(b).toEqual(a);
+      expect(again).toEqual(a);
+      if (a.status !== "running") break;
+      state = a.state;
+    }
+    expect(await outcome(repeated, runId)).toEqual(expected);
+  });
+});
+
+describe("failRun", () => {
+  it("ends the run FAILED without secrets, frees the sync, and leaves an ended run alone", async () => {
+    const h = await syncHarness(t.db);
+    h.directory.putUser({ externalId: "u1" });
+    const { run: previous } = await h.run();
+    const started = await startRunRequest(t.db, {
+      organizationId: h.sync.organizationId,
+      userSyncId: h.sync.id,
+      trigger: "MANUAL",
+      startedById: null,
+    });
+    const runId = started.started ? started.run.id : "";
+    await advanceSync(h.deps, runId, { seq: 0 });
+
+    expect(
+      await failRun(
+        t.db,
+        runId,
+        new Error("GET https://acme.okta.com/x?token=abc123 failed: Bearer eyJhbGciOi.x.y"),
+      ),
+    ).toBe(true);
+    expect(await failRun(t.db, runId, "again")).toBe(false);
+    const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    expect(run).toMatchObject({
+      status: "FAILED",
+      phase: "USERS",
+      error: "GET https://acme.okta.com/x?token=[redacted] failed: Bearer [redacted]",
+    });
+    expect(await advanceSync(h.deps, runId, { seq: 1 })).toEqual({ status: "finished", runStatus: "FAILED" });
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } });
+    expect(sync).toMatchObject({ activeRunId: null, lastSyncedFrom: previous.startedAt });
+    expect(describeError({ toString: () => "SSWS 00aBcD" })).toBe("SSWS [redacted]");
+  });
+});

@@ -1,0 +1,182 @@
+import { randomUUID } from "node:crypto";
+import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
+import { clearSeen } from "./seen";
+import type { Tx } from "./sql";
+import { commitStep, running, type Step, type StepContext } from "./step";
+import type { SyncState } from "./types";
+
+/** A run in these states holds its sync (`UserSync.activeRunId`). */
+export const ACTIVE_STATUSES: SyncRunStatus[] = ["QUEUED", "RUNNING", "BLOCKED"];
+
+export function initialSyncState(options: { forceFull?: boolean } = {}): SyncState {
+  return {
+    seq: 0,
+    phase: "QUEUED",
+    cursor: null,
+    afterGroupId: null,
+    memberCursor: null,
+    forceFull: options.forceFull ?? false,
+  };
+}
+
+export interface StartRunRequest {
+  organizationId: string;
+  userSyncId: string;
+  trigger: SyncTrigger;
+  startedById: string | null;
+  /** List everything even if an incremental run is due. */
+  forceFull?: boolean;
+}
+
+export type StartRunResult = { started: true; run: SyncRun } | { started: false; activeRun: SyncRun | null };
+
+/**
+ * Records a run (QUEUED) and makes it the sync's active run, in one transaction. The claim is a
+ * compare-and-set on `UserSync.activeRunId`, so of concurrent requests one starts a run and the
+ * others get the run in progress. It comes first, under its new id: inserting the run before
+ * would share-lock the sync row (foreign key) and deadlock concurrent claims.
+ */
+export async function startRunRequest(db: Db, request: StartRunRequest): Promise<StartRunResult> {
+  const { organizationId, userSyncId, trigger, startedById, forceFull } = request;
+  const sync = await db.userSync.findFirst({
+    where: { id: userSyncId, organizationId },
+    select: { id: true },
+  });
+  if (!sync) throw new Error(`User sync ${userSyncId} not found`);
+  const id = randomUUID();
+  const run = await db.$transaction(async (tx) => {
+    const claim = await tx.userSync.updateMany({
+      where: { id: userSyncId, activeRunId: null },
+      data: { activeRunId: id },
+    });
+    if (claim.count !== 1) return null;
+    return tx.syncRun.create({
+      data: {
+        id,
+        organizationId,
+        userSyncId,
+        trigger,
+        startedById,
+        checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
+      },
+    });
+  });
+  if (run) return { started: true, run };
+  const { activeRunId } = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId } });
+  const activeRun = activeRunId ? await db.syncRun.findUnique({ where: { id: activeRunId } }) : null;
+  return { started: false, activeRun };
+}
+
+/**
+ * Asks a run to stop. A queued or blocked run has no step in flight and ends at once; a running
+ * one ends CANCELLED at its next step boundary. Either way nothing is deleted.
+ */
+export async function requestCancel(
+  db: Db,
+  runId: string,
+): Promise<"cancelled" | "cancel-requested" | "not-active"> {
+  return db.$transaction(async (tx) => {
+    const now = new Date();
+    const ended = await tx.syncRun.updateMany({
+      where: { id: runId, status: { in: ["QUEUED", "BLOCKED"] } },
+      data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now },
+    });
+    if (ended.count === 1) {
+      await closeRun(tx, await tx.syncRun.findUniqueOrThrow({ where: { id: runId } }), { listed: false });
+      return "cancelled";
+    }
+    const flagged = await tx.syncRun.updateMany({
+      where: { id: runId, status: "RUNNING", cancelRequestedAt: null },
+      data: { cancelRequestedAt: now },
+    });
+    return flagged.count === 1 ? "cancel-requested" : "not-active";
+  });
+}
+
+/**
+ * Ends a run FAILED (the orchestrator calls it when a step has used up its retries). Deletes
+ * nothing and frees the sync. False when the run had already ended.
+ */
+export async function failRun(db: Db, runId: string, error: unknown): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const ended = await tx.syncRun.updateMany({
+      where: { id: runId, status: { in: ACTIVE_STATUSES } },
+      data: { status: "FAILED", error: describeError(error), finishedAt: new Date() },
+    });
+    if (ended.count !== 1) return false;
+    await closeRun(tx, await tx.syncRun.findUniqueOrThrow({ where: { id: runId } }), { listed: false });
+    return true;
+  });
+}
+
+/** The error's message for the history, without anything that looks like a credential. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/\b(SSWS|Bearer|DPoP|Basic)\s+[\w.~+/=-]+/gi, "$1 [redacted]")
+    .replace(/([?&](?:token|api_?key|access_token|client_secret)=)[^&\s]+/gi, "$1[redacted]")
+    .slice(0, 1000);
+}
+
+/**
+ * Frees the sync and empties the run's scratch. After complete listings, later incremental runs
+ * read from this run's start, and a full run's start dates the last full listing.
+ */
+async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): Promise<void> {
+  await clearSeen(tx, run.id);
+  const listings: Prisma.UserSyncUpdateManyMutationInput =
+    listed && run.startedAt
+      ? { lastSyncedFrom: run.startedAt, ...(run.mode === "FULL" && { lastFullSyncAt: run.startedAt }) }
+      : {};
+  await tx.userSync.updateMany({
+    where: { id: run.userSyncId, activeRunId: run.id },
+    data: { activeRunId: null, ...listings },
+  });
+}
+
+/** QUEUED: the run begins, full or incremental. */
+export const startStep: Step = async (ctx, state) => {
+  const { sync, now } = ctx;
+  const mode = state.forceFull || fullSyncDue(sync, now) ? "FULL" : "INCREMENTAL";
+  const next = await commitStep(ctx, state, async (tx) => ({
+    next: { ...state, phase: "USERS" },
+    run: {
+      status: "RUNNING",
+      mode,
+      startedAt: now,
+      // The progress bar's total; unknown for an incremental run, which lists only changes.
+      usersExpected:
+        mode === "FULL" ? await tx.directoryUser.count({ where: { userSyncId: sync.id } }) : null,
+    },
+  }));
+  return running(next);
+};
+
+function fullSyncDue(sync: UserSync, now: Date): boolean {
+  if (!sync.lastSyncedFrom || !sync.lastFullSyncAt) return true;
+  return now.getTime() - sync.lastFullSyncAt.getTime() >= sync.fullSyncEveryHours * 3600_000;
+}
+
+/** FINISHING: SUCCEEDED, or PARTIAL when some users could not be imported. */
+export const finishStep: Step = async (ctx, state) => {
+  const runStatus = ctx.run.usersFailed > 0 ? "PARTIAL" : "SUCCEEDED";
+  await endRun(ctx, state, { status: runStatus, next: { ...state, phase: "DONE" }, listed: true });
+  return { status: "finished", runStatus };
+};
+
+/** A cancel was requested: the run ends where it stands, deleting nothing. */
+export const cancelStep: Step = async (ctx, state) => {
+  await endRun(ctx, state, { status: "CANCELLED", next: state, listed: false });
+  return { status: "finished", runStatus: "CANCELLED" };
+};
+
+async function endRun(
+  ctx: StepContext,
+  state: SyncState,
+  { status, next, listed }: { status: SyncRunStatus; next: SyncState; listed: boolean },
+) {
+  await commitStep(ctx, state, async (tx) => {
+    await closeRun(tx, ctx.run, { listed });
+    return { next, run: { status, finishedAt: ctx.now } };
+  });
+}

@@ -1,0 +1,58 @@
+import type { Db } from "@/lib/db";
+import { countRemovals } from "./deletions";
+import { commitStep, running, type Step } from "./step";
+
+export type SafeguardDecision = "approve" | "reject";
+
+/** SyncRun.decision values. */
+export const APPROVED = "APPROVED";
+export const REJECTED = "REJECTED";
+
+/**
+ * SAFEGUARD: before removing anyone, a run that would remove more than `safeguardPercent` % of
+ * the sync's users stops (BLOCKED, `pendingRemovals` set) until an Owner or Administrator decides.
+ * Approved: the removals apply. Rejected: the run finishes without removing anyone, with its
+ * normal status; `decision` = REJECTED and `pendingRemovals` tell the history what was kept.
+ */
+export const safeguardStep: Step = async (ctx, state) => {
+  const { run, sync } = ctx;
+  if (run.status === "BLOCKED") {
+    if (!run.decision) return { status: "blocked", state, pendingRemovals: run.pendingRemovals ?? 0 };
+    const next = await commitStep(ctx, state, async () => ({
+      next: { ...state, phase: run.decision === APPROVED ? "DELETIONS" : "FINISHING" },
+      run: { status: "RUNNING" },
+    }));
+    return running(next);
+  }
+
+  const { removals, population } = await countRemovals(ctx.db, run, sync);
+  if (removals * 100 > sync.safeguardPercent * population) {
+    const next = await commitStep(ctx, state, async () => ({
+      next: state,
+      run: { status: "BLOCKED", pendingRemovals: removals },
+    }));
+    return { status: "blocked", state: next, pendingRemovals: removals };
+  }
+  const next = await commitStep(ctx, state, async () => ({
+    next: { ...state, phase: removals > 0 ? "DELETIONS" : "FINISHING" },
+  }));
+  return running(next);
+};
+
+/**
+ * Records an Owner's or Administrator's decision on a blocked run (the caller checks the role and
+ * the organization); `decidedBy` null when no one decided in time. The next `advanceSync` acts on
+ * it. False when the run is not waiting for a decision (decided already, cancelled, or not blocked).
+ */
+export async function decideSafeguard(
+  db: Db,
+  runId: string,
+  decision: SafeguardDecision,
+  decidedById: string | null,
+): Promise<boolean> {
+  const { count } = await db.syncRun.updateMany({
+    where: { id: runId, status: "BLOCKED", decision: null },
+    data: { decision: decision === "approve" ? APPROVED : REJECTED, decidedById, decidedAt: new Date() },
+  });
+  return count === 1;
+}

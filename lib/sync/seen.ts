@@ -1,0 +1,52 @@
+import { type Columns, insertRows, type Tx } from "./sql";
+
+/**
+ * A run's scratch (SyncRunSeen): what its listings saw. Full runs decide deletions from it
+ * without writing to the users they saw unchanged; it is emptied when the run ends.
+ */
+export const SEEN_USERS = "users";
+export const SEEN_GROUPS = "groups";
+/** The members of a group whose listing spans steps are staged in a scope of their own. */
+export const seenMembersOf = (groupId: string) => `members:${groupId}`;
+
+interface SeenRow {
+  syncRunId: string;
+  scope: string;
+  key: string;
+  deprovisioned: boolean;
+}
+
+const SEEN_COLUMNS: Columns<SeenRow> = {
+  syncRunId: "text",
+  scope: "text",
+  key: "text",
+  deprovisioned: "boolean",
+};
+
+export async function markSeen(
+  tx: Tx,
+  syncRunId: string,
+  scope: string,
+  entries: { key: string; deprovisioned?: boolean }[],
+): Promise<void> {
+  await insertRows(
+    tx,
+    "SyncRunSeen",
+    SEEN_COLUMNS,
+    entries.map(({ key, deprovisioned = false }) => ({ syncRunId, scope, key, deprovisioned })),
+    // A listing may show an item twice when the directory changes while it is paged.
+    { skipDuplicates: true },
+  );
+}
+
+export async function seenKeys(tx: Tx, syncRunId: string, scope: string): Promise<string[]> {
+  // One array rather than a row per key: a staged group may hold every user.
+  const [row] = await tx.$queryRaw<{ keys: string[] }[]>`
+    SELECT coalesce(array_agg(key), '{}') AS keys FROM "SyncRunSeen"
+    WHERE "syncRunId" = ${syncRunId} AND scope = ${scope}`;
+  return row?.keys ?? [];
+}
+
+export async function clearSeen(tx: Tx, syncRunId: string, scope?: string): Promise<void> {
+  await tx.syncRunSeen.deleteMany({ where: { syncRunId, scope } });
+}

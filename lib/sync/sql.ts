@@ -1,0 +1,79 @@
+import { Prisma } from "@/lib/db";
+
+/** The client a step's writes go through: the transaction that also moves the checkpoint. */
+export type Tx = Prisma.TransactionClient;
+
+/*
+ * Bulk writes of a step: each is one statement whose rows travel as a single JSON parameter
+ * (jsonb_to_recordset), so PostgreSQL parses them rather than the client building thousands of
+ * bind parameters; Prisma's createMany spends most of a large batch in the client's CPU.
+ * Table and column names come from the code, never from data.
+ */
+
+type Table = "DirectoryUser" | "UserGroup" | "SyncRunItem" | "SyncRunSeen" | "GroupMembership";
+type ColumnType = "text" | "jsonb" | "boolean" | "timestamp(3)" | '"EnrollmentStatus"' | '"SyncRunItemKind"';
+/** The PostgreSQL type of each column of a row, for the statement's record set. */
+export type Columns<Row> = { [K in keyof Row]-?: ColumnType };
+
+const quoted = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
+
+function recordset<Row extends object>(columns: Columns<Row>, rows: Row[]): Prisma.Sql {
+  const shape = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`);
+  return Prisma.sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${Prisma.raw(shape.join(", "))})`;
+}
+
+/** Inserts the rows; returns how many were inserted (duplicates skipped when asked). */
+export async function insertRows<Row extends object>(
+  tx: Tx,
+  table: Table,
+  columns: Columns<Row>,
+  rows: Row[],
+  { skipDuplicates = false } = {},
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const names = quoted(Object.keys(columns));
+  return tx.$executeRaw`
+    INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(names)})
+    SELECT ${Prisma.raw(names)} FROM ${recordset(columns, rows)}
+    ${skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty}`;
+}
+
+/** Sets each row (by id) to its own values, and `updatedAt`. */
+export async function updateRows<Row extends { id: string }>(
+  tx: Tx,
+  table: "DirectoryUser" | "UserGroup",
+  columns: Columns<Row>,
+  rows: Row[],
+  updatedAt: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  const set = Object.keys(columns)
+    .filter((name) => name !== "id")
+    .map((name) => `"${name}" = v."${name}"`);
+  await tx.$executeRaw`
+    UPDATE ${Prisma.raw(`"${table}"`)} AS t SET ${Prisma.raw(set.join(", "))}, "updatedAt" = ${updatedAt}
+    FROM ${recordset(columns, rows)}
+    WHERE t.id = v.id`;
+}
+
+/**
+ * Serialises the user writes of an organization's syncs (two syncs may claim one email), for
+ * the rest of the transaction.
+ */
+export async function lockOrganizationUsers(tx: Tx, organizationId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`directory-users:${organizationId}`}))`;
+}
+
+/** Recounts `UserGroup.memberCount` of these groups, writing only those that changed. */
+export async function refreshMemberCounts(tx: Tx, groupIds: string[], updatedAt: Date): Promise<void> {
+  if (groupIds.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE "UserGroup" AS g SET "memberCount" = c.n, "updatedAt" = ${updatedAt}
+    FROM (
+      SELECT g2.id, count(m."userId")::int AS n
+      FROM "UserGroup" g2 LEFT JOIN "GroupMembership" m ON m."groupId" = g2.id
+      WHERE g2.id = ANY(${groupIds}::text[])
+      GROUP BY g2.id
+    ) AS c
+    WHERE g.id = c.id AND g."memberCount" <> c.n`;
+}

@@ -1,0 +1,227 @@
+import type {
+  DirectoryGroup,
+  DirectoryPerson,
+  DirectoryProvider,
+  ListOptions,
+  Page,
+} from "@/lib/directory/types";
+
+/**
+ * An in-memory directory for the engine's unit tests: paged listings with opaque "after" cursors
+ * (like Okta's), `updatedSince` filtering, timestamps from a shared clock, and failures injected
+ * into a chosen call. The fake Okta over HTTP (lib/okta) is the end-to-end stand-in.
+ */
+
+export type DirectoryMethod = keyof DirectoryProvider;
+
+export interface MemoryDirectoryOptions {
+  /** Users per page (Okta: 200). */
+  pageSize?: number;
+  groupPageSize?: number;
+  memberPageSize?: number;
+  /** Stamps updatedAt and membershipUpdatedAt; share it with the engine's `now`. */
+  now?: () => Date;
+}
+
+export interface PersonInput {
+  externalId: string;
+  status?: string;
+  username?: string | null;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  displayName?: string | null;
+  /** Attributes beyond the named ones. */
+  extra?: Record<string, unknown>;
+}
+
+export interface GroupInput {
+  externalId: string;
+  name?: string;
+  description?: string | null;
+  type?: string | null;
+}
+
+interface Failure {
+  method: DirectoryMethod;
+  fromCall: number;
+  times: number;
+  error: Error;
+}
+
+export class MemoryDirectory implements DirectoryProvider {
+  private readonly inputs = new Map<string, PersonInput>();
+  private readonly people = new Map<string, DirectoryPerson>();
+  private readonly groups = new Map<string, DirectoryGroup>();
+  private readonly members = new Map<string, Set<string>>();
+  private readonly calls = new Map<DirectoryMethod, number>();
+  private readonly failures: Failure[] = [];
+  private readonly options: Required<MemoryDirectoryOptions>;
+
+  constructor(options: MemoryDirectoryOptions = {}) {
+    this.options = {
+      pageSize: options.pageSize ?? 200,
+      groupPageSize: options.groupPageSize ?? 200,
+      memberPageSize: options.memberPageSize ?? 200,
+      now: options.now ?? (() => new Date()),
+    };
+  }
+
+  // ------------------------------------------------------------ editing the directory
+
+  /** Creates or replaces a user; unset fields get defaults derived from the id. */
+  putUser(input: PersonInput): DirectoryPerson {
+    const username = input.username === undefined ? `${input.externalId}@acme.test` : input.username;
+    const email = input.email === undefined ? username : input.email;
+    const firstName = input.firstName === undefined ? `First ${input.externalId}` : input.firstName;
+    const lastName = input.lastName === undefined ? "Tester" : input.lastName;
+    const displayName = input.displayName ?? null;
+    const person: DirectoryPerson = {
+      externalId: input.externalId,
+      status: input.status ?? "ACTIVE",
+      username,
+      email,
+      firstName,
+      lastName,
+      displayName,
+      profile: { login: username, email, firstName, lastName, displayName, ...input.extra },
+      updatedAt: this.options.now(),
+    };
+    this.inputs.set(input.externalId, input);
+    this.people.set(person.externalId, person);
+    return person;
+  }
+
+  /** Changes some attributes of a user (and stamps its updatedAt, as Okta's lastUpdated). */
+  updateUser(externalId: string, changes: Omit<PersonInput, "externalId">): DirectoryPerson {
+    const current = this.inputs.get(externalId);
+    if (!current) throw new Error(`No user ${externalId}`);
+    return this.putUser({ ...current, ...changes, extra: { ...current.extra, ...changes.extra } });
+  }
+
+  /** A hard delete: the user leaves every group and no listing shows it again. */
+  deleteUser(externalId: string): void {
+    this.inputs.delete(externalId);
+    this.people.delete(externalId);
+    for (const [groupId, ids] of this.members) {
+      if (ids.delete(externalId)) this.touchMembership(groupId);
+    }
+  }
+
+  putGroup(input: GroupInput): DirectoryGroup {
+    const existing = this.groups.get(input.externalId);
+    const group: DirectoryGroup = {
+      externalId: input.externalId,
+      name: input.name ?? `Group ${input.externalId}`,
+      description: input.description === undefined ? null : input.description,
+      type: input.type === undefined ? "OKTA_GROUP" : input.type,
+      updatedAt: this.options.now(),
+      membershipUpdatedAt: existing?.membershipUpdatedAt ?? this.options.now(),
+    };
+    this.groups.set(group.externalId, group);
+    if (!this.members.has(group.externalId)) this.members.set(group.externalId, new Set());
+    return group;
+  }
+
+  deleteGroup(externalId: string): void {
+    this.groups.delete(externalId);
+    this.members.delete(externalId);
+  }
+
+  setMembers(groupId: string, userIds: string[]): void {
+    if (!this.groups.has(groupId)) throw new Error(`No group ${groupId}`);
+    this.members.set(groupId, new Set(userIds));
+    this.touchMembership(groupId);
+  }
+
+  addMembers(groupId: string, userIds: string[]): void {
+    this.setMembers(groupId, [...(this.members.get(groupId) ?? []), ...userIds]);
+  }
+
+  removeMembers(groupId: string, userIds: string[]): void {
+    this.setMembers(
+      groupId,
+      [...(this.members.get(groupId) ?? [])].filter((id) => !userIds.includes(id)),
+    );
+  }
+
+  private touchMembership(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group) group.membershipUpdatedAt = this.options.now();
+  }
+
+  // ------------------------------------------------------------ failures and call counts
+
+  /** Makes call number `call` (1-based, per method) throw, and the `times - 1` calls after it. */
+  failOn(method: DirectoryMethod, call: number, options: { times?: number; error?: Error } = {}): void {
+    this.failures.push({
+      method,
+      fromCall: call,
+      times: options.times ?? 1,
+      error: options.error ?? new Error(`Directory unavailable (${method} call ${call})`),
+    });
+  }
+
+  callCount(method?: DirectoryMethod): number {
+    if (method) return this.calls.get(method) ?? 0;
+    return [...this.calls.values()].reduce((sum, n) => sum + n, 0);
+  }
+
+  private call(method: DirectoryMethod): void {
+    const n = (this.calls.get(method) ?? 0) + 1;
+    this.calls.set(method, n);
+    const failure = this.failures.find(
+      (f) => f.method === method && n >= f.fromCall && n < f.fromCall + f.times,
+    );
+    if (failure) throw failure.error;
+  }
+
+  // ------------------------------------------------------------ DirectoryProvider
+
+  async listUsers(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryPerson>> {
+    this.call("listUsers");
+    const { updatedSince } = options;
+    const people = [...this.people.values()].filter(
+      (p) => !updatedSince || (p.updatedAt !== null && p.updatedAt > updatedSince),
+    );
+    return page(people, (p) => p.externalId, cursor, this.options.pageSize);
+  }
+
+  async listGroups(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryGroup>> {
+    this.call("listGroups");
+    const { updatedSince } = options;
+    const changedSince = (at: Date | null) => !updatedSince || (at !== null && at > updatedSince);
+    const groups = [...this.groups.values()].filter(
+      (g) => changedSince(g.updatedAt) || changedSince(g.membershipUpdatedAt),
+    );
+    return page(groups, (g) => g.externalId, cursor, this.options.groupPageSize);
+  }
+
+  async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
+    this.call("listGroupMembers");
+    const ids = this.members.get(groupExternalId);
+    if (!ids) throw new Error(`Not found: group ${groupExternalId}`);
+    return page([...ids], (id) => id, cursor, this.options.memberPageSize);
+  }
+}
+
+/** One page of `items` in id order after the cursor's id, with a cursor to the next page. */
+function page<T>(items: T[], idOf: (item: T) => string, cursor: string | null, size: number): Page<T> {
+  const after = cursor === null ? null : decodeCursor(cursor);
+  const sorted = items
+    .filter((item) => after === null || idOf(item) > after)
+    .sort((a, b) => (idOf(a) < idOf(b) ? -1 : 1));
+  const pageItems = sorted.slice(0, size).map((item) => structuredClone(item));
+  const last = pageItems.at(-1);
+  return { items: pageItems, next: sorted.length > size && last ? encodeCursor(idOf(last)) : null };
+}
+
+function encodeCursor(afterId: string): string {
+  return Buffer.from(`after:${afterId}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const text = Buffer.from(cursor, "base64url").toString();
+  if (!text.startsWith("after:")) throw new Error(`Invalid cursor ${cursor}`);
+  return text.slice("after:".length);
+}

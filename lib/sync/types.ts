@@ -1,0 +1,75 @@
+import type { Db, SyncRunStatus } from "@/lib/db";
+import type { DirectoryProvider } from "@/lib/directory/types";
+
+/**
+ * The phases of a run, in order. The run row's `phase` is the phase its next step works in, so
+ * the history page shows where a run is (or where it stopped).
+ */
+export type SyncPhase =
+  | "QUEUED"
+  | "USERS"
+  | "GROUPS"
+  | "MEMBERSHIPS"
+  | "SAFEGUARD"
+  | "DELETIONS"
+  | "FINISHING"
+  | "DONE";
+
+/**
+ * Where a run stands between two steps: small and JSON-safe, never a list of users. The copy on
+ * the SyncRun row (`checkpoint`) is authoritative; a step returns it so the caller can pass `seq`
+ * back.
+ */
+export interface SyncState {
+  /** Steps applied so far: the next step is `seq`, and a retried step is recognised by it. */
+  seq: number;
+  phase: SyncPhase;
+  /** USERS and GROUPS: the directory's cursor for the next page; null at the start. */
+  cursor: string | null;
+  /** MEMBERSHIPS: groups are reconciled in id order, and those up to this id are done. */
+  afterGroupId: string | null;
+  /** MEMBERSHIPS: the next group's member listing, begun in an earlier step. */
+  memberCursor: { groupId: string; cursor: string } | null;
+  /** List everything even when an incremental run is due (set by startRunRequest). */
+  forceFull: boolean;
+}
+
+/** What the caller of `advanceSync` does next. */
+export type SyncStepResult =
+  /** Call `advanceSync` again with this state. */
+  | { status: "running"; state: SyncState }
+  /** The safeguard stopped the run: wait for a decision (decideSafeguard) or a cancel, then call again. */
+  | { status: "blocked"; state: SyncState; pendingRemovals: number }
+  /** The run ended; nothing more to call. */
+  | { status: "finished"; runStatus: SyncRunStatus };
+
+/** How much work one step may do: a few directory pages, so a step takes seconds, not minutes. */
+export interface StepBudget {
+  /** User pages per step (200 users each from Okta). */
+  userPages: number;
+  groupPages: number;
+  /** Member pages per step, across as many groups as they cover (each group needs one at least). */
+  memberPages: number;
+  /** Users removed (deleted or deprovisioned) per step. */
+  removals: number;
+}
+
+export const DEFAULT_STEP_BUDGET: StepBudget = {
+  userPages: 5,
+  groupPages: 5,
+  memberPages: 40,
+  removals: 2000,
+};
+
+export interface SyncDeps {
+  db: Db;
+  provider: DirectoryProvider;
+  now?: () => Date;
+  budget?: Partial<StepBudget>;
+}
+
+/** Incremental listings start this long before the previous run's start, for clock skew. */
+export const INCREMENTAL_OVERLAP_MS = 5 * 60 * 1000;
+
+/** The directory's status of a deactivated user, and the dashboard's status of a deprovisioned one. */
+export const DEPROVISIONED = "DEPROVISIONED";

@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import type { EnrollmentStatus, UserSync } from "@/lib/db";
+import type { DirectoryPerson } from "@/lib/directory/types";
+import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
+import { type RunItem, recordItems } from "./items";
+import { matchPeople, type UserRow, uniqueKey } from "./match";
+import { markSeen, SEEN_USERS } from "./seen";
+import { type Columns, insertRows, lockOrganizationUsers, type Tx, updateRows } from "./sql";
+import {
+  commitStep,
+  fetchPages,
+  listOptions,
+  type RunCounts,
+  running,
+  type Step,
+  type StepContext,
+} from "./step";
+import { DEPROVISIONED } from "./types";
+
+/** USERS: a few pages of the user listing, matched and written in one transaction. */
+export const usersStep: Step = async (ctx, state) => {
+  const listed = await fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
+    ctx.directory.listUsers(cursor, listOptions(ctx)),
+  );
+  const next = await commitStep(ctx, state, async (tx) => ({
+    next: listed.next ? { ...state, cursor: listed.next } : { ...state, phase: "GROUPS", cursor: null },
+    counts: { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, listed.items)) },
+  }));
+  return running(next);
+};
+
+const USER_ROW = {
+  id: true,
+  userSyncId: true,
+  externalId: true,
+  email: true,
+  emailKey: true,
+  username: true,
+  firstName: true,
+  lastName: true,
+  displayName: true,
+  status: true,
+  emailVerified: true,
+  profile: true,
+  contentHash: true,
+} as const satisfies Record<keyof UserRow, true>;
+
+/** The columns a sync writes, on create and update. */
+interface UserValues extends SyncedAttributes {
+  id: string;
+  userSyncId: string;
+  externalId: string;
+  contentHash: string;
+  externalUpdatedAt: Date | null;
+  emailVerified: boolean;
+}
+
+interface NewUser extends UserValues {
+  organizationId: string;
+  enrollmentStatus: EnrollmentStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const VALUE_COLUMNS: Columns<UserValues> = {
+  id: "text",
+  userSyncId: "text",
+  externalId: "text",
+  email: "text",
+  emailKey: "text",
+  username: "text",
+  firstName: "text",
+  lastName: "text",
+  displayName: "text",
+  status: "text",
+  profile: "jsonb",
+  contentHash: "text",
+  externalUpdatedAt: "timestamp(3)",
+  emailVerified: "boolean",
+};
+
+const NEW_USER_COLUMNS: Columns<NewUser> = {
+  ...VALUE_COLUMNS,
+  organizationId: "text",
+  enrollmentStatus: '"EnrollmentStatus"',
+  createdAt: "timestamp(3)",
+  updatedAt: "timestamp(3)",
+};
+
+/**
+ * Creates, updates or refuses each listed person, with one read and a few batched writes
+ * whatever the page size. An unchanged user (same content hash) costs no write.
+ */
+async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): Promise<RunCounts> {
+  const { run, sync, now } = ctx;
+  const people = [...new Map(listed.map((p) => [p.externalId, p])).values()];
+  const keyColumn = sync.uniqueField === "EMAIL" ? "emailKey" : "username";
+  const keys = people.flatMap((p) => uniqueKey(p, sync.uniqueField) ?? []);
+
+  await lockOrganizationUsers(tx, run.organizationId);
+  const rows = await tx.directoryUser.findMany({
+    where: {
+      organizationId: run.organizationId,
+      OR: [
+        { userSyncId: sync.id, externalId: { in: people.map((p) => p.externalId) } },
+        { [keyColumn]: { in: keys } },
+      ],
+    },
+    select: USER_ROW,
+  });
+
+  const counts = {
+    usersProcessed: listed.length,
+    usersCreated: 0,
+    usersUpdated: 0,
+    usersUnchanged: 0,
+    usersFailed: 0,
+  };
+  const creates: NewUser[] = [];
+  const updates: UserValues[] = [];
+  const items: RunItem[] = [];
+  for (const match of matchPeople(people, rows, sync)) {
+    const { externalId } = match.person;
+    if (match.kind === "error") {
+      counts.usersFailed++;
+      items.push({ kind: "ERROR", externalId, userKey: match.key, reason: match.reason });
+    } else if (match.kind === "deprovisioned") {
+      // Removing a user is the deletions phase's call, behind the safeguard.
+      if (match.row?.status === DEPROVISIONED) counts.usersUnchanged++;
+    } else if (match.kind === "create") {
+      counts.usersCreated++;
+      creates.push(newUser(ctx, match.person));
+      items.push({ kind: "CREATED", externalId, userKey: match.key });
+    } else {
+      const update = updatedUser(sync, match.person, match.row);
+      if (!update) {
+        counts.usersUnchanged++;
+        continue;
+      }
+      counts.usersUpdated++;
+      updates.push(update);
+      items.push({
+        kind: "UPDATED",
+        externalId,
+        userKey: match.key,
+        changes: changesBetween(match.row, update),
+        ...(match.row.userSyncId === null && { reason: "Adopted an existing user of the organization" }),
+      });
+    }
+  }
+
+  await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
+  await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
+  await recordItems(tx, run.id, items, now);
+  // A full run remembers everyone it listed (deletions remove the rest); an incremental run,
+  // which sees only changes, remembers whom it saw deactivated.
+  const seen = run.mode === "FULL" ? people : people.filter((p) => p.status === DEPROVISIONED);
+  await markSeen(
+    tx,
+    run.id,
+    SEEN_USERS,
+    seen.map((p) => ({ key: p.externalId, deprovisioned: p.status === DEPROVISIONED })),
+  );
+  return counts;
+}
+
+function newUser({ run, sync, now }: StepContext, person: DirectoryPerson): NewUser {
+  const attributes = syncedAttributes(person);
+  return {
+    ...attributes,
+    id: randomUUID(),
+    organizationId: run.organizationId,
+    userSyncId: sync.id,
+    externalId: person.externalId,
+    contentHash: contentHash(attributes),
+    externalUpdatedAt: person.updatedAt,
+    emailVerified: sync.enrollmentType === "TRUST_EMAIL",
+    // The invitation sender picks INVITED users with no invitedAt (pendingInvitations).
+    enrollmentStatus: sync.enrollmentType === "SEND_ENROLLMENT_EMAIL" && person.email ? "INVITED" : "NONE",
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The user's new values, or null when nothing the sync owns would change. */
+function updatedUser(sync: UserSync, person: DirectoryPerson, row: UserRow): UserValues | null {
+  const attributes = syncedAttributes(person);
+  const hash = contentHash(attributes);
+  const trustEmail = sync.enrollmentType === "TRUST_EMAIL";
+  const owned = row.userSyncId === sync.id;
+  if (owned && row.contentHash === hash && (row.emailVerified || !trustEmail)) return null;
+  return {
+    ...attributes,
+    id: row.id,
+    userSyncId: sync.id,
+    externalId: person.externalId,
+    contentHash: hash,
+    externalUpdatedAt: person.updatedAt,
+    // A verification belongs to an address: a new address is unverified unless the sync trusts it.
+    emailVerified: trustEmail || (row.emailVerified && row.emailKey === attributes.emailKey),
+  };
+}
