@@ -119,13 +119,13 @@ describe("with RESEND_API_KEY: the real Resend SDK against the capture server", 
     expect(capture.delivered).toHaveLength(1);
   });
 
-  it("records a 5xx as FAILED and throws, so the Inngest step retries; the retry sends exactly once", async () => {
+  it("records a 5xx on the queued email and throws, so the Inngest step retries; the retry sends exactly once", async () => {
     const m = message();
     capture.failNext({ status: 500 });
     await expect(sendEmail(t.db, m)).rejects.toBeInstanceOf(RetriableEmailError);
     const [failed] = await rowsFor(m.idempotencyKey);
-    expect(failed).toMatchObject({ status: "FAILED", provider: "resend" });
-    expect(failed?.error).toContain("500");
+    expect(failed).toMatchObject({ status: "QUEUED", provider: "resend", providerId: null });
+    expect(failed?.error).toBe("Resend 500 internal_server_error: Failure requested by the test.");
 
     const retried = await sendEmail(t.db, m); // what the step's retry does
     expect(retried).toMatchObject({ id: failed?.id, status: "SENT", error: null });
@@ -154,13 +154,16 @@ describe("with RESEND_API_KEY: the real Resend SDK against the capture server", 
     expect(capture.delivered).toHaveLength(1);
   });
 
-  it("records a refused API key as FAILED without throwing, and never records the key", async () => {
+  it("records a refused API key as FAILED without throwing, never records the key, and does not try again", async () => {
     vi.stubEnv("RESEND_API_KEY", "re_wrong_key_123456");
     const m = message();
     const email = await sendEmail(t.db, m);
     expect(email).toMatchObject({ status: "FAILED", provider: "resend" });
-    expect(email.error).toContain("invalid_api_key");
-    expect(email.error).not.toContain("re_wrong_key_123456");
+    expect(email.error).toBe("Resend 403 invalid_api_key: API key is invalid.");
+    expect(JSON.stringify(capture.requests)).toContain("re_wrong_key_123456"); // it was sent to the API…
+    expect(JSON.stringify(await rowsFor(m.idempotencyKey))).not.toContain("re_wrong_key_123456"); // …never stored
+    expect((await sendEmail(t.db, m)).status).toBe("FAILED");
+    expect(capture.requests).toHaveLength(1);
     expect(capture.delivered).toHaveLength(0);
   });
 

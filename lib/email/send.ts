@@ -20,14 +20,18 @@ export interface EmailMessage extends OutgoingEmail {
 /** Resend's limit for one batch request. */
 export const MAX_BATCH_SIZE = 100;
 
-/** A failure worth another attempt (429, 5xx, network): thrown after it is recorded, so an Inngest step retries. */
+/**
+ * A failure worth another attempt (429, 5xx, network). The email stays QUEUED with the error
+ * recorded, and this is thrown so the Inngest step retries; permanent failures are FAILED and final.
+ */
 export class RetriableEmailError extends Error {
   override name = "RetriableEmailError";
 }
 
 /**
  * Sends one email through Resend (`POST /emails`), or keeps it in the outbox when Resend is not
- * configured. Always recorded; a permanent failure comes back as a FAILED row, a retriable one throws.
+ * configured. Always recorded; a permanent failure comes back as a FAILED row, a retriable one
+ * throws RetriableEmailError. A key already SENT, STORED or FAILED is returned as it is.
  */
 export async function sendEmail(db: Db, message: EmailMessage): Promise<Email> {
   const rows = await deliver(db, [message], (pending) =>
@@ -61,7 +65,7 @@ async function deliver(
     skipDuplicates: true,
   });
   const pending = await db.email.findMany({
-    where: { idempotencyKey: { in: keys }, status: { in: ["QUEUED", "FAILED"] } },
+    where: { idempotencyKey: { in: keys }, status: "QUEUED" },
     orderBy: { idempotencyKey: "asc" },
   });
   if (pending.length > 0) {
@@ -85,7 +89,7 @@ async function sendPending(db: Db, pending: Email[], send: (pending: Email[]) =>
   if (!outcome.ok) {
     await db.email.updateMany({
       where: { id: { in: pending.map((e) => e.id) } },
-      data: { status: "FAILED", provider: "resend", error: outcome.error },
+      data: { status: outcome.retriable ? "QUEUED" : "FAILED", provider: "resend", error: outcome.error },
     });
     if (outcome.retriable) throw new RetriableEmailError(outcome.error);
     return;
