@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { appUrl } from "@/lib/app-url";
-import type { Db, Prisma } from "@/lib/db";
+import type { Db, DirectoryUser, Prisma } from "@/lib/db";
 
 const DEFAULT_TTL_HOURS = 7 * 24;
 /** 32 random bytes in base64url: what a link carries. Anything else is not one of ours. */
@@ -14,6 +14,13 @@ export function enrollmentLinkTtlHours(): number {
 /** Only this is stored: a database leak does not yield working links. */
 export function hashEnrollmentToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
+}
+
+/** How the user is greeted: Okta's display name, else first and last name. */
+export function directoryUserName(
+  user: Pick<DirectoryUser, "displayName" | "firstName" | "lastName">,
+): string | null {
+  return user.displayName ?? ([user.firstName, user.lastName].filter(Boolean).join(" ") || null);
 }
 
 export function enrollmentUrl(token: string): string {
@@ -67,7 +74,7 @@ export async function inspectEnrollmentToken(
     state: "valid",
     organizationName,
     email: user.email,
-    name: user.displayName ?? ([user.firstName, user.lastName].filter(Boolean).join(" ") || null),
+    name: directoryUserName(user),
     expiresAt: found.expiresAt,
   };
 }

@@ -156,7 +156,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 const error = (statusCode: number, name: string, message: string) => ({ statusCode, name, message });
 
 function answer(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", ...headers });
+  // No keep-alive: a test that pauses longer than the server's idle timeout must not meet a closed socket.
+  res.writeHead(status, { "content-type": "application/json", connection: "close", ...headers });
   res.end(JSON.stringify(payload));
 }
 
