@@ -2,7 +2,7 @@
 // migrated and seeded here before the app starts — a fresh PostgreSQL database
 // `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
 import { spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -11,11 +11,13 @@ import { createDb, type Db, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
+import { prepareEmailFixtures } from "./fixtures";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 
 async function prepare(db: Db): Promise<void> {
   await seedDemo(db);
+  await prepareEmailFixtures(db, { appUrl: localEnvironment(port).APP_URL as string });
 }
 
 async function freshPostgres(baseUrl: string): Promise<string> {
@@ -48,6 +50,7 @@ async function freshPostgres(baseUrl: string): Promise<string> {
 async function freshPglite(): Promise<string> {
   const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
   rmSync(path.dirname(dir), { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
   const pglite = new PGlite(dir);
   await applyMigrations(pglite);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
