@@ -10,6 +10,8 @@ export default async function DashboardLayout({ children }: { children: React.Re
     ...(can(member.role, "user-sync:read")
       ? [{ href: "/user-management/user-sync", label: "User Sync" }]
       : []),
+    // Always there for Owners and Administrators: the outbox without Resend, the record of what was sent with it.
+    ...(can(member.role, "mailbox:read") ? [{ href: "/mailbox", label: "Mailbox", section: "Email" }] : []),
   ];
   return (
     <DashboardShell

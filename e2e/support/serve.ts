@@ -12,12 +12,14 @@ import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
 import { seedDirectoryFixtures } from "./directory-fixtures";
+import { prepareEmailFixtures } from "./fixtures";
 
 const port = Number(process.env.E2E_PORT ?? 3100);
 
 async function prepare(db: Db): Promise<void> {
   await seedDemo(db);
   await seedDirectoryFixtures(db);
+  await prepareEmailFixtures(db, { appUrl: localEnvironment(port).APP_URL as string });
 }
 
 async function freshPostgres(baseUrl: string): Promise<string> {
@@ -50,7 +52,7 @@ async function freshPostgres(baseUrl: string): Promise<string> {
 async function freshPglite(): Promise<string> {
   const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
   rmSync(path.dirname(dir), { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
+  mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
   const pglite = new PGlite(dir);
   await applyMigrations(pglite);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });

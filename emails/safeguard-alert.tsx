@@ -1,0 +1,93 @@
+import { Heading, Section, Text } from "@react-email/components";
+import type { DeletionPolicy } from "@/lib/db/generated/enums";
+import { formatDateTime, formatNumber, plural } from "./components/format";
+import { DetailTable, EmailButton, EmailLayout, styles } from "./components/layout";
+
+export interface SafeguardAlertEmailProps {
+  organizationName: string;
+  providerLabel: string;
+  syncName: string;
+  /** Users the blocked run would delete or deprovision. */
+  pendingRemovals: number;
+  /** Users the sync holds now, to put the removals in proportion. */
+  totalUsers: number;
+  thresholdPercent: number;
+  deletionPolicy: DeletionPolicy;
+  startedAt: Date;
+  runUrl: string;
+}
+
+/** The share of users as a whole percentage, never "0%" for a non-zero share. */
+export function removalShare({
+  pendingRemovals,
+  totalUsers,
+}: Pick<SafeguardAlertEmailProps, "pendingRemovals" | "totalUsers">): string {
+  if (totalUsers === 0) return "100%";
+  const percent = (pendingRemovals / totalUsers) * 100;
+  return percent > 0 && percent < 1 ? "<1%" : `${Math.round(percent)}%`;
+}
+
+export function safeguardAlertSubject(props: SafeguardAlertEmailProps): string {
+  return `Action needed: ${props.providerLabel} sync "${props.syncName}" would remove ${plural(props.pendingRemovals, "user")} (${removalShare(props)})`;
+}
+
+// Both buttons open the run page, where a signed-in Owner or Administrator decides with a POST;
+// the query only says which choice the reader came for, so a link preview cannot act.
+export const decisionUrl = (runUrl: string, decision: "approve" | "reject") =>
+  `${runUrl}?decision=${decision}`;
+
+export default function SafeguardAlertEmail(props: SafeguardAlertEmailProps) {
+  const verb = props.deletionPolicy === "DEPROVISION" ? "deprovisioned" : "deleted";
+  return (
+    <EmailLayout
+      preview={safeguardAlertSubject(props)}
+      organizationName={props.organizationName}
+      footer={`You receive this alert as an Owner or Administrator of ${props.organizationName}.`}
+    >
+      <Text style={{ ...styles.muted, margin: "0 0 6px" }}>
+        {props.providerLabel} · {props.syncName}
+      </Text>
+      <Heading as="h1" style={styles.heading}>
+        A sync is waiting for your approval
+      </Heading>
+      <Text style={styles.paragraph}>
+        {`The sync would remove ${plural(props.pendingRemovals, "user")} — ${removalShare(props)} of ${formatNumber(props.totalUsers)} — which is more than the safeguard allows (${props.thresholdPercent}%). It has stopped before removing anyone.`}
+      </Text>
+
+      <DetailTable
+        rows={[
+          [`Users to be ${verb}`, formatNumber(props.pendingRemovals)],
+          ["Share of the sync's users", removalShare(props)],
+          ["Safeguard threshold", `${props.thresholdPercent}%`],
+          ["Run started", formatDateTime(props.startedAt)],
+        ]}
+      />
+
+      <Text style={styles.paragraph}>
+        Check the users it would remove before you decide. If they left Okta on purpose, approve; if Okta
+        returned an incomplete directory, reject and nobody is removed.
+      </Text>
+      <Section style={{ margin: "8px 0 10px" }}>
+        <EmailButton href={decisionUrl(props.runUrl, "approve")}>Review and approve</EmailButton>
+      </Section>
+      <Section style={{ margin: "0 0 16px" }}>
+        <EmailButton href={decisionUrl(props.runUrl, "reject")} variant="secondary">
+          Review and reject
+        </EmailButton>
+      </Section>
+      <Text style={styles.muted}>Both open the run in the dashboard, where you sign in and confirm.</Text>
+    </EmailLayout>
+  );
+}
+
+SafeguardAlertEmail.PreviewProps = {
+  organizationName: "Acme",
+  providerLabel: "Okta Workspace",
+  syncName: "Acme Okta",
+  pendingRemovals: 340,
+  totalUsers: 1_000,
+  thresholdPercent: 20,
+  deletionPolicy: "DELETE",
+  startedAt: new Date("2026-11-29T09:30:00Z"),
+  runUrl: "http://localhost:3000/user-management/user-sync/sync_1/runs/run_1",
+} satisfies SafeguardAlertEmailProps;

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { renderEmail } from "@/lib/email/render";
+import { formatDuration } from "./components/format";
+import EnrollmentInvitationEmail, { enrollmentInvitationSubject } from "./enrollment-invitation";
+import SafeguardAlertEmail, { safeguardAlertSubject } from "./safeguard-alert";
+import SyncReportEmail, { type SyncReportEmailProps, syncReportSubject } from "./sync-report";
+
+const ENTITIES: Record<string, string> = {
+  "&#x27;": "'",
+  "&quot;": '"',
+  "&amp;": "&",
+  "&lt;": "<",
+  "&gt;": ">",
+};
+
+/**
+ * The HTML part, its visible words (tags, React's `<!-- -->` text separators and entities
+ * removed), and the text part.
+ */
+async function rendered(element: React.ReactElement) {
+  const { html, text } = await renderEmail(element);
+  const words = html
+    .replace(/<!-- -->/g, "")
+    .replace(/<[^>]+>/g, "")
+    .replace(/&#x27;|&quot;|&amp;|&lt;|&gt;/g, (entity) => ENTITIES[entity] ?? entity);
+  return { html, words, text };
+}
+
+function expectSelfContained(html: string) {
+  expect(html).not.toMatch(/<script|<img|<link|@import|@font-face/i);
+  expect(html).toMatch(/style="/);
+}
+
+const report = SyncReportEmail.PreviewProps;
+
+describe("sync report", () => {
+  it("shows organization, sync, status, trigger, starter, start, duration, every count, errors and the run link", async () => {
+    const { html, words, text } = await rendered(<SyncReportEmail {...report} />);
+    for (const part of [words, text]) {
+      expect(part).toContain("Acme");
+      expect(part).toContain("Okta Workspace · Acme Okta");
+      expect(part).toContain("Sync report: Partial");
+      expect(part).toContain("Adam Admin (admin@acme.test)");
+      expect(part).toContain("Nov 29, 2026, 9:30 AM UTC");
+      expect(part).toContain("2 min 5 s");
+      expect(part).toContain("4,870");
+      expect(part).toContain("jane.doe: No value for the unique field Email.");
+      expect(part).toContain("sam@acme.test: Two Okta users have the same Email.");
+      expect(part).toContain(report.runUrl);
+    }
+    expect(text).toMatch(/Trigger\s+Manual/);
+    expect(text).toMatch(/Created\s+120\n/);
+    expect(text).toMatch(/Updated\s+3\n/);
+    expect(text).toMatch(/Unchanged\s+4,870\n/);
+    expect(text).toMatch(/Deleted\s+2\n/);
+    expect(text).toMatch(/Deprovisioned\s+1\n/);
+    expect(text).toMatch(/Failed\s+2\n/);
+    expect(text).toMatch(/Groups created\s+4\n/);
+    expect(text).toMatch(/Groups updated\s+1\n/);
+    expect(text).toMatch(/Groups deleted\s+0\n/);
+    expect(text).toMatch(/Memberships added\s+310\n/);
+    expect(text).toMatch(/Memberships removed\s+12\n/);
+    expect(html).toContain(`href="${report.runUrl}"`);
+    expectSelfContained(html);
+  });
+
+  it("has a subject with the status and the main counts", () => {
+    const counts = { ...report.counts, usersDeleted: 0, usersDeprovisioned: 0, usersFailed: 0 };
+    expect(syncReportSubject({ ...report, status: "SUCCEEDED", counts })).toBe(
+      "Okta Workspace sync report: Succeeded — 120 created, 3 updated",
+    );
+    expect(syncReportSubject(report)).toBe(
+      "Okta Workspace sync report: Partial — 120 created, 3 updated, 3 removed, 2 failed",
+    );
+  });
+
+  it("says who started a scheduled run, shows the run's error and how many errors are not listed", async () => {
+    const props: SyncReportEmailProps = {
+      ...report,
+      status: "FAILED",
+      trigger: "SCHEDULED",
+      startedBy: null,
+      durationMs: null,
+      runError: "Okta answered 401: the API token is invalid or revoked.",
+      errorCount: 25,
+    };
+    const { text } = await rendered(<SyncReportEmail {...props} />);
+    expect(text).toContain("Sync report: Failed");
+    expect(text).toMatch(/Trigger\s+Scheduled/);
+    expect(text).toMatch(/Started by\s+The sync's schedule/);
+    expect(text).toMatch(/Duration\s+—/);
+    expect(text).toContain("Okta answered 401: the API token is invalid or revoked.");
+    expect(text).toContain("First 2 of 25 errors");
+  });
+
+  it("for a blocked run, says how many users wait for approval; a clean run lists no errors", async () => {
+    const { text } = await rendered(
+      <SyncReportEmail {...report} status="BLOCKED" pendingRemovals={340} errors={[]} errorCount={0} />,
+    );
+    expect(text).toContain("Sync report: Blocked");
+    expect(text).toContain("Waiting for approval: 340 users would be removed.");
+    expect(text).not.toMatch(/errors?\n/i);
+  });
+
+  it("labels every final status and trigger", async () => {
+    const labels = {
+      SUCCEEDED: "Succeeded",
+      PARTIAL: "Partial",
+      FAILED: "Failed",
+      BLOCKED: "Blocked",
+      CANCELLED: "Cancelled",
+    };
+    for (const [status, label] of Object.entries(labels)) {
+      const { text } = await rendered(
+        <SyncReportEmail
+          {...report}
+          status={status as keyof typeof labels}
+          trigger="REPLAY"
+          startedBy={null}
+        />,
+      );
+      expect(text).toContain(`Sync report: ${label}`);
+      expect(text).toMatch(/Trigger\s+Replay/);
+    }
+  });
+});
+
+describe("safeguard alert", () => {
+  const alert = SafeguardAlertEmail.PreviewProps;
+
+  it("says what the run would remove, its share and the threshold, and links to the run page to decide", async () => {
+    const { html, words, text } = await rendered(<SafeguardAlertEmail {...alert} />);
+    for (const part of [words, text]) {
+      expect(part).toContain("A sync is waiting for your approval");
+      expect(part).toContain("340 users — 34% of 1,000");
+      expect(part).toContain("more than the safeguard allows (20%)");
+    }
+    expect(text).toMatch(/Users to be deleted\s+340\n/);
+    expect(text).toMatch(/Share of the sync's users\s+34%\n/);
+    expect(text).toMatch(/Safeguard threshold\s+20%\n/);
+    const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+    expect(links).toEqual([`${alert.runUrl}?decision=approve`, `${alert.runUrl}?decision=reject`]);
+    expect(text).toContain(`Review and approve ${alert.runUrl}?decision=approve`);
+    expect(text).toContain(`Review and reject ${alert.runUrl}?decision=reject`);
+    expectSelfContained(html);
+  });
+
+  it("names deprovisioning when that is the policy, and has a subject that asks for action", async () => {
+    const { text } = await rendered(<SafeguardAlertEmail {...alert} deletionPolicy="DEPROVISION" />);
+    expect(text).toMatch(/Users to be deprovisioned\s+340/);
+    expect(safeguardAlertSubject(alert)).toBe(
+      'Action needed: Okta Workspace sync "Acme Okta" would remove 340 users (34%)',
+    );
+    expect(safeguardAlertSubject({ ...alert, pendingRemovals: 1, totalUsers: 500 })).toContain(
+      "1 user (<1%)",
+    );
+  });
+});
+
+describe("enrollment invitation", () => {
+  const invitation = EnrollmentInvitationEmail.PreviewProps;
+
+  it("names the organization, the address and what the link does, with the link and its expiry", async () => {
+    const { html, words, text } = await rendered(<EnrollmentInvitationEmail {...invitation} />);
+    for (const part of [words, text]) {
+      expect(part).toContain("Jane Doe, you're invited");
+      expect(part).toContain(
+        "Acme has added you to its user directory. Confirm your email address jane.doe@acme.test to enroll and activate your Acme account.",
+      );
+      expect(part).toContain("This link works once and expires on Dec 6, 2026, 9:30 AM UTC.");
+    }
+    expect(html).toContain(`href="${invitation.enrollUrl}"`);
+    expect(text).toContain(`Enroll now ${invitation.enrollUrl}`);
+    expect(text.split(invitation.enrollUrl)).toHaveLength(2); // once: the HTML-only fallback stays out of the text
+    expect(enrollmentInvitationSubject(invitation)).toBe("You're invited to join Acme");
+    expectSelfContained(html);
+  });
+
+  it("greets without a name when the user has none", async () => {
+    const { text } = await rendered(<EnrollmentInvitationEmail {...invitation} recipientName={null} />);
+    expect(text).toMatch(/^\s*Acme\s+You're invited\n/);
+  });
+});
+
+describe("formatDuration", () => {
+  it("spells out seconds, minutes and hours", () => {
+    expect(formatDuration(4_400)).toBe("4 s");
+    expect(formatDuration(120_000)).toBe("2 min");
+    expect(formatDuration(3_780_000)).toBe("1 h 3 min");
+    expect(formatDuration(7_200_000)).toBe("2 h");
+  });
+});
