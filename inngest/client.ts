@@ -15,7 +15,7 @@ export const userSyncRunRequested = eventType("user-sync/run.requested", {
   }),
 });
 
-/** Asks a running sync to stop. */
+/** Wakes a run that waits at the safeguard after it was cancelled (the row is already CANCELLED). */
 export const userSyncRunCancel = eventType("user-sync/run.cancel", {
   schema: z.object({ syncRunId: z.string().min(1) }),
 });

@@ -1,4 +1,5 @@
 import { userSyncRun } from "./user-sync-run";
+import { userSyncSchedule } from "./user-sync-schedule";
 
 /** Every function the app serves at /api/inngest. */
-export const functions = [userSyncRun];
+export const functions = [userSyncRun, userSyncSchedule];

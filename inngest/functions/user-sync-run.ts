@@ -1,16 +1,18 @@
 import { NonRetriableError } from "inngest";
 import { getDb } from "@/lib/db";
-import {
-  markInngestRunFailed,
-  markRunFinished,
-  markRunStarted,
-  SyncRunNotFoundError,
-} from "@/lib/sync/run-record";
+import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
+import { sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
+import { advanceSync, decideSafeguard, type SyncState, safeguardSettled } from "@/lib/sync";
+import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run-record";
+import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
 
+/** How long a run blocked by the safeguard waits for an Owner or Administrator: a week, in hours. */
+export const SAFEGUARD_WAIT_HOURS = 7 * 24;
+
 /**
- * One sync run. One at a time per sync (concurrency keyed by the sync). For now it records start
- * and finish; the sync's steps go between them, each a call to one lib/sync function.
+ * One sync run, one at a time per sync. Orchestration only: each step calls one lib/ function
+ * and returns a small JSON value (a checkpoint, counts); the data goes straight to the database.
  */
 export const userSyncRun = inngest.createFunction(
   {
@@ -18,20 +20,31 @@ export const userSyncRun = inngest.createFunction(
     name: "User sync run",
     triggers: [userSyncRunRequested],
     concurrency: { key: "event.data.userSyncId", limit: 1 },
-    onFailure: async ({ event, error, runId, step }) => {
+    // Only sent for a run already ended in the database (queued or waiting at the safeguard).
+    cancelOn: [{ event: "user-sync/run.cancel", if: "async.data.syncRunId == event.data.syncRunId" }],
+    retries: 6,
+    onFailure: async ({ event, error, step }) => {
       const failed = event.data.event;
-      await step.run("mark-run-failed", () =>
-        markInngestRunFailed(getDb(), {
+      const syncRunId = await step.run("mark-run-failed", async () => {
+        const db = getDb();
+        await markInngestRunFailed(db, {
           inngestRunId: event.data.run_id,
           syncRunId: String(failed.data.syncRunId),
           error: error.message,
-        }),
-      );
-      return { failedRunId: event.data.run_id, handledBy: runId };
+        });
+        const run = await db.syncRun.findFirst({
+          where: { inngestRunId: event.data.run_id },
+          select: { id: true },
+        });
+        return run?.id ?? String(failed.data.syncRunId);
+      });
+      await step.run("send-report", async () => {
+        await sendSyncReport(getDb(), syncRunId);
+      });
     },
   },
   async ({ event, step, runId }) => {
-    const run = await step.run("start-run", async () => {
+    const { syncRunId, replay } = await step.run("start-run", async () => {
       try {
         return await markRunStarted(getDb(), { ...event.data, inngestRunId: runId });
       } catch (error) {
@@ -40,7 +53,45 @@ export const userSyncRun = inngest.createFunction(
         throw error;
       }
     });
-    await step.run("finish-run", () => markRunFinished(getDb(), run.syncRunId, "SUCCEEDED"));
-    return run;
+
+    let state: Pick<SyncState, "seq"> = { seq: 0 };
+    for (let i = 0; ; i++) {
+      const result = await step.run(`sync-${i}`, async () => {
+        const db = getDb();
+        return advanceSync({ db, provider: await directoryFor(db, event.data.userSyncId) }, syncRunId, state);
+      });
+      if (result.status === "finished") break;
+      if (result.status === "blocked") {
+        await step.run(`safeguard-alert-${i}`, async () => {
+          await sendSafeguardAlert(getDb(), syncRunId);
+        });
+        // The decision is recorded in the database before its event is sent. An event sent before a
+        // wait began is missed, so each hour-long wait starts by reading the database: a missed
+        // event delays the run by an hour at most, and a week costs ~340 steps.
+        for (let hour = 0; hour < SAFEGUARD_WAIT_HOURS; hour++) {
+          if (await step.run(`safeguard-settled-${i}-${hour}`, () => safeguardSettled(getDb(), syncRunId)))
+            break;
+          await step.waitForEvent(`safeguard-decision-${i}-${hour}`, {
+            event: "user-sync/run.decision",
+            if: "async.data.syncRunId == event.data.syncRunId",
+            timeout: "1h",
+          });
+        }
+        // No answer in a week: nobody is removed (a recorded decision stands; this changes nothing then).
+        await step.run(`safeguard-expire-${i}`, () => decideSafeguard(getDb(), syncRunId, "reject", null));
+      }
+      state = result.state;
+    }
+
+    for (let i = 0; ; i++) {
+      const { remaining } = await step.run(`enrollment-emails-${i}`, () =>
+        sendEnrollmentInvitations(getDb(), event.data.userSyncId),
+      );
+      if (!remaining) break;
+    }
+    await step.run("send-report", async () => {
+      await sendSyncReport(getDb(), syncRunId);
+    });
+    return { syncRunId, replay };
   },
 );

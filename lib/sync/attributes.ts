@@ -9,6 +9,8 @@ export interface SyncedAttributes {
   firstName: string | null;
   lastName: string | null;
   displayName: string | null;
+  /** What the dashboard shows and sorts by (DirectoryUser.name). */
+  name: string;
   status: string;
   profile: Record<string, unknown>;
 }
@@ -21,9 +23,15 @@ export function syncedAttributes(person: DirectoryPerson): SyncedAttributes {
     firstName: person.firstName,
     lastName: person.lastName,
     displayName: person.displayName,
+    name: displayName(person),
     status: person.status,
     profile: person.profile,
   };
+}
+
+function displayName(person: DirectoryPerson): string {
+  const full = [person.firstName, person.lastName].filter(Boolean).join(" ");
+  return (person.displayName || full || person.username || person.email || "").trim();
 }
 
 /** Equal hashes mean equal synced attributes, so an unchanged user costs no write. */

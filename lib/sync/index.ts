@@ -13,7 +13,7 @@ export {
   type StartRunResult,
   startRunRequest,
 } from "./run";
-export { decideSafeguard, type SafeguardDecision } from "./safeguard";
+export { decideSafeguard, type SafeguardDecision, safeguardSettled } from "./safeguard";
 export {
   DEFAULT_STEP_BUDGET,
   type StepBudget,

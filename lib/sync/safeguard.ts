@@ -56,3 +56,12 @@ export async function decideSafeguard(
   });
   return count === 1;
 }
+
+/** Whether a blocked run has its answer (or is no longer waiting, e.g. cancelled). */
+export async function safeguardSettled(db: Db, runId: string): Promise<boolean> {
+  const run = await db.syncRun.findUniqueOrThrow({
+    where: { id: runId },
+    select: { status: true, decision: true },
+  });
+  return run.status !== "BLOCKED" || run.decision !== null;
+}

@@ -72,6 +72,7 @@ const VALUE_COLUMNS: Columns<UserValues> = {
   firstName: "text",
   lastName: "text",
   displayName: "text",
+  name: "text",
   status: "text",
   profile: "jsonb",
   contentHash: "text",

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
+import { cancelSyncRun, decideSyncRun, requestSyncRun } from "@/inngest/dispatch";
 import { orgAction } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { testOktaConnection } from "@/lib/okta/connection";
@@ -77,4 +78,60 @@ export const testConnectionAction = orgAction(
     };
   },
   SECRET,
+);
+
+/** `SYNC DATA`: one run at a time per sync; a second click says a run is already in progress. */
+export const startSyncAction = orgAction(
+  "sync-run:start",
+  z.object({ userSyncId: id }),
+  async ({ userSyncId }, member) => {
+    const result = await requestSyncRun(getDb(), {
+      organizationId: member.organizationId,
+      userSyncId,
+      trigger: "MANUAL",
+      startedById: member.userId,
+    });
+    if (result === "not-found") return { ok: false, message: "This user sync no longer exists." };
+    revalidatePath(`/user-management/user-sync/${userSyncId}`);
+    return result === "already-running"
+      ? {
+          ok: false,
+          message: "A sync is already in progress for this connection. Its progress is shown below.",
+        }
+      : { ok: true, message: "Sync started. Progress is shown below." };
+  },
+);
+
+export const cancelRunAction = orgAction(
+  "sync-run:start",
+  z.object({ syncRunId: id }),
+  async ({ syncRunId }, member) => {
+    const outcome = await cancelSyncRun(getDb(), member, syncRunId);
+    if (outcome === "not-active") return { ok: false, message: "This run has already ended." };
+    revalidatePath("/user-management/user-sync");
+    return {
+      ok: true,
+      message:
+        outcome === "cancelled"
+          ? "The run was cancelled."
+          : "Cancelling: the run stops after its current step.",
+    };
+  },
+);
+
+export const decideRunAction = orgAction(
+  "sync-run:decide",
+  z.object({ syncRunId: id, decision: z.enum(["approve", "reject"]) }),
+  async ({ syncRunId, decision }, member) => {
+    const decided = await decideSyncRun(getDb(), member, syncRunId, decision);
+    if (!decided) return { ok: false, message: "This run is no longer waiting for a decision." };
+    revalidatePath("/user-management/user-sync");
+    return {
+      ok: true,
+      message:
+        decision === "approve"
+          ? "Approved: the removals are being applied."
+          : "Rejected: the run finishes without removing anyone.",
+    };
+  },
 );

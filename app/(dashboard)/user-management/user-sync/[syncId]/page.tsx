@@ -1,0 +1,184 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ButtonLink } from "@/components/ui/button";
+import { Card, PageHeader } from "@/components/ui/card";
+import { Pager } from "@/components/ui/pager";
+import { Table, Td, Th } from "@/components/ui/table";
+import {
+  CancelRunButton,
+  DeleteUserSyncButton,
+  SafeguardDecision,
+  SyncDataButton,
+} from "@/components/user-sync/run-actions";
+import { RunProgress, type RunProgressData } from "@/components/user-sync/run-progress";
+import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
+import { requirePage } from "@/lib/auth/guard";
+import { can } from "@/lib/auth/permissions";
+import { getDb } from "@/lib/db";
+import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { isActive, listRuns } from "@/lib/user-sync/runs";
+import { getUserSync } from "@/lib/user-sync/service";
+
+export const metadata: Metadata = { title: "User sync" };
+
+export default async function UserSyncDetailPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ syncId: string }>;
+  searchParams: Promise<{ after?: string; before?: string; created?: string; saved?: string }>;
+}) {
+  const member = await requirePage("user-sync:read");
+  const db = getDb();
+  const sync = await getUserSync(db, member.organizationId, (await params).syncId);
+  if (!sync) notFound();
+  const query = await searchParams;
+  const history = await listRuns(db, sync.id, { after: query.after, before: query.before });
+  const latest =
+    query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
+  const manage = can(member.role, "user-sync:manage");
+  const running = latest ? isActive(latest.status) : false;
+  const config: [string, string][] = [
+    ["Integration", "Okta Workspace"],
+    ["Domain Name", sync.domain],
+    ["API Token", `•••• ${sync.tokenLast4}`],
+    ["Enrollment Type", labelOf(ENROLLMENT_TYPES, sync.enrollmentType)],
+    ["Unique field", labelOf(UNIQUE_FIELDS, sync.uniqueField)],
+    ["Schedule", labelOf(SCHEDULES, sync.schedule)],
+    ["Deleted users", labelOf(DELETION_POLICIES, sync.deletionPolicy)],
+    ["Safeguard", `Wait for approval above ${sync.safeguardPercent}% removed`],
+  ];
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link href="/user-management/user-sync" className="text-brand-700 hover:underline">
+          ← User Sync
+        </Link>
+      </p>
+      <PageHeader
+        title={sync.name}
+        description="All Okta Workspace users are synced into the dashboard upon clicking SYNC DATA."
+        actions={
+          <>
+            {can(member.role, "sync-run:start") && <SyncDataButton userSyncId={sync.id} disabled={running} />}
+            {manage && (
+              <ButtonLink href={`/user-management/user-sync/${sync.id}/edit`} variant="secondary">
+                EDIT
+              </ButtonLink>
+            )}
+            {manage && <DeleteUserSyncButton userSyncId={sync.id} name={sync.name} />}
+          </>
+        }
+      />
+      {(query.created || query.saved) && (
+        <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          {query.created
+            ? "User Sync created successfully. Click SYNC DATA to import your Okta users."
+            : "Changes saved."}
+        </p>
+      )}
+      <div className="grid gap-6 xl:grid-cols-3">
+        <Card className="p-5 xl:col-span-1">
+          <h2 className="mb-3 text-sm font-semibold">Configuration</h2>
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+            {config.map(([label, value]) => (
+              <div key={label} className="contents">
+                <dt className="text-slate-500">{label}</dt>
+                <dd className="break-words">{value}</dd>
+              </div>
+            ))}
+          </dl>
+        </Card>
+        <div className="flex flex-col gap-6 xl:col-span-2">
+          {latest && (
+            <RunProgress initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}>
+              <div className="mt-4 flex flex-wrap gap-2">
+                {running && can(member.role, "sync-run:start") && <CancelRunButton syncRunId={latest.id} />}
+                {latest.status === "BLOCKED" && can(member.role, "sync-run:decide") && (
+                  <SafeguardDecision syncRunId={latest.id} />
+                )}
+                <ButtonLink href={`/user-management/user-sync/${sync.id}/runs/${latest.id}`} variant="ghost">
+                  Run details →
+                </ButtonLink>
+              </div>
+            </RunProgress>
+          )}
+          <section aria-labelledby="history-heading">
+            <h2 id="history-heading" className="mb-2 text-base font-semibold">
+              SYNC HISTORY
+            </h2>
+            {history.items.length === 0 ? (
+              <Card className="p-6 text-sm text-slate-600">
+                No runs yet. Click SYNC DATA to run the first sync.
+              </Card>
+            ) : (
+              <>
+                <Table caption="Sync history">
+                  <thead>
+                    <tr>
+                      <Th>Started</Th>
+                      <Th>Trigger</Th>
+                      <Th>By</Th>
+                      <Th>Status</Th>
+                      <Th>Duration</Th>
+                      <Th>Users</Th>
+                      <Th>Groups</Th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {history.items.map((run) => (
+                      <tr key={run.id} className="hover:bg-slate-50">
+                        <Td>
+                          <Link
+                            href={`/user-management/user-sync/${sync.id}/runs/${run.id}`}
+                            className="text-brand-700 hover:underline"
+                          >
+                            {formatWhen(run.startedAt ?? run.queuedAt)}
+                          </Link>
+                        </Td>
+                        <Td>
+                          {TRIGGER_LABEL[run.trigger]} · {run.mode === "FULL" ? "full" : "incremental"}
+                        </Td>
+                        <Td>
+                          {run.startedBy?.name ??
+                            run.startedBy?.email ??
+                            (run.trigger === "SCHEDULED" ? "Schedule" : "—")}
+                        </Td>
+                        <Td>
+                          <RunStatus status={run.status} />
+                        </Td>
+                        <Td>
+                          {run.startedAt && run.finishedAt
+                            ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())
+                            : "—"}
+                        </Td>
+                        <Td className="whitespace-nowrap text-slate-600">
+                          +{run.usersCreated} ~{run.usersUpdated} −{run.usersDeleted + run.usersDeprovisioned}
+                          {run.usersFailed > 0 && <span className="text-red-700"> ✕{run.usersFailed}</span>}
+                        </Td>
+                        <Td className="whitespace-nowrap text-slate-600">
+                          +{run.groupsCreated} ~{run.groupsUpdated} −{run.groupsDeleted}
+                        </Td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </Table>
+                <p className="mt-2 text-xs text-slate-500">
+                  Users and groups: + created, ~ updated, − removed, ✕ failed.
+                </p>
+                <Pager
+                  basePath={`/user-management/user-sync/${sync.id}`}
+                  params={{}}
+                  next={history.next}
+                  prev={history.prev}
+                  label="Sync history pages"
+                />
+              </>
+            )}
+          </section>
+        </div>
+      </div>
+    </>
+  );
+}

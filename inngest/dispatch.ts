@@ -1,0 +1,89 @@
+import { recordAudit } from "@/lib/audit";
+import type { MemberContext } from "@/lib/auth/member";
+import type { Db, SyncTrigger } from "@/lib/db";
+import { decideSafeguard, failRun, requestCancel, startRunRequest } from "@/lib/sync";
+import { inngest } from "./client";
+
+const EVENT_TRIGGER = { MANUAL: "manual", SCHEDULED: "scheduled", REPLAY: "replay" } as const;
+
+/**
+ * Creates the run (QUEUED, holding the sync so a second request starts nothing) and sends the
+ * event that runs it. If the event cannot be sent, the run fails at once and frees the sync.
+ */
+export async function requestSyncRun(
+  db: Db,
+  request: { organizationId: string; userSyncId: string; trigger: SyncTrigger; startedById: string | null },
+): Promise<"started" | "already-running" | "not-found"> {
+  const owned = await db.userSync.count({
+    where: { id: request.userSyncId, organizationId: request.organizationId },
+  });
+  if (!owned) return "not-found";
+  const result = await startRunRequest(db, request);
+  if (!result.started) return "already-running";
+  const { run } = result;
+  await recordAudit(db, {
+    organizationId: run.organizationId,
+    actorId: request.startedById,
+    action: "sync-run.started",
+    targetType: "SyncRun",
+    targetId: run.id,
+    details: { trigger: run.trigger },
+  });
+  try {
+    await inngest.send({
+      name: "user-sync/run.requested",
+      data: {
+        organizationId: run.organizationId,
+        userSyncId: run.userSyncId,
+        syncRunId: run.id,
+        trigger: EVENT_TRIGGER[run.trigger],
+      },
+    });
+  } catch (error) {
+    await failRun(db, run.id, new Error(`The sync could not be queued: ${(error as Error).message}`));
+    throw error;
+  }
+  return "started";
+}
+
+/** Cancels a run of the member's organization. A run that was waiting (queued or blocked) ends now. */
+export async function cancelSyncRun(db: Db, member: MemberContext, syncRunId: string) {
+  const run = await db.syncRun.findFirst({ where: { id: syncRunId, organizationId: member.organizationId } });
+  if (!run) return "not-active" as const;
+  const outcome = await requestCancel(db, run.id);
+  if (outcome === "not-active") return outcome;
+  await recordAudit(db, {
+    organizationId: member.organizationId,
+    actorId: member.userId,
+    action: "sync-run.cancelled",
+    targetType: "SyncRun",
+    targetId: run.id,
+  });
+  // A running run stops at its next step boundary; a waiting one is ended here, so wake its function.
+  if (outcome === "cancelled")
+    await inngest.send({ name: "user-sync/run.cancel", data: { syncRunId: run.id } });
+  return outcome;
+}
+
+/** Records an Owner's or Administrator's answer to the safeguard, then wakes the waiting run. */
+export async function decideSyncRun(
+  db: Db,
+  member: MemberContext,
+  syncRunId: string,
+  decision: "approve" | "reject",
+) {
+  const run = await db.syncRun.findFirst({ where: { id: syncRunId, organizationId: member.organizationId } });
+  if (!run || !(await decideSafeguard(db, run.id, decision, member.userId))) return false;
+  await recordAudit(db, {
+    organizationId: member.organizationId,
+    actorId: member.userId,
+    action: decision === "approve" ? "sync-run.approved" : "sync-run.rejected",
+    targetType: "SyncRun",
+    targetId: run.id,
+  });
+  await inngest.send({
+    name: "user-sync/run.decision",
+    data: { syncRunId: run.id, decision, decidedById: member.userId },
+  });
+  return true;
+}

@@ -1,0 +1,11 @@
+import type { Db } from "@/lib/db";
+import type { DirectoryProvider } from "@/lib/directory/types";
+import { OktaClient } from "@/lib/okta/client";
+import { domainOptionsFromEnv } from "@/lib/okta/domain";
+import { userSyncCredentials } from "./service";
+
+/** The directory a sync reads: an Okta client with the sync's decrypted token, built per step. */
+export async function directoryFor(db: Db, userSyncId: string): Promise<DirectoryProvider> {
+  const { domain, token } = await userSyncCredentials(db, userSyncId);
+  return new OktaClient({ domain, token, ...domainOptionsFromEnv() });
+}
