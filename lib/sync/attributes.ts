@@ -40,7 +40,7 @@ export function contentHash(attributes: SyncedAttributes): string {
 }
 
 /** JSON with object keys sorted, so that equal values give equal text. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, v) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))

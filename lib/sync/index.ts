@@ -1,13 +1,12 @@
 /**
  * The user-sync engine: plain functions the Inngest function calls, one per `step.run`.
- * See engine.ts for how a run advances and run.ts for its lifecycle.
+ * README.md describes a run, its exactly-once steps and the Inngest loop.
  */
 export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
 export { advanceSync } from "./engine";
 export { markInvited, pendingInvitations } from "./enrollment";
 export {
   failRun,
-  initialSyncState,
   requestCancel,
   type StartRunRequest,
   type StartRunResult,

@@ -55,7 +55,7 @@ export function rowKey(row: Pick<UserRow, "emailKey" | "username">, field: Uniqu
 }
 
 /** Why a person's data cannot be imported, whatever the other users are; null when it can. */
-export function invalidReason(person: DirectoryPerson): string | null {
+function invalidReason(person: DirectoryPerson): string | null {
   for (const [name, max] of Object.entries(MAX_LENGTH) as [keyof typeof MAX_LENGTH, number][]) {
     if ((person[name]?.length ?? 0) > max) return `The ${name} is longer than ${max} characters`;
   }

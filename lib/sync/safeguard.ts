@@ -5,8 +5,8 @@ import { commitStep, running, type Step } from "./step";
 export type SafeguardDecision = "approve" | "reject";
 
 /** SyncRun.decision values. */
-export const APPROVED = "APPROVED";
-export const REJECTED = "REJECTED";
+const APPROVED = "APPROVED";
+const REJECTED = "REJECTED";
 
 /**
  * SAFEGUARD: before removing anyone, a run that would remove more than `safeguardPercent` % of
