@@ -12,7 +12,12 @@ export interface OutgoingEmail {
 
 export type ResendOutcome =
   | { ok: true; ids: string[] }
-  | { ok: false; error: string /** 429, 5xx, network: worth another attempt later. */; retriable: boolean };
+  | {
+      ok: false;
+      error: string;
+      /** 429, 5xx, network: worth another attempt later. */
+      retriable: boolean;
+    };
 
 type ResendFailure = Extract<ResendOutcome, { ok: false }>;
 
