@@ -30,7 +30,16 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  projects: [
+    { name: "pages", testIgnore: /user-sync-story/, use: { ...devices["Desktop Chrome"] } },
+    // The story changes the organization's data, so it runs after the specs that read fixtures.
+    {
+      name: "story",
+      testMatch: /user-sync-story/,
+      dependencies: ["pages"],
+      use: { ...devices["Desktop Chrome"] },
+    },
+  ],
   webServer: {
     command: "tsx e2e/support/serve.ts",
     url: `${baseURL}/sign-in`,

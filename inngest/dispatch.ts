@@ -18,7 +18,9 @@ export async function requestSyncRun(
     where: { id: request.userSyncId, organizationId: request.organizationId },
   });
   if (!owned) return "not-found";
-  const result = await startRunRequest(db, request);
+  // SYNC DATA lists everything, so deletions in Okta show after it (the help page's promise);
+  // scheduled runs are incremental between the sync's periodic full reconciles.
+  const result = await startRunRequest(db, { ...request, forceFull: request.trigger === "MANUAL" });
   if (!result.started) return "already-running";
   const { run } = result;
   await recordAudit(db, {

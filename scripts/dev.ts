@@ -1,21 +1,25 @@
 // `npm run dev`: the whole product on its embedded defaults — the app on :3000 with an embedded
-// PGlite database under .data/ (migrated and seeded on first start).
-import { spawn } from "node:child_process";
+// PGlite database under .data/ (migrated and seeded on first start), the local Inngest runner on
+// :8288, and a demo Okta org on :8290. Emails land in the Mailbox page.
 import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS } from "@/lib/seed";
-import { localEnvironment } from "./local-env";
+import { startLocalStack, stopOnSignals } from "./local-stack";
 
 const port = Number(process.env.PORT ?? 3000);
-const env = localEnvironment(port);
+const stack = await startLocalStack({
+  appPort: port,
+  mode: "dev",
+  demoOkta: { port: Number(process.env.DEMO_OKTA_PORT ?? 8290), users: 1000, groups: 30, seed: 1 },
+  runnerPort: Number(process.env.INNGEST_RUNNER_PORT ?? 8288),
+});
+stopOnSignals(stack);
 
 console.log(`
-  Dashboard   http://localhost:${port}
-  Database    ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PGlite in .data/pglite (created and seeded on first start)"}
-  Sign in     ${SEED_MEMBERS.map((m) => `${m.email} (${m.role.toLowerCase()})`).join(", ")}
-  Password    ${env.SEED_PASSWORD ? "from SEED_PASSWORD" : DEFAULT_SEED_PASSWORD}
+  Dashboard     http://localhost:${port}
+  Sign in       ${SEED_MEMBERS.map((m) => `${m.email} (${m.role.toLowerCase()})`).join(", ")}
+  Password      ${process.env.SEED_PASSWORD ? "from SEED_PASSWORD" : DEFAULT_SEED_PASSWORD}
+  Database      ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded PGlite in .data/pglite (created and seeded on first start)"}
+  Inngest       ${stack.runner ? `local runner ${stack.runner.url} (runs, replay, cancel)` : "the configured Inngest server"}
+  Demo Okta     Domain Name ${stack.okta?.url}   API Token ${stack.okta?.token}
+                (1,000 users, 30 groups; change it with POST ${stack.okta?.url}/__admin/<command>)
+  Email         ${process.env.RESEND_API_KEY ? "Resend" : "kept in the database: Dashboard > Mailbox"}
 `);
-
-const app = spawn("npx", ["next", "dev", "--port", String(port)], { env, stdio: "inherit" });
-const stop = () => app.kill("SIGTERM");
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-app.on("exit", (code) => process.exit(code ?? 0));

@@ -31,7 +31,7 @@ export function TextField({
         aria-invalid={errors?.length ? true : undefined}
         aria-describedby={describedBy || undefined}
         className={cn(
-          "rounded-md border bg-white px-3 py-2 text-sm shadow-xs placeholder:text-slate-400",
+          "rounded-md border bg-white px-3 py-2 text-sm shadow-xs placeholder:text-slate-500",
           errors?.length ? "border-red-500" : "border-slate-300",
         )}
         {...props}

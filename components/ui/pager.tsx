@@ -22,7 +22,7 @@ export function Pager({
   };
   const linkClass =
     "rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50";
-  const disabledClass = "rounded-md border border-slate-200 px-3 py-1.5 text-sm text-slate-400";
+  const disabledClass = "rounded-md border border-slate-200 px-3 py-1.5 text-sm text-slate-500";
   return (
     <nav aria-label={label} className="mt-4 flex justify-end gap-2">
       {prev ? (

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { type FormEvent, startTransition, useActionState } from "react";
 import {
   createUserSyncAction,
   testConnectionAction,
@@ -46,9 +46,18 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
   // After a failed save the form shows what was typed (the server echoes it back, never the token).
   const values = { ...EMPTY, ...initial, ...(saved.values ?? {}) } as UserSyncFormValues;
   const errors = saved.fieldErrors ?? tested.fieldErrors ?? {};
+  // A failed save remounts the form with what was typed (the token field comes back empty).
   const key = JSON.stringify(saved.values ?? {});
+  // Submitted by hand: a form `action` would reset every field after each answer, and Test
+  // connection must not wipe what the admin typed.
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const intent = (event.nativeEvent as SubmitEvent).submitter?.getAttribute("value");
+    startTransition(() => (intent === "test" ? test(data) : save(data)));
+  };
   return (
-    <form action={save} key={key} className="flex flex-col gap-6" noValidate>
+    <form onSubmit={submit} key={key} className="flex flex-col gap-6" noValidate>
       {initial?.userSyncId && <input type="hidden" name="userSyncId" value={initial.userSyncId} />}
       <FormMessage ok={saved.ok} message={saved.message} />
       <Card className="flex flex-col gap-5 p-6">
@@ -85,7 +94,7 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
         />
         <div className="flex flex-wrap items-center gap-3">
-          <Button type="submit" variant="secondary" formAction={test} disabled={testing}>
+          <Button type="submit" name="intent" value="test" variant="secondary" disabled={testing}>
             {testing ? "Testing…" : "Test connection"}
           </Button>
           {tested.message && (

@@ -25,7 +25,7 @@ const ENROLLMENT = {
 } as const;
 
 export function EnrollmentBadge({ status }: { status: keyof typeof ENROLLMENT }) {
-  if (status === "NONE") return <span className="text-slate-400">—</span>;
+  if (status === "NONE") return <span className="text-slate-500">—</span>;
   return <Badge tone={ENROLLMENT[status].tone}>{ENROLLMENT[status].label}</Badge>;
 }
 

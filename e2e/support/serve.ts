@@ -1,7 +1,6 @@
 // The server Playwright tests: a production build (`next start`) on a database of its own,
 // migrated and seeded here before the app starts — a fresh PostgreSQL database
 // `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
-import { spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -11,6 +10,8 @@ import { createDb, type Db, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
+import { startLocalStack, stopOnSignals } from "@/scripts/local-stack";
+import { DEMO_OKTA, DEMO_OKTA_PORT, DEMO_OKTA_TOKEN } from "./demo-okta";
 import { seedDirectoryFixtures } from "./directory-fixtures";
 import { prepareEmailFixtures } from "./fixtures";
 
@@ -65,9 +66,20 @@ async function freshPglite(): Promise<string> {
 const databaseUrl = process.env.DATABASE_URL
   ? await freshPostgres(process.env.DATABASE_URL)
   : await freshPglite();
-const env = { ...localEnvironment(port), DATABASE_URL: databaseUrl, NODE_ENV: "production" as const };
-const app = spawn("npx", ["next", "start", "--port", String(port)], { env, stdio: "inherit" });
-const stop = () => app.kill("SIGTERM");
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-app.on("exit", (code) => process.exit(code ?? 0));
+const runnerDataDir = path.join(process.cwd(), ".data", "e2e", "inngest-runner");
+rmSync(runnerDataDir, { recursive: true, force: true });
+const stack = await startLocalStack({
+  appPort: port,
+  mode: "start",
+  env: {
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: "production",
+    RESEND_API_KEY: "",
+    // A fixed test key: production refuses to run without configured keys.
+    TOKEN_ENCRYPTION_KEYS: `e2e:${Buffer.alloc(32, 1).toString("base64")}`,
+  },
+  demoOkta: { port: DEMO_OKTA_PORT, token: DEMO_OKTA_TOKEN, data: DEMO_OKTA },
+  runnerPort: port + 92,
+  runnerDataDir,
+});
+stopOnSignals(stack);

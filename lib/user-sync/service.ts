@@ -40,9 +40,9 @@ const isUniqueViolation = (error: unknown) =>
   error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
 /** Validates the domain (syntax, then DNS for custom domains) and returns its normalised origin. */
-async function checkDomain(domain: string): Promise<{ origin: string } | SaveResult> {
+async function checkDomain(domain: string): Promise<{ origin: string } | { error: string }> {
   const checked = await validateOktaDomain(domain, domainOptionsFromEnv());
-  return checked.ok ? { origin: checked.origin } : fieldError("domain", checked.message);
+  return checked.ok ? { origin: checked.origin } : { error: checked.message };
 }
 
 export async function createUserSync(
@@ -50,10 +50,18 @@ export async function createUserSync(
   member: MemberContext,
   input: UserSyncInput,
 ): Promise<SaveResult> {
-  if (!input.token)
-    return fieldError("token", "Enter the API Token created in Okta (Security > API > Tokens).");
   const domain = await checkDomain(input.domain);
-  if (!("origin" in domain)) return domain;
+  if ("error" in domain || !input.token) {
+    // Every problem at once, not one per submit.
+    return {
+      ok: false,
+      message: "Check the highlighted fields.",
+      fieldErrors: {
+        ...("error" in domain ? { domain: [domain.error] } : {}),
+        ...(input.token ? {} : { token: ["Enter the API Token created in Okta (Security > API > Tokens)."] }),
+      },
+    };
+  }
   const { token, domain: _typed, ...settings } = input;
   try {
     const sync = await db.$transaction(async (tx) => {
@@ -97,7 +105,7 @@ export async function updateUserSync(
   });
   if (!existing) return null;
   const domain = await checkDomain(input.domain);
-  if (!("origin" in domain)) return domain;
+  if ("error" in domain) return fieldError("domain", domain.error);
   const { token, domain: _typed, ...settings } = input;
   const changed = Object.entries({ ...settings, domain: domain.origin })
     .filter(([key, value]) => existing[key as keyof typeof existing] !== value)

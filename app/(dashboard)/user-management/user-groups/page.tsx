@@ -74,9 +74,9 @@ export default async function UserGroupsPage({
                     </Link>
                   </Td>
                   <Td className="text-slate-600">
-                    {group.description ?? <span className="text-slate-400">—</span>}
+                    {group.description ?? <span className="text-slate-500">—</span>}
                   </Td>
-                  <Td>{group.userSync?.name ?? <span className="text-slate-400">Dashboard</span>}</Td>
+                  <Td>{group.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
                   <Td className="text-right tabular-nums">{group.memberCount.toLocaleString("en")}</Td>
                 </tr>
               ))}

@@ -65,9 +65,9 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                         {user.name || "(no name)"}
                       </Link>
                     </Td>
-                    <Td className="break-words">{user.email ?? <span className="text-slate-400">—</span>}</Td>
+                    <Td className="break-words">{user.email ?? <span className="text-slate-500">—</span>}</Td>
                     <Td className="break-words">
-                      {user.username ?? <span className="text-slate-400">—</span>}
+                      {user.username ?? <span className="text-slate-500">—</span>}
                     </Td>
                     <Td>
                       <UserStatus status={user.status} />
@@ -78,12 +78,12 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
                     <Td>
                       <EnrollmentBadge status={user.enrollmentStatus} />
                     </Td>
-                    <Td>{user.userSync?.name ?? <span className="text-slate-400">Dashboard</span>}</Td>
+                    <Td>{user.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
                     <Td>
                       {user.memberships
                         .slice(0, 3)
                         .map((m) => m.group.name)
-                        .join(", ") || <span className="text-slate-400">—</span>}
+                        .join(", ") || <span className="text-slate-500">—</span>}
                       {user._count.memberships > 3 && (
                         <span className="text-slate-500"> +{user._count.memberships - 3} more</span>
                       )}

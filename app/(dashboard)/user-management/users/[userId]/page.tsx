@@ -100,7 +100,7 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
                       <Td className="font-mono text-xs">{key}</Td>
                       <Td className="break-words">
                         {value === null ? (
-                          <span className="text-slate-400">null</span>
+                          <span className="text-slate-500">null</span>
                         ) : typeof value === "string" ? (
                           value
                         ) : (
