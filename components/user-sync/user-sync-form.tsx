@@ -1,6 +1,6 @@
 "use client";
 
-import { type FormEvent, startTransition, useActionState } from "react";
+import { type FormEvent, startTransition, useActionState, useState } from "react";
 import {
   createUserSyncAction,
   testConnectionAction,
@@ -45,7 +45,9 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
   const [tested, test, testing] = useActionState<ActionState, FormData>(testConnectionAction, { ok: false });
   // After a failed save the form shows what was typed (the server echoes it back, never the token).
   const values = { ...EMPTY, ...initial, ...(saved.values ?? {}) } as UserSyncFormValues;
-  const errors = saved.fieldErrors ?? tested.fieldErrors ?? {};
+  // Field errors come from whichever of CREATE/SAVE and Test connection answered last.
+  const [last, setLast] = useState<"save" | "test">("save");
+  const errors = (last === "test" ? tested.fieldErrors : saved.fieldErrors) ?? {};
   // A failed save remounts the form with what was typed (the token field comes back empty).
   const key = JSON.stringify(saved.values ?? {});
   // Submitted by hand: a form `action` would reset every field after each answer, and Test
@@ -54,6 +56,7 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
     const intent = (event.nativeEvent as SubmitEvent).submitter?.getAttribute("value");
+    setLast(intent === "test" ? "test" : "save");
     startTransition(() => (intent === "test" ? test(data) : save(data)));
   };
   return (

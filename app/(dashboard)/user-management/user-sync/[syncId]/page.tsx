@@ -129,7 +129,7 @@ export default async function UserSyncDetailPage({
                   <tbody>
                     {history.items.map((run) => (
                       <tr key={run.id} className="hover:bg-slate-50">
-                        <Td>
+                        <Td className="whitespace-nowrap">
                           <Link
                             href={`/user-management/user-sync/${sync.id}/runs/${run.id}`}
                             className="text-brand-700 hover:underline"

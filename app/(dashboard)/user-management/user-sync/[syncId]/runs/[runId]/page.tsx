@@ -6,8 +6,10 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
+import { SafeguardDecision } from "@/components/user-sync/run-actions";
 import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
+import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
@@ -79,6 +81,19 @@ export default async function SyncRunPage({
         actions={<RunStatus status={run.status} />}
       />
       {run.error && <p className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
+      {run.status === "BLOCKED" && (
+        <section aria-label="Safeguard" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
+          <p className="text-sm text-amber-900">
+            This run would remove {run.pendingRemovals?.toLocaleString("en")} users, more than the safeguard
+            allows. Approve to apply the removals, or reject to finish without removing anyone.
+          </p>
+          {can(member.role, "sync-run:decide") && (
+            <div className="mt-3">
+              <SafeguardDecision syncRunId={run.id} />
+            </div>
+          )}
+        </section>
+      )}
       <div className="mb-6 grid gap-4 sm:grid-cols-3">
         <Card className="p-4">
           <p className="text-xs text-slate-500">Queued</p>
