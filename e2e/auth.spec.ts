@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { expectAccessible } from "./support/a11y";
 import { MEMBERS, signIn } from "./support/auth";
 
 test.describe("sign-in and roles", () => {
@@ -27,6 +28,7 @@ test.describe("sign-in and roles", () => {
     const response = await page.goto("/user-management/user-sync");
     expect(response?.status()).toBe(403);
     await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+    await expectAccessible(page);
   });
 
   test("a wrong password gets a clear message that does not say which part was wrong", async ({ page }) => {
@@ -43,6 +45,7 @@ test.describe("sign-in and roles", () => {
   test("signed-out visitors are sent to sign-in, and sign-out ends the session", async ({ page }, info) => {
     await page.goto("/user-management/users");
     await expect(page).toHaveURL(/\/sign-in/);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("sign-in.png") });
     await signIn(page, "admin");
     await page.getByRole("button", { name: "Sign out" }).click();

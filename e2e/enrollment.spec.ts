@@ -1,4 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
+import { expectAccessible } from "./support/a11y";
 import { signIn } from "./support/auth";
 import { ENROLLMENT } from "./support/fixtures";
 
@@ -13,6 +14,7 @@ test.describe("enrollment links (public, no dashboard sign-in)", () => {
     await expect(page.getByRole("heading", { name: "Join Acme" })).toBeVisible();
     await expect(page.getByTestId("enrollment-email")).toHaveText(ENROLLMENT.valid.email);
     await expect(page.getByText(ENROLLMENT.valid.name)).toBeVisible();
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("enroll-valid.png"), fullPage: true });
 
     await page.reload(); // a GET again (a mail scanner, a second click): still waiting for the POST
@@ -21,6 +23,7 @@ test.describe("enrollment links (public, no dashboard sign-in)", () => {
     await confirm(page).click();
     await expect(page.getByRole("heading", { name: "You're enrolled" })).toBeVisible();
     await expect(page.getByTestId("enrollment-enrolled")).toContainText(ENROLLMENT.valid.email);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("enroll-enrolled.png"), fullPage: true });
 
     await page.goto(url);
@@ -48,6 +51,7 @@ test.describe("enrollment links (public, no dashboard sign-in)", () => {
     await expect(page.getByRole("heading", { name: "This link has expired" })).toBeVisible();
     await expect(page.getByText("Ask your Acme administrator for a new invitation.")).toBeVisible();
     await expect(confirm(page)).toHaveCount(0);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("enroll-expired.png"), fullPage: true });
   });
 
@@ -61,6 +65,7 @@ test.describe("enrollment links (public, no dashboard sign-in)", () => {
     await page.goto(`/enroll/${"A".repeat(43)}`);
     await expect(page.getByRole("heading", { name: "This link is not valid" })).toBeVisible();
     await expect(page.getByText("Acme")).toHaveCount(0);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("enroll-unknown.png"), fullPage: true });
   });
 

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { expectAccessible } from "./support/a11y";
 import { PASSWORD, signIn } from "./support/auth";
 import { EMPTY_MAILBOX_ADMIN, OTHER_ORGANIZATION_EMAIL_ID, REPORT_SUBJECT } from "./support/fixtures";
 
@@ -15,6 +16,7 @@ test.describe("mailbox", () => {
     await expect(row).toContainText("admin@acme.test");
     await expect(row).toContainText("Sync report");
     await expect(row).toContainText("Stored");
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("mailbox-list.png"), fullPage: true });
 
     await row.getByRole("link", { name: REPORT_SUBJECT }).click();
@@ -28,6 +30,7 @@ test.describe("mailbox", () => {
     const sandbox = await page.locator('iframe[title="Email preview"]').getAttribute("sandbox");
     expect(sandbox).not.toBeNull();
     expect(sandbox).not.toMatch(/allow-scripts|allow-same-origin/);
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("mailbox-email.png"), fullPage: true });
   });
 
@@ -56,6 +59,7 @@ test.describe("mailbox", () => {
     await expect(page.getByTestId("member-name")).toHaveText(EMPTY_MAILBOX_ADMIN.name);
     await page.goto("/mailbox");
     await expect(page.getByRole("heading", { name: "No emails yet" })).toBeVisible();
+    await expectAccessible(page);
     await page.screenshot({ path: info.outputPath("mailbox-empty.png"), fullPage: true });
   });
 });
