@@ -48,6 +48,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         port: runnerPort,
         appUrl: `http://127.0.0.1:${options.appPort}/api/inngest`,
         dataDir: options.runnerDataDir,
+        // Re-syncs pick up an app restart; every 30 s keeps the dev server's log readable.
+        syncIntervalMs: 30_000,
       })
     : null;
   const app = spawn("npx", ["next", options.mode, "--port", String(options.appPort)], {
