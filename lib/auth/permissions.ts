@@ -4,28 +4,18 @@ import type { Role } from "@/lib/db/generated/enums";
  * What each role may do: the one table both the UI (to hide what is refused) and the server
  * (to refuse it) read.
  */
-const PERMISSIONS = {
-  OWNER: [
-    "users:read",
-    "groups:read",
-    "user-sync:read",
-    "user-sync:manage",
-    "sync-run:start",
-    "sync-run:decide",
-    "mailbox:read",
-    "audit:read",
-  ],
-  ADMINISTRATOR: [
-    "users:read",
-    "groups:read",
-    "user-sync:read",
-    "user-sync:manage",
-    "sync-run:start",
-    "sync-run:decide",
-    "mailbox:read",
-  ],
-  MEMBER: ["users:read", "groups:read"],
-} as const satisfies Record<Role, readonly string[]>;
+const MEMBER = ["users:read", "groups:read"] as const;
+const ADMINISTRATOR = [
+  ...MEMBER,
+  "user-sync:read",
+  "user-sync:manage",
+  "sync-run:start",
+  "sync-run:decide",
+  "mailbox:read",
+] as const;
+const OWNER = [...ADMINISTRATOR, "audit:read"] as const;
+
+const PERMISSIONS = { OWNER, ADMINISTRATOR, MEMBER } as const satisfies Record<Role, readonly string[]>;
 
 export type Permission = (typeof PERMISSIONS)["OWNER"][number];
 
