@@ -71,8 +71,13 @@ describe("markInngestRunFailed", () => {
     const claimed = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...claimed, inngestRunId: "run-c" });
     expect(
-      await markInngestRunFailed(t.db, { inngestRunId: "run-c", syncRunId: "ignored", error: "boom" }),
-    ).toBe(true);
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-c",
+        userSyncId: claimed.userSyncId,
+        syncRunId: "ignored",
+        error: "boom",
+      }),
+    ).toBe(claimed.syncRunId);
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: claimed.syncRunId } })).toMatchObject({
       status: "FAILED",
       error: "boom",
@@ -81,6 +86,7 @@ describe("markInngestRunFailed", () => {
     const unclaimed = await createQueuedSyncRun(t.db);
     await markInngestRunFailed(t.db, {
       inngestRunId: "run-d",
+      userSyncId: unclaimed.userSyncId,
       syncRunId: unclaimed.syncRunId,
       error: "early",
     });
@@ -91,10 +97,30 @@ describe("markInngestRunFailed", () => {
     const other = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...other, inngestRunId: "run-e" });
     expect(
-      await markInngestRunFailed(t.db, { inngestRunId: "run-g", syncRunId: other.syncRunId, error: "x" }),
-    ).toBe(false);
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-g",
+        userSyncId: other.userSyncId,
+        syncRunId: other.syncRunId,
+        error: "x",
+      }),
+    ).toBeNull();
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: other.syncRunId } })).toMatchObject({
       status: "RUNNING",
+    });
+
+    // An event naming another sync's run (the run failed for it) leaves that run alone.
+    const mine = await createQueuedSyncRun(t.db);
+    const theirs = await createQueuedSyncRun(t.db);
+    expect(
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-h",
+        userSyncId: mine.userSyncId,
+        syncRunId: theirs.syncRunId,
+        error: "y",
+      }),
+    ).toBeNull();
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: theirs.syncRunId } })).toMatchObject({
+      status: "QUEUED",
     });
   });
 });

@@ -81,22 +81,26 @@ export async function markRunFinished(
 
 /**
  * Marks FAILED the SyncRun an Inngest run recorded into, after that run failed for good. A run
- * that failed before claiming one fails the requested SyncRun, unless another run has claimed it.
+ * that failed before claiming one fails the requested SyncRun, if it is the sync's and no other
+ * run has claimed it. Returns the id of the SyncRun the Inngest run stands for (failed now or
+ * before), or null when there is none (the event named no run of this sync).
  */
 export async function markInngestRunFailed(
   db: Db,
-  failure: { inngestRunId: string; syncRunId: string; error: string },
-): Promise<boolean> {
+  failure: { inngestRunId: string; userSyncId: string; syncRunId: string; error: string },
+): Promise<string | null> {
   const own = await db.syncRun.findFirst({
-    where: { inngestRunId: failure.inngestRunId },
+    where: { inngestRunId: failure.inngestRunId, userSyncId: failure.userSyncId },
     select: { id: true },
   });
   const unclaimed = own
     ? null
     : await db.syncRun.findFirst({
-        where: { id: failure.syncRunId, inngestRunId: null },
+        where: { id: failure.syncRunId, userSyncId: failure.userSyncId, inngestRunId: null },
         select: { id: true },
       });
   const target = own ?? unclaimed;
-  return target ? markRunFinished(db, target.id, "FAILED", { error: failure.error }) : false;
+  if (!target) return null;
+  await markRunFinished(db, target.id, "FAILED", { error: failure.error });
+  return target.id;
 }
