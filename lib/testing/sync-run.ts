@@ -58,6 +58,23 @@ export async function createSyncFixture(db: Db, options: SyncFixtureOptions): Pr
   const owner = await addMember(db, organization, "OWNER", suffix);
   const admin = await addMember(db, organization, "ADMINISTRATOR", suffix);
   const member = await addMember(db, organization, "MEMBER", suffix);
+  const userSyncId = await addUserSync(db, owner, options);
+  return {
+    organizationId: organization.id,
+    userSyncId,
+    owner,
+    admin,
+    member,
+    startedById: owner.userId,
+  };
+}
+
+/** Another sync in the member's organization, created as the form does. */
+export async function addUserSync(
+  db: Db,
+  owner: MemberContext,
+  options: SyncFixtureOptions,
+): Promise<string> {
   const input: UserSyncInput = {
     name: options.name ?? "Okta",
     domain: options.domain,
@@ -76,14 +93,7 @@ export async function createSyncFixture(db: Db, options: SyncFixtureOptions): Pr
       data: { fullSyncEveryHours: options.fullSyncEveryHours },
     });
   }
-  return {
-    organizationId: organization.id,
-    userSyncId: created.id,
-    owner,
-    admin,
-    member,
-    startedById: owner.userId,
-  };
+  return created.id;
 }
 
 /**
