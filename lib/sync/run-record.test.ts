@@ -39,6 +39,25 @@ describe("markRunStarted", () => {
       ["MANUAL", "SUCCEEDED", "run-a"],
       ["REPLAY", "RUNNING", "run-b"],
     ]);
+    // Like any run, the replay holds its idle sync: a SYNC DATA meanwhile starts nothing, and its
+    // end records its listing.
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
+    expect(sync.activeRunId).toBe(replay.syncRunId);
+  });
+
+  it("runs a replay without the sync when another run holds it", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...queued, inngestRunId: "run-p" });
+    await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED");
+    const next = await t.db.syncRun.create({
+      data: { organizationId: queued.organizationId, userSyncId: queued.userSyncId, trigger: "MANUAL" },
+    });
+    await t.db.userSync.update({ where: { id: queued.userSyncId }, data: { activeRunId: next.id } });
+
+    const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-q" });
+    expect(replay.replay).toBe(true);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
+    expect(sync.activeRunId).toBe(next.id);
   });
 
   it("refuses a run of another sync or organization", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Db, SyncRunStatus } from "@/lib/db";
 
 /** Statuses that end a run. */
@@ -19,8 +20,9 @@ export interface StartedRun {
 /**
  * Claims the requested SyncRun for an Inngest run and marks it RUNNING. A run already claimed by
  * another Inngest run, or already finished, means this execution is a replay of its event: it
- * gets a SyncRun of its own (trigger REPLAY) so history is never overwritten. Safe to retry: an
- * Inngest run that already claimed or created a SyncRun gets that one back.
+ * gets a SyncRun of its own (trigger REPLAY) so history is never overwritten, and holds the sync
+ * if no other run does. Safe to retry: an Inngest run that already claimed or created a SyncRun
+ * gets that one back.
  */
 export async function markRunStarted(
   db: Db,
@@ -42,20 +44,26 @@ export async function markRunStarted(
     select: { mode: true },
   });
   if (!original) throw new SyncRunNotFoundError(syncRunId);
-  const replay = await db.syncRun.create({
-    data: {
-      organizationId,
-      userSyncId,
-      mode: original.mode,
-      trigger: "REPLAY",
-      status: "RUNNING",
-      queuedAt: now,
-      startedAt: now,
-      inngestRunId,
-    },
-    select: { id: true },
+  // Like any run, the replay holds its sync when it is idle (the claim first, as in startRunRequest),
+  // so a SYNC DATA meanwhile starts nothing and the replay's end records its listing.
+  const id = randomUUID();
+  await db.$transaction(async (tx) => {
+    await tx.userSync.updateMany({ where: { id: userSyncId, activeRunId: null }, data: { activeRunId: id } });
+    await tx.syncRun.create({
+      data: {
+        id,
+        organizationId,
+        userSyncId,
+        mode: original.mode,
+        trigger: "REPLAY",
+        status: "RUNNING",
+        queuedAt: now,
+        startedAt: now,
+        inngestRunId,
+      },
+    });
   });
-  return { syncRunId: replay.id, replay: true };
+  return { syncRunId: id, replay: true };
 }
 
 /**
