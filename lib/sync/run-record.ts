@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Db, SyncRunStatus } from "@/lib/db";
+import { failRun } from "./run";
 
 /** Statuses that end a run. */
 export type FinishedStatus = Extract<SyncRunStatus, "SUCCEEDED" | "PARTIAL" | "FAILED" | "CANCELLED">;
@@ -109,6 +110,7 @@ export async function markInngestRunFailed(
       });
   const target = own ?? unclaimed;
   if (!target) return null;
-  await markRunFinished(db, target.id, "FAILED", { error: failure.error });
+  // As any failed run: it keeps the phase it stopped in, its scratch goes, its sync is freed.
+  await failRun(db, target.id, new Error(failure.error));
   return target.id;
 }

@@ -117,6 +117,16 @@ export async function finishSync(
   started: { syncRunId: string; inngestRunId: string },
 ) {
   const inngest = await finishedRun(runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
+  if (inngest.status === "Failed") {
+    // Its failure handler (a run of its own) records the failure and sends the report.
+    const handler = await waitFor(async () =>
+      (await getJson<Run[]>(`${runner.url}/runs`)).find(
+        (r) => r.functionId === `${RUN_FUNCTION}-failure` && r.event.data.run_id === inngest.id,
+      ),
+    );
+    const handled = await finishedRun(runner.url, handler.id, RUN_TIMEOUT_MS);
+    if (handled.status !== "Completed") throw new Error(`The failure handler ended ${handled.status}`);
+  }
   return { inngest, run: await db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } }) };
 }
 
