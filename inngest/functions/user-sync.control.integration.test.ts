@@ -1,3 +1,4 @@
+import { InngestTestEngine } from "@inngest/test";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { finishedRun, getJson, waitFor } from "@/inngest/runner/testing/harness";
 import type { Run } from "@/inngest/runner/types";
@@ -295,5 +296,41 @@ describe("replays", () => {
     // The sync is free and knows the replay's listing.
     const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync).toMatchObject({ activeRunId: null, lastSyncedFrom: replay.startedAt });
+  });
+});
+
+describe("scheduled syncs", () => {
+  it("starts a due sync from the schedule, run and reported like a manual one", async () => {
+    const { fixture } = await setup(orgData(8), { schedule: "HOURLY" });
+    // The cron function's step logic in-process; the run it requests goes through the runner.
+    const { userSyncSchedule } = await import("./user-sync-schedule");
+    const { result, error } = await new InngestTestEngine({ function: userSyncSchedule }).execute({
+      events: [{ name: "inngest/scheduled.timer", data: { cron: "*/15 * * * *" } }],
+    });
+    expect(error).toBeUndefined();
+    // Other tests' syncs have no schedule: only this one is due.
+    expect(result).toEqual({ started: 1 });
+    const queued = await t.db.syncRun.findFirstOrThrow({ where: { userSyncId: fixture.userSyncId } });
+    const { run } = await finishSync(t.db, h.runner, {
+      syncRunId: queued.id,
+      inngestRunId: (await inngestRunOf(h.runner, queued.id)).id,
+    });
+    expect(countsOf(run)).toEqual(
+      expectedCounts({
+        trigger: "SCHEDULED",
+        usersProcessed: 8,
+        usersCreated: 8,
+        groupsCreated: 1,
+        membershipsAdded: 8,
+      }),
+    );
+    expect(run.startedById).toBeNull();
+    // Reported to the sync's owner; not due again within the hour.
+    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    expect([report.template, report.to]).toEqual(["sync-report", fixture.owner.email]);
+    const again = await new InngestTestEngine({ function: userSyncSchedule }).execute({
+      events: [{ name: "inngest/scheduled.timer", data: { cron: "*/15 * * * *" } }],
+    });
+    expect(again.result).toEqual({ started: 0 });
   });
 });
