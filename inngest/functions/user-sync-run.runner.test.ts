@@ -9,7 +9,9 @@ import { finishedRun, getJson, runFor, syncApp, waitFor } from "@/inngest/runner
 import { serveRoutes } from "@/inngest/runner/testing/http";
 import type { Run } from "@/inngest/runner/types";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { orgData, stubSyncEnv } from "@/lib/testing/sync-e2e";
 import { createQueuedSyncRun } from "@/lib/testing/sync-run";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 
 // Smoke test of the app's real /api/inngest route (served here without Next.js) driven by the
 // local runner: the app's code as it runs against any Inngest server.
@@ -23,9 +25,12 @@ const dir = mkdtempSync(path.join(tmpdir(), "user-sync-run-"));
 let runner: Runner;
 let server: Server;
 let send: typeof import("@/inngest/client").inngest.send;
+let fake: FakeOkta;
 
 beforeAll(async () => {
+  stubSyncEnv();
   t = await createTestDb();
+  fake = await startFakeOkta({ data: orgData(12, [{ name: "Ops", members: [0, 1] }]) });
   runner = await startRunner({ port: 0, dataDir: dir, retryBaseMs: 10, log: () => {} });
   vi.stubEnv("INNGEST_DEV", runner.url);
   const route = await import("@/app/api/inngest/route");
@@ -38,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await runner?.close();
   server?.close();
+  await fake?.close();
   vi.unstubAllEnvs();
   await t?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -49,19 +55,26 @@ describe("user-sync/run through the local runner", () => {
   it("is synced with its failure handler and its concurrency keyed by the sync", async () => {
     const apps = await getJson<App[]>(`${runner.url}/functions`);
     expect(apps.map((app) => [app.appName, app.functions.map((fn) => fn.id)])).toEqual([
-      ["okta-workspace-user-sync", [FN, `${FN}-failure`]],
+      ["okta-workspace-user-sync", [FN, `${FN}-failure`, "okta-workspace-user-sync-user-sync/schedule"]],
     ]);
     expect(apps[0]?.functions[0]?.concurrency).toEqual({ key: "event.data.userSyncId", limit: 1 });
   });
 
-  it("records a sync run from RUNNING to SUCCEEDED, and a replay of its event as a new REPLAY run", async () => {
-    const queued = await createQueuedSyncRun(t.db);
+  it("runs a sync to SUCCEEDED, and a replay of its event as a new REPLAY run", async () => {
+    const queued = await createQueuedSyncRun(t.db, { domain: fake.url, token: fake.token });
     const { ids } = await send({ name: "user-sync/run.requested", data: { ...queued, trigger: "manual" } });
     const run = await finishedRun(runner.url, (await runFor(runner.url, FN, String(ids[0]))).id);
     expect(run.status).toBe("Completed");
     expect(run.output).toEqual({ syncRunId: queued.syncRunId, replay: false });
     const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
-    expect(row).toMatchObject({ status: "SUCCEEDED", inngestRunId: run.id, trigger: "MANUAL" });
+    expect(row).toMatchObject({
+      status: "SUCCEEDED",
+      inngestRunId: run.id,
+      trigger: "MANUAL",
+      usersCreated: 12,
+      groupsCreated: 2,
+      membershipsAdded: 14,
+    });
     expect(row.startedAt?.getTime()).toBeLessThanOrEqual(row.finishedAt?.getTime() ?? 0);
 
     const { id } = await getJson<{ id: string }>(`${runner.url}/runs/${run.id}/replay`, { method: "POST" });
@@ -71,17 +84,18 @@ describe("user-sync/run through the local runner", () => {
       where: { userSyncId: queued.userSyncId },
       orderBy: { queuedAt: "asc" },
     });
-    expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId])).toEqual([
-      ["MANUAL", "SUCCEEDED", run.id],
-      ["REPLAY", "SUCCEEDED", replay.id],
+    expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId, r.usersCreated, r.usersUnchanged])).toEqual([
+      ["MANUAL", "SUCCEEDED", run.id, 12, 0],
+      ["REPLAY", "SUCCEEDED", replay.id, 0, 0],
     ]);
   });
 
-  it("fails a run for a SyncRun that is not the sync's, and runs its failure handler", async () => {
+  it("fails a run for a SyncRun that is not the sync's, and its failure handler leaves that run alone", async () => {
     const queued = await createQueuedSyncRun(t.db);
+    const other = await createQueuedSyncRun(t.db);
     const { ids } = await send({
       name: "user-sync/run.requested",
-      data: { ...queued, syncRunId: "not-this-sync", trigger: "manual" },
+      data: { ...queued, syncRunId: other.syncRunId, trigger: "manual" },
     });
     const run = await finishedRun(runner.url, (await runFor(runner.url, FN, String(ids[0]))).id);
     expect(run).toMatchObject({ status: "Failed", error: { name: "NonRetriableError" } });
@@ -90,6 +104,10 @@ describe("user-sync/run through the local runner", () => {
         (r) => r.functionId === `${FN}-failure` && (r.event.data as { run_id?: string }).run_id === run.id,
       ),
     );
-    expect((await finishedRun(runner.url, handled.id)).status).toBe("Completed");
+    const failure = await finishedRun(runner.url, handled.id);
+    expect([failure.status, failure.error]).toEqual(["Completed", undefined]);
+    const rows = await t.db.syncRun.findMany({ where: { id: { in: [queued.syncRunId, other.syncRunId] } } });
+    expect(rows.map((r) => r.status)).toEqual(["QUEUED", "QUEUED"]);
+    expect(await t.db.email.count({ where: { syncRunId: other.syncRunId } })).toBe(0);
   });
 });

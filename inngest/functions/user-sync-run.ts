@@ -25,22 +25,20 @@ export const userSyncRun = inngest.createFunction(
     retries: 6,
     onFailure: async ({ event, error, step }) => {
       const failed = event.data.event;
-      const syncRunId = await step.run("mark-run-failed", async () => {
-        const db = getDb();
-        await markInngestRunFailed(db, {
+      const syncRunId = await step.run("mark-run-failed", () =>
+        markInngestRunFailed(getDb(), {
           inngestRunId: event.data.run_id,
+          userSyncId: String(failed.data.userSyncId),
           syncRunId: String(failed.data.syncRunId),
           error: error.message,
+        }),
+      );
+      // No report when the event named no run of this sync: there is nothing to report on.
+      if (syncRunId) {
+        await step.run("send-report", async () => {
+          await sendSyncReport(getDb(), syncRunId);
         });
-        const run = await db.syncRun.findFirst({
-          where: { inngestRunId: event.data.run_id },
-          select: { id: true },
-        });
-        return run?.id ?? String(failed.data.syncRunId);
-      });
-      await step.run("send-report", async () => {
-        await sendSyncReport(getDb(), syncRunId);
-      });
+      }
     },
   },
   async ({ event, step, runId }) => {

@@ -50,7 +50,9 @@ export class RateLimitPacer {
       if (!budget) return;
       const now = this.now();
       if (now >= budget.resetAt) budget.remaining = budget.limit;
-      if (budget.remaining - 1 >= this.reserveShare * budget.limit) {
+      // A limit too small to keep a reserve still allows one request a window (else it never would).
+      const reserve = Math.min(this.reserveShare * budget.limit, budget.limit - 1);
+      if (budget.remaining - 1 >= reserve) {
         budget.remaining--;
         return;
       }

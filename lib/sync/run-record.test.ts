@@ -39,6 +39,25 @@ describe("markRunStarted", () => {
       ["MANUAL", "SUCCEEDED", "run-a"],
       ["REPLAY", "RUNNING", "run-b"],
     ]);
+    // Like any run, the replay holds its idle sync: a SYNC DATA meanwhile starts nothing, and its
+    // end records its listing.
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
+    expect(sync.activeRunId).toBe(replay.syncRunId);
+  });
+
+  it("runs a replay without the sync when another run holds it", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...queued, inngestRunId: "run-p" });
+    await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED");
+    const next = await t.db.syncRun.create({
+      data: { organizationId: queued.organizationId, userSyncId: queued.userSyncId, trigger: "MANUAL" },
+    });
+    await t.db.userSync.update({ where: { id: queued.userSyncId }, data: { activeRunId: next.id } });
+
+    const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-q" });
+    expect(replay.replay).toBe(true);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
+    expect(sync.activeRunId).toBe(next.id);
   });
 
   it("refuses a run of another sync or organization", async () => {
@@ -71,8 +90,13 @@ describe("markInngestRunFailed", () => {
     const claimed = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...claimed, inngestRunId: "run-c" });
     expect(
-      await markInngestRunFailed(t.db, { inngestRunId: "run-c", syncRunId: "ignored", error: "boom" }),
-    ).toBe(true);
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-c",
+        userSyncId: claimed.userSyncId,
+        syncRunId: "ignored",
+        error: "boom",
+      }),
+    ).toBe(claimed.syncRunId);
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: claimed.syncRunId } })).toMatchObject({
       status: "FAILED",
       error: "boom",
@@ -81,6 +105,7 @@ describe("markInngestRunFailed", () => {
     const unclaimed = await createQueuedSyncRun(t.db);
     await markInngestRunFailed(t.db, {
       inngestRunId: "run-d",
+      userSyncId: unclaimed.userSyncId,
       syncRunId: unclaimed.syncRunId,
       error: "early",
     });
@@ -91,10 +116,30 @@ describe("markInngestRunFailed", () => {
     const other = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...other, inngestRunId: "run-e" });
     expect(
-      await markInngestRunFailed(t.db, { inngestRunId: "run-g", syncRunId: other.syncRunId, error: "x" }),
-    ).toBe(false);
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-g",
+        userSyncId: other.userSyncId,
+        syncRunId: other.syncRunId,
+        error: "x",
+      }),
+    ).toBeNull();
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: other.syncRunId } })).toMatchObject({
       status: "RUNNING",
+    });
+
+    // An event naming another sync's run (the run failed for it) leaves that run alone.
+    const mine = await createQueuedSyncRun(t.db);
+    const theirs = await createQueuedSyncRun(t.db);
+    expect(
+      await markInngestRunFailed(t.db, {
+        inngestRunId: "run-h",
+        userSyncId: mine.userSyncId,
+        syncRunId: theirs.syncRunId,
+        error: "y",
+      }),
+    ).toBeNull();
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: theirs.syncRunId } })).toMatchObject({
+      status: "QUEUED",
     });
   });
 });

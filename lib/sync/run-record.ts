@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { Db, SyncRunStatus } from "@/lib/db";
+import { failRun } from "./run";
 
 /** Statuses that end a run. */
 export type FinishedStatus = Extract<SyncRunStatus, "SUCCEEDED" | "PARTIAL" | "FAILED" | "CANCELLED">;
@@ -19,8 +21,9 @@ export interface StartedRun {
 /**
  * Claims the requested SyncRun for an Inngest run and marks it RUNNING. A run already claimed by
  * another Inngest run, or already finished, means this execution is a replay of its event: it
- * gets a SyncRun of its own (trigger REPLAY) so history is never overwritten. Safe to retry: an
- * Inngest run that already claimed or created a SyncRun gets that one back.
+ * gets a SyncRun of its own (trigger REPLAY) so history is never overwritten, and holds the sync
+ * if no other run does. Safe to retry: an Inngest run that already claimed or created a SyncRun
+ * gets that one back.
  */
 export async function markRunStarted(
   db: Db,
@@ -42,20 +45,26 @@ export async function markRunStarted(
     select: { mode: true },
   });
   if (!original) throw new SyncRunNotFoundError(syncRunId);
-  const replay = await db.syncRun.create({
-    data: {
-      organizationId,
-      userSyncId,
-      mode: original.mode,
-      trigger: "REPLAY",
-      status: "RUNNING",
-      queuedAt: now,
-      startedAt: now,
-      inngestRunId,
-    },
-    select: { id: true },
+  // Like any run, the replay holds its sync when it is idle (the claim first, as in startRunRequest),
+  // so a SYNC DATA meanwhile starts nothing and the replay's end records its listing.
+  const id = randomUUID();
+  await db.$transaction(async (tx) => {
+    await tx.userSync.updateMany({ where: { id: userSyncId, activeRunId: null }, data: { activeRunId: id } });
+    await tx.syncRun.create({
+      data: {
+        id,
+        organizationId,
+        userSyncId,
+        mode: original.mode,
+        trigger: "REPLAY",
+        status: "RUNNING",
+        queuedAt: now,
+        startedAt: now,
+        inngestRunId,
+      },
+    });
   });
-  return { syncRunId: replay.id, replay: true };
+  return { syncRunId: id, replay: true };
 }
 
 /**
@@ -81,22 +90,27 @@ export async function markRunFinished(
 
 /**
  * Marks FAILED the SyncRun an Inngest run recorded into, after that run failed for good. A run
- * that failed before claiming one fails the requested SyncRun, unless another run has claimed it.
+ * that failed before claiming one fails the requested SyncRun, if it is the sync's and no other
+ * run has claimed it. Returns the id of the SyncRun the Inngest run stands for (failed now or
+ * before), or null when there is none (the event named no run of this sync).
  */
 export async function markInngestRunFailed(
   db: Db,
-  failure: { inngestRunId: string; syncRunId: string; error: string },
-): Promise<boolean> {
+  failure: { inngestRunId: string; userSyncId: string; syncRunId: string; error: string },
+): Promise<string | null> {
   const own = await db.syncRun.findFirst({
-    where: { inngestRunId: failure.inngestRunId },
+    where: { inngestRunId: failure.inngestRunId, userSyncId: failure.userSyncId },
     select: { id: true },
   });
   const unclaimed = own
     ? null
     : await db.syncRun.findFirst({
-        where: { id: failure.syncRunId, inngestRunId: null },
+        where: { id: failure.syncRunId, userSyncId: failure.userSyncId, inngestRunId: null },
         select: { id: true },
       });
   const target = own ?? unclaimed;
-  return target ? markRunFinished(db, target.id, "FAILED", { error: failure.error }) : false;
+  if (!target) return null;
+  // As any failed run: it keeps the phase it stopped in, its scratch goes, its sync is freed.
+  await failRun(db, target.id, new Error(failure.error));
+  return target.id;
 }

@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import { createDb, type Db } from "@/lib/db";
-import { cloneDatabase, dropDatabase } from "./postgres";
+import { cloneDatabase, dropDatabase, prepareTemplateDatabase } from "./postgres";
 
 export interface TestDb {
   db: Db;
@@ -20,6 +20,29 @@ export async function createTestDb(): Promise<TestDb> {
     return { db, url: "pglite:memory", close: () => db.$disconnect() };
   }
   const url = await cloneDatabase(template);
+  const db = createDb(url);
+  return {
+    db,
+    url,
+    close: async () => {
+      await db.$disconnect();
+      await dropDatabase(url);
+    },
+  };
+}
+
+/** Where tests that need PostgreSQL itself (another process shares the database) make one when the run uses PGlite. */
+const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/**
+ * A PostgreSQL database of its own for one test file, even in a run on PGlite: for tests whose
+ * database is shared with a child process (an app process killed and restarted mid-run), which an
+ * in-memory PGlite database cannot be. Uses TEST_POSTGRES_URL, else the machine's local server.
+ */
+export async function createPostgresTestDb(): Promise<TestDb> {
+  const template = inject("templateDatabaseUrl");
+  if (template) return createTestDb();
+  const url = await prepareTemplateDatabase(process.env.TEST_POSTGRES_URL || LOCAL_POSTGRES);
   const db = createDb(url);
   return {
     db,

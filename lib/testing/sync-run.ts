@@ -1,8 +1,119 @@
 import { randomBytes } from "node:crypto";
-import type { Db } from "@/lib/db";
+import type { MemberContext } from "@/lib/auth/member";
+import type { Db, DeletionPolicy, EnrollmentType, Role, SyncSchedule, UniqueField } from "@/lib/db";
+import { startRunRequest } from "@/lib/sync";
+import type { UserSyncInput } from "@/lib/user-sync/form";
+import { createUserSync } from "@/lib/user-sync/service";
 
-/** An organization with one Okta sync and a QUEUED manual run of it, as `SYNC DATA` leaves them. */
-export async function createQueuedSyncRun(db: Db) {
+export interface SyncFixtureOptions {
+  /** The Okta org (e.g. a fake Okta's URL, with OKTA_ALLOW_INSECURE_LOCALHOST=1). */
+  domain: string;
+  token: string;
+  enrollmentType?: EnrollmentType;
+  uniqueField?: UniqueField;
+  deletionPolicy?: DeletionPolicy;
+  schedule?: SyncSchedule;
+  safeguardPercent?: number;
+  fullSyncEveryHours?: number;
+  name?: string;
+}
+
+export interface SyncFixture {
+  organizationId: string;
+  userSyncId: string;
+  /** Members of the organization, by role: the owner created the sync. */
+  owner: MemberContext;
+  admin: MemberContext;
+  member: MemberContext;
+  /** Who starts its manual runs in tests: the owner. */
+  startedById: string;
+}
+
+async function addMember(db: Db, organization: { id: string; name: string }, role: Role, suffix: string) {
+  const email = `${role.toLowerCase()}-${suffix}@dashboard.test`;
+  const user = await db.user.create({
+    data: { email, name: `${role[0]}${role.slice(1).toLowerCase()} ${suffix}` },
+  });
+  await db.member.create({ data: { organizationId: organization.id, userId: user.id, role } });
+  return {
+    userId: user.id,
+    email,
+    name: user.name,
+    organizationId: organization.id,
+    organizationName: organization.name,
+    role,
+    memberships: [{ organizationId: organization.id, organizationName: organization.name, role }],
+  } satisfies MemberContext;
+}
+
+/**
+ * An organization (an Owner, an Administrator and a Member) with one Okta sync, created as the
+ * form does (`createUserSync`: validated domain, encrypted token). Needs TOKEN_ENCRYPTION_KEYS.
+ */
+export async function createSyncFixture(db: Db, options: SyncFixtureOptions): Promise<SyncFixture> {
+  const suffix = randomBytes(4).toString("hex");
+  const organization = await db.organization.create({
+    data: { name: `Org ${suffix}`, slug: `org-${suffix}` },
+  });
+  const owner = await addMember(db, organization, "OWNER", suffix);
+  const admin = await addMember(db, organization, "ADMINISTRATOR", suffix);
+  const member = await addMember(db, organization, "MEMBER", suffix);
+  const userSyncId = await addUserSync(db, owner, options);
+  return {
+    organizationId: organization.id,
+    userSyncId,
+    owner,
+    admin,
+    member,
+    startedById: owner.userId,
+  };
+}
+
+/** Another sync in the member's organization, created as the form does. */
+export async function addUserSync(
+  db: Db,
+  owner: MemberContext,
+  options: SyncFixtureOptions,
+): Promise<string> {
+  const input: UserSyncInput = {
+    name: options.name ?? "Okta",
+    domain: options.domain,
+    token: options.token,
+    enrollmentType: options.enrollmentType ?? "ONLY_SYNC",
+    uniqueField: options.uniqueField ?? "EMAIL",
+    schedule: options.schedule ?? "OFF",
+    deletionPolicy: options.deletionPolicy ?? "DELETE",
+    safeguardPercent: options.safeguardPercent ?? 20,
+  };
+  const created = await createUserSync(db, owner, input);
+  if (!created.ok) throw new Error(`createUserSync refused the fixture: ${JSON.stringify(created)}`);
+  if (options.fullSyncEveryHours !== undefined) {
+    await db.userSync.update({
+      where: { id: created.id },
+      data: { fullSyncEveryHours: options.fullSyncEveryHours },
+    });
+  }
+  return created.id;
+}
+
+/**
+ * A sync with a QUEUED manual run of it, as `SYNC DATA` leaves them before the event is sent.
+ * Without options, a sync of an Okta org that is never reached (no token to decrypt): enough for
+ * tests of the run's record.
+ */
+export async function createQueuedSyncRun(db: Db, options?: SyncFixtureOptions) {
+  const fixture = options ? await createSyncFixture(db, options) : await createBareSync(db);
+  const result = await startRunRequest(db, {
+    organizationId: fixture.organizationId,
+    userSyncId: fixture.userSyncId,
+    trigger: "MANUAL",
+    startedById: fixture.startedById,
+  });
+  if (!result.started) throw new Error("The fixture's run did not start");
+  return { organizationId: fixture.organizationId, userSyncId: fixture.userSyncId, syncRunId: result.run.id };
+}
+
+async function createBareSync(db: Db) {
   const suffix = randomBytes(4).toString("hex");
   const organization = await db.organization.create({
     data: { name: `Org ${suffix}`, slug: `org-${suffix}` },
@@ -18,13 +129,5 @@ export async function createQueuedSyncRun(db: Db) {
       uniqueField: "EMAIL",
     },
   });
-  const syncRun = await db.syncRun.create({
-    data: { organizationId: organization.id, userSyncId: userSync.id, trigger: "MANUAL" },
-  });
-  await db.userSync.update({ where: { id: userSync.id }, data: { activeRunId: syncRun.id } });
-  return {
-    organizationId: organization.id,
-    userSyncId: userSync.id,
-    syncRunId: syncRun.id,
-  };
+  return { organizationId: organization.id, userSyncId: userSync.id, startedById: null };
 }

@@ -59,6 +59,8 @@ export interface RequestRecord {
   query: Record<string, string>;
   /** On the fake's clock. */
   at: number;
+  /** The answer's status, once sent. */
+  status?: number;
 }
 
 export interface FakeOktaOptions extends GenerateOptions {
@@ -73,6 +75,13 @@ export interface FakeOktaOptions extends GenerateOptions {
   startAt?: Date;
   /** The clock moves only by `advanceClock` (tests of pacing stay exact). */
   frozenClock?: boolean;
+  /**
+   * The most items a page holds, below Okta's maxima (Okta may send fewer than `limit`): small
+   * pages make a small org span many pages, and a sync many steps.
+   */
+  maxPageSize?: Partial<Record<keyof typeof PAGE_LIMITS, number>>;
+  /** The rate-limit window (default a minute, as Okta's): shorter in tests, so waits stay short. */
+  rateLimitWindowMs?: number;
 }
 
 export const DEFAULT_TOKEN = "00fakeOktaApiToken-for-local-development-only";
@@ -237,15 +246,19 @@ export class FakeOkta {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
     if (url.pathname.startsWith("/__admin/")) return this.admin(req, res, url);
     const method = req.method ?? "GET";
-    this.requests.push({
+    const record: RequestRecord = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       at: this.now(),
-    });
+    };
+    this.requests.push(record);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    res.on("close", () => this.inFlight--);
+    res.on("close", () => {
+      this.inFlight--;
+      if (res.headersSent) record.status = res.statusCode;
+    });
     res.setHeader("Date", new Date(this.now()).toUTCString());
     try {
       await this.answer(req, res, url, method);
@@ -291,7 +304,7 @@ export class FakeOkta {
         const listing = this.directory.listUsers(
           this.filter(url, USER_FILTER),
           url.searchParams.get("after"),
-          pageLimit(url, PAGE_LIMITS.users),
+          this.pageLimit(url, "users"),
         );
         return page(res, url, listing, (u) => oktaUser(u, url.origin, withCredentials));
       }
@@ -299,7 +312,7 @@ export class FakeOkta {
         const listing = this.directory.listGroups(
           this.filter(url, GROUP_FILTER),
           url.searchParams.get("after"),
-          pageLimit(url, PAGE_LIMITS.groups),
+          this.pageLimit(url, "groups"),
         );
         const stats = url.searchParams.get("expand") === "stats";
         return page(res, url, listing, (g) => oktaGroup(g, url.origin, stats ? this.directory : null));
@@ -308,7 +321,7 @@ export class FakeOkta {
         const listing = this.directory.listMembers(
           decodeURIComponent(members[1]),
           url.searchParams.get("after"),
-          pageLimit(url, PAGE_LIMITS.members),
+          this.pageLimit(url, "members"),
         );
         return page(res, url, listing, (u) => oktaUser(u, url.origin, withCredentials));
       }
@@ -333,19 +346,25 @@ export class FakeOkta {
       setRateHeaders(res, this.limits.concurrency, 0, Math.ceil(now / 1000) + 1);
       throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
     }
-    const start = Math.floor(now / 60_000) * 60_000;
+    const span = this.options.rateLimitWindowMs ?? 60_000;
+    const start = Math.floor(now / span) * span;
     let window = this.windows.get(family);
     if (window?.start !== start) {
       window = { start, used: 0 };
       this.windows.set(family, window);
     }
-    const reset = (start + 60_000) / 1000;
+    const reset = Math.ceil((start + span) / 1000);
     if (window.used >= limit) {
       setRateHeaders(res, limit, 0, reset);
       throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
     }
     window.used++;
     setRateHeaders(res, limit, limit - window.used, reset);
+  }
+
+  private pageLimit(url: URL, listing: keyof typeof PAGE_LIMITS): number {
+    const [fallback, max] = PAGE_LIMITS[listing];
+    return Math.min(pageLimit(url, [fallback, max]), this.options.maxPageSize?.[listing] ?? max);
   }
 
   private authorize(header: string | undefined, family: string): void {

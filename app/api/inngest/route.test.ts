@@ -26,6 +26,7 @@ describe("/api/inngest", () => {
     vi.stubEnv("INNGEST_DEV", "1");
     const res = await call(GET, "GET");
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 2 });
+    // user-sync/run, its failure handler, user-sync/schedule.
+    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 3 });
   });
 });

@@ -61,6 +61,13 @@ export function startAppProcess(env: Record<string, string>, port = 0): Promise<
   );
 }
 
+/** Starts sync-app-process.ts (the app's real /api/inngest route); `url` is its origin. */
+export function startSyncAppProcess(env: Record<string, string>, port = 0): Promise<ChildService> {
+  return spawnTsx("inngest/runner/testing/sync-app-process.ts", [], { ...env, PORT: String(port) }, (line) =>
+    line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined,
+  );
+}
+
 /** Starts the runner as `npm run inngest:runner` does (cli.ts); `url` is where it listens. */
 export function startRunnerProcess(args: string[]): Promise<ChildService> {
   return spawnTsx(

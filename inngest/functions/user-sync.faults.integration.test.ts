@@ -1,0 +1,187 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import {
+  countsOf,
+  expectedCounts,
+  orgData,
+  type SyncHarness,
+  snapshot,
+  startSyncHarness,
+  syncOnce,
+} from "@/lib/testing/sync-e2e";
+import { createSyncFixture } from "@/lib/testing/sync-run";
+import { type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
+
+// Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
+// failures: rate limits, 5xx, slow and malformed pages, a revoked token, a failed write.
+let t: TestDb;
+vi.mock("@/lib/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/db")>()),
+  getDb: () => t.db,
+}));
+
+let h: SyncHarness;
+const fakes: FakeOkta[] = [];
+beforeAll(async () => {
+  t = await createTestDb();
+  h = await startSyncHarness();
+});
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+afterAll(async () => {
+  await h?.close();
+  await t?.close();
+});
+
+const GROUPS = [{ name: "Ops", members: [0, 1, 2] }];
+
+async function setup(users: number, options: Partial<FakeOktaOptions> = {}) {
+  const fake = await startFakeOkta({
+    data: orgData(users, GROUPS),
+    maxPageSize: { users: 5, members: 10 },
+    ...options,
+  });
+  fakes.push(fake);
+  const fixture = await createSyncFixture(t.db, {
+    domain: fake.url,
+    token: fake.token,
+    fullSyncEveryHours: 0,
+  });
+  return { fake, fixture };
+}
+
+/** A first run imports `users`; then 2 are deleted in Okta, so the next complete run would remove them. */
+async function syncedWithPendingRemovals(users: number) {
+  const org = await setup(users);
+  const first = await syncOnce(t.db, h.runner, org.fixture);
+  expect(first.run.usersCreated).toBe(users);
+  for (const user of org.fake.directory.users.slice(0, 2)) org.fake.directory.deleteUser(user.id);
+  org.fake.clearRequests();
+  return { ...org, before: await snapshot(t.db, org.fixture.userSyncId) };
+}
+
+const family = (path: string) => (path.startsWith("/api/v1/users") ? "users" : "groups");
+
+describe("Okta's failures", () => {
+  it("waits out 429s until the reset, and completes", { timeout: 90_000 }, async () => {
+    // One request a second per family: the pacer spaces requests; a new step's first request in a
+    // spent window, and the injected storm, get 429s.
+    const { fake, fixture } = await setup(20, { rateLimitWindowMs: 1000, rateLimits: { groups: 1 } });
+    fake.injectFault({ fault: { kind: "status", status: 429 }, path: "/api/v1/users", times: 2 });
+    const { run } = await syncOnce(t.db, h.runner, fixture);
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
+    );
+    const limited = fake.requests.filter((r) => r.status === 429);
+    // The storm on users; groups' depend on when steps begin within a window.
+    expect(limited.filter((r) => r.path === "/api/v1/users")).toHaveLength(2);
+    for (const refused of limited) {
+      const after = fake.requests.slice(fake.requests.indexOf(refused) + 1);
+      const next = after.find((r) => family(r.path) === family(refused.path));
+      // Not before the window's reset (the fake's windows are whole seconds).
+      expect(next?.at).toBeGreaterThanOrEqual(Math.floor(refused.at / 1000) * 1000 + 1000);
+    }
+    expect(fake.requests.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+  });
+
+  it("retries 5xx bursts and slow pages, and completes with exact counts", async () => {
+    const { fake, fixture } = await setup(20);
+    fake.injectFault({ fault: { kind: "status", status: 503 }, path: "/api/v1/users", skip: 1, times: 2 });
+    fake.injectFault({ fault: { kind: "status", status: 500 }, path: "/api/v1/groups/", times: 1 });
+    fake.injectFault({ fault: { kind: "delay", ms: 1500 }, path: "/api/v1/groups", times: 1 });
+    const { run } = await syncOnce(t.db, h.runner, fixture);
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
+    );
+    expect(fake.requests.map((r) => r.status).filter((s) => s !== 200)).toEqual([503, 503, 500]);
+    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+  });
+
+  it("retries a step whose page is malformed once, without applying anything twice", async () => {
+    const { fake, fixture } = await setup(30);
+    // The sixth users page (the second users step's first) is broken once: that step is retried.
+    fake.injectFault({ fault: { kind: "malformed-json" }, path: "/api/v1/users", skip: 5, times: 1 });
+    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    expect(inngest.status).toBe("Completed");
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ usersProcessed: 30, usersCreated: 30, groupsCreated: 2, membershipsAdded: 33 }),
+    );
+    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(30);
+    expect(await t.db.syncRunItem.count({ where: { syncRunId: run.id } })).toBe(30);
+  });
+
+  it("fails the run with a truthful error when a page stays malformed, and deletes no one", async () => {
+    const { fake, fixture, before } = await syncedWithPendingRemovals(30);
+    fake.injectFault({ fault: { kind: "wrong-shape" }, path: "/api/v1/users", skip: 5, times: 1000 });
+    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ status: "FAILED", phase: "USERS", usersProcessed: 25, usersUnchanged: 25 }),
+    );
+    expect(run.error).toBe(
+      "Okta's answer to GET /api/v1/users has an unexpected shape (body: Invalid input: expected array, received object).",
+    );
+    expect(await snapshot(t.db, fixture.userSyncId)).toEqual(before);
+    expect(await t.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    expect([report.template, report.to, report.subject]).toEqual([
+      "sync-report",
+      fixture.owner.email,
+      "Okta Workspace sync report: Failed — 0 created, 0 updated",
+    ]);
+  });
+
+  it("fails the run when the token is revoked mid-run, deletes no one, and never shows the token", async () => {
+    const { fake, fixture, before } = await syncedWithPendingRemovals(30);
+    fake.revokeTokenAfter(3);
+    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "FAILED", phase: "USERS" }));
+    expect(run.error).toMatch(
+      /^Okta rejected the API token: .* \(HTTP 401 E0000011 on GET \/api\/v1\/users /,
+    );
+    expect(await snapshot(t.db, fixture.userSyncId)).toEqual(before);
+    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    for (const text of [run.error, report.subject, report.text, report.html, JSON.stringify(inngest)]) {
+      expect(text).not.toContain(fake.token);
+    }
+  });
+});
+
+describe("the database's failures", () => {
+  it("retries a step whose write failed, and applies it once", async () => {
+    const { fixture } = await setup(20);
+    // The first insert into GroupMembership raises (a sequence is not rolled back with the step).
+    await t.db.$executeRawUnsafe(`CREATE SEQUENCE fail_once_seq`);
+    await t.db.$executeRawUnsafe(`
+      CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF nextval('fail_once_seq') = 1 THEN RAISE EXCEPTION 'injected write failure'; END IF;
+        RETURN NULL;
+      END $$`);
+    await t.db.$executeRawUnsafe(
+      `CREATE TRIGGER fail_once BEFORE INSERT ON "GroupMembership" FOR EACH STATEMENT EXECUTE FUNCTION fail_once()`,
+    );
+    try {
+      const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+      expect(inngest.status).toBe("Completed");
+      expect(countsOf(run)).toEqual(
+        expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
+      );
+      const [{ fired }] = await t.db.$queryRawUnsafe<[{ fired: number }]>(
+        `SELECT last_value::int AS fired FROM fail_once_seq`,
+      );
+      expect(fired).toBe(2);
+      expect(await t.db.groupMembership.count({ where: { group: { userSyncId: fixture.userSyncId } } })).toBe(
+        23,
+      );
+    } finally {
+      await t.db.$executeRawUnsafe(`DROP TRIGGER fail_once ON "GroupMembership"`);
+      await t.db.$executeRawUnsafe(`DROP FUNCTION fail_once`);
+      await t.db.$executeRawUnsafe(`DROP SEQUENCE fail_once_seq`);
+    }
+  });
+});

@@ -1,0 +1,302 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { vi } from "vitest";
+import { type Runner, startRunner } from "@/inngest/runner";
+import { finishedRun, getJson, syncApp, waitFor } from "@/inngest/runner/testing/harness";
+import { serveRoutes } from "@/inngest/runner/testing/http";
+import type { Run } from "@/inngest/runner/types";
+import type { Db, SyncRun } from "@/lib/db";
+import type { DirectoryJson, FakeOkta } from "@/scripts/fake-okta";
+import type { SyncFixture } from "./sync-run";
+
+/**
+ * End-to-end syncs in a test: the local runner drives the app's real `/api/inngest` route
+ * (served in-process; the test file mocks `getDb` to its test database), whose steps call the
+ * engine, which reads a fake Okta over HTTP and writes to the database. Test files import the
+ * Inngest client (and what imports it) only after `startSyncHarness`, which sets INNGEST_DEV.
+ */
+
+export const RUN_FUNCTION = "okta-workspace-user-sync-user-sync/run";
+export const TEST_ENCRYPTION_KEYS = `test:${Buffer.alloc(32, 7).toString("base64")}`;
+/** A whole run, retries and rate-limit waits included, on a machine shared with other tests. */
+export const RUN_TIMEOUT_MS = 120_000;
+
+/** The environment the app needs for a fake Okta and the runner (before the route is imported). */
+export function stubSyncEnv(): void {
+  vi.stubEnv("OKTA_ALLOW_INSECURE_LOCALHOST", "1");
+  vi.stubEnv("TOKEN_ENCRYPTION_KEYS", TEST_ENCRYPTION_KEYS);
+  vi.stubEnv("RESEND_API_KEY", "");
+}
+
+export interface SyncHarness {
+  runner: Runner;
+  /** The served `/api/inngest` URL. */
+  serveUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the runner, serves the real route against it and syncs the app. */
+export async function startSyncHarness(): Promise<SyncHarness> {
+  stubSyncEnv();
+  const dir = mkdtempSync(path.join(tmpdir(), "user-sync-e2e-"));
+  const runner = await startRunner({
+    port: 0,
+    dataDir: dir,
+    retryBaseMs: 20,
+    retryMaxMs: 500,
+    unreachableRetryMs: 100,
+    log: () => {},
+  });
+  vi.stubEnv("INNGEST_DEV", runner.url);
+  const route = await import("@/app/api/inngest/route");
+  let server: Server | undefined;
+  try {
+    const served = await serveRoutes({ "/api/inngest": route });
+    server = served.server;
+    const serveUrl = `${served.origin}/api/inngest`;
+    await syncApp(serveUrl);
+    return {
+      runner,
+      serveUrl,
+      close: async () => {
+        await runner.close();
+        server?.close();
+        vi.unstubAllEnvs();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await runner.close();
+    server?.close();
+    throw error;
+  }
+}
+
+/** The runner's run of a SyncRun's requested event (not a replay). */
+export function inngestRunOf(runner: Runner, syncRunId: string): Promise<Run> {
+  return waitFor(async () =>
+    (await getJson<Run[]>(`${runner.url}/runs`)).find(
+      (r) => r.functionId === RUN_FUNCTION && !r.replayOf && r.event.data.syncRunId === syncRunId,
+    ),
+  );
+}
+
+/** The sync's latest run. */
+export function latestRun(db: Db, userSyncId: string): Promise<SyncRun> {
+  return db.syncRun.findFirstOrThrow({
+    where: { userSyncId },
+    orderBy: [{ queuedAt: "desc" }, { id: "desc" }],
+  });
+}
+
+/** `SYNC DATA`: requests a run as the server action does; returns the SyncRun and its Inngest run id. */
+export async function startSync(
+  db: Db,
+  runner: Runner,
+  fixture: SyncFixture,
+): Promise<{ syncRunId: string; inngestRunId: string }> {
+  // Imported late: the Inngest client reads INNGEST_DEV when it is created.
+  const { requestSyncRun } = await import("@/inngest/dispatch");
+  const outcome = await requestSyncRun(db, {
+    organizationId: fixture.organizationId,
+    userSyncId: fixture.userSyncId,
+    trigger: "MANUAL",
+    startedById: fixture.startedById,
+  });
+  if (outcome !== "started") throw new Error(`requestSyncRun: ${outcome}`);
+  const run = await latestRun(db, fixture.userSyncId);
+  return { syncRunId: run.id, inngestRunId: (await inngestRunOf(runner, run.id)).id };
+}
+
+/** Waits for the Inngest run to end; returns it and the SyncRun row as it then stands. */
+export async function finishSync(
+  db: Db,
+  runner: Runner,
+  started: { syncRunId: string; inngestRunId: string },
+) {
+  const inngest = await finishedRun(runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
+  if (inngest.status === "Failed") {
+    // Its failure handler (a run of its own) records the failure and sends the report.
+    const handler = await waitFor(async () =>
+      (await getJson<Run[]>(`${runner.url}/runs`)).find(
+        (r) => r.functionId === `${RUN_FUNCTION}-failure` && r.event.data.run_id === inngest.id,
+      ),
+    );
+    const handled = await finishedRun(runner.url, handler.id, RUN_TIMEOUT_MS);
+    if (handled.status !== "Completed") throw new Error(`The failure handler ended ${handled.status}`);
+  }
+  return { inngest, run: await db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } }) };
+}
+
+/** A whole manual run: requested, run to its end. */
+export async function syncOnce(db: Db, runner: Runner, fixture: SyncFixture) {
+  return finishSync(db, runner, await startSync(db, runner, fixture));
+}
+
+/** The counters of a run, for exact comparisons. */
+export function countsOf(run: SyncRun) {
+  const {
+    status,
+    mode,
+    trigger,
+    phase,
+    usersProcessed,
+    usersCreated,
+    usersUpdated,
+    usersUnchanged,
+    usersDeleted,
+    usersDeprovisioned,
+    usersFailed,
+    groupsCreated,
+    groupsUpdated,
+    groupsDeleted,
+    membershipsAdded,
+    membershipsRemoved,
+  } = run;
+  return {
+    status,
+    mode,
+    trigger,
+    phase,
+    usersProcessed,
+    usersCreated,
+    usersUpdated,
+    usersUnchanged,
+    usersDeleted,
+    usersDeprovisioned,
+    usersFailed,
+    groupsCreated,
+    groupsUpdated,
+    groupsDeleted,
+    membershipsAdded,
+    membershipsRemoved,
+  };
+}
+
+/** Zero counts with these overrides: what a run's counters should be. */
+export function expectedCounts(overrides: Partial<ReturnType<typeof countsOf>>): ReturnType<typeof countsOf> {
+  return {
+    status: "SUCCEEDED",
+    mode: "FULL",
+    trigger: "MANUAL",
+    phase: "DONE",
+    usersProcessed: 0,
+    usersCreated: 0,
+    usersUpdated: 0,
+    usersUnchanged: 0,
+    usersDeleted: 0,
+    usersDeprovisioned: 0,
+    usersFailed: 0,
+    groupsCreated: 0,
+    groupsUpdated: 0,
+    groupsDeleted: 0,
+    membershipsAdded: 0,
+    membershipsRemoved: 0,
+    ...overrides,
+  };
+}
+
+/** The sync's users, groups and memberships as comparable values (external ids, sorted). */
+export async function snapshot(db: Db, userSyncId: string) {
+  const users = await db.directoryUser.findMany({ where: { userSyncId }, orderBy: { externalId: "asc" } });
+  const groups = await db.userGroup.findMany({
+    where: { userSyncId },
+    orderBy: { externalId: "asc" },
+    include: { memberships: { include: { user: { select: { externalId: true } } } } },
+  });
+  return {
+    users: users.map((u) => ({
+      externalId: u.externalId,
+      email: u.email,
+      username: u.username,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      status: u.status,
+      emailVerified: u.emailVerified,
+      enrollmentStatus: u.enrollmentStatus,
+      invited: u.invitedAt !== null,
+    })),
+    groups: groups.map((g) => ({
+      externalId: g.externalId,
+      name: g.name,
+      description: g.description,
+      type: g.type,
+      memberCount: g.memberCount,
+      members: g.memberships.map((m) => m.user.externalId).sort(),
+    })),
+  };
+}
+
+/** Rows' `updatedAt` by id: a run that changes nothing leaves them as they were. */
+export async function updatedAts(db: Db, userSyncId: string) {
+  const users = await db.directoryUser.findMany({
+    where: { userSyncId },
+    select: { id: true, updatedAt: true },
+  });
+  const groups = await db.userGroup.findMany({
+    where: { userSyncId },
+    select: { id: true, updatedAt: true },
+  });
+  return Object.fromEntries([...users, ...groups].map((r) => [r.id, r.updatedAt.toISOString()]));
+}
+
+export interface OrgUser {
+  login: string;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  status?: string;
+}
+
+/**
+ * A small org for the fake: `users` people `user<i>@example.com` (login = email), and groups
+ * whose members are user indexes. The built-in Everyone group is added by the fake.
+ */
+export function orgData(
+  users: number | OrgUser[],
+  groups: { name: string; description?: string | null; members: number[] }[] = [],
+): DirectoryJson {
+  const people: OrgUser[] =
+    typeof users === "number"
+      ? Array.from({ length: users }, (_, i) => ({
+          login: `user${String(i).padStart(3, "0")}@example.com`,
+          firstName: `First${i}`,
+          lastName: `Last${i}`,
+        }))
+      : users;
+  return {
+    users: people.map((u) => ({
+      status: u.status ?? "ACTIVE",
+      profile: {
+        login: u.login,
+        email: u.email === undefined ? u.login : u.email,
+        firstName: u.firstName ?? null,
+        lastName: u.lastName ?? null,
+      },
+    })),
+    groups: groups.map((g) => ({
+      name: g.name,
+      description: g.description ?? null,
+      members: g.members.map((i) => {
+        const person = people[i];
+        if (!person) throw new Error(`No user ${i}`);
+        return person.login;
+      }),
+    })),
+  };
+}
+
+/** The fake's id of the user with this login. */
+export function oktaId(fake: FakeOkta, login: string): string {
+  const user = fake.directory.users.find((u) => u.profile.login === login);
+  if (!user) throw new Error(`No Okta user ${login}`);
+  return user.id;
+}
+
+export function oktaGroupId(fake: FakeOkta, name: string): string {
+  const group = fake.directory.groups.find((g) => g.name === name);
+  if (!group) throw new Error(`No Okta group ${name}`);
+  return group.id;
+}
