@@ -113,15 +113,14 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     ]);
     expect(emails[0]?.subject).toBe("Okta Workspace sync report: Succeeded — 60 created, 0 updated");
 
-    // Incremental (the default within a day): Okta shows no change since the last run.
+    // A scheduled run within a day is incremental: Okta shows no change since the last run.
     const before = await updatedAts(t.db, fixture.userSyncId);
-    const second = await syncOnce(t.db, h.runner, fixture);
-    expect(countsOf(second.run)).toEqual(expectedCounts({ mode: "INCREMENTAL" }));
+    const second = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
+    expect(countsOf(second.run)).toEqual(expectedCounts({ mode: "INCREMENTAL", trigger: "SCHEDULED" }));
     expect(await updatedAts(t.db, fixture.userSyncId)).toEqual(before);
     expect(await itemKinds(second.run.id)).toEqual({});
 
-    // Full: everyone listed again, all unchanged, nothing written.
-    await t.db.userSync.update({ where: { id: fixture.userSyncId }, data: { fullSyncEveryHours: 0 } });
+    // SYNC DATA is always full: everyone listed again, all unchanged, nothing written.
     const third = await syncOnce(t.db, h.runner, fixture);
     expect(countsOf(third.run)).toEqual(expectedCounts({ usersProcessed: 60, usersUnchanged: 60 }));
     expect(await updatedAts(t.db, fixture.userSyncId)).toEqual(before);
@@ -240,12 +239,13 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     fake.directory.addMember(oktaGroupId(fake, "Ops"), id(5));
     fake.directory.deactivateUser(id(6));
     fake.directory.deleteUser(id(7));
-    const incremental = await syncOnce(t.db, h.runner, fixture);
+    const incremental = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
     // Listed: the changed and the deactivated user; a deleted user shows in no listing, so it is
     // left for the next full run. Groups: Ops and Everyone (membership moved), re-read.
     expect(countsOf(incremental.run)).toEqual(
       expectedCounts({
         mode: "INCREMENTAL",
+        trigger: "SCHEDULED",
         usersProcessed: 2,
         usersUpdated: 1,
         usersDeleted: 1,
@@ -263,9 +263,9 @@ describe("a sync through the runner, the route and a fake Okta", () => {
       where: { id: fixture.userSyncId },
       data: { lastFullSyncAt: new Date(Date.now() - 3_600_000) },
     });
-    const full = await syncOnce(t.db, h.runner, fixture);
+    const full = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
     expect(countsOf(full.run)).toEqual(
-      expectedCounts({ usersProcessed: 19, usersUnchanged: 18, usersDeleted: 1 }),
+      expectedCounts({ trigger: "SCHEDULED", usersProcessed: 19, usersUnchanged: 18, usersDeleted: 1 }),
     );
     expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
   });

@@ -7,7 +7,7 @@ import { type Runner, startRunner } from "@/inngest/runner";
 import { finishedRun, getJson, syncApp, waitFor } from "@/inngest/runner/testing/harness";
 import { serveRoutes } from "@/inngest/runner/testing/http";
 import type { Run } from "@/inngest/runner/types";
-import type { Db, SyncRun } from "@/lib/db";
+import type { Db, SyncRun, SyncTrigger } from "@/lib/db";
 import type { DirectoryJson, FakeOkta } from "@/scripts/fake-okta";
 import type { SyncFixture } from "./sync-run";
 
@@ -96,13 +96,14 @@ export async function startSync(
   db: Db,
   runner: Runner,
   fixture: SyncFixture,
+  trigger: SyncTrigger = "MANUAL",
 ): Promise<{ syncRunId: string; inngestRunId: string }> {
   // Imported late: the Inngest client reads INNGEST_DEV when it is created.
   const { requestSyncRun } = await import("@/inngest/dispatch");
   const outcome = await requestSyncRun(db, {
     organizationId: fixture.organizationId,
     userSyncId: fixture.userSyncId,
-    trigger: "MANUAL",
+    trigger,
     startedById: fixture.startedById,
   });
   if (outcome !== "started") throw new Error(`requestSyncRun: ${outcome}`);
@@ -131,8 +132,14 @@ export async function finishSync(
 }
 
 /** A whole manual run: requested, run to its end. */
-export async function syncOnce(db: Db, runner: Runner, fixture: SyncFixture) {
-  return finishSync(db, runner, await startSync(db, runner, fixture));
+/** One run to its end. MANUAL (SYNC DATA) runs are full; SCHEDULED ones incremental between full runs. */
+export async function syncOnce(
+  db: Db,
+  runner: Runner,
+  fixture: SyncFixture,
+  trigger: SyncTrigger = "MANUAL",
+) {
+  return finishSync(db, runner, await startSync(db, runner, fixture, trigger));
 }
 
 /** The counters of a run, for exact comparisons. */
