@@ -1,5 +1,8 @@
 import type { Db } from "@/lib/db";
 
+/** A person in two organizations: Member of Acme, Administrator of Globex. */
+export const DUAL_MEMBER = { email: "dual@acme.test", name: "Dana Dual" };
+
 /** Ids the specs use to prove that another organization's records stay out of reach. */
 export const FOREIGN = { userId: "e2e-globex-user", groupId: "e2e-globex-group" };
 
@@ -52,5 +55,18 @@ export async function seedDirectoryFixtures(db: Db): Promise<void> {
   });
   await db.userGroup.create({
     data: { id: FOREIGN.groupId, organizationId: globex.id, name: "Globex Board" },
+  });
+  const owner = await db.user.findUniqueOrThrow({ where: { email: "owner@acme.test" } });
+  await db.user.create({
+    data: {
+      ...DUAL_MEMBER,
+      passwordHash: owner.passwordHash,
+      memberships: {
+        create: [
+          { organizationId: acme.id, role: "MEMBER" },
+          { organizationId: globex.id, role: "ADMINISTRATOR" },
+        ],
+      },
+    },
   });
 }

@@ -1,31 +1,44 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
+import { TableSkeleton } from "@/components/ui/skeleton";
 import { Table, Td, Th } from "@/components/ui/table";
 import { UserFilters } from "@/components/users/user-filters";
 import { EnrollmentBadge, UserStatus, VerifiedMark } from "@/components/users/user-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
-import { listUsers, userFilterOptions, userListQuery } from "@/lib/users/queries";
+import { listUsers, type UserListQuery, userFilterOptions, userListQuery } from "@/lib/users/queries";
 
 export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   const member = await requirePage("users:read");
   const query = userListQuery.parse(await searchParams);
-  const db = getDb();
-  const [page, options] = await Promise.all([
-    listUsers(db, member.organizationId, query),
-    userFilterOptions(db, member.organizationId),
-  ]);
-  const filtered = Boolean(query.q || query.status || query.source || query.group);
   return (
     <>
       <PageHeader
         title="Users"
         description="Everyone in your organization, including the people synced from Okta Workspace."
       />
+      {/* Checks above answer before anything streams (a 403 stays a 403); the table streams in. */}
+      <Suspense key={JSON.stringify(query)} fallback={<TableSkeleton label="Loading users…" />}>
+        <UsersResults organizationId={member.organizationId} query={query} />
+      </Suspense>
+    </>
+  );
+}
+
+async function UsersResults({ organizationId, query }: { organizationId: string; query: UserListQuery }) {
+  const db = getDb();
+  const [page, options] = await Promise.all([
+    listUsers(db, organizationId, query),
+    userFilterOptions(db, organizationId),
+  ]);
+  const filtered = Boolean(query.q || query.status || query.source || query.group);
+  return (
+    <>
       {page.total === 0 && !filtered ? (
         <EmptyState title="No users yet">
           Users appear here after the first sync. An Owner or Administrator can connect Okta Workspace under
