@@ -43,6 +43,24 @@ test.describe("Users and User Groups", () => {
     await expect(members.getByRole("link")).toHaveText(["Bob Builder", "Zoë Ångström"]);
   });
 
+  test("pages fit half a laptop screen: the layout stacks and nothing but tables scrolls sideways", async ({
+    page,
+  }, info) => {
+    await page.setViewportSize({ width: 680, height: 900 });
+    await signIn(page, "admin");
+    for (const path of [
+      "/user-management/users",
+      "/user-management/user-groups",
+      "/user-management/user-sync",
+    ]) {
+      await page.goto(path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await page.goto("/user-management/users");
+    await page.screenshot({ path: info.outputPath("users-half-screen.png"), fullPage: true });
+  });
+
   test("ids from another organization find nothing", async ({ page }) => {
     await signIn(page, "admin");
     expect((await page.goto(`/user-management/users/${FOREIGN.userId}`))?.status()).toBe(404);

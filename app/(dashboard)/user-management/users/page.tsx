@@ -75,7 +75,7 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
                         href={`/user-management/users/${user.id}`}
                         className="text-brand-700 hover:underline"
                       >
-                        {user.name || "(no name)"}
+                        {user.name || user.email || user.username || "(no name)"}
                       </Link>
                     </Td>
                     <Td className="break-words">{user.email ?? <span className="text-slate-500">—</span>}</Td>

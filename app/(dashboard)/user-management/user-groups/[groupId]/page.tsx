@@ -57,7 +57,7 @@ export default async function UserGroupPage({
                       href={`/user-management/users/${user.id}`}
                       className="text-brand-700 hover:underline"
                     >
-                      {user.name || "(no name)"}
+                      {user.name || user.email || user.username || "(no name)"}
                     </Link>
                   </Td>
                   <Td className="break-words">{user.email ?? "—"}</Td>
