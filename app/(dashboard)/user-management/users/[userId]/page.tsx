@@ -35,7 +35,10 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
           ← Users
         </Link>
       </p>
-      <PageHeader title={user.name || user.email || user.username || "(no name)"} description={user.email ?? user.username ?? undefined} />
+      <PageHeader
+        title={user.name || user.email || user.username || "(no name)"}
+        description={user.email ?? user.username ?? undefined}
+      />
       <div className="grid gap-6 lg:grid-cols-3">
         <Card className="p-5 lg:col-span-1">
           <h2 className="mb-3 text-sm font-semibold text-slate-900">Overview</h2>
