@@ -6,7 +6,12 @@ export const FOREIGN = { userId: "e2e-globex-user", groupId: "e2e-globex-group" 
 /** A few directory users and groups in Acme, and one of each in another organization. */
 export async function seedDirectoryFixtures(db: Db): Promise<void> {
   const acme = await db.organization.findUniqueOrThrow({ where: { slug: "acme" } });
-  const globex = await db.organization.create({ data: { name: "Globex", slug: "globex" } });
+  // The email fixtures use Globex too: whichever runs first creates it.
+  const globex = await db.organization.upsert({
+    where: { slug: "globex" },
+    update: {},
+    create: { name: "Globex", slug: "globex" },
+  });
   const people = [
     { name: "Zoë Ångström", email: "zoe@acme.test", username: "zoe", status: "ACTIVE", emailVerified: true },
     {

@@ -125,7 +125,12 @@ export async function prepareEmailFixtures(db: Db, { appUrl }: { appUrl: string 
   });
   await sendSyncReport(db, run.id);
 
-  const globex = await db.organization.create({ data: { name: "Globex", slug: "globex" } });
+  // The directory fixtures use Globex too: whichever runs first creates it.
+  const globex = await db.organization.upsert({
+    where: { slug: "globex" },
+    update: {},
+    create: { name: "Globex", slug: "globex" },
+  });
   await db.email.create({
     data: {
       id: OTHER_ORGANIZATION_EMAIL_ID,
