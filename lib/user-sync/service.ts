@@ -3,6 +3,7 @@ import type { MemberContext } from "@/lib/auth/member";
 import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
 import { Prisma } from "@/lib/db";
+import { isRecordId } from "@/lib/input";
 import { domainOptionsFromEnv, validateOktaDomain } from "@/lib/okta/domain";
 import type { UserSyncInput } from "./form";
 
@@ -151,6 +152,7 @@ export async function deleteUserSync(db: Db, member: MemberContext, userSyncId: 
 }
 
 export async function getUserSync(db: Db, organizationId: string, userSyncId: string) {
+  if (!isRecordId(userSyncId)) return null;
   return db.userSync.findFirst({ where: { id: userSyncId, organizationId }, select: publicUserSyncFields });
 }
 

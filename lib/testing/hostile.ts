@@ -1,0 +1,39 @@
+import fc from "fast-check";
+
+/**
+ * Arbitraries for hostile input: what a URL, a form or an Okta org can carry. Text mixes markup,
+ * control characters (NUL included), lone surrogates, right-to-left marks and very long runs.
+ */
+export const hostileText = (maxLength = 300) =>
+  fc.oneof(
+    fc.string({ maxLength, unit: "binary" }),
+    fc.string({ maxLength, unit: "grapheme" }),
+    fc.constantFrom(
+      "",
+      " ",
+      "\u0000",
+      "a\u0000b",
+      "\ud800",
+      "\u202eevil",
+      "<script>alert(1)</script>",
+      "<img src=x onerror=alert(1)>",
+      '\'; DROP TABLE "DirectoryUser"; --',
+      "%00",
+      "../../etc/passwd",
+      "\\",
+      "%",
+      "_",
+      "x".repeat(5000),
+    ),
+  );
+
+/** A value of a URL's query string: Next passes a repeated key as an array. */
+export const queryValue = fc.oneof(hostileText(), fc.array(hostileText(50), { maxLength: 3 }));
+
+/** A cursor-looking value: base64url JSON of arbitrary tuples, or plain garbage. */
+export const hostileCursor = fc.oneof(
+  hostileText(2100),
+  fc
+    .tuple(fc.oneof(hostileText(50), fc.double(), fc.integer()), hostileText(70))
+    .map((tuple) => Buffer.from(JSON.stringify(tuple)).toString("base64url")),
+);
