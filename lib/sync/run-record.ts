@@ -1,3 +1,4 @@
+import { recordAudit } from "@/lib/audit";
 import type { Db, SyncRunStatus } from "@/lib/db";
 
 /** Statuses that end a run. */
@@ -42,18 +43,30 @@ export async function markRunStarted(
     select: { mode: true },
   });
   if (!original) throw new SyncRunNotFoundError(syncRunId);
-  const replay = await db.syncRun.create({
-    data: {
+  const replay = await db.$transaction(async (tx) => {
+    const created = await tx.syncRun.create({
+      data: {
+        organizationId,
+        userSyncId,
+        mode: original.mode,
+        trigger: "REPLAY",
+        status: "RUNNING",
+        queuedAt: now,
+        startedAt: now,
+        inngestRunId,
+      },
+      select: { id: true },
+    });
+    // Started from the Inngest dashboard, not by a member: the log still shows it.
+    await recordAudit(tx, {
       organizationId,
-      userSyncId,
-      mode: original.mode,
-      trigger: "REPLAY",
-      status: "RUNNING",
-      queuedAt: now,
-      startedAt: now,
-      inngestRunId,
-    },
-    select: { id: true },
+      actorId: null,
+      action: "sync-run.started",
+      targetType: "SyncRun",
+      targetId: created.id,
+      details: { trigger: "REPLAY", replayOf: syncRunId },
+    });
+    return created;
   });
   return { syncRunId: replay.id, replay: true };
 }

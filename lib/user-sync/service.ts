@@ -120,7 +120,7 @@ export async function updateUserSync(
         action: "user-sync.updated",
         targetType: "UserSync",
         targetId: existing.id,
-        details: { changed },
+        details: { name: input.name, changed },
       });
     });
     return { ok: true, id: existing.id };
@@ -135,17 +135,24 @@ export async function updateUserSync(
  * source): deleting a connection must not silently delete people.
  */
 export async function deleteUserSync(db: Db, member: MemberContext, userSyncId: string): Promise<boolean> {
+  if (!isRecordId(userSyncId)) return false;
   return db.$transaction(async (tx) => {
+    const sync = await tx.userSync.findFirst({
+      where: { id: userSyncId, organizationId: member.organizationId },
+      select: { name: true },
+    });
     const { count } = await tx.userSync.deleteMany({
       where: { id: userSyncId, organizationId: member.organizationId },
     });
-    if (count === 0) return false;
+    if (!sync || count === 0) return false;
+    // The log keeps the name: the sync itself is gone.
     await recordAudit(tx, {
       organizationId: member.organizationId,
       actorId: member.userId,
       action: "user-sync.deleted",
       targetType: "UserSync",
       targetId: userSyncId,
+      details: { name: sync.name },
     });
     return true;
   });
