@@ -4,7 +4,7 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
+import { clearFailures, clientAddress, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 
 /** Too many failures for this account or address: the code reaches the sign-in page. */
 class SignInThrottled extends CredentialsSignin {
@@ -15,14 +15,6 @@ const credentialsInput = z.object({
   email: z.string().trim().toLowerCase().email(),
   password: z.string().min(1),
 });
-
-function clientAddress(request: Request): string {
-  return (
-    request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ||
-    request.headers.get("x-real-ip") ||
-    "local"
-  );
-}
 
 const credentials = Credentials({
   credentials: {
@@ -36,7 +28,7 @@ const credentials = Credentials({
     const db = getDb();
     const keys: ThrottleKey[] = [
       { kind: "email", value: email },
-      { kind: "ip", value: clientAddress(request) },
+      { kind: "ip", value: clientAddress(request.headers) },
     ];
     if ((await lockedFor(db, keys)) > 0) throw new SignInThrottled();
     const user = await db.user.findUnique({ where: { email } });
@@ -75,9 +67,19 @@ function oidcProvider(): Provider | null {
 
 export const oidcEnabled = () => oidcProvider() !== null;
 
+/**
+ * `Secure` (and `__Secure-`/`__Host-` names) for the session and CSRF cookies whenever the dashboard's
+ * public URL is https, even when a proxy in front speaks plain http to the app and sends no
+ * X-Forwarded-Proto. Unset AUTH_URL: Auth.js decides from each request's scheme.
+ */
+export function secureCookies(authUrl = process.env.AUTH_URL): boolean | undefined {
+  return authUrl ? authUrl.startsWith("https:") : undefined;
+}
+
 export const authConfig: NextAuthConfig = {
   providers: [credentials, ...[oidcProvider()].filter((p): p is Provider => p !== null)],
   session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+  useSecureCookies: secureCookies(),
   pages: { signIn: "/sign-in", error: "/sign-in" },
   trustHost: true,
   // One line per auth error, never the stack or the submitted credentials.
