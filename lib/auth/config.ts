@@ -4,6 +4,7 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { verifyPassword } from "./password";
+import { secureCookies } from "./secure-cookies";
 import { clearFailures, clientAddress, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 
 /** Too many failures for this account or address: the code reaches the sign-in page. */
@@ -66,15 +67,6 @@ function oidcProvider(): Provider | null {
 }
 
 export const oidcEnabled = () => oidcProvider() !== null;
-
-/**
- * `Secure` (and `__Secure-`/`__Host-` names) for the session and CSRF cookies whenever the dashboard's
- * public URL is https, even when a proxy in front speaks plain http to the app and sends no
- * X-Forwarded-Proto. Unset AUTH_URL: Auth.js decides from each request's scheme.
- */
-export function secureCookies(authUrl = process.env.AUTH_URL): boolean | undefined {
-  return authUrl ? authUrl.startsWith("https:") : undefined;
-}
 
 export const authConfig: NextAuthConfig = {
   providers: [credentials, ...[oidcProvider()].filter((p): p is Provider => p !== null)],

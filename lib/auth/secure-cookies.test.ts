@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secureCookies } from "./config";
+import { secureCookies } from "./secure-cookies";
 
 describe("session cookies", () => {
   it("are Secure whenever the dashboard's public URL is https, whatever the proxy tells the app", () => {
