@@ -25,6 +25,8 @@ export interface Stack {
   encryptionKeys: string;
   /** Everything the app printed on stdout and stderr so far. */
   output(): string;
+  /** The app's environment (secrets, database, runner), for a second app on the same stack. */
+  environment: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -43,23 +45,17 @@ async function waitUntilUp(url: string, app: ChildProcess, output: () => string)
   throw new Error(`next start did not answer within 90 s:\n${output()}`);
 }
 
-export async function startStack(): Promise<Stack> {
-  const base = process.env.DATABASE_URL;
-  if (!base?.startsWith("postgres"))
-    throw new Error("The hardening specs need PostgreSQL: set DATABASE_URL.");
-  const databaseUrl = await freshPostgres(base, "e2e_stack");
-  const port = await freePort();
+export interface App {
+  url: string;
+  /** Everything the app printed on stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `next start` on a free port with the given environment (on top of this process's). */
+export async function startApp(env: (url: string) => Record<string, string>, port?: number): Promise<App> {
+  port ??= await freePort();
   const url = `http://localhost:${port}`;
-  const dataDir = mkdtempSync(path.join(tmpdir(), "e2e-stack-runner-"));
-  const runner = await startRunner({
-    port: 0,
-    dataDir,
-    appUrl: `${url}/api/inngest`,
-    retryBaseMs: 200,
-    unreachableRetryMs: 200,
-    log: () => {},
-  });
-  const encryptionKeys = `e2e:${randomBytes(32).toString("base64")}`;
   const chunks: string[] = [];
   const output = () => chunks.join("");
   const app = spawn(
@@ -72,16 +68,7 @@ export async function startStack(): Promise<Stack> {
         NODE_ENV: "production",
         NEXT_TELEMETRY_DISABLED: "1",
         CHECKPOINT_DISABLE: "1",
-        DATABASE_URL: databaseUrl,
-        DATABASE_POOL_SIZE: "5",
-        AUTH_SECRET: randomBytes(32).toString("base64url"),
-        AUTH_URL: url,
-        AUTH_TRUST_HOST: "true",
-        APP_URL: url,
-        INNGEST_DEV: runner.url,
-        OKTA_ALLOW_INSECURE_LOCALHOST: "1",
-        TOKEN_ENCRYPTION_KEYS: encryptionKeys,
-        RESEND_API_KEY: "",
+        ...env(url),
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -90,6 +77,50 @@ export async function startStack(): Promise<Stack> {
   app.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
   const exited = once(app, "exit");
   await waitUntilUp(url, app, output);
+  return {
+    url,
+    output,
+    stop: async () => {
+      if (app.exitCode === null) {
+        app.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+export async function startStack(): Promise<Stack> {
+  const base = process.env.DATABASE_URL;
+  if (!base?.startsWith("postgres"))
+    throw new Error("The hardening specs need PostgreSQL: set DATABASE_URL.");
+  const databaseUrl = await freshPostgres(base, "e2e_stack");
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "e2e-stack-runner-"));
+  // The runner must know the app's URL before the app starts, and the app the runner's.
+  const runner = await startRunner({
+    port: 0,
+    dataDir,
+    appUrl: `http://localhost:${port}/api/inngest`,
+    retryBaseMs: 200,
+    unreachableRetryMs: 200,
+    log: () => {},
+  });
+  const encryptionKeys = `e2e:${randomBytes(32).toString("base64")}`;
+  const environment: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: "5",
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    AUTH_TRUST_HOST: "true",
+    INNGEST_DEV: runner.url,
+    OKTA_ALLOW_INSECURE_LOCALHOST: "1",
+    TOKEN_ENCRYPTION_KEYS: encryptionKeys,
+    RESEND_API_KEY: "",
+  };
+  const app = await startApp(
+    (url) => ({ ...environment, AUTH_URL: url, APP_URL: url, PORT: String(port) }),
+    port,
+  );
+  const { url, output } = app;
   await syncApp(`${url}/api/inngest`);
   const db = createDb(databaseUrl);
   return {
@@ -99,12 +130,10 @@ export async function startStack(): Promise<Stack> {
     runnerDataDir: dataDir,
     encryptionKeys,
     output,
+    environment,
     stop: async () => {
       await runner.close();
-      if (app.exitCode === null) {
-        app.kill("SIGTERM");
-        await exited;
-      }
+      await app.stop();
       await db.$disconnect();
       mkdirSync(path.dirname(OUTPUT_FILE), { recursive: true });
       writeFileSync(OUTPUT_FILE, output());
