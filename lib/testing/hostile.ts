@@ -30,10 +30,20 @@ export const hostileText = (maxLength = 300) =>
 /** A value of a URL's query string: Next passes a repeated key as an array. */
 export const queryValue = fc.oneof(hostileText(), fc.array(hostileText(50), { maxLength: 3 }));
 
-/** A cursor-looking value: base64url JSON of arbitrary tuples, or plain garbage. */
+const encoded = (tuple: unknown) => Buffer.from(JSON.stringify(tuple)).toString("base64url");
+
+/**
+ * A cursor-looking value: plain garbage, base64url JSON of arbitrary tuples, or a well-formed
+ * cursor whose value may be of the wrong type for the sort field (a date for a name, text or an
+ * out-of-range number for a date).
+ */
 export const hostileCursor = fc.oneof(
   hostileText(2100),
+  fc.tuple(fc.oneof(hostileText(50), fc.double(), fc.integer()), hostileText(70)).map(encoded),
   fc
-    .tuple(fc.oneof(hostileText(50), fc.double(), fc.integer()), hostileText(70))
-    .map((tuple) => Buffer.from(JSON.stringify(tuple)).toString("base64url")),
+    .tuple(
+      fc.oneof(fc.integer(), fc.double(), fc.constant(1e20), hostileText(20)),
+      fc.stringMatching(/^[a-z0-9]{1,25}$/),
+    )
+    .map(encoded),
 );
