@@ -4,6 +4,8 @@
 // an Administrator and an Owner, and by an Owner with another organization's ids. A refused call
 // answers a refusal and changes no row; a permitted one does its job (so the matrix cannot pass by
 // everything failing).
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { APIRequestContext } from "@playwright/test";
 import type { FakeOkta } from "@/scripts/fake-okta";
 import {
@@ -17,7 +19,7 @@ import {
   signInOverHttp,
 } from "./support/actions";
 import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
-import type { Stack } from "./support/stack";
+import { type Stack, startApp } from "./support/stack";
 import { expect, test } from "./support/stack-fixture";
 import { createRun, createSync, runnerIdle, smallOkta, snapshot } from "./support/world";
 
@@ -277,13 +279,13 @@ for (const action of serverActions()) {
 }
 
 /** Who may open each page and route handler (GET), by route. */
-const ROUTES: Record<string, { permitted: readonly Caller[] | "public" | "inngest" }> = {
+const ROUTES: Record<string, { permitted: readonly Caller[] | "public" | "inngest"; methods?: string[] }> = {
   "/": { permitted: "public" },
   "/sign-in": { permitted: "public" },
   "/enroll/[token]": { permitted: "public" },
-  "/api/auth/[...nextauth]": { permitted: "public" },
-  "/api/inngest": { permitted: "inngest" },
-  "/api/sync-runs/[runId]": { permitted: ["admin", "owner"] },
+  "/api/auth/[...nextauth]": { permitted: "public", methods: ["GET", "POST"] },
+  "/api/inngest": { permitted: "inngest", methods: ["GET", "POST", "PUT"] },
+  "/api/sync-runs/[runId]": { permitted: ["admin", "owner"], methods: ["GET"] },
   "/user-management/users": { permitted: ["member", "admin", "owner", "foreignAdmin"] },
   "/user-management/users/[userId]": { permitted: ["member", "admin", "owner"] },
   "/user-management/user-groups": { permitted: ["member", "admin", "owner", "foreignAdmin"] },
@@ -305,6 +307,51 @@ test("every page and route handler has an expectation, and every expectation a r
       .map((r) => r.route)
       .sort(),
   ).toEqual(Object.keys(ROUTES).sort());
+});
+
+test("route handlers export only the HTTP methods their expectation covers", () => {
+  for (const { route, kind } of appRoutes().filter((r) => r.kind === "route")) {
+    const source = readFileSync(path.join("app", route, "route.ts"), "utf8");
+    const exported = [
+      ...source.matchAll(/export\s+(?:const\s+\{([^}]*)\}|(?:const|async function|function)\s+(\w+))/g),
+    ]
+      .flatMap(([, list, single]) => (list ? list.split(",") : [single ?? ""]))
+      .map((name) => name.trim())
+      .filter((name) => /^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$/.test(name));
+    expect(exported.sort(), `${kind} ${route}`).toEqual(ROUTES[route]?.methods?.sort());
+  }
+});
+
+test("/api/inngest answers only Inngest's signed requests when configured as in production", async ({
+  stack,
+}) => {
+  const { INNGEST_DEV: _devOnly, ...environment } = stack.environment;
+  const signingKey = `signkey-prod-${"0123456789abcdef".repeat(4)}`;
+  const production = await startApp((url) => ({
+    ...environment,
+    AUTH_URL: url,
+    INNGEST_SIGNING_KEY: signingKey,
+  }));
+  try {
+    // Even with an Owner's session: a session is not Inngest's signature.
+    const owner = await client(production.url);
+    await signInOverHttp(owner, home.owner.email, PASSWORD);
+    // (PUT is the deploy-time sync: anyone may ask the app to register its own functions with
+    // Inngest, which runs nothing; offline here, it fails.)
+    for (const method of ["GET", "POST"] as const) {
+      const response = await owner.fetch(
+        "/api/inngest?fnId=okta-workspace-user-sync-user-sync/run&stepId=step",
+        {
+          method,
+          data: { event: { name: "user-sync/run.requested", data: {} }, steps: {}, ctx: {} },
+        },
+      );
+      expect(response.status(), method).toBe(401);
+      expect(await response.text(), method).not.toContain("function_count");
+    }
+  } finally {
+    await production.stop();
+  }
 });
 
 test("pages and route handlers answer each caller as expected, with no other organization's data", async ({
