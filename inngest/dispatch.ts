@@ -67,7 +67,7 @@ export async function cancelSyncRun(db: Db, member: MemberContext, syncRunId: st
   return outcome;
 }
 
-/** Records an Owner's or Administrator's answer to the safeguard, then wakes the waiting run. */
+/** Records an Owner's or Administrator's answer to the safeguard (and its audit event), then wakes the waiting run. */
 export async function decideSyncRun(
   db: Db,
   member: MemberContext,
@@ -76,13 +76,6 @@ export async function decideSyncRun(
 ) {
   const run = await db.syncRun.findFirst({ where: { id: syncRunId, organizationId: member.organizationId } });
   if (!run || !(await decideSafeguard(db, run.id, decision, member.userId))) return false;
-  await recordAudit(db, {
-    organizationId: member.organizationId,
-    actorId: member.userId,
-    action: decision === "approve" ? "sync-run.approved" : "sync-run.rejected",
-    targetType: "SyncRun",
-    targetId: run.id,
-  });
   await inngest.send({
     name: "user-sync/run.decision",
     data: { syncRunId: run.id, decision, decidedById: member.userId },

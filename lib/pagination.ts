@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { recordId } from "@/lib/input";
 
 /**
  * Keyset pagination over (sort field, id): each page is found by an indexed range scan, so a deep
@@ -9,6 +10,8 @@ export type SortDirection = "asc" | "desc";
 
 export interface KeysetOrder<F extends string> {
   field: F;
+  /** The sort field's type: a cursor carrying the other type is refused, not sent to the database. */
+  type: "text" | "date";
   direction: SortDirection;
 }
 
@@ -26,7 +29,18 @@ export interface KeysetPage<T> {
   prev: string | null;
 }
 
-const cursorShape = z.tuple([z.union([z.string().max(1000), z.number()]), z.string().max(64)]);
+// Dates travel as epoch milliseconds; text never holds NUL (PostgreSQL cannot store it).
+const MAX_EPOCH_MS = 8.64e15;
+const cursorShape = z.tuple([
+  z.union([
+    z
+      .string()
+      .max(1000)
+      .refine((text) => !text.includes("\u0000")),
+    z.number().int().min(-MAX_EPOCH_MS).max(MAX_EPOCH_MS),
+  ]),
+  recordId,
+]);
 
 export function encodeCursor(value: string | Date, id: string): string {
   return Buffer.from(JSON.stringify([value instanceof Date ? value.getTime() : value, id])).toString(
@@ -34,14 +48,21 @@ export function encodeCursor(value: string | Date, id: string): string {
   );
 }
 
-/** A cursor from a URL is untrusted: anything malformed means "from the start". */
-export function decodeCursor(cursor: string | undefined): [string | Date, string] | null {
+/**
+ * A cursor from a URL is untrusted: anything malformed, or made for a field of the other type,
+ * means "from the start".
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  type: KeysetOrder<string>["type"],
+): [string | Date, string] | null {
   if (!cursor || cursor.length > 2000) return null;
   try {
     const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
     if (!parsed.success) return null;
     const [value, id] = parsed.data;
-    return [typeof value === "number" ? new Date(value) : value, id];
+    if (typeof value === "number") return type === "date" ? [new Date(value), id] : null;
+    return type === "text" ? [value, id] : null;
   } catch {
     return null;
   }
@@ -57,7 +78,7 @@ export async function keysetPage<F extends string, T extends { id: string } & Re
   find: (args: { where: object; orderBy: object[]; take: number }) => Promise<T[]>,
 ): Promise<KeysetPage<T>> {
   const backwards = !page.after && Boolean(page.before);
-  const cursor = decodeCursor(backwards ? page.before : page.after);
+  const cursor = decodeCursor(backwards ? page.before : page.after, order.type);
   const direction: SortDirection = backwards ? flip(order.direction) : order.direction;
   const op = direction === "asc" ? "gt" : "lt";
   const where = cursor

@@ -2,16 +2,16 @@
 
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
-import { z } from "zod";
 import { signOut } from "@/lib/auth/config";
 import { ACTIVE_ORG_COOKIE, getMemberContext } from "@/lib/auth/member";
+import { recordId } from "@/lib/input";
 
 /** Switches the active organization, only to one the member belongs to. */
 export async function switchOrganization(formData: FormData): Promise<void> {
   const member = await getMemberContext();
   if (!member) redirect("/sign-in");
-  const organizationId = z.string().max(64).parse(formData.get("organizationId"));
-  if (!member.memberships.some((m) => m.organizationId === organizationId)) return;
+  const { data: organizationId } = recordId.safeParse(formData.get("organizationId"));
+  if (!organizationId || !member.memberships.some((m) => m.organizationId === organizationId)) return;
   (await cookies()).set(ACTIVE_ORG_COOKIE, organizationId, {
     httpOnly: true,
     sameSite: "lax",

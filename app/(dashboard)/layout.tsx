@@ -12,6 +12,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
       : []),
     // Always there for Owners and Administrators: the outbox without Resend, the record of what was sent with it.
     ...(can(member.role, "mailbox:read") ? [{ href: "/mailbox", label: "Mailbox", section: "Email" }] : []),
+    ...(can(member.role, "audit:read")
+      ? [{ href: "/audit-log", label: "Audit log", section: "Organization" }]
+      : []),
   ];
   return (
     <DashboardShell

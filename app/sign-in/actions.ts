@@ -12,16 +12,18 @@ export interface SignInState {
 const input = z.object({
   email: z.string().trim().max(320),
   password: z.string().max(1024),
-  callbackUrl: z.string().optional(),
+  callbackUrl: z.string().max(2000).optional(),
 });
 
-/** Only same-site paths: never send a member to another host after sign-in. */
+/** Only same-site paths: never send a member to another host after sign-in (browsers read `/\host` as `//host`). */
 function safeCallback(url: string | undefined): string {
-  return url?.startsWith("/") && !url.startsWith("//") ? url : "/user-management/users";
+  return url && /^\/(?![/\\])/.test(url) ? url : "/user-management/users";
 }
 
 export async function signInWithPassword(_previous: SignInState, formData: FormData): Promise<SignInState> {
-  const { email, password, callbackUrl } = input.parse(Object.fromEntries(formData));
+  const parsed = input.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return { message: "The email or password is incorrect." };
+  const { email, password, callbackUrl } = parsed.data;
   if (!email || !password) return { message: "Enter your email and password.", email };
   try {
     await signIn("credentials", { email, password, redirectTo: safeCallback(callbackUrl) });

@@ -9,6 +9,7 @@ export const FOREIGN = { userId: "e2e-globex-user", groupId: "e2e-globex-group" 
 /** A few directory users and groups in Acme, and one of each in another organization. */
 export async function seedDirectoryFixtures(db: Db): Promise<void> {
   const acme = await db.organization.findUniqueOrThrow({ where: { slug: "acme" } });
+  // The email fixtures use Globex too: whichever runs first creates it.
   const globex = await db.organization.upsert({
     where: { slug: "globex" },
     update: {},

@@ -125,6 +125,7 @@ export async function prepareEmailFixtures(db: Db, { appUrl }: { appUrl: string 
   });
   await sendSyncReport(db, run.id);
 
+  // The directory fixtures use Globex too: whichever runs first creates it.
   const globex = await db.organization.upsert({
     where: { slug: "globex" },
     update: {},

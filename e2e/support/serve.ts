@@ -4,13 +4,13 @@
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { createDb, type Db, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
 import { startLocalStack, stopOnSignals } from "@/scripts/local-stack";
+import { freshPostgres } from "./database";
 import { DEMO_OKTA, DEMO_OKTA_PORT, DEMO_OKTA_TOKEN } from "./demo-okta";
 import { seedDirectoryFixtures } from "./directory-fixtures";
 import { prepareEmailFixtures } from "./fixtures";
@@ -23,30 +23,12 @@ async function prepare(db: Db): Promise<void> {
   await prepareEmailFixtures(db, { appUrl: localEnvironment(port).APP_URL as string });
 }
 
-async function freshPostgres(baseUrl: string): Promise<string> {
-  const url = new URL(baseUrl);
-  const name = `${url.pathname.slice(1) || "postgres"}_e2e`;
-  const admin = new pg.Client({
-    connectionString: Object.assign(new URL(baseUrl), { pathname: "/postgres" }).toString(),
-  });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await applyMigrations({
-    query: async <T>(sql: string, params?: unknown[]) => ({
-      rows: (await client.query(sql, params)).rows as T[],
-    }),
-    exec: (sql) => client.query(sql),
-  });
-  await client.end();
-  const db = createDb(url.toString());
+async function preparedPostgres(baseUrl: string): Promise<string> {
+  const url = await freshPostgres(baseUrl, "e2e");
+  const db = createDb(url);
   await prepare(db);
   await db.$disconnect();
-  return url.toString();
+  return url;
 }
 
 /** PGlite is one process, one connection: prepare the directory, close it, then start the app on it. */
@@ -64,7 +46,7 @@ async function freshPglite(): Promise<string> {
 }
 
 const databaseUrl = process.env.DATABASE_URL
-  ? await freshPostgres(process.env.DATABASE_URL)
+  ? await preparedPostgres(process.env.DATABASE_URL)
   : await freshPglite();
 const runnerDataDir = path.join(process.cwd(), ".data", "e2e", "inngest-runner");
 rmSync(runnerDataDir, { recursive: true, force: true });

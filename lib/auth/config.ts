@@ -4,7 +4,8 @@ import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
+import { secureCookies } from "./secure-cookies";
+import { clearFailures, clientAddress, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 
 /** Too many failures for this account or address: the code reaches the sign-in page. */
 class SignInThrottled extends CredentialsSignin {
@@ -15,14 +16,6 @@ const credentialsInput = z.object({
   email: z.string().trim().toLowerCase().email(),
   password: z.string().min(1),
 });
-
-function clientAddress(request: Request): string {
-  return (
-    request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ||
-    request.headers.get("x-real-ip") ||
-    "local"
-  );
-}
 
 const credentials = Credentials({
   credentials: {
@@ -36,7 +29,7 @@ const credentials = Credentials({
     const db = getDb();
     const keys: ThrottleKey[] = [
       { kind: "email", value: email },
-      { kind: "ip", value: clientAddress(request) },
+      { kind: "ip", value: clientAddress(request.headers) },
     ];
     if ((await lockedFor(db, keys)) > 0) throw new SignInThrottled();
     const user = await db.user.findUnique({ where: { email } });
@@ -78,6 +71,7 @@ export const oidcEnabled = () => oidcProvider() !== null;
 export const authConfig: NextAuthConfig = {
   providers: [credentials, ...[oidcProvider()].filter((p): p is Provider => p !== null)],
   session: { strategy: "jwt", maxAge: 8 * 60 * 60 },
+  useSecureCookies: secureCookies(),
   pages: { signIn: "/sign-in", error: "/sign-in" },
   trustHost: true,
   // One line per auth error, never the stack or the submitted credentials.

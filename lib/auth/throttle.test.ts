@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { clearFailures, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
+import { clearFailures, clientAddress, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -36,5 +36,23 @@ describe("sign-in throttle", () => {
     expect(await lockedFor(t.db, [email("b@x.test")], later)).toBe(0);
     await clearFailures(t.db, email("b@x.test"));
     expect(await t.db.signInThrottle.count({ where: { key: "email:b@x.test" } })).toBe(0);
+  });
+});
+
+describe("clientAddress", () => {
+  const from = (xff?: string) => new Headers(xff ? { "x-forwarded-for": xff } : {});
+
+  it("takes the address the nearest proxy saw, not what the client wrote before it", () => {
+    expect(clientAddress(from("203.0.113.9"))).toBe("203.0.113.9");
+    expect(clientAddress(from("1.2.3.4, 5.6.7.8, 203.0.113.9"))).toBe("203.0.113.9");
+    expect(clientAddress(from("  spoofed ,203.0.113.9 "))).toBe("203.0.113.9");
+    expect(clientAddress(from())).toBe("unknown");
+  });
+
+  it("skips the proxies named by TRUSTED_PROXY_HOPS", () => {
+    const env = { TRUSTED_PROXY_HOPS: "2" };
+    expect(clientAddress(from("spoofed, 203.0.113.9, 10.0.0.2"), env)).toBe("203.0.113.9");
+    expect(clientAddress(from("203.0.113.9"), env)).toBe("203.0.113.9");
+    expect(clientAddress(from("a, b"), { TRUSTED_PROXY_HOPS: "nonsense" })).toBe("b");
   });
 });

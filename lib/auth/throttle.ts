@@ -30,6 +30,25 @@ export async function recordFailure(db: Db, keys: ThrottleKey[], now = new Date(
   }
 }
 
+/**
+ * The address a sign-in comes from, as the nearest proxy saw it: the `TRUSTED_PROXY_HOPS`-th
+ * X-Forwarded-For entry from the right (default 1). Entries further left are whatever the client
+ * sent, so counting them would let an attacker pick a fresh address for every guess. (Next sets the
+ * header to the socket's address only when the request has none: the app must sit behind a proxy
+ * that sets or appends it.)
+ */
+export function clientAddress(
+  headers: Headers,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  const hops = Math.max(1, Number.parseInt(env.TRUSTED_PROXY_HOPS ?? "1", 10) || 1);
+  const chain = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return chain[Math.max(0, chain.length - hops)] ?? "unknown";
+}
+
 export async function clearFailures(db: Db, key: ThrottleKey): Promise<void> {
   await db.signInThrottle.deleteMany({ where: { key: id(key) } });
 }

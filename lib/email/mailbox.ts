@@ -1,4 +1,5 @@
 import type { Db } from "@/lib/db";
+import { isRecordId } from "@/lib/input";
 
 export const MAILBOX_PAGE_SIZE = 50;
 
@@ -31,6 +32,7 @@ export async function listMailbox(db: Db, organizationId: string, { page = 1 }: 
 export type MailboxEntry = Awaited<ReturnType<typeof listMailbox>>["emails"][number];
 
 /** An email of this organization, or null: another organization's id finds nothing. */
-export function getMailboxEmail(db: Db, organizationId: string, emailId: string) {
+export async function getMailboxEmail(db: Db, organizationId: string, emailId: string) {
+  if (!isRecordId(emailId)) return null;
   return db.email.findFirst({ where: { id: emailId, organizationId } });
 }

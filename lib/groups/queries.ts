@@ -1,10 +1,11 @@
 import { z } from "zod";
 import type { Db, Prisma } from "@/lib/db";
+import { isRecordId, recordId, searchText } from "@/lib/input";
 import { keysetPage } from "@/lib/pagination";
 
 export const groupListQuery = z.object({
-  q: z.string().trim().max(200).optional().catch(undefined),
-  source: z.string().max(64).optional().catch(undefined),
+  q: searchText.optional().catch(undefined),
+  source: recordId.optional().catch(undefined),
   after: z.string().max(2000).optional().catch(undefined),
   before: z.string().max(2000).optional().catch(undefined),
 });
@@ -15,7 +16,7 @@ export const memberListQuery = z.object({
   before: z.string().max(2000).optional().catch(undefined),
 });
 
-const BY_NAME = { field: "name", direction: "asc" } as const;
+const BY_NAME = { field: "name", type: "text", direction: "asc" } as const;
 
 export async function listGroups(db: Db, organizationId: string, q: GroupListQuery, limit = 50) {
   const where: Prisma.UserGroupWhereInput = {
@@ -46,6 +47,7 @@ export async function listGroups(db: Db, organizationId: string, q: GroupListQue
 
 /** A group of the organization, or null for an id from elsewhere. */
 export async function getGroup(db: Db, organizationId: string, groupId: string) {
+  if (!isRecordId(groupId)) return null;
   return db.userGroup.findFirst({
     where: { id: groupId, organizationId },
     include: { userSync: { select: { id: true, name: true, provider: true } } },

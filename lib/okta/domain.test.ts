@@ -1,4 +1,7 @@
+import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
+import { hostileText } from "@/lib/testing/hostile";
 import { domainOptionsFromEnv, isPublicAddress, type Resolve, validateOktaDomain } from "./domain";
 
 const resolvesTo =
@@ -137,5 +140,81 @@ describe("validateOktaDomain", () => {
     expect(isPublicAddress("2606:4700::1111")).toBe(true);
     expect(isPublicAddress("::ffff:8.8.8.8")).toBe(true);
     expect(isPublicAddress("not-an-ip")).toBe(false);
+  });
+});
+
+describe("hostile domains", () => {
+  it.each([
+    "127.1",
+    "017700000001",
+    "0x7f.0.0.1",
+    "2130706433.",
+    "%31%32%37.0.0.1",
+    "①②⑦.0.0.1",
+    "0.0.0.0",
+    "[::]",
+    "[::ffff:7f00:1]",
+    "[0:0:0:0:0:ffff:127.0.0.1]",
+    "[fd00:ec2::254]",
+    "https://[::ffff:169.254.169.254]",
+  ])("refuses %s, an IP address in disguise", async (input) => {
+    expect(await message(input)).toMatch(/not an IP address/);
+  });
+
+  it.each([
+    ["::127.0.0.1", "IPv4-compatible loopback"],
+    ["0:0:0:0:0:ffff:127.0.0.1", "IPv4-mapped loopback, long form"],
+    ["::ffff:7f00:1", "IPv4-mapped loopback, hex form"],
+    ["2002:7f00:1::", "6to4 of loopback"],
+    ["2001::1", "Teredo"],
+    ["fec0::1", "IPv6 site-local"],
+    ["198.18.0.1", "benchmarking"],
+    ["255.255.255.255", "broadcast"],
+  ])("refuses a custom domain resolving to %s (%s)", async (address) => {
+    expect(await message("okta.evil.example", { resolve: resolvesTo(address) })).toMatch(
+      /not a public address/,
+    );
+  });
+
+  it("never throws; what it accepts is an https origin of a domain name, never an address", async () => {
+    const typed = fc.oneof(
+      hostileText(300),
+      fc.domain(),
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.ipV4().map((ip) => `https://${ip}`),
+      fc.ipV6().map((ip) => `https://[${ip}]`),
+    );
+    await fc.assert(
+      fc.asyncProperty(typed, async (input) => {
+        const result = await validateOktaDomain(input, { resolve: publicDns });
+        if (!result.ok) {
+          expect(result.message).toMatch(/\S/);
+          return;
+        }
+        const url = new URL(result.origin);
+        expect(result.origin).toBe(`https://${url.hostname}`);
+        expect(url.hostname).toMatch(/^[a-z0-9.-]+$/);
+        expect(url.hostname).not.toMatch(/^[\d.]+$/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("accepts a custom domain only when every address it resolves to is public", async () => {
+    const address = fc.oneof(
+      fc.ipV4(),
+      fc.ipV4Extended(),
+      fc.ipV6(),
+      fc.ipV4().map((ip) => `::ffff:${ip}`),
+      fc.constantFrom("127.0.0.1", "10.0.0.1", "169.254.169.254", "fd00:ec2::254", "::1"),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(address, { minLength: 1, maxLength: 4 }), async (addresses) => {
+        const result = await validateOktaDomain("sso.acme.example", { resolve: resolvesTo(...addresses) });
+        expect(result.ok).toBe(addresses.every(isPublicAddress));
+        if (result.ok) for (const a of addresses) expect(ipaddr.process(a).range()).toBe("unicast");
+      }),
+      { numRuns: 300 },
+    );
   });
 });

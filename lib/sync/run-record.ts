@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "@/lib/audit";
 import type { Db, SyncRunStatus } from "@/lib/db";
 import { failRun } from "./run";
 
@@ -62,6 +63,15 @@ export async function markRunStarted(
         startedAt: now,
         inngestRunId,
       },
+    });
+    // Started from the Inngest dashboard, not by a member: the log still shows it.
+    await recordAudit(tx, {
+      organizationId,
+      actorId: null,
+      action: "sync-run.started",
+      targetType: "SyncRun",
+      targetId: id,
+      details: { trigger: "REPLAY", replayOf: syncRunId },
     });
   });
   return { syncRunId: id, replay: true };

@@ -1,3 +1,4 @@
+import { recordAudit } from "@/lib/audit";
 import type { Db } from "@/lib/db";
 import { countRemovals } from "./deletions";
 import { commitStep, running, type Step } from "./step";
@@ -50,11 +51,27 @@ export async function decideSafeguard(
   decision: SafeguardDecision,
   decidedById: string | null,
 ): Promise<boolean> {
-  const { count } = await db.syncRun.updateMany({
-    where: { id: runId, status: "BLOCKED", decision: null },
-    data: { decision: decision === "approve" ? APPROVED : REJECTED, decidedById, decidedAt: new Date() },
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.syncRun.updateMany({
+      where: { id: runId, status: "BLOCKED", decision: null },
+      data: { decision: decision === "approve" ? APPROVED : REJECTED, decidedById, decidedAt: new Date() },
+    });
+    if (count === 0) return false;
+    const { organizationId } = await tx.syncRun.findUniqueOrThrow({
+      where: { id: runId },
+      select: { organizationId: true },
+    });
+    // Recorded with the decision, whoever made it: a member, or the wait that expired.
+    await recordAudit(tx, {
+      organizationId,
+      actorId: decidedById,
+      action: decision === "approve" ? "sync-run.approved" : "sync-run.rejected",
+      targetType: "SyncRun",
+      targetId: runId,
+      ...(decidedById ? {} : { details: { reason: "No Owner or Administrator decided in time." } }),
+    });
+    return true;
   });
-  return count === 1;
 }
 
 /** Whether a blocked run has its answer (or is no longer waiting, e.g. cancelled). */

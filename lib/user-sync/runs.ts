@@ -1,4 +1,5 @@
 import type { Db, Prisma } from "@/lib/db";
+import { isRecordId } from "@/lib/input";
 import { keysetPage } from "@/lib/pagination";
 
 /** What the history and the live progress show of a run (not the engine's internal checkpoint). */
@@ -45,7 +46,7 @@ export async function listRuns(
   page: { after?: string; before?: string },
   limit = 25,
 ) {
-  return keysetPage({ field: "queuedAt", direction: "desc" }, { ...page, limit }, (args) =>
+  return keysetPage({ field: "queuedAt", type: "date", direction: "desc" }, { ...page, limit }, (args) =>
     db.syncRun.findMany({
       where: { AND: [{ userSyncId }, args.where] },
       orderBy: args.orderBy,
@@ -57,6 +58,7 @@ export async function listRuns(
 
 /** A run of the organization, or null for an id from elsewhere. */
 export async function getRun(db: Db, organizationId: string, runId: string) {
+  if (!isRecordId(runId)) return null;
   return db.syncRun.findFirst({
     where: { id: runId, organizationId },
     select: { ...runFields, organizationId: true },
@@ -73,7 +75,7 @@ export async function listRunItems(
   page: { after?: string; before?: string },
   limit = 50,
 ) {
-  return keysetPage({ field: "id", direction: "asc" }, { ...page, limit }, (args) =>
+  return keysetPage({ field: "id", type: "text", direction: "asc" }, { ...page, limit }, (args) =>
     db.syncRunItem.findMany({
       where: { AND: [{ syncRunId, kind }, args.where] },
       orderBy: args.orderBy,

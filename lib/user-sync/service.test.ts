@@ -124,7 +124,7 @@ describe("user sync configuration", () => {
       where: { action: "user-sync.updated" },
       orderBy: { createdAt: "asc" },
     });
-    expect(audit.details).toEqual({ changed: ["uniqueField", "schedule"] });
+    expect(audit.details).toEqual({ name: "Okta production", changed: ["uniqueField", "schedule"] });
   });
 
   it("never lets another organization read, change or delete the sync", async () => {

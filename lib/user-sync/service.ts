@@ -3,6 +3,7 @@ import type { MemberContext } from "@/lib/auth/member";
 import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
 import { Prisma } from "@/lib/db";
+import { isRecordId } from "@/lib/input";
 import { domainOptionsFromEnv, validateOktaDomain } from "@/lib/okta/domain";
 import type { UserSyncInput } from "./form";
 
@@ -127,7 +128,7 @@ export async function updateUserSync(
         action: "user-sync.updated",
         targetType: "UserSync",
         targetId: existing.id,
-        details: { changed },
+        details: { name: input.name, changed },
       });
     });
     return { ok: true, id: existing.id };
@@ -142,23 +143,31 @@ export async function updateUserSync(
  * source): deleting a connection must not silently delete people.
  */
 export async function deleteUserSync(db: Db, member: MemberContext, userSyncId: string): Promise<boolean> {
+  if (!isRecordId(userSyncId)) return false;
   return db.$transaction(async (tx) => {
+    const sync = await tx.userSync.findFirst({
+      where: { id: userSyncId, organizationId: member.organizationId },
+      select: { name: true },
+    });
     const { count } = await tx.userSync.deleteMany({
       where: { id: userSyncId, organizationId: member.organizationId },
     });
-    if (count === 0) return false;
+    if (!sync || count === 0) return false;
+    // The log keeps the name: the sync itself is gone.
     await recordAudit(tx, {
       organizationId: member.organizationId,
       actorId: member.userId,
       action: "user-sync.deleted",
       targetType: "UserSync",
       targetId: userSyncId,
+      details: { name: sync.name },
     });
     return true;
   });
 }
 
 export async function getUserSync(db: Db, organizationId: string, userSyncId: string) {
+  if (!isRecordId(userSyncId)) return null;
   return db.userSync.findFirst({ where: { id: userSyncId, organizationId }, select: publicUserSyncFields });
 }
 

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { hostileCursor, hostileText, queryValue } from "@/lib/testing/hostile";
 import { getUser, listUsers, type UserListQuery, userListQuery } from "./queries";
 
 let t: TestDb;
@@ -92,5 +94,40 @@ describe("getUser", () => {
     const foreign = await t.db.directoryUser.findFirstOrThrow({ where: { organizationId: other } });
     expect(await getUser(t.db, acme, foreign.id)).toBeNull();
     expect((await getUser(t.db, other, foreign.id))?.name).toBe("User 000 elsewhere");
+  });
+});
+
+describe("hostile query strings", () => {
+  const keys = ["q", "status", "source", "group", "sort", "after", "before"] as const;
+  const searchParams = fc.dictionary(
+    fc.constantFrom(...keys),
+    fc.oneof(
+      queryValue,
+      hostileCursor,
+      fc.constant("").map(() => engineering),
+    ),
+    { maxKeys: 5 },
+  );
+
+  it("never fail and never leave the organization, whatever the URL holds", async () => {
+    const own = new Set(
+      (await t.db.directoryUser.findMany({ where: { organizationId: acme } })).map((u) => u.id),
+    );
+    await fc.assert(
+      fc.asyncProperty(searchParams, async (params) => {
+        const page = await listUsers(t.db, acme, userListQuery.parse(params), 5);
+        for (const user of page.items) expect(own.has(user.id)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("find no user for an id that is not one of the organization's", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileText(100), async (id) => {
+        expect(await getUser(t.db, acme, id)).toBeNull();
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -1,25 +1,26 @@
 import { z } from "zod";
 import type { Db, Prisma } from "@/lib/db";
+import { isRecordId, recordId, searchText } from "@/lib/input";
 import { keysetPage } from "@/lib/pagination";
 
 export const USER_SORTS = {
-  name: { field: "name", direction: "asc" },
-  "-name": { field: "name", direction: "desc" },
-  "-created": { field: "createdAt", direction: "desc" },
-  created: { field: "createdAt", direction: "asc" },
+  name: { field: "name", type: "text", direction: "asc" },
+  "-name": { field: "name", type: "text", direction: "desc" },
+  "-created": { field: "createdAt", type: "date", direction: "desc" },
+  created: { field: "createdAt", type: "date", direction: "asc" },
 } as const;
 
 /** The Users page's query string, validated: anything unexpected falls back to a default. */
 export const userListQuery = z.object({
-  q: z.string().trim().max(200).optional().catch(undefined),
+  q: searchText.optional().catch(undefined),
   status: z
     .string()
     .max(40)
     .regex(/^[A-Z_]+$/)
     .optional()
     .catch(undefined),
-  source: z.string().max(64).optional().catch(undefined),
-  group: z.string().max(64).optional().catch(undefined),
+  source: recordId.optional().catch(undefined),
+  group: recordId.optional().catch(undefined),
   sort: z.enum(Object.keys(USER_SORTS) as [keyof typeof USER_SORTS]).catch("name"),
   after: z.string().max(2000).optional().catch(undefined),
   before: z.string().max(2000).optional().catch(undefined),
@@ -80,6 +81,7 @@ export type UserRow = Awaited<ReturnType<typeof listUsers>>["items"][number];
 
 /** A user of the organization, or null — an id from another organization finds nothing. */
 export async function getUser(db: Db, organizationId: string, userId: string) {
+  if (!isRecordId(userId)) return null;
   return db.directoryUser.findFirst({
     where: { id: userId, organizationId },
     include: {

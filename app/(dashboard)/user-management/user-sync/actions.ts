@@ -6,12 +6,12 @@ import { z } from "zod";
 import { cancelSyncRun, decideSyncRun, requestSyncRun } from "@/inngest/dispatch";
 import { orgAction } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
+import { recordId } from "@/lib/input";
 import { testOktaConnection } from "@/lib/okta/connection";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, deleteUserSync, updateUserSync, userSyncCredentials } from "@/lib/user-sync/service";
 
-const id = z.string().min(1).max(64);
 const SECRET = { secretFields: ["token"] };
 
 export const createUserSyncAction = orgAction(
@@ -28,7 +28,7 @@ export const createUserSyncAction = orgAction(
 
 export const updateUserSyncAction = orgAction(
   "user-sync:manage",
-  userSyncInput.extend({ userSyncId: id }),
+  userSyncInput.extend({ userSyncId: recordId }),
   async ({ userSyncId, ...input }, member) => {
     const result = await updateUserSync(getDb(), member, userSyncId, input);
     if (!result) return { ok: false, message: "This user sync no longer exists." };
@@ -41,7 +41,7 @@ export const updateUserSyncAction = orgAction(
 
 export const deleteUserSyncAction = orgAction(
   "user-sync:manage",
-  z.object({ userSyncId: id }),
+  z.object({ userSyncId: recordId }),
   async ({ userSyncId }, member) => {
     if (!(await deleteUserSync(getDb(), member, userSyncId)))
       return { ok: false, message: "This user sync no longer exists." };
@@ -56,7 +56,7 @@ export const testConnectionAction = orgAction(
   z.object({
     domain: z.string().trim().max(300),
     token: z.string().trim().max(200),
-    userSyncId: id.optional(),
+    userSyncId: recordId.optional(),
   }),
   async ({ domain, token, userSyncId }, member) => {
     let apiToken = token;
@@ -83,7 +83,7 @@ export const testConnectionAction = orgAction(
 /** `SYNC DATA`: one run at a time per sync; a second click says a run is already in progress. */
 export const startSyncAction = orgAction(
   "sync-run:start",
-  z.object({ userSyncId: id }),
+  z.object({ userSyncId: recordId }),
   async ({ userSyncId }, member) => {
     const result = await requestSyncRun(getDb(), {
       organizationId: member.organizationId,
@@ -104,7 +104,7 @@ export const startSyncAction = orgAction(
 
 export const cancelRunAction = orgAction(
   "sync-run:start",
-  z.object({ syncRunId: id }),
+  z.object({ syncRunId: recordId }),
   async ({ syncRunId }, member) => {
     const outcome = await cancelSyncRun(getDb(), member, syncRunId);
     if (outcome === "not-active") return { ok: false, message: "This run has already ended." };
@@ -121,7 +121,7 @@ export const cancelRunAction = orgAction(
 
 export const decideRunAction = orgAction(
   "sync-run:decide",
-  z.object({ syncRunId: id, decision: z.enum(["approve", "reject"]) }),
+  z.object({ syncRunId: recordId, decision: z.enum(["approve", "reject"]) }),
   async ({ syncRunId, decision }, member) => {
     const decided = await decideSyncRun(getDb(), member, syncRunId, decision);
     if (!decided) return { ok: false, message: "This run is no longer waiting for a decision." };

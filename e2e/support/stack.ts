@@ -1,0 +1,146 @@
+// The whole product for the hardening specs, started by the spec's worker: a production build
+// (`next start`) on a fresh PostgreSQL database, the local Inngest runner driving its real
+// /api/inngest, and the app's output captured (the secrets spec searches it). The shared e2e server
+// has none of these: no runner, no database a test can read while the app runs (PGlite), no log.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { type Runner, startRunner } from "@/inngest/runner";
+import { freePort, syncApp } from "@/inngest/runner/testing/harness";
+import { createDb, type Db } from "@/lib/db";
+import { freshPostgres } from "./database";
+
+export interface Stack {
+  url: string;
+  /** The app's database, for arranging data and checking side effects. */
+  db: Db;
+  runner: Runner;
+  /** Where the runner keeps its run state (JSON files). */
+  runnerDataDir: string;
+  /** A 32-byte key the app encrypts tokens with: `kid:<base64>`. */
+  encryptionKeys: string;
+  /** Everything the app printed on stdout and stderr so far. */
+  output(): string;
+  /** The app's environment (secrets, database, runner), for a second app on the same stack. */
+  environment: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const OUTPUT_FILE = path.join(ROOT, "e2e", ".output", "stack-app.log");
+
+async function waitUntilUp(url: string, app: ChildProcess, output: () => string): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 90_000; await delay(250)) {
+    if (app.exitCode !== null) throw new Error(`next start exited (${app.exitCode}):\n${output()}`);
+    const ok = await fetch(`${url}/sign-in`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ok) return;
+  }
+  throw new Error(`next start did not answer within 90 s:\n${output()}`);
+}
+
+export interface App {
+  url: string;
+  /** Everything the app printed on stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `next start` on a free port with the given environment (on top of this process's). */
+export async function startApp(env: (url: string) => Record<string, string>, port?: number): Promise<App> {
+  port ??= await freePort();
+  const url = `http://localhost:${port}`;
+  const chunks: string[] = [];
+  const output = () => chunks.join("");
+  const app = spawn(
+    process.execPath,
+    [path.join(ROOT, "node_modules/next/dist/bin/next"), "start", "--port", String(port)],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        NEXT_TELEMETRY_DISABLED: "1",
+        CHECKPOINT_DISABLE: "1",
+        ...env(url),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  app.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
+  app.stderr?.on("data", (chunk: Buffer) => chunks.push(chunk.toString()));
+  const exited = once(app, "exit");
+  await waitUntilUp(url, app, output);
+  return {
+    url,
+    output,
+    stop: async () => {
+      if (app.exitCode === null) {
+        app.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+export async function startStack(): Promise<Stack> {
+  // These specs read the app's database while it runs, which an embedded PGlite cannot share:
+  // without DATABASE_URL they use the machine's PostgreSQL (TEST_POSTGRES_URL).
+  const fromEnv = process.env.DATABASE_URL;
+  const base = fromEnv?.startsWith("postgres")
+    ? fromEnv
+    : process.env.TEST_POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+  const databaseUrl = await freshPostgres(base, "e2e_stack");
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "e2e-stack-runner-"));
+  // The runner must know the app's URL before the app starts, and the app the runner's.
+  const runner = await startRunner({
+    port: 0,
+    dataDir,
+    appUrl: `http://localhost:${port}/api/inngest`,
+    retryBaseMs: 200,
+    unreachableRetryMs: 200,
+    log: () => {},
+  });
+  const encryptionKeys = `e2e:${randomBytes(32).toString("base64")}`;
+  const environment: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_SIZE: "5",
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    AUTH_TRUST_HOST: "true",
+    INNGEST_DEV: runner.url,
+    OKTA_ALLOW_INSECURE_LOCALHOST: "1",
+    TOKEN_ENCRYPTION_KEYS: encryptionKeys,
+    RESEND_API_KEY: "",
+  };
+  const app = await startApp(
+    (url) => ({ ...environment, AUTH_URL: url, APP_URL: url, PORT: String(port) }),
+    port,
+  );
+  const { url, output } = app;
+  await syncApp(`${url}/api/inngest`);
+  const db = createDb(databaseUrl);
+  return {
+    url,
+    db,
+    runner,
+    runnerDataDir: dataDir,
+    encryptionKeys,
+    output,
+    environment,
+    stop: async () => {
+      await runner.close();
+      await app.stop();
+      await db.$disconnect();
+      mkdirSync(path.dirname(OUTPUT_FILE), { recursive: true });
+      writeFileSync(OUTPUT_FILE, output());
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

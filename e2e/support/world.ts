@@ -1,0 +1,86 @@
+// Data the hardening specs arrange directly in the stack's database: syncs (with a real encrypted
+// token), runs in a given state, and a way to wait until the runner has nothing left to do.
+
+import { getJson, waitFor } from "@/inngest/runner/testing/harness";
+import { encryptSecret, last4, parseKeyring } from "@/lib/crypto/secrets";
+import type { SyncRunStatus } from "@/lib/db";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import type { Stack } from "./stack";
+
+let counter = 0;
+const unique = (prefix: string) => `${prefix} ${Date.now().toString(36)}${(counter++).toString(36)}`;
+
+/** A small Okta org: a sync of it runs in a second or two. */
+export function smallOkta(token = "00hardening-okta-token-0123456789abcdef"): Promise<FakeOkta> {
+  return startFakeOkta({ users: 12, groups: 2, seed: 3, token });
+}
+
+export async function createSync(
+  stack: Stack,
+  organizationId: string,
+  okta: FakeOkta,
+  name = unique("Okta"),
+) {
+  return stack.db.userSync.create({
+    data: {
+      organizationId,
+      name,
+      domain: okta.url,
+      tokenCiphertext: encryptSecret(okta.token, parseKeyring(stack.encryptionKeys)),
+      tokenLast4: last4(okta.token),
+      enrollmentType: "ONLY_SYNC",
+      uniqueField: "EMAIL",
+    },
+  });
+}
+
+/** A run as the engine leaves it in `status` (an active one holds its sync). */
+export async function createRun(
+  stack: Stack,
+  sync: { id: string; organizationId: string },
+  status: SyncRunStatus,
+) {
+  const run = await stack.db.syncRun.create({
+    data: {
+      organizationId: sync.organizationId,
+      userSyncId: sync.id,
+      trigger: "MANUAL",
+      status,
+      ...(status === "BLOCKED" ? { pendingRemovals: 5, phase: "SAFEGUARD" } : {}),
+      ...(["SUCCEEDED", "FAILED"].includes(status) ? { finishedAt: new Date(), phase: "DONE" } : {}),
+    },
+  });
+  if (["QUEUED", "RUNNING", "BLOCKED"].includes(status))
+    await stack.db.userSync.update({ where: { id: sync.id }, data: { activeRunId: run.id } });
+  return run;
+}
+
+/** Until every run the runner knows of has ended (runs started by a test write as they go). */
+export async function runnerIdle(stack: Stack, timeoutMs = 30_000): Promise<void> {
+  await waitFor(async () => {
+    const runs = await getJson<{ status: string }[]>(`${stack.runner.url}/runs`);
+    return runs.every((run) => ["Completed", "Failed", "Cancelled"].includes(run.status)) || undefined;
+  }, timeoutMs);
+}
+
+/**
+ * Every row a server action could change for these organizations, as one comparable string
+ * (sign-in throttling aside: failed attempts are recorded by design).
+ */
+export async function snapshot(stack: Stack, organizationIds: string[]): Promise<string> {
+  const where = { organizationId: { in: organizationIds } };
+  const byId = { orderBy: { id: "asc" as const } };
+  const { db } = stack;
+  return JSON.stringify(
+    await Promise.all([
+      db.userSync.findMany({ where, ...byId }),
+      db.syncRun.findMany({ where, ...byId }),
+      db.auditEvent.findMany({ where, ...byId }),
+      db.email.findMany({ where, ...byId }),
+      db.member.findMany({ where, ...byId }),
+      db.directoryUser.findMany({ where, ...byId }),
+      db.userGroup.findMany({ where, ...byId }),
+      db.enrollmentToken.findMany({ where: { directoryUser: where }, ...byId }),
+    ]),
+  );
+}

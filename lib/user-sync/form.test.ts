@@ -1,0 +1,104 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { MemberContext } from "@/lib/auth/member";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { hostileText } from "@/lib/testing/hostile";
+import { userSyncInput } from "./form";
+import { createUserSync } from "./service";
+
+// Custom domains are resolved before they are saved: here every name resolves to a public address
+// except those under internal.example, which resolve to the cloud metadata address.
+vi.mock("node:dns/promises", () => ({
+  lookup: async (host: string) => [
+    { address: host.endsWith("internal.example") ? "169.254.169.254" : "93.184.215.14", family: 4 },
+  ],
+}));
+
+let t: TestDb;
+let member: MemberContext;
+
+beforeAll(async () => {
+  vi.stubEnv("TOKEN_ENCRYPTION_KEYS", `test:${Buffer.alloc(32, 9).toString("base64")}`);
+  t = await createTestDb();
+  const org = await t.db.organization.create({ data: { name: "Acme", slug: "acme" } });
+  const user = await t.db.user.create({ data: { email: "admin@acme.test" } });
+  member = {
+    userId: user.id,
+    email: user.email,
+    name: null,
+    organizationId: org.id,
+    organizationName: "Acme",
+    role: "ADMINISTRATOR",
+    memberships: [],
+  };
+});
+afterAll(() => t.close());
+
+/** What the Okta Workspace form posts, each field sometimes sensible and sometimes hostile. */
+const form = fc.record(
+  {
+    name: fc.oneof(fc.constant("Okta production"), hostileText(120)),
+    domain: fc.oneof(
+      fc.constantFrom(
+        "acme.okta.com",
+        "https://acme.okta.com/",
+        "sso.acme.example",
+        "okta.internal.example",
+        "https://2130706433",
+        "0177.0.0.1",
+        "[::ffff:127.0.0.1]",
+        "http://localhost:8080",
+      ),
+      hostileText(320),
+    ),
+    token: fc.oneof(fc.constant("00abcdefghijklmnopqrstuvwxyz0123456789AB"), hostileText(250)),
+    enrollmentType: fc.oneof(fc.constantFrom("TRUST_EMAIL", "ONLY_SYNC"), hostileText(20)),
+    uniqueField: fc.oneof(fc.constantFrom("EMAIL", "USERNAME"), hostileText(20)),
+    schedule: fc.oneof(fc.constantFrom("OFF", "DAILY"), hostileText(20)),
+    safeguardPercent: fc.oneof(fc.constantFrom("20", "1", "100"), hostileText(20)),
+  },
+  { requiredKeys: [] },
+);
+
+describe("the Okta Workspace form under hostile input", () => {
+  it("never throws; what it accepts is bounded and free of control characters", () => {
+    fc.assert(
+      fc.property(form, (values) => {
+        const parsed = userSyncInput.safeParse(values);
+        if (!parsed.success) {
+          for (const issue of parsed.error.issues) expect(issue.message).toMatch(/\S/);
+          return;
+        }
+        expect(parsed.data.name.length).toBeGreaterThan(0);
+        expect(parsed.data.name.length).toBeLessThanOrEqual(80);
+        expect(parsed.data.name).not.toMatch(/\p{Cc}/u);
+        expect(parsed.data.token).toMatch(/^[\x21-\x7e]{0,200}$/);
+        expect(Number.isInteger(parsed.data.safeguardPercent)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("stores a sync only for a valid, public Okta domain: a refused form leaves no row, no audit event", async () => {
+    await fc.assert(
+      fc.asyncProperty(form, async (values) => {
+        // Names are covered above; each sync here gets a fresh one (names are unique per organization).
+        const parsed = userSyncInput.safeParse({ ...values, name: "placeholder" });
+        if (!parsed.success) return;
+        const before = await Promise.all([t.db.userSync.count(), t.db.auditEvent.count()]);
+        const result = await createUserSync(t.db, member, { ...parsed.data, name: `s${before[0]}` });
+        const after = await Promise.all([t.db.userSync.count(), t.db.auditEvent.count()]);
+        if (!result.ok) {
+          expect(Object.values(result.fieldErrors).flat().join(" ")).toMatch(/\S/);
+          expect(after).toEqual(before);
+          return;
+        }
+        const row = await t.db.userSync.findUniqueOrThrow({ where: { id: result.id } });
+        expect(row.domain).toMatch(/^https:\/\/[a-z0-9.-]+$/);
+        expect(row.domain).not.toMatch(/internal\.example|^https:\/\/[\d.]+$/);
+        expect(after).toEqual([before[0] + 1, before[1] + 1]);
+      }),
+      { numRuns: 80 },
+    );
+  });
+});

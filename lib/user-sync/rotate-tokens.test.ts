@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decryptSecret, encryptSecret, parseKeyring } from "@/lib/crypto/secrets";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { rotateUserSyncTokens } from "./rotate-tokens";
+
+const key = (kid: string, byte: number) => `${kid}:${Buffer.alloc(32, byte).toString("base64")}`;
+const OLD = key("old", 1);
+const NEW = key("new", 2);
+
+let t: TestDb;
+let organizationId: string;
+beforeAll(async () => {
+  t = await createTestDb();
+  organizationId = (await t.db.organization.create({ data: { name: "Acme", slug: "acme" } })).id;
+});
+afterAll(() => t.close());
+
+async function syncWith(name: string, tokenCiphertext: string) {
+  return t.db.userSync.create({
+    data: {
+      organizationId,
+      name,
+      domain: "https://acme.okta.com",
+      tokenCiphertext,
+      tokenLast4: "xxxx",
+      enrollmentType: "ONLY_SYNC",
+      uniqueField: "EMAIL",
+    },
+  });
+}
+
+const tokensUnder = async (keyring: string) =>
+  Object.fromEntries(
+    (await t.db.userSync.findMany()).map((s) => [
+      s.name,
+      decryptSecret(s.tokenCiphertext, parseKeyring(keyring)),
+    ]),
+  );
+
+describe("rotating the token encryption key", () => {
+  it("re-encrypts every token under the new key without losing one; the old key can then go", async () => {
+    await syncWith("a", encryptSecret("00token-a", parseKeyring(OLD)));
+    await syncWith("b", encryptSecret("00token-b", parseKeyring(OLD)));
+    const rotated = `${NEW},${OLD}`;
+    expect(await rotateUserSyncTokens(t.db, parseKeyring(rotated))).toEqual({
+      reencrypted: 2,
+      current: 0,
+      failed: [],
+    });
+    // Only the new key now: every token still decrypts.
+    expect(await tokensUnder(NEW)).toEqual({ a: "00token-a", b: "00token-b" });
+    // Run again: nothing to do.
+    expect(await rotateUserSyncTokens(t.db, parseKeyring(rotated))).toEqual({
+      reencrypted: 0,
+      current: 2,
+      failed: [],
+    });
+  });
+
+  it("reports a token that no configured key decrypts and leaves it as it was", async () => {
+    const lost = encryptSecret("00token-c", parseKeyring(key("lost", 3)));
+    const sync = await syncWith("c", lost);
+    const report = await rotateUserSyncTokens(t.db, parseKeyring(NEW));
+    expect(report).toMatchObject({ reencrypted: 0, current: 2 });
+    expect(report.failed).toEqual([
+      { userSyncId: sync.id, error: expect.stringContaining('No encryption key "lost"') },
+    ]);
+    expect((await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } })).tokenCiphertext).toBe(lost);
+    await t.db.userSync.delete({ where: { id: sync.id } });
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)("npm run secrets:rotate does it from the command line", async () => {
+    await t.db.userSync.updateMany({
+      data: { tokenCiphertext: encryptSecret("00token-x", parseKeyring(OLD)) },
+    });
+    const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/rotate-secrets.ts"], {
+      env: { ...process.env, DATABASE_URL: t.url, TOKEN_ENCRYPTION_KEYS: `${NEW},${OLD}` },
+    });
+    expect(stdout).toContain("Re-encrypted 2 token(s); 0 already under the current key.");
+    expect(await tokensUnder(NEW)).toEqual({ a: "00token-x", b: "00token-x" });
+  });
+});

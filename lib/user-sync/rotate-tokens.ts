@@ -1,0 +1,44 @@
+import { type Keyring, keyringFromEnv, needsReencryption, reencryptSecret } from "@/lib/crypto/secrets";
+import type { Db } from "@/lib/db";
+
+export interface RotationReport {
+  /** Syncs whose token is now under the current key. */
+  reencrypted: number;
+  /** Syncs already under the current key. */
+  current: number;
+  /** Syncs whose token no configured key decrypts: still as they were. */
+  failed: { userSyncId: string; error: string }[];
+}
+
+/**
+ * Re-encrypts every sync's API token under the current key (the first of TOKEN_ENCRYPTION_KEYS),
+ * so an old key can then be removed. Each row is replaced only if it still holds the ciphertext
+ * that was read: an edit saved meanwhile (already under the current key) wins.
+ */
+export async function rotateUserSyncTokens(
+  db: Db,
+  keyring: Keyring = keyringFromEnv(),
+): Promise<RotationReport> {
+  const report: RotationReport = { reencrypted: 0, current: 0, failed: [] };
+  const syncs = await db.userSync.findMany({
+    select: { id: true, tokenCiphertext: true },
+    orderBy: { id: "asc" },
+  });
+  for (const sync of syncs) {
+    try {
+      if (!needsReencryption(sync.tokenCiphertext, keyring)) {
+        report.current++;
+        continue;
+      }
+      const tokenCiphertext = reencryptSecret(sync.tokenCiphertext, keyring);
+      await db.userSync.updateMany({
+        where: { id: sync.id, tokenCiphertext: sync.tokenCiphertext },
+        data: { tokenCiphertext },
+      });
+      report.reencrypted++;
+    } catch (error) {
+      report.failed.push({ userSyncId: sync.id, error: (error as Error).message });
+    }
+  }
+  return report;
+}

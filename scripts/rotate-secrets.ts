@@ -1,0 +1,15 @@
+// `npm run secrets:rotate`: re-encrypts every user sync's API token under the current key, the
+// first of TOKEN_ENCRYPTION_KEYS. Rotation: put the new key first and keep the old one after it,
+// restart the app, run this, then remove the old key.
+import { createDb, databaseUrl } from "@/lib/db";
+import { rotateUserSyncTokens } from "@/lib/user-sync/rotate-tokens";
+
+const db = createDb(databaseUrl());
+const report = await rotateUserSyncTokens(db);
+await db.$disconnect();
+console.log(`Re-encrypted ${report.reencrypted} token(s); ${report.current} already under the current key.`);
+for (const { userSyncId, error } of report.failed) console.error(`User sync ${userSyncId}: ${error}`);
+if (report.failed.length > 0) {
+  console.error("Keep the old keys in TOKEN_ENCRYPTION_KEYS until every token is re-encrypted.");
+  process.exit(1);
+}
