@@ -169,32 +169,25 @@ export async function membershipMap(db: Db, userSyncId: string): Promise<Record<
   return map;
 }
 
-/** The run's counters, for exact comparisons. */
-export function countsOf(run: SyncRun) {
-  const {
-    usersCreated,
-    usersUpdated,
-    usersUnchanged,
-    usersDeleted,
-    usersDeprovisioned,
-    usersFailed,
-    groupsCreated,
-    groupsUpdated,
-    groupsDeleted,
-    membershipsAdded,
-    membershipsRemoved,
-  } = run;
-  return {
-    usersCreated,
-    usersUpdated,
-    usersUnchanged,
-    usersDeleted,
-    usersDeprovisioned,
-    usersFailed,
-    groupsCreated,
-    groupsUpdated,
-    groupsDeleted,
-    membershipsAdded,
-    membershipsRemoved,
-  };
+/** A run's change counters. */
+export const RUN_COUNTERS = [
+  "usersCreated",
+  "usersUpdated",
+  "usersUnchanged",
+  "usersDeleted",
+  "usersDeprovisioned",
+  "usersFailed",
+  "groupsCreated",
+  "groupsUpdated",
+  "groupsDeleted",
+  "membershipsAdded",
+  "membershipsRemoved",
+] as const satisfies readonly (keyof SyncRun)[];
+
+/** The named fields of a run, for exact comparisons. */
+export function pickRun<K extends keyof SyncRun>(run: SyncRun, keys: readonly K[]): Pick<SyncRun, K> {
+  return Object.fromEntries(keys.map((key) => [key, run[key]])) as Pick<SyncRun, K>;
 }
+
+/** The run's counters, for exact comparisons. */
+export const countsOf = (run: SyncRun) => pickRun(run, RUN_COUNTERS);
