@@ -1,6 +1,21 @@
+import { createServer } from "node:net";
 import { defineConfig, devices } from "@playwright/test";
 
-const port = Number(process.env.E2E_PORT ?? 3100);
+/** A port the OS says is free now. */
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+// Ports are shared with other processes on the machine: the app, its demo Okta and its Inngest
+// runner take free ones unless set. Set here, in the runner's process, so workers inherit them.
+process.env.E2E_PORT ??= String(await freePort());
+process.env.E2E_OKTA_PORT ??= String(await freePort());
+process.env.E2E_RUNNER_PORT ??= String(await freePort());
+const port = Number(process.env.E2E_PORT);
 export const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
@@ -47,6 +62,10 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
-    env: { E2E_PORT: String(port) },
+    env: {
+      E2E_PORT: String(port),
+      E2E_OKTA_PORT: String(process.env.E2E_OKTA_PORT),
+      E2E_RUNNER_PORT: String(process.env.E2E_RUNNER_PORT),
+    },
   },
 });

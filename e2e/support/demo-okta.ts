@@ -1,8 +1,8 @@
 import type { DirectoryJson } from "@/scripts/fake-okta";
 
 /** The Okta org the end-to-end story syncs: small, with fixed ids so specs can change it. */
-// Next to the app's port, so e2e runs on different E2E_PORTs do not collide.
-export const DEMO_OKTA_PORT = Number(process.env.E2E_PORT ?? 3100) + 91;
+// Chosen free by playwright.config.ts.
+export const DEMO_OKTA_PORT = Number(process.env.E2E_OKTA_PORT);
 export const DEMO_OKTA_URL = `http://127.0.0.1:${DEMO_OKTA_PORT}`;
 export const DEMO_OKTA_TOKEN = "00e2eDemoOktaToken0123456789abcdEFGH";
 

@@ -61,7 +61,7 @@ const stack = await startLocalStack({
     TOKEN_ENCRYPTION_KEYS: `e2e:${Buffer.alloc(32, 1).toString("base64")}`,
   },
   demoOkta: { port: DEMO_OKTA_PORT, token: DEMO_OKTA_TOKEN, data: DEMO_OKTA },
-  runnerPort: port + 92,
+  runnerPort: Number(process.env.E2E_RUNNER_PORT),
   runnerDataDir,
 });
 stopOnSignals(stack);
