@@ -7,8 +7,11 @@ import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/li
 import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
 
-/** How long a run blocked by the safeguard waits for an Owner or Administrator: a week, in hours. */
-export const SAFEGUARD_WAIT_HOURS = 7 * 24;
+/**
+ * The waits of a run blocked by the safeguard, a week in all: short at first (an admin watching
+ * the run answers within a minute), then hourly. Each wait starts by reading the database.
+ */
+export const SAFEGUARD_WAITS = ["10s", "30s", "1m", "5m", "15m", "30m", ...Array<string>(167).fill("1h")];
 
 /**
  * One sync run, one at a time per sync. Orchestration only: each step calls one lib/ function
@@ -63,16 +66,16 @@ export const userSyncRun = inngest.createFunction(
         await step.run(`safeguard-alert-${i}`, async () => {
           await sendSafeguardAlert(getDb(), syncRunId);
         });
-        // The decision is recorded in the database before its event is sent. An event sent before a
-        // wait began is missed, so each hour-long wait starts by reading the database: a missed
-        // event delays the run by an hour at most, and a week costs ~340 steps.
-        for (let hour = 0; hour < SAFEGUARD_WAIT_HOURS; hour++) {
-          if (await step.run(`safeguard-settled-${i}-${hour}`, () => safeguardSettled(getDb(), syncRunId)))
+        // The decision is recorded in the database before its event is sent. An event sent just
+        // before a wait began is missed, so each wait starts by reading the database: a missed event
+        // delays the run by one wait at most, and a week of waiting costs ~350 steps.
+        for (const [w, timeout] of SAFEGUARD_WAITS.entries()) {
+          if (await step.run(`safeguard-settled-${i}-${w}`, () => safeguardSettled(getDb(), syncRunId)))
             break;
-          await step.waitForEvent(`safeguard-decision-${i}-${hour}`, {
+          await step.waitForEvent(`safeguard-decision-${i}-${w}`, {
             event: "user-sync/run.decision",
             if: "async.data.syncRunId == event.data.syncRunId",
-            timeout: "1h",
+            timeout,
           });
         }
         // No answer in a week: nobody is removed (a recorded decision stands; this changes nothing then).
