@@ -9,7 +9,15 @@ test.describe("sign-in and roles", () => {
       await expect(page).toHaveURL(/\/user-management\/users$/);
       await expect(page.getByTestId("organization-name")).toHaveText("Acme");
       const nav = page.getByRole("navigation", { name: "Main" });
-      await expect(nav.getByRole("link")).toHaveText(["Users", "User Groups", "User Sync", "Mailbox"]);
+      // The audit log is the Owner's alone.
+      const links = [
+        "Users",
+        "User Groups",
+        "User Sync",
+        "Mailbox",
+        ...(who === "owner" ? ["Audit log"] : []),
+      ];
+      await expect(nav.getByRole("link")).toHaveText(links);
       await nav.getByRole("link", { name: "User Sync" }).click();
       await expect(page.getByRole("heading", { level: 1, name: "User Sync" })).toBeVisible();
       await page.screenshot({ path: info.outputPath(`shell-${who}-user-sync.png`), fullPage: true });
