@@ -59,6 +59,8 @@ export interface RequestRecord {
   query: Record<string, string>;
   /** On the fake's clock. */
   at: number;
+  /** The answer's status, once sent (429 when a rate limit refused it). */
+  status?: number;
 }
 
 export interface FakeOktaOptions extends GenerateOptions {
@@ -237,15 +239,19 @@ export class FakeOkta {
     const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
     if (url.pathname.startsWith("/__admin/")) return this.admin(req, res, url);
     const method = req.method ?? "GET";
-    this.requests.push({
+    const record: RequestRecord = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       at: this.now(),
-    });
+    };
+    this.requests.push(record);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    res.on("close", () => this.inFlight--);
+    res.on("close", () => {
+      this.inFlight--;
+      if (res.headersSent) record.status = res.statusCode;
+    });
     res.setHeader("Date", new Date(this.now()).toUTCString());
     try {
       await this.answer(req, res, url, method);

@@ -1,0 +1,172 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { type Db, PrismaClient } from "@/lib/db";
+import { applyMigrations } from "@/lib/db/migrate";
+import { localEnvironment } from "@/scripts/local-env";
+
+const root = process.cwd();
+
+/** A fresh PostgreSQL database `<name>_bench` next to DATABASE_URL's, migrated; returns its URL. */
+export async function freshPostgres(baseUrl: string): Promise<string> {
+  const url = new URL(baseUrl);
+  const name = `${url.pathname.slice(1) || "postgres"}_bench`;
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(baseUrl), { pathname: "/postgres" }).toString(),
+  });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  url.pathname = `/${name}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  await applyMigrations({
+    query: async <T>(sql: string, params?: unknown[]) => ({
+      rows: (await client.query(sql, params)).rows as T[],
+    }),
+    exec: (sql) => client.query(sql),
+  });
+  await client.end();
+  return url.toString();
+}
+
+export async function dropPostgres(url: string): Promise<void> {
+  const name = new URL(url).pathname.slice(1);
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString(),
+  });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.end();
+}
+
+/** A fresh embedded PGlite directory, migrated; `prepare` runs on it before it is closed for the app. */
+export async function freshPglite(prepare: (db: Db) => Promise<void>): Promise<string> {
+  const dir = path.join(root, ".data", "bench", "pglite");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const pglite = new PGlite(dir);
+  await applyMigrations(pglite);
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  await prepare(db);
+  await db.$disconnect();
+  await pglite.close();
+  return `pglite:${dir}`;
+}
+
+/** A production build (`next build`) unless one exists. */
+export function ensureBuild(): void {
+  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
+  console.log("[bench] no production build: running next build");
+  const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (result.status !== 0) throw new Error("next build failed");
+}
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** A child process with its output prefixed (errors always; everything with --verbose). */
+function start(name: string, args: string[], env: NodeJS.ProcessEnv, verbose: boolean): Proc {
+  const child = spawn(process.execPath, args, { env, cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .trimEnd()
+      .split("\n")
+      .map((line) => `[${name}] ${line}`)
+      .join("\n");
+  child.stdout?.on("data", (chunk: Buffer) => verbose && console.log(prefix(chunk)));
+  child.stderr?.on("data", (chunk: Buffer) => console.error(prefix(chunk)));
+  if (child.pid === undefined) throw new Error(`${name} did not start`);
+  return {
+    child,
+    pid: child.pid,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await Promise.race([exited, delay(10_000)]);
+      if (child.exitCode === null) child.kill("SIGKILL");
+    },
+  };
+}
+
+/** The local Inngest runner in a process of its own (`tsx inngest/runner/cli.ts`), so its memory is its own. */
+export function startRunnerProcess(options: {
+  port: number;
+  appUrl: string;
+  dataDir: string;
+  verbose: boolean;
+}) {
+  rmSync(options.dataDir, { recursive: true, force: true });
+  return start(
+    "runner",
+    [
+      "--import",
+      "tsx",
+      "inngest/runner/cli.ts",
+      "--port",
+      String(options.port),
+      "--app",
+      options.appUrl,
+      "--data-dir",
+      options.dataDir,
+    ],
+    process.env,
+    options.verbose,
+  );
+}
+
+/** `next start` on the production build, with what the stack needs (as e2e/support/serve.ts). */
+export function startApp(options: {
+  port: number;
+  databaseUrl: string;
+  runnerUrl: string;
+  env: NodeJS.ProcessEnv;
+  verbose: boolean;
+}) {
+  const env: NodeJS.ProcessEnv = {
+    ...localEnvironment(options.port),
+    ...options.env,
+    DATABASE_URL: options.databaseUrl,
+    NODE_ENV: "production",
+    INNGEST_DEV: options.runnerUrl,
+    OKTA_ALLOW_INSECURE_LOCALHOST: "1",
+    RESEND_API_KEY: "",
+  };
+  return start(
+    "app",
+    [path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(options.port)],
+    env,
+    options.verbose,
+  );
+}
+
+/** Polls until `ready` holds (or throws after `timeoutMs`). */
+export async function waitFor(
+  what: string,
+  ready: () => Promise<boolean>,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await ready()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${what}`);
+    await delay(250);
+  }
+}
