@@ -42,6 +42,8 @@ describe("listUsers", () => {
     const first = await listUsers(t.db, acme, query(), 50);
     expect(first.total).toBe(125);
     expect(first.items.map((u) => u.name).slice(0, 2)).toEqual(["User 000", "User 001"]);
+    // Each user's group count, for "+N more": user1 is in Engineering, user0 in nothing.
+    expect(first.items.slice(0, 2).map((u) => u._count.memberships)).toEqual([0, 1]);
     expect(first.prev).toBeNull();
     const second = await listUsers(t.db, acme, query({ after: first.next ?? "" }), 50);
     expect(second.items[0]?.name).toBe("User 050");
@@ -70,6 +72,7 @@ describe("listUsers", () => {
     const inGroup = await listUsers(t.db, acme, query({ group: engineering }));
     expect(inGroup.items.map((u) => u.username)).toEqual(["user1", "user2"]);
     expect(inGroup.items[0]?.memberships.map((m) => m.group.name)).toEqual(["Engineering"]);
+    expect(inGroup.items.map((u) => u._count.memberships)).toEqual([1, 1]);
   });
 
   it("treats a forged or malformed cursor as the first page", async () => {

@@ -61,6 +61,8 @@ const { values: args } = parseArgs({
     json: { type: "string" },
     keep: { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
+    /** Writes V8 CPU profiles of the app and the runner to .data/bench/profiles when they stop. */
+    "cpu-prof": { type: "boolean", default: false },
   },
 });
 const users = Number(args.users);
@@ -197,11 +199,13 @@ const runner = startRunnerProcess({
   dataDir: path.join(process.cwd(), ".data", "bench", "inngest-runner"),
   verbose: Boolean(args.verbose),
 });
+const profileDir = path.join(process.cwd(), ".data", "bench", "profiles");
 const app = startApp({
   port: appPort,
   databaseUrl,
   runnerUrl,
   env: {} as NodeJS.ProcessEnv,
+  nodeArgs: args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   verbose: Boolean(args.verbose),
 });
 const stopAll = async () => {
@@ -224,12 +228,19 @@ interface RunnerRun {
 const runnerJson = async <T>(route: string): Promise<T> =>
   (await fetch(`${runnerUrl}${route}`)).json() as Promise<T>;
 
-await waitFor("the app", async () => (await fetch(`${appUrl}/sign-in`)).ok, 180_000);
-await waitFor(
-  "the runner to sync the app",
-  async () => JSON.stringify(await runnerJson("/functions")).includes("user-sync/run"),
-  60_000,
-);
+try {
+  await waitFor("the app", async () => (await fetch(`${appUrl}/sign-in`)).ok, 180_000, [app, runner]);
+  await waitFor(
+    "the runner to sync the app",
+    async () => JSON.stringify(await runnerJson("/functions")).includes("user-sync/run"),
+    60_000,
+    [app, runner],
+  );
+} catch (error) {
+  await stopAll();
+  if (postgres && !args.keep) await dropPostgres(databaseUrl);
+  throw error;
+}
 const cookie = await signIn(appUrl, OWNER.email, password);
 // The SDK reads INNGEST_DEV when its client is created: import the dispatcher only now.
 process.env.INNGEST_DEV = runnerUrl;

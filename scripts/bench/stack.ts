@@ -135,6 +135,8 @@ export function startApp(options: {
   runnerUrl: string;
   env: NodeJS.ProcessEnv;
   verbose: boolean;
+  /** Node's own flags, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }) {
   const env: NodeJS.ProcessEnv = {
     ...localEnvironment(options.port),
@@ -147,7 +149,13 @@ export function startApp(options: {
   };
   return start(
     "app",
-    [path.join(root, "node_modules/next/dist/bin/next"), "start", "--port", String(options.port)],
+    [
+      ...(options.nodeArgs ?? []),
+      path.join(root, "node_modules/next/dist/bin/next"),
+      "start",
+      "--port",
+      String(options.port),
+    ],
     env,
     options.verbose,
   );
@@ -158,9 +166,13 @@ export async function waitFor(
   what: string,
   ready: () => Promise<boolean>,
   timeoutMs = 120_000,
+  alive: Proc[] = [],
 ): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    const exited = alive.find((p) => p.child.exitCode !== null);
+    if (exited)
+      throw new Error(`Waiting for ${what}: process ${exited.pid} exited (${exited.child.exitCode})`);
     try {
       if (await ready()) return;
     } catch {
