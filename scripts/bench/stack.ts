@@ -2,10 +2,9 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { type Db, PrismaClient } from "@/lib/db";
+import { type Db, openPglite, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { localEnvironment } from "@/scripts/local-env";
 
@@ -50,7 +49,7 @@ export async function freshPglite(prepare: (db: Db) => Promise<void>): Promise<s
   const dir = path.join(root, ".data", "bench", "pglite");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.dirname(dir), { recursive: true });
-  const pglite = new PGlite(dir);
+  const pglite = openPglite(dir);
   await applyMigrations(pglite);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   await prepare(db);
