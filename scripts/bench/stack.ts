@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
@@ -58,10 +58,28 @@ export async function freshPglite(prepare: (db: Db) => Promise<void>): Promise<s
   return `pglite:${dir}`;
 }
 
-/** A production build (`next build`) unless one exists. */
+/** The newest modification time of the sources a build is made of. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue;
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** A production build (`next build`) unless one exists that is newer than every source. */
 export function ensureBuild(): void {
-  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  console.log("[bench] no production build: running next build");
+  const buildId = path.join(root, ".next", "BUILD_ID");
+  const sources = ["app", "components", "emails", "inngest", "lib"].map((d) => path.join(root, d));
+  const stale =
+    existsSync(buildId) &&
+    Math.max(...sources.filter(existsSync).map(newestSource)) > statSync(buildId).mtimeMs;
+  if (existsSync(buildId) && !stale) return;
+  console.log(
+    `[bench] ${stale ? "the production build is older than the sources" : "no production build"}: running next build`,
+  );
   const result = spawnSync(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
     stdio: "inherit",
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
