@@ -156,4 +156,30 @@ describe("groups and memberships", () => {
       g4: ["u4"],
     });
   });
+  it("takes Okta's Everyone group's members from the sync's users instead of listing them", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
+    h.directory.putUser({ externalId: "gone", status: "DEPROVISIONED" });
+    h.directory.putGroup({ externalId: "all", name: "Everyone", type: "BUILT_IN" });
+    // An ordinary group may carry the name: it is listed as any other.
+    h.directory.putGroup({ externalId: "named", name: "Everyone" });
+    h.directory.setMembers("named", ["u1"]);
+    const calls = h.directory.callCount("listGroupMembers");
+    const { run } = await h.run();
+
+    expect(h.directory.callCount("listGroupMembers") - calls).toBe(1);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ all: ["u1", "u2", "u3"], named: ["u1"] });
+    expect(run).toMatchObject({ membershipsAdded: 4, membershipsRemoved: 0 });
+    const all = await t.db.userGroup.findFirstOrThrow({
+      where: { userSyncId: h.sync.id, externalId: "all" },
+    });
+    expect(all).toMatchObject({ memberCount: 3 });
+    expect(all.membershipsUpdatedAt).toEqual(all.externalMembershipUpdatedAt);
+
+    h.clock.advance(HOUR);
+    h.directory.putUser({ externalId: "u4" });
+    const again = await h.run({ forceFull: true });
+    expect(again.run).toMatchObject({ membershipsAdded: 1, membershipsRemoved: 0 });
+    expect((await membershipMap(t.db, h.sync.id)).all).toEqual(["u1", "u2", "u3", "u4"]);
+  });
 });

@@ -18,6 +18,11 @@ export const membershipsStep: Step = async (ctx, state) => {
   let pages = 0;
   for (const group of groups) {
     if (pages === budget) break;
+    if (isEveryone(group)) {
+      const resumed = state.memberCursor?.groupId === group.id;
+      listings.push({ groupId: group.id, externalIds: [], resumed, next: null, everyone: true });
+      continue;
+    }
     const resumed = state.memberCursor?.groupId === group.id ? state.memberCursor.cursor : null;
     const listed = await fetchPages(budget - pages, resumed, (cursor) =>
       ctx.directory.listGroupMembers(group.externalId, cursor),
@@ -38,8 +43,19 @@ export const membershipsStep: Step = async (ctx, state) => {
   return running(next);
 };
 
+/**
+ * Okta's Everyone group (BUILT_IN) holds every user of the org by definition, so its members are
+ * the sync's users: reconciled from the database, not listed (at 100,000 users that listing is
+ * 500 requests, a fifth of a full run's). As for listed groups, deprovisioned users are members
+ * of nothing.
+ */
+export const isEveryone = (group: { type: string | null; name: string }) =>
+  group.type === "BUILT_IN" && group.name === "Everyone";
+
 interface MemberListing {
   groupId: string;
+  /** Okta's Everyone group: members from the database (`isEveryone`). */
+  everyone?: boolean;
   externalIds: string[];
   /** The listing continues one begun in an earlier step. */
   resumed: boolean;
@@ -78,9 +94,9 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
     },
     orderBy: { id: "asc" },
     take: limit,
-    select: { id: true, externalId: true },
+    select: { id: true, externalId: true, type: true, name: true },
   });
-  return groups.flatMap(({ id, externalId }) => (externalId === null ? [] : [{ id, externalId }]));
+  return groups.flatMap((g) => (g.externalId === null ? [] : [{ ...g, externalId: g.externalId }]));
 }
 
 interface MembershipRow {
@@ -95,8 +111,14 @@ const MEMBERSHIP_COLUMNS: Columns<MembershipRow> = {
   createdAt: "timestamp(3)",
 };
 
-async function applyMembers(tx: Tx, ctx: StepContext, listings: MemberListing[]): Promise<RunCounts> {
+async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Promise<RunCounts> {
   const { run, sync, now } = ctx;
+  const everyone = await applyEveryone(
+    tx,
+    ctx,
+    all.filter((l) => l.everyone),
+  );
+  const listings = all.filter((l) => !l.everyone);
   // Only the sync's own users who are not deprovisioned are members of anything.
   const users = await tx.directoryUser.findMany({
     where: {
@@ -148,14 +170,42 @@ async function applyMembers(tx: Tx, ctx: StepContext, listings: MemberListing[])
 
   await refreshMemberCounts(
     tx,
-    members.map((m) => m.groupId),
+    all.map((m) => m.groupId),
     now,
   );
-  if (complete.length > 0) {
+  const done = all.filter((m) => !m.next).map((m) => m.groupId);
+  if (done.length > 0) {
     await tx.$executeRaw`
       UPDATE "UserGroup" SET "membershipsUpdatedAt" = "externalMembershipUpdatedAt", "updatedAt" = ${now}
-      WHERE id = ANY(${complete.map((m) => m.groupId)}::text[])
+      WHERE id = ANY(${done}::text[])
         AND "membershipsUpdatedAt" IS DISTINCT FROM "externalMembershipUpdatedAt"`;
+  }
+  return {
+    membershipsAdded: membershipsAdded + everyone.membershipsAdded,
+    membershipsRemoved: membershipsRemoved + everyone.membershipsRemoved,
+  };
+}
+
+/** The Everyone group's members are the sync's users that are not deprovisioned: two statements. */
+async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) {
+  const { run, sync, now } = ctx;
+  let membershipsAdded = 0;
+  let membershipsRemoved = 0;
+  for (const group of groups) {
+    // A listing of it begun before this rule leaves staged members: not needed any more.
+    if (group.resumed) await clearSeen(tx, run.id, seenMembersOf(group.groupId));
+    membershipsAdded += await tx.$executeRaw`
+      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+      SELECT ${group.groupId}, u.id, ${now} FROM "DirectoryUser" u
+      WHERE u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
+      ON CONFLICT DO NOTHING`;
+    membershipsRemoved += await tx.$executeRaw`
+      DELETE FROM "GroupMembership" m
+      WHERE m."groupId" = ${group.groupId}
+        AND NOT EXISTS (
+          SELECT 1 FROM "DirectoryUser" u
+          WHERE u.id = m."userId" AND u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
+        )`;
   }
   return { membershipsAdded, membershipsRemoved };
 }
