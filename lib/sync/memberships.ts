@@ -1,6 +1,7 @@
+import type { Page } from "@/lib/directory/types";
 import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
 import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
-import { commitStep, fetchPages, type RunCounts, running, type Step, type StepContext } from "./step";
+import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
 /**
@@ -15,33 +16,64 @@ export const membershipsStep: Step = async (ctx, state) => {
   // Each group costs one page at least, so one more than the budget tells whether any remain.
   const groups = await groupsToReconcile(ctx, state.afterGroupId, budget + 1);
   const listings: MemberListing[] = [];
-  let pages = 0;
-  for (const group of groups) {
-    if (pages === budget) break;
+  let requested = 0;
+  const request = (externalId: string, cursor: string | null) => {
+    requested++;
+    return ctx.directory.listGroupMembers(externalId, cursor);
+  };
+  // First pages requested ahead, by group id (see lookAhead).
+  const ahead = new Map<string, Promise<Page<string>>>();
+  const lookAhead = (from: number) => {
+    for (let j = from + 1; j < groups.length && ahead.size < LOOK_AHEAD && requested < budget; j++) {
+      const later = groups[j];
+      if (!later || isEveryone(later) || ahead.has(later.id)) continue;
+      const first = request(later.externalId, null);
+      first.catch(() => {}); // awaited when its group's turn comes, or settled below
+      ahead.set(later.id, first);
+    }
+  };
+  for (const [i, group] of groups.entries()) {
+    let first = ahead.get(group.id);
+    ahead.delete(group.id);
+    if (!first && requested >= budget) break;
     if (isEveryone(group)) {
       const resumed = state.memberCursor?.groupId === group.id;
       listings.push({ groupId: group.id, externalIds: [], resumed, next: null, everyone: true });
       continue;
     }
     const resumed = state.memberCursor?.groupId === group.id ? state.memberCursor.cursor : null;
-    const listed = await fetchPages(budget - pages, resumed, (cursor) =>
-      ctx.directory.listGroupMembers(group.externalId, cursor),
-    );
-    pages += listed.pages;
-    listings.push({
-      groupId: group.id,
-      externalIds: listed.items,
-      resumed: resumed !== null,
-      next: listed.next,
-    });
+    first ??= request(group.externalId, resumed);
+    // A group not yet known to span pages: list the next ones' first pages meanwhile.
+    if (resumed === null) lookAhead(i);
+    const page = await first;
+    const externalIds = [...page.items];
+    let next = page.next;
+    while (next !== null && requested < budget) {
+      const more = await request(group.externalId, next);
+      externalIds.push(...more.items);
+      next = more.next;
+    }
+    listings.push({ groupId: group.id, externalIds, resumed: resumed !== null, next });
+    if (next !== null) break;
   }
+  // Pages read ahead for groups after one the budget cut short are read again next step.
+  await Promise.allSettled(ahead.values());
 
   const next = await commitStep(ctx, state, async (tx) => ({
     next: nextState(state, listings, groups.length),
-    counts: { pagesFetched: pages, ...(await applyMembers(tx, ctx, listings)) },
+    counts: { pagesFetched: requested, ...(await applyMembers(tx, ctx, listings)) },
   }));
   return running(next);
 };
+
+/**
+ * Member listings in flight besides the current group's: the first pages of the groups after it,
+ * read while it is listed (the Okta client's default concurrency is 3). Most groups fit in one
+ * page, so a run of small groups is read three at a time. They are requested only while the
+ * current group's size is unknown (a resumed group spans pages), so at most two pages are read
+ * twice, when a group the step started turns out to run past its budget.
+ */
+const LOOK_AHEAD = 2;
 
 /**
  * Okta's Everyone group (BUILT_IN) holds every user of the org by definition, so its members are
