@@ -55,6 +55,33 @@ describe("listUsers", () => {
     expect(back.items.some((u) => u.name.includes("elsewhere"))).toBe(false);
   });
 
+  it("pages through equal names by id, both ways, without skipping or repeating anyone", async () => {
+    const org = (await t.db.organization.create({ data: { name: "Ties", slug: "ties" } })).id;
+    await t.db.directoryUser.createMany({
+      data: ["Ann", "Bo", "Bo", "Bo", "Bo", "Cy"].map((name) => ({
+        organizationId: org,
+        name,
+        status: "ACTIVE",
+      })),
+    });
+    const all = (await listUsers(t.db, org, query(), 10)).items.map((u) => u.id);
+    const seen: string[] = [];
+    let page = await listUsers(t.db, org, query(), 2);
+    for (;;) {
+      seen.push(...page.items.map((u) => u.id));
+      if (!page.next) break;
+      page = await listUsers(t.db, org, query({ after: page.next }), 2);
+    }
+    expect(seen).toEqual(all);
+    for (const sort of ["-name", "created", "-created"] as const) {
+      const first = await listUsers(t.db, org, query({ sort }), 3);
+      const second = await listUsers(t.db, org, query({ sort, after: first.next ?? "" }), 3);
+      const back = await listUsers(t.db, org, query({ sort, before: second.prev ?? "" }), 3);
+      expect(new Set([...first.items, ...second.items].map((u) => u.id)).size).toBe(6);
+      expect(back.items.map((u) => u.id)).toEqual(first.items.map((u) => u.id));
+    }
+  });
+
   it("sorts descending", async () => {
     const page = await listUsers(t.db, acme, query({ sort: "-name" }), 3);
     expect(page.items.map((u) => u.name)).toEqual(["User 124", "User 123", "User 122"]);
