@@ -81,8 +81,17 @@ export async function keysetPage<F extends string, T extends { id: string } & Re
   const cursor = decodeCursor(backwards ? page.before : page.after, order.type);
   const direction: SortDirection = backwards ? flip(order.direction) : order.direction;
   const op = direction === "asc" ? "gt" : "lt";
+  // (field, id) after the cursor, written so that the index on (…, field, id) can start at the
+  // cursor: `field >= v AND (field > v OR id > i)`. The plain `field > v OR (field = v AND id > i)`
+  // is the same rows, but PostgreSQL then scans every row before the cursor (a deep page of
+  // 100,000 users took 160 ms instead of a first page's few).
   const where = cursor
-    ? { OR: [{ [order.field]: { [op]: cursor[0] } }, { [order.field]: cursor[0], id: { [op]: cursor[1] } }] }
+    ? {
+        AND: [
+          { [order.field]: { [`${op}e`]: cursor[0] } },
+          { OR: [{ [order.field]: { [op]: cursor[0] } }, { id: { [op]: cursor[1] } }] },
+        ],
+      }
     : {};
   const rows = await find({
     where,

@@ -3,9 +3,8 @@
 // `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
 import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { createDb, type Db, PrismaClient } from "@/lib/db";
+import { createDb, type Db, openPglite, PrismaClient } from "@/lib/db";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/seed";
 import { localEnvironment } from "@/scripts/local-env";
@@ -36,7 +35,7 @@ async function freshPglite(): Promise<string> {
   const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
   rmSync(path.dirname(dir), { recursive: true, force: true });
   mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
-  const pglite = new PGlite(dir);
+  const pglite = openPglite(dir);
   await applyMigrations(pglite);
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   await prepare(db);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/client";
@@ -8,6 +9,14 @@ import { applyMigrations } from "./migrate";
 
 export type Db = PrismaClient;
 export * from "./generated/client";
+
+/**
+ * An embedded PGlite database (a directory, or memory) with the extensions the migrations create:
+ * pg_trgm, for the Users page's search indexes.
+ */
+export function openPglite(dir?: string): PGlite {
+  return new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
+}
 
 /** Where the embedded database lives when DATABASE_URL is unset. */
 export const EMBEDDED_DATA_DIR = path.join(process.cwd(), ".data", "pglite");
@@ -26,7 +35,7 @@ export function createDb(url: string, options: { onFirstStart?: (db: Db) => Prom
   const location = url.slice("pglite:".length);
   const dir = location === "memory" ? undefined : path.resolve(location);
   if (dir) mkdirSync(path.dirname(dir), { recursive: true });
-  const pglite = new PGlite(dir);
+  const pglite = openPglite(dir);
   const inner = new PrismaPGlite(pglite);
   let ready: Promise<void> | undefined;
   const prepare = async () => {

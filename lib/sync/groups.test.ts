@@ -1,6 +1,29 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DirectoryProvider } from "@/lib/directory/types";
 import type { TestDb } from "@/lib/testing/db";
-import { HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
+import { HOUR, membershipMap, openTestDb, runSync, syncHarness } from "./testing/fixtures";
+import type { MemoryDirectory } from "./testing/memory-directory";
+
+/** The directory, with member pages that take a few ms, counting them and the most at once. */
+function slowMembers(directory: MemoryDirectory) {
+  const seen = { calls: 0, inFlight: 0, most: 0 };
+  const provider: DirectoryProvider = {
+    listUsers: (...args) => directory.listUsers(...args),
+    listGroups: (...args) => directory.listGroups(...args),
+    listGroupMembers: async (...args) => {
+      seen.calls++;
+      seen.most = Math.max(seen.most, ++seen.inFlight);
+      await delay(5);
+      try {
+        return await directory.listGroupMembers(...args);
+      } finally {
+        seen.inFlight--;
+      }
+    },
+  };
+  return { provider, seen };
+}
 
 let t: TestDb;
 beforeAll(async () => {
@@ -154,6 +177,67 @@ describe("groups and memberships", () => {
       g2: ["u2", "u5"],
       g3: ["u3"],
       g4: ["u4"],
+    });
+  });
+  it("takes Okta's Everyone group's members from the sync's users instead of listing them", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
+    h.directory.putUser({ externalId: "gone", status: "DEPROVISIONED" });
+    h.directory.putGroup({ externalId: "all", name: "Everyone", type: "BUILT_IN" });
+    // An ordinary group may carry the name: it is listed as any other.
+    h.directory.putGroup({ externalId: "named", name: "Everyone" });
+    h.directory.setMembers("named", ["u1"]);
+    const calls = h.directory.callCount("listGroupMembers");
+    const { run } = await h.run();
+
+    expect(h.directory.callCount("listGroupMembers") - calls).toBe(1);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ all: ["u1", "u2", "u3"], named: ["u1"] });
+    expect(run).toMatchObject({ membershipsAdded: 4, membershipsRemoved: 0 });
+    const all = await t.db.userGroup.findFirstOrThrow({
+      where: { userSyncId: h.sync.id, externalId: "all" },
+    });
+    expect(all).toMatchObject({ memberCount: 3 });
+    expect(all.membershipsUpdatedAt).toEqual(all.externalMembershipUpdatedAt);
+
+    h.clock.advance(HOUR);
+    h.directory.putUser({ externalId: "u4" });
+    const again = await h.run({ forceFull: true });
+    expect(again.run).toMatchObject({ membershipsAdded: 1, membershipsRemoved: 0 });
+    expect((await membershipMap(t.db, h.sync.id)).all).toEqual(["u1", "u2", "u3", "u4"]);
+  });
+  it("reads small groups' members three at a time, within each step's page budget", async () => {
+    const h = await syncHarness(t.db, { budget: { memberPages: 4 } });
+    const ids = ["g1", "g2", "g3", "g4", "g5", "g6"];
+    for (const [i, id] of ids.entries()) {
+      h.directory.putUser({ externalId: `u${i}` });
+      h.directory.putGroup({ externalId: id });
+      h.directory.setMembers(id, [`u${i}`]);
+    }
+    const { provider, seen } = slowMembers(h.directory);
+    const { run } = await runSync({ ...h.deps, provider }, h.sync);
+
+    expect(seen).toMatchObject({ calls: 6, most: 3 });
+    expect(run).toMatchObject({ status: "SUCCEEDED", membershipsAdded: 6, pagesFetched: 1 + 1 + 6 });
+    expect(Object.keys(await membershipMap(t.db, h.sync.id))).toEqual(ids);
+  });
+
+  it("reads at most two first pages again when a group it started runs past the step's budget", async () => {
+    const h = await syncHarness(t.db, { directory: { memberPageSize: 2 }, budget: { memberPages: 4 } });
+    const members = Array.from({ length: 12 }, (_, i) => `u${i}`);
+    for (const id of members) h.directory.putUser({ externalId: id });
+    for (const id of ["big", "s1", "s2"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("big", members);
+    h.directory.setMembers("s1", ["u1"]);
+    h.directory.setMembers("s2", ["u2"]);
+    const { provider, seen } = slowMembers(h.directory);
+    await runSync({ ...h.deps, provider }, h.sync);
+
+    // big: 6 pages (2 in the first step, beside s1's and s2's first pages read ahead), then 4; then s1 and s2
+    expect(seen.calls).toBe(6 + 2 + 2);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({
+      big: [...members].sort(),
+      s1: ["u1"],
+      s2: ["u2"],
     });
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryProvider, ListOptions } from "@/lib/directory/types";
 import type { TestDb } from "@/lib/testing/db";
 import { advanceSync } from "./engine";
-import { describeError, failRun, startRunRequest } from "./run";
+import { ANALYZE_AFTER_ROWS, describeError, failRun, refreshStatistics, startRunRequest } from "./run";
 import { countsOf, driveRun, HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
 import type { MemoryDirectory } from "./testing/memory-directory";
 import type { SyncState } from "./types";
@@ -291,5 +291,29 @@ describe("failRun", () => {
     const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } });
     expect(sync).toMatchObject({ activeRunId: null, lastSyncedFrom: previous.startedAt });
     expect(describeError({ toString: () => "SSWS 00aBcD" })).toBe("SSWS [redacted]");
+  });
+});
+
+describe("planner statistics after a large run", () => {
+  const lastAnalyze = async () => {
+    const [row] = await t.db.$queryRaw<{ at: Date | null }[]>`
+      SELECT last_analyze AS at FROM pg_stat_user_tables WHERE relname = 'DirectoryUser'`;
+    return row?.at ?? null;
+  };
+  const counts = { usersCreated: 0, usersDeleted: 0, membershipsAdded: 0, membershipsRemoved: 0 };
+
+  it("are left to autovacuum after a small run, and refreshed after one that changed many rows", async () => {
+    const before = await lastAnalyze();
+    expect(await refreshStatistics(t.db, { ...counts, usersCreated: 10, membershipsAdded: 30 })).toBe(false);
+    expect(await lastAnalyze()).toEqual(before);
+    const large = {
+      ...counts,
+      usersCreated: ANALYZE_AFTER_ROWS / 2,
+      membershipsRemoved: ANALYZE_AFTER_ROWS / 2,
+    };
+    expect(await refreshStatistics(t.db, large)).toBe(true);
+    const after = await lastAnalyze();
+    expect(after).not.toBeNull();
+    expect(after?.getTime()).not.toBe(before?.getTime());
   });
 });

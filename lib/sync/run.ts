@@ -161,8 +161,33 @@ function fullSyncDue(sync: UserSync, now: Date): boolean {
 export const finishStep: Step = async (ctx, state) => {
   const runStatus = ctx.run.usersFailed > 0 ? "PARTIAL" : "SUCCEEDED";
   await endRun(ctx, state, { status: runStatus, next: { ...state, phase: "DONE" }, listed: true });
+  await refreshStatistics(ctx.db, ctx.run);
   return { status: "finished", runStatus };
 };
+
+/** Rows a run must have added or removed before it refreshes the planner's statistics. */
+export const ANALYZE_AFTER_ROWS = 5000;
+
+/**
+ * After a run that added or removed many rows (a first sync, a reorganisation), refreshes
+ * PostgreSQL's statistics of the tables the Users page reads, so its queries are planned for the
+ * data they now hold instead of an empty table until autovacuum comes by (a minute or more; a
+ * group filter took 1.4 s at 10,000 users meanwhile, 4 ms after). Runs after the run's last
+ * commit; best effort (autovacuum remains). Returns whether it ran.
+ */
+export async function refreshStatistics(
+  db: Db,
+  run: Pick<SyncRun, "usersCreated" | "usersDeleted" | "membershipsAdded" | "membershipsRemoved">,
+): Promise<boolean> {
+  const changed = run.usersCreated + run.usersDeleted + run.membershipsAdded + run.membershipsRemoved;
+  if (changed < ANALYZE_AFTER_ROWS) return false;
+  try {
+    await db.$executeRaw`ANALYZE "DirectoryUser", "GroupMembership", "UserGroup"`;
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A cancel was requested: the run ends where it stands, deleting nothing. */
 export const cancelStep: Step = async (ctx, state) => {

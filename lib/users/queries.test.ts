@@ -44,6 +44,8 @@ describe("listUsers", () => {
     const first = await listUsers(t.db, acme, query(), 50);
     expect(first.total).toBe(125);
     expect(first.items.map((u) => u.name).slice(0, 2)).toEqual(["User 000", "User 001"]);
+    // Each user's group count, for "+N more": user1 is in Engineering, user0 in nothing.
+    expect(first.items.slice(0, 2).map((u) => u._count.memberships)).toEqual([0, 1]);
     expect(first.prev).toBeNull();
     const second = await listUsers(t.db, acme, query({ after: first.next ?? "" }), 50);
     expect(second.items[0]?.name).toBe("User 050");
@@ -53,6 +55,33 @@ describe("listUsers", () => {
     const back = await listUsers(t.db, acme, query({ before: third.prev ?? "" }), 50);
     expect(back.items.map((u) => u.id)).toEqual(second.items.map((u) => u.id));
     expect(back.items.some((u) => u.name.includes("elsewhere"))).toBe(false);
+  });
+
+  it("pages through equal names by id, both ways, without skipping or repeating anyone", async () => {
+    const org = (await t.db.organization.create({ data: { name: "Ties", slug: "ties" } })).id;
+    await t.db.directoryUser.createMany({
+      data: ["Ann", "Bo", "Bo", "Bo", "Bo", "Cy"].map((name) => ({
+        organizationId: org,
+        name,
+        status: "ACTIVE",
+      })),
+    });
+    const all = (await listUsers(t.db, org, query(), 10)).items.map((u) => u.id);
+    const seen: string[] = [];
+    let page = await listUsers(t.db, org, query(), 2);
+    for (;;) {
+      seen.push(...page.items.map((u) => u.id));
+      if (!page.next) break;
+      page = await listUsers(t.db, org, query({ after: page.next }), 2);
+    }
+    expect(seen).toEqual(all);
+    for (const sort of ["-name", "created", "-created"] as const) {
+      const first = await listUsers(t.db, org, query({ sort }), 3);
+      const second = await listUsers(t.db, org, query({ sort, after: first.next ?? "" }), 3);
+      const back = await listUsers(t.db, org, query({ sort, before: second.prev ?? "" }), 3);
+      expect(new Set([...first.items, ...second.items].map((u) => u.id)).size).toBe(6);
+      expect(back.items.map((u) => u.id)).toEqual(first.items.map((u) => u.id));
+    }
   });
 
   it("sorts descending", async () => {
@@ -72,6 +101,7 @@ describe("listUsers", () => {
     const inGroup = await listUsers(t.db, acme, query({ group: engineering }));
     expect(inGroup.items.map((u) => u.username)).toEqual(["user1", "user2"]);
     expect(inGroup.items[0]?.memberships.map((m) => m.group.name)).toEqual(["Engineering"]);
+    expect(inGroup.items.map((u) => u._count.memberships)).toEqual([1, 1]);
   });
 
   it("treats a forged or malformed cursor as the first page", async () => {

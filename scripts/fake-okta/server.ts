@@ -59,7 +59,7 @@ export interface RequestRecord {
   query: Record<string, string>;
   /** On the fake's clock. */
   at: number;
-  /** The answer's status, once sent. */
+  /** The answer's status, once sent (429 when a rate limit refused it). */
   status?: number;
 }
 
