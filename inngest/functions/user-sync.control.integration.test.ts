@@ -123,8 +123,9 @@ describe("the safeguard", () => {
     const before = await updatedAts(t.db, fixture.userSyncId);
     expect(await dispatch.decideSyncRun(t.db, fixture.owner, started.syncRunId, "reject")).toBe(true);
     const { run } = await finishSync(t.db, h.runner, started);
+    // Only Ops' 3 memberships go: the 5 users stay, so they stay in Everyone (the sync's users).
     expect(countsOf(run)).toEqual(
-      expectedCounts({ usersProcessed: 15, usersUnchanged: 15, membershipsRemoved: 8 }),
+      expectedCounts({ usersProcessed: 15, usersUnchanged: 15, membershipsRemoved: 3 }),
     );
     expect(run).toMatchObject({
       decision: "REJECTED",
@@ -174,7 +175,8 @@ describe("cancelling", () => {
         phase: "SAFEGUARD",
         usersProcessed: 15,
         usersUnchanged: 15,
-        membershipsRemoved: 8,
+        // Ops' 3; the 5 users are still the sync's, so still in Everyone.
+        membershipsRemoved: 3,
       }),
     );
     expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
