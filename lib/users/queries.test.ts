@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { getUser, listUsers, type UserListQuery, userListQuery } from "./queries";
+import { getUser, listUsers, type UserListQuery, userFilterOptions, userListQuery } from "./queries";
 
 let t: TestDb;
 let acme: string;
@@ -133,6 +133,15 @@ describe("listUsers", () => {
       sort: "name",
       status: undefined,
     });
+  });
+});
+
+describe("userFilterOptions", () => {
+  it("lists the statuses present in the organization, in order", async () => {
+    expect((await userFilterOptions(t.db, acme)).statuses).toEqual(["ACTIVE", "DEPROVISIONED"]);
+    expect((await userFilterOptions(t.db, other)).statuses).toEqual(["ACTIVE"]);
+    const empty = (await t.db.organization.create({ data: { name: "Empty", slug: "empty" } })).id;
+    expect((await userFilterOptions(t.db, empty)).statuses).toEqual([]);
   });
 });
 

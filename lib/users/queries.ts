@@ -143,7 +143,7 @@ export async function userSyncHistory(
 /** Values for the filters: statuses present, sources, groups. */
 export async function userFilterOptions(db: Db, organizationId: string) {
   const [statuses, sources, groups] = await Promise.all([
-    db.directoryUser.groupBy({ by: ["status"], where: { organizationId }, orderBy: { status: "asc" } }),
+    statusesOf(db, organizationId),
     db.userSync.findMany({
       where: { organizationId },
       select: { id: true, name: true },
@@ -156,5 +156,21 @@ export async function userFilterOptions(db: Db, organizationId: string) {
       take: 500,
     }),
   ]);
-  return { statuses: statuses.map((s) => s.status), sources, groups };
+  return { statuses, sources, groups };
+}
+
+/**
+ * The statuses present, one index probe each on (organizationId, status) (a loose index scan):
+ * a GROUP BY reads every user of the organization, some 40 ms at 100,000 users.
+ */
+async function statusesOf(db: Db, organizationId: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ status: string }[]>`
+    WITH RECURSIVE s(status) AS (
+      SELECT min(status) FROM "DirectoryUser" WHERE "organizationId" = ${organizationId}
+      UNION ALL
+      SELECT (SELECT min(status) FROM "DirectoryUser" WHERE "organizationId" = ${organizationId} AND status > s.status)
+      FROM s WHERE s.status IS NOT NULL
+    )
+    SELECT status FROM s WHERE status IS NOT NULL`;
+  return rows.map((r) => r.status);
 }
