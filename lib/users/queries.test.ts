@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { hostileCursor, hostileText, queryValue } from "@/lib/testing/hostile";
-import { getUser, listUsers, type UserListQuery, userListQuery } from "./queries";
+import { getUser, listUsers, type UserListQuery, userFilterOptions, userListQuery } from "./queries";
 
 let t: TestDb;
 let acme: string;
@@ -96,6 +96,25 @@ describe("listUsers", () => {
     expect((await listUsers(t.db, acme, query({ q: "user 10" }))).total).toBe(10); // User 100 … User 109
   });
 
+  it("pages a search alike whether its matches are found by trigram first or not", async () => {
+    for (const q of ["user 1", "USER12@", "acme.test", "nobody"]) {
+      const pages = async (prefetch: number) => {
+        const ids: string[] = [];
+        let page = await listUsers(t.db, acme, query({ q }), 7, prefetch);
+        const total = page.total;
+        for (;;) {
+          ids.push(...page.items.map((u) => u.id));
+          if (!page.next) break;
+          page = await listUsers(t.db, acme, query({ q, after: page.next }), 7, prefetch);
+        }
+        return { total, ids };
+      };
+      const few = await pages(2000);
+      expect(await pages(3)).toEqual(few);
+      expect(few.ids).toHaveLength(few.total);
+    }
+  });
+
   it("filters by status and by group", async () => {
     expect((await listUsers(t.db, acme, query({ status: "DEPROVISIONED" }))).total).toBe(13);
     const inGroup = await listUsers(t.db, acme, query({ group: engineering }));
@@ -116,6 +135,15 @@ describe("listUsers", () => {
       sort: "name",
       status: undefined,
     });
+  });
+});
+
+describe("userFilterOptions", () => {
+  it("lists the statuses present in the organization, in order", async () => {
+    expect((await userFilterOptions(t.db, acme)).statuses).toEqual(["ACTIVE", "DEPROVISIONED"]);
+    expect((await userFilterOptions(t.db, other)).statuses).toEqual(["ACTIVE"]);
+    const empty = (await t.db.organization.create({ data: { name: "Empty", slug: "empty" } })).id;
+    expect((await userFilterOptions(t.db, empty)).statuses).toEqual([]);
   });
 });
 

@@ -48,9 +48,35 @@ function userFilter(organizationId: string, q: UserListQuery): Prisma.DirectoryU
   };
 }
 
+/** Matches of a search found by trigram first, when there are at most this many. */
+export const SEARCH_PREFETCH = 2000;
+
+/**
+ * The users matching a search, by trigram index, when few enough: `{ id: { in } }` then stands
+ * for the search. Ordering by name and stopping at a page of matches is planned as a walk of the
+ * name index that tests each row with ILIKE on three columns, which reads most of a 100,000-user
+ * organization when the matches are few or clustered (a name's first letters); the trigram
+ * indexes find them in milliseconds. Null when there are more: matches are then dense enough for
+ * the walk to find a page soon.
+ */
+async function searchMatches(db: Db, where: Prisma.DirectoryUserWhereInput, most: number) {
+  const matches = await db.directoryUser.findMany({ where, select: { id: true }, take: most + 1 });
+  return matches.length > most ? null : matches.map((m) => m.id);
+}
+
 /** One page of the organization's users with their sources and groups. */
-export async function listUsers(db: Db, organizationId: string, q: UserListQuery, limit = PAGE_SIZE) {
-  const where = userFilter(organizationId, q);
+export async function listUsers(
+  db: Db,
+  organizationId: string,
+  q: UserListQuery,
+  limit = PAGE_SIZE,
+  searchPrefetch = SEARCH_PREFETCH,
+) {
+  let where = userFilter(organizationId, q);
+  const matches = q.q ? await searchMatches(db, where, searchPrefetch) : null;
+  // Without organizationId (the matches are of it): the (organizationId, name, id) index would be
+  // walked for the order again, instead of reading the matches by id and sorting them.
+  if (matches) where = { id: { in: matches } };
   const [page, total] = await Promise.all([
     keysetPage(USER_SORTS[q.sort], { after: q.after, before: q.before, limit }, (args) =>
       db.directoryUser.findMany({
@@ -71,7 +97,7 @@ export async function listUsers(db: Db, organizationId: string, q: UserListQuery
         },
       }),
     ),
-    db.directoryUser.count({ where }),
+    matches ? matches.length : db.directoryUser.count({ where }),
   ]);
   // Counted for this page's users only: Prisma's `_count` of a relation aggregates the whole
   // GroupMembership table before joining (hundreds of ms at 100,000 users).
@@ -119,7 +145,7 @@ export async function userSyncHistory(
 /** Values for the filters: statuses present, sources, groups. */
 export async function userFilterOptions(db: Db, organizationId: string) {
   const [statuses, sources, groups] = await Promise.all([
-    db.directoryUser.groupBy({ by: ["status"], where: { organizationId }, orderBy: { status: "asc" } }),
+    statusesOf(db, organizationId),
     db.userSync.findMany({
       where: { organizationId },
       select: { id: true, name: true },
@@ -132,5 +158,21 @@ export async function userFilterOptions(db: Db, organizationId: string) {
       take: 500,
     }),
   ]);
-  return { statuses: statuses.map((s) => s.status), sources, groups };
+  return { statuses, sources, groups };
+}
+
+/**
+ * The statuses present, one index probe each on (organizationId, status) (a loose index scan):
+ * a GROUP BY reads every user of the organization, some 40 ms at 100,000 users.
+ */
+async function statusesOf(db: Db, organizationId: string): Promise<string[]> {
+  const rows = await db.$queryRaw<{ status: string }[]>`
+    WITH RECURSIVE s(status) AS (
+      SELECT min(status) FROM "DirectoryUser" WHERE "organizationId" = ${organizationId}
+      UNION ALL
+      SELECT (SELECT min(status) FROM "DirectoryUser" WHERE "organizationId" = ${organizationId} AND status > s.status)
+      FROM s WHERE s.status IS NOT NULL
+    )
+    SELECT status FROM s WHERE status IS NOT NULL`;
+  return rows.map((r) => r.status);
 }

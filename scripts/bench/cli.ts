@@ -254,7 +254,8 @@ async function syncDataAction(): Promise<void> {
   const actionId = Object.entries(manifest.node).find(([, a]) => a.exportedName === "startSyncAction")?.[0];
   if (!actionId) throw new Error("startSyncAction is not in the build's server-reference manifest");
   const form = new FormData();
-  form.set("1_userSyncId", ids.userSyncId);
+  // React encodes a FormData argument as "$K<id>" and its fields under "_<id>_".
+  form.set("_1_userSyncId", ids.userSyncId);
   form.set("0", JSON.stringify([{ ok: false }, "$K1"]));
   const res = await fetch(`${appUrl}/user-management/user-sync/${ids.userSyncId}`, {
     method: "POST",
