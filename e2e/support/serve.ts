@@ -1,15 +1,13 @@
 // The server Playwright tests: a production build (`next start`) on a database of its own,
 // migrated and seeded here before the app starts — a fresh PostgreSQL database
 // `<DATABASE_URL>_e2e` in CI, or a fresh embedded PGlite directory.
-import { mkdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import path from "node:path";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import { createDb, type Db, openPglite, PrismaClient } from "@/lib/db";
-import { applyMigrations } from "@/lib/db/migrate";
+import { createDb, type Db, prepareEmbeddedDatabase } from "@/lib/db";
 import { seedDemo } from "@/lib/seed";
+import { freshPostgres } from "@/lib/testing/postgres";
 import { localEnvironment } from "@/scripts/local-env";
 import { startLocalStack, stopOnSignals } from "@/scripts/local-stack";
-import { freshPostgres } from "./database";
 import { DEMO_OKTA, DEMO_OKTA_PORT, DEMO_OKTA_TOKEN } from "./demo-okta";
 import { seedDirectoryFixtures } from "./directory-fixtures";
 import { prepareEmailFixtures } from "./fixtures";
@@ -30,19 +28,8 @@ async function preparedPostgres(baseUrl: string): Promise<string> {
   return url;
 }
 
-/** PGlite is one process, one connection: prepare the directory, close it, then start the app on it. */
-async function freshPglite(): Promise<string> {
-  const dir = path.join(process.cwd(), ".data", "e2e", "pglite");
-  rmSync(path.dirname(dir), { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
-  const pglite = openPglite(dir);
-  await applyMigrations(pglite);
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  await prepare(db);
-  await db.$disconnect();
-  await pglite.close();
-  return `pglite:${dir}`;
-}
+const freshPglite = () =>
+  prepareEmbeddedDatabase(path.join(process.cwd(), ".data", "e2e", "pglite"), prepare);
 
 const databaseUrl = process.env.DATABASE_URL
   ? await preparedPostgres(process.env.DATABASE_URL)

@@ -12,7 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { type Runner, startRunner } from "@/inngest/runner";
 import { freePort, syncApp } from "@/inngest/runner/testing/harness";
 import { createDb, type Db } from "@/lib/db";
-import { freshPostgres } from "./database";
+import { freshPostgres } from "@/lib/testing/postgres";
 
 export interface Stack {
   url: string;

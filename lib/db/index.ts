@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
@@ -16,6 +16,25 @@ export * from "./generated/client";
  */
 export function openPglite(dir?: string): PGlite {
   return new PGlite({ ...(dir ? { dataDir: dir } : {}), extensions: { pg_trgm } });
+}
+
+/**
+ * Creates an embedded database in `dir` (emptied first), migrates it, runs `prepare` on it and
+ * closes it, so that another process (the app) can open it: PGlite is one process, one connection.
+ */
+export async function prepareEmbeddedDatabase(
+  dir: string,
+  prepare: (db: Db) => Promise<void>,
+): Promise<string> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
+  const pglite = openPglite(dir);
+  await applyMigrations(pglite);
+  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  await prepare(db);
+  await db.$disconnect();
+  await pglite.close();
+  return `pglite:${dir}`;
 }
 
 /** Where the embedded database lives when DATABASE_URL is unset. */

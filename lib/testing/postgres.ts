@@ -20,12 +20,9 @@ async function onServer<T>(url: string, run: (client: pg.Client) => Promise<T>):
 
 const databaseName = (url: string) => decodeURIComponent(new URL(url).pathname.slice(1)) || "postgres";
 
-/** Creates `<db>_tmpl_<random>` with every migration applied and returns its URL. */
-export async function prepareTemplateDatabase(url: string): Promise<string> {
-  const name = `${databaseName(url)}_tmpl_${randomBytes(4).toString("hex")}`;
-  await onServer(url, (c) => c.query(`CREATE DATABASE "${name}"`));
-  const templateUrl = withDatabase(url, name);
-  const client = new pg.Client({ connectionString: templateUrl });
+/** Applies every migration to the database at `url`. */
+export async function migrateDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await applyMigrations({
@@ -37,7 +34,27 @@ export async function prepareTemplateDatabase(url: string): Promise<string> {
   } finally {
     await client.end();
   }
+}
+
+/** Creates `<db>_tmpl_<random>` with every migration applied and returns its URL. */
+export async function prepareTemplateDatabase(url: string): Promise<string> {
+  const name = `${databaseName(url)}_tmpl_${randomBytes(4).toString("hex")}`;
+  await onServer(url, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const templateUrl = withDatabase(url, name);
+  await migrateDatabase(templateUrl);
   return templateUrl;
+}
+
+/** A fresh, migrated database `<database of baseUrl>_<suffix>` (dropped first if it exists). */
+export async function freshPostgres(baseUrl: string, suffix: string): Promise<string> {
+  const name = `${databaseName(baseUrl)}_${suffix}`;
+  await onServer(baseUrl, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  const url = withDatabase(baseUrl, name);
+  await migrateDatabase(url);
+  return url;
 }
 
 /** A fresh database cloned from the template: every test file gets its own. */

@@ -20,6 +20,7 @@ import { createDb, type Db } from "@/lib/db";
 import { endpointFamily } from "@/lib/okta/pacing";
 import { encodeCursor } from "@/lib/pagination";
 import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS, seedDemo } from "@/lib/seed";
+import { dropDatabase, freshPostgres } from "@/lib/testing/postgres";
 import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { benchEngine } from "./engine";
@@ -34,15 +35,7 @@ import {
   writesBetween,
 } from "./measure";
 import { type PageTiming, signIn, timePage } from "./pages";
-import {
-  dropPostgres,
-  ensureBuild,
-  freshPglite,
-  freshPostgres,
-  startApp,
-  startRunnerProcess,
-  waitFor,
-} from "./stack";
+import { ensureBuild, freshPglite, startApp, startRunnerProcess, waitFor } from "./stack";
 
 const SCENARIOS = ["first", "nochange", "incremental", "ratelimited", "pages", "engine"] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -180,7 +173,7 @@ let databaseUrl: string;
 let db: Db | null = null;
 let ids: { organizationId: string; userSyncId: string };
 if (postgres && baseUrl) {
-  databaseUrl = await freshPostgres(baseUrl);
+  databaseUrl = await freshPostgres(baseUrl, "bench");
   db = createDb(databaseUrl);
   ids = await prepare(db);
 } else {
@@ -238,7 +231,7 @@ try {
   );
 } catch (error) {
   await stopAll();
-  if (postgres && !args.keep) await dropPostgres(databaseUrl);
+  if (postgres && !args.keep) await dropDatabase(databaseUrl);
   throw error;
 }
 const cookie = await signIn(appUrl, OWNER.email, password);
@@ -539,5 +532,5 @@ try {
     );
 } finally {
   await stopAll();
-  if (postgres && !args.keep) await dropPostgres(databaseUrl);
+  if (postgres && !args.keep) await dropDatabase(databaseUrl);
 }

@@ -1,62 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
-import { type Db, openPglite, PrismaClient } from "@/lib/db";
-import { applyMigrations } from "@/lib/db/migrate";
+import { type Db, prepareEmbeddedDatabase } from "@/lib/db";
 import { localEnvironment } from "@/scripts/local-env";
 
 const root = process.cwd();
 
-/** A fresh PostgreSQL database `<name>_bench` next to DATABASE_URL's, migrated; returns its URL. */
-export async function freshPostgres(baseUrl: string): Promise<string> {
-  const url = new URL(baseUrl);
-  const name = `${url.pathname.slice(1) || "postgres"}_bench`;
-  const admin = new pg.Client({
-    connectionString: Object.assign(new URL(baseUrl), { pathname: "/postgres" }).toString(),
-  });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  await applyMigrations({
-    query: async <T>(sql: string, params?: unknown[]) => ({
-      rows: (await client.query(sql, params)).rows as T[],
-    }),
-    exec: (sql) => client.query(sql),
-  });
-  await client.end();
-  return url.toString();
-}
-
-export async function dropPostgres(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
-  const admin = new pg.Client({
-    connectionString: Object.assign(new URL(url), { pathname: "/postgres" }).toString(),
-  });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
-}
-
 /** A fresh embedded PGlite directory, migrated; `prepare` runs on it before it is closed for the app. */
-export async function freshPglite(prepare: (db: Db) => Promise<void>): Promise<string> {
-  const dir = path.join(root, ".data", "bench", "pglite");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(path.dirname(dir), { recursive: true });
-  const pglite = openPglite(dir);
-  await applyMigrations(pglite);
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  await prepare(db);
-  await db.$disconnect();
-  await pglite.close();
-  return `pglite:${dir}`;
-}
+export const freshPglite = (prepare: (db: Db) => Promise<void>) =>
+  prepareEmbeddedDatabase(path.join(root, ".data", "bench", "pglite"), prepare);
 
 /** The newest modification time of the sources a build is made of. */
 function newestSource(dir: string): number {
