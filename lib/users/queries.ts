@@ -56,12 +56,15 @@ export const SEARCH_PREFETCH = 2000;
  * for the search. Ordering by name and stopping at a page of matches is planned as a walk of the
  * name index that tests each row with ILIKE on three columns, which reads most of a 100,000-user
  * organization when the matches are few or clustered (a name's first letters); the trigram
- * indexes find them in milliseconds. Null when there are more: matches are then dense enough for
- * the walk to find a page soon.
+ * indexes find them in milliseconds. Counted first (by the same indexes) and read whole, with no
+ * LIMIT: a LIMIT brings an ORDER BY id that PostgreSQL may serve by walking the primary key.
+ * With more matches, they are dense enough for the walk to find a page soon.
  */
 async function searchMatches(db: Db, where: Prisma.DirectoryUserWhereInput, most: number) {
-  const matches = await db.directoryUser.findMany({ where, select: { id: true }, take: most + 1 });
-  return matches.length > most ? null : matches.map((m) => m.id);
+  const total = await db.directoryUser.count({ where });
+  if (total > most) return { total, ids: null };
+  const matches = await db.directoryUser.findMany({ where, select: { id: true } });
+  return { total, ids: matches.map((m) => m.id) };
 }
 
 /** One page of the organization's users with their sources and groups. */
@@ -73,10 +76,10 @@ export async function listUsers(
   searchPrefetch = SEARCH_PREFETCH,
 ) {
   let where = userFilter(organizationId, q);
-  const matches = q.q ? await searchMatches(db, where, searchPrefetch) : null;
+  const search = q.q ? await searchMatches(db, where, searchPrefetch) : null;
   // Without organizationId (the matches are of it): the (organizationId, name, id) index would be
   // walked for the order again, instead of reading the matches by id and sorting them.
-  if (matches) where = { id: { in: matches } };
+  if (search?.ids) where = { id: { in: search.ids } };
   const [page, total] = await Promise.all([
     keysetPage(USER_SORTS[q.sort], { after: q.after, before: q.before, limit }, (args) =>
       db.directoryUser.findMany({
@@ -97,7 +100,7 @@ export async function listUsers(
         },
       }),
     ),
-    matches ? matches.length : db.directoryUser.count({ where }),
+    search ? search.total : db.directoryUser.count({ where }),
   ]);
   // Counted for this page's users only: Prisma's `_count` of a relation aggregates the whole
   // GroupMembership table before joining (hundreds of ms at 100,000 users).
