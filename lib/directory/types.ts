@@ -17,6 +17,8 @@ export interface DirectoryPerson {
   displayName: string | null;
   /** Every profile attribute the provider sent, nulls included. */
   profile: Record<string, unknown>;
+  /** When the directory created the user (Okta `created`). */
+  createdAt: Date | null;
   updatedAt: Date | null;
 }
 

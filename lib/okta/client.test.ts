@@ -77,6 +77,7 @@ describe("listings", () => {
       lastName: sample?.profile.lastName,
       displayName: sample?.profile.displayName ?? null,
       profile: sample?.profile,
+      createdAt: new Date(sample?.created ?? 0),
       updatedAt: new Date(sample?.lastUpdated ?? 0),
     });
   });
@@ -176,14 +177,14 @@ describe("read-only by construction", () => {
 });
 
 describe("rate limits", () => {
-  it("keeps 30% of the budget free, waiting for the reset per Okta's Date header", async () => {
-    fake.setRateLimits({ users: 10 });
+  it("keeps 10% of the budget free, waiting for the reset per Okta's Date header", async () => {
+    fake.setRateLimits({ users: 20 });
     const okta = client();
-    for (let i = 0; i < 8; i++) await okta.listUsers(null);
-    // 7 of 10 requests spent; before the 8th, wait for the window's end (30 s away on the fake's clock) + 1 s.
+    for (let i = 0; i < 19; i++) await okta.listUsers(null);
+    // 18 of 20 requests spent; before the 19th, wait for the window's end (30 s away on the fake's clock) + 1 s.
     expect(time.slept).toEqual([31_000]);
-    expect(okta.requestCount).toBe(8);
-    expect(fake.requests.filter((r) => r.path === "/api/v1/users")).toHaveLength(8);
+    expect(okta.requestCount).toBe(19);
+    expect(fake.requests.filter((r) => r.path === "/api/v1/users")).toHaveLength(19);
   });
 
   it("spends up to a configured reserve", async () => {

@@ -8,7 +8,15 @@ import type {
 } from "@/lib/directory/types";
 import { parseOktaDomain, type Resolve } from "./domain";
 import { apiError, OktaConnectionError, OktaResponseError } from "./errors";
-import { type Clock, endpointFamily, RateLimitPacer, Semaphore, type Sleep, untilReset } from "./pacing";
+import {
+  type Clock,
+  DEFAULT_RESERVE_SHARE,
+  endpointFamily,
+  RateLimitPacer,
+  Semaphore,
+  type Sleep,
+  untilReset,
+} from "./pacing";
 import { OktaGroup, OktaOrganization, OktaUser, toDirectoryGroup, toDirectoryPerson } from "./schemas";
 import { createTransport, type HttpResponse, type Transport } from "./transport";
 
@@ -20,7 +28,7 @@ export interface OktaClientOptions {
   resolve?: Resolve;
   /** Requests in flight at once, 1–4 (default 3). */
   concurrency?: number;
-  /** Share of each rate-limit budget left for the org's other integrations (default 0.3). */
+  /** Share of each rate-limit budget left for the org's other integrations (default 0.1). */
   reserveShare?: number;
   timeoutMs?: number;
   /** Retries of 5xx answers, network errors and timeouts (default 3). */
@@ -115,7 +123,11 @@ export class OktaClient implements DirectoryProvider {
     } = options;
     this.options = { timeoutMs, maxRetries, maxRateLimitWaits, backoffMs, now, sleep, random };
     this.slots = new Semaphore(concurrency);
-    this.pacer = new RateLimitPacer(options.reserveShare ?? 0.3, this.options.now, this.options.sleep);
+    this.pacer = new RateLimitPacer(
+      options.reserveShare ?? DEFAULT_RESERVE_SHARE,
+      this.options.now,
+      this.options.sleep,
+    );
   }
 
   /** HTTP requests sent so far, retries included (what Okta counts against the limits). */

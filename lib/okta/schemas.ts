@@ -16,6 +16,7 @@ const toDate = (value: string | null | undefined) => {
 export const OktaUser = z.looseObject({
   id: z.string().min(1),
   status: z.string().min(1),
+  created: timestamp,
   lastUpdated: timestamp,
   profile: z.record(z.string(), z.unknown()).nullish(),
 });
@@ -50,6 +51,7 @@ export function toDirectoryPerson(user: z.infer<typeof OktaUser>): DirectoryPers
     lastName: field("lastName"),
     displayName: field("displayName"),
     profile,
+    createdAt: toDate(user.created),
     updatedAt: toDate(user.lastUpdated),
   };
 }

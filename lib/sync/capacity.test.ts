@@ -28,22 +28,26 @@ describe("step count and step size", () => {
       h.directory.putGroup({ externalId: `g${i}` });
       h.directory.setMembers(`g${i}`, users.slice(0, size));
     });
-    const shape = (userCount: number, removals: number) => ({
+    const memberPages = (sizes: number[]) =>
+      sizes.reduce((sum, size) => sum + pagesFor(size, pageSize.memberPageSize), 0);
+    const shape = (userCount: number, sizes: number[], removals: number) => ({
       userPages: pagesFor(userCount, pageSize.pageSize),
       groupPages: pagesFor(groupSizes.length, pageSize.groupPageSize),
-      memberPages: groupSizes.reduce((sum, size) => sum + pagesFor(size, pageSize.memberPageSize), 0),
+      memberPages: memberPages(sizes),
       removals,
     });
 
     const first = await h.run();
-    expect(first.outputs).toHaveLength(estimateSyncSteps(shape(23, 0), budget));
+    expect(first.outputs).toHaveLength(estimateSyncSteps(shape(23, groupSizes, 0), budget));
     expect(first.outputs).toHaveLength(1 + 4 + 2 + 4 + 1 + 0 + 1);
 
     h.clock.advance(HOUR);
     for (const id of users.slice(18)) h.directory.deleteUser(id);
+    h.directory.removeMembers("g3", ["u01"]);
     const second = await h.run({ forceFull: true });
     expect(second.run.usersDeleted).toBe(5);
-    expect(second.outputs).toHaveLength(estimateSyncSteps(shape(18, 5), budget));
+    // Only g3's members moved: a full run lists every user and group, and those members.
+    expect(second.outputs).toHaveLength(estimateSyncSteps(shape(18, [8], 5), budget));
 
     // A step returns one cursor at most, plus a few hundred bytes; an Okta "next" link is ~200.
     for (const output of [...first.outputs, ...second.outputs]) {

@@ -106,8 +106,8 @@ describe("groups and memberships", () => {
     h.clock.advance(HOUR);
     h.directory.setMembers("big", [...members.slice(2), "u10"]);
     const { run, outputs } = await h.run({ forceFull: true });
-    // big: 5 pages, small: 1 page, at 2 pages a step
-    expect(outputs.filter((o) => o.status === "running" && o.state.phase === "MEMBERSHIPS")).toHaveLength(3);
+    // big: 5 pages at 2 pages a step; small's members did not move, so they are not read
+    expect(outputs.filter((o) => o.status === "running" && o.state.phase === "MEMBERSHIPS")).toHaveLength(2);
     expect(run).toMatchObject({ membershipsAdded: 1, membershipsRemoved: 2 });
     expect(await membershipMap(t.db, h.sync.id)).toEqual({
       big: [...members.slice(2), "u10"].sort(),
@@ -179,6 +179,94 @@ describe("groups and memberships", () => {
       g4: ["u4"],
     });
   });
+  it("a full run lists every user and group, but members only of groups whose members moved", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
+    for (const id of ["g1", "g2", "g3"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("g1", ["u1"]);
+    h.directory.setMembers("g2", ["u2"]);
+    h.directory.setMembers("g3", ["u3"]);
+    await h.run();
+
+    h.clock.advance(HOUR);
+    h.directory.addMembers("g2", ["u3"]);
+    const before = {
+      users: h.directory.callCount("listUsers"),
+      members: h.directory.callCount("listGroupMembers"),
+    };
+    const { run } = await h.run({ forceFull: true });
+
+    expect(run).toMatchObject({
+      mode: "FULL",
+      usersProcessed: 3,
+      membershipsAdded: 1,
+      membershipsRemoved: 0,
+    });
+    expect(h.directory.callCount("listUsers") - before.users).toBe(1);
+    expect(h.directory.callCount("listGroupMembers") - before.members).toBe(1);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"], g2: ["u2", "u3"], g3: ["u3"] });
+  });
+
+  it("finds the groups of users whose memberships are older than their arrival", async () => {
+    const h = await syncHarness(t.db, { settings: { deletionPolicy: "DEPROVISION", safeguardPercent: 100 } });
+    for (const id of ["u1", "u2"]) h.directory.putUser({ externalId: id });
+    // Refused for now: the unique field is Email.
+    h.directory.putUser({ externalId: "u3", email: null, username: "u3" });
+    for (const id of ["g1", "g2"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("g1", ["u1", "u2", "u3"]);
+    h.directory.setMembers("g2", ["u2"]);
+    h.clock.advance(HOUR);
+    await h.run();
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1", "u2"], g2: ["u2"] });
+
+    // Deactivated in Okta, which keeps it in its groups: the sync removes it from them.
+    h.clock.advance(HOUR);
+    h.directory.updateUser("u2", { status: "DEPROVISIONED" });
+    await h.run();
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"] });
+
+    // Reactivated, and the refused user given an email: no group's members moved in Okta.
+    h.clock.advance(HOUR);
+    h.directory.updateUser("u2", { status: "ACTIVE" });
+    h.directory.updateUser("u3", { email: "u3@acme.test" });
+    const { run } = await h.run();
+    expect(run).toMatchObject({ mode: "INCREMENTAL", usersCreated: 1, usersUpdated: 1, membershipsAdded: 3 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1", "u2", "u3"], g2: ["u2"] });
+  });
+
+  it("a new user's groups are those whose members moved, and a failed run leaves its users' groups marked", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2"]) h.directory.putUser({ externalId: id });
+    for (const id of ["g1", "g2", "g3"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("g1", ["u1"]);
+    h.clock.advance(HOUR);
+    await h.run();
+
+    // Created in Okta after that run: adding it to a group moved that group.
+    h.clock.advance(HOUR);
+    h.directory.putUser({ externalId: "u3" });
+    h.directory.addMembers("g2", ["u3"]);
+    const calls = h.directory.callCount("listGroupMembers");
+    await h.run();
+    expect(h.directory.callCount("listGroupMembers") - calls).toBe(1);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"], g2: ["u3"] });
+
+    // A user created long ago but imported only now, by a run that fails before its members:
+    // the next run reads every group for it, though none moved.
+    h.clock.advance(HOUR);
+    h.directory.putUser({ externalId: "u4", email: null, username: "u4" });
+    h.directory.addMembers("g3", ["u4"]);
+    h.clock.advance(HOUR);
+    await h.run();
+    h.clock.advance(HOUR);
+    h.directory.updateUser("u4", { email: "u4@acme.test" });
+    h.directory.failOn("listGroups", h.directory.callCount("listGroups") + 1);
+    expect((await h.run()).run).toMatchObject({ status: "FAILED", usersCreated: 1 });
+    const again = await h.run();
+    expect(again.run).toMatchObject({ status: "SUCCEEDED", membershipsAdded: 1 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"], g2: ["u3"], g3: ["u4"] });
+  });
+
   it("takes Okta's Everyone group's members from the sync's users instead of listing them", async () => {
     const h = await syncHarness(t.db);
     for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });

@@ -15,6 +15,7 @@ function person(externalId: string, fields: Partial<DirectoryPerson> = {}): Dire
     lastName: "Lovelace",
     displayName: null,
     profile: {},
+    createdAt: null,
     updatedAt: null,
     ...fields,
   };

@@ -1,3 +1,4 @@
+import { Prisma } from "@/lib/db";
 import type { Page } from "@/lib/directory/types";
 import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
 import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
@@ -5,8 +6,8 @@ import { commitStep, type RunCounts, running, type Step, type StepContext } from
 import { DEPROVISIONED, type SyncState } from "./types";
 
 /**
- * MEMBERSHIPS: groups in id order (all of them in a full run; in an incremental run those whose
- * members moved, and new ones), their member listings read with a budget of pages shared across
+ * MEMBERSHIPS: groups in id order (new ones and those whose members moved: `groupsToReconcile`),
+ * their member listings read with a budget of pages shared across
  * groups. Missing members are added as pages arrive; extra ones are removed once a group's
  * listing is complete, by comparing it with the stored members (a group listed across steps
  * stages what earlier steps listed in the run's scratch).
@@ -110,25 +111,43 @@ function nextState(state: SyncState, listings: MemberListing[], groupsLeft: numb
   return { ...state, afterGroupId: last?.groupId ?? state.afterGroupId, memberCursor: null };
 }
 
+/**
+ * The groups whose stored members may differ from Okta's: new ones, and those whose
+ * `lastMembershipUpdated` moved since their members were last read whole, in full runs as in
+ * incremental ones. Okta moves it on every membership change; users whose memberships did not
+ * move as they arrived mark the groups themselves (`markMembersStale`). A full run still lists
+ * every user and group, which is what finds hard deletions.
+ */
 async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, limit: number) {
-  const { db, run, sync } = ctx;
+  const { db, sync } = ctx;
   const groups = await db.userGroup.findMany({
     where: {
       userSyncId: sync.id,
       externalId: { not: null },
       ...(afterGroupId !== null && { id: { gt: afterGroupId } }),
-      ...(run.mode === "INCREMENTAL" && {
-        OR: [
-          { membershipsUpdatedAt: null },
-          { externalMembershipUpdatedAt: { gt: db.userGroup.fields.membershipsUpdatedAt } },
-        ],
-      }),
+      OR: [
+        { membershipsUpdatedAt: null },
+        { externalMembershipUpdatedAt: { gt: db.userGroup.fields.membershipsUpdatedAt } },
+      ],
     },
     orderBy: { id: "asc" },
     take: limit,
     select: { id: true, externalId: true, type: true, name: true },
   });
   return groups.flatMap((g) => (g.externalId === null ? [] : [{ ...g, externalId: g.externalId }]));
+}
+
+/** Marks the sync's groups (or only Everyone) for their members to be read again. */
+export async function markMembersStale(
+  tx: Tx,
+  userSyncId: string,
+  groups: "all" | "everyone",
+): Promise<void> {
+  const everyoneOnly =
+    groups === "everyone" ? Prisma.sql`AND type = 'BUILT_IN' AND name = 'Everyone'` : Prisma.empty;
+  await tx.$executeRaw`
+    UPDATE "UserGroup" SET "membershipsUpdatedAt" = NULL
+    WHERE "userSyncId" = ${userSyncId} AND "membershipsUpdatedAt" IS NOT NULL ${everyoneOnly}`;
 }
 
 interface MembershipRow {

@@ -4,6 +4,7 @@ import type { DirectoryPerson } from "@/lib/directory/types";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
 import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
+import { markMembersStale } from "./memberships";
 import { markSeen, SEEN_USERS } from "./seen";
 import { type Columns, insertRows, lockOrganizationUsers, type Tx, updateRows } from "./sql";
 import {
@@ -15,7 +16,7 @@ import {
   type Step,
   type StepContext,
 } from "./step";
-import { DEPROVISIONED } from "./types";
+import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
 
 /** USERS: a few pages of the user listing, matched and written in one transaction. */
 export const usersStep: Step = async (ctx, state) => {
@@ -120,6 +121,7 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   const creates: NewUser[] = [];
   const updates: UserValues[] = [];
   const items: RunItem[] = [];
+  const joined: Joiner[] = [];
   for (const match of matchPeople(people, rows, sync)) {
     const { externalId } = match.person;
     if (match.kind === "error") {
@@ -131,6 +133,7 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     } else if (match.kind === "create") {
       counts.usersCreated++;
       creates.push(newUser(ctx, match.person));
+      joined.push({ person: match.person });
       items.push({ kind: "CREATED", externalId, userKey: match.key });
     } else {
       const update = updatedUser(sync, match.person, match.row);
@@ -140,6 +143,9 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
       }
       counts.usersUpdated++;
       updates.push(update);
+      if (match.row.userSyncId !== sync.id || match.row.status === DEPROVISIONED) {
+        joined.push({ person: match.person, returning: true });
+      }
       items.push({
         kind: "UPDATED",
         externalId,
@@ -153,6 +159,7 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
   await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
   await recordItems(tx, run.id, items, now);
+  await markJoiners(tx, ctx, joined);
   // A full run remembers everyone it listed (deletions remove the rest); an incremental run,
   // which sees only changes, remembers whom it saw deactivated.
   const seen = run.mode === "FULL" ? people : people.filter((p) => p.status === DEPROVISIONED);
@@ -163,6 +170,37 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     seen.map((p) => ({ key: p.externalId, deprovisioned: p.status === DEPROVISIONED })),
   );
   return counts;
+}
+
+/** A user who became a member-to-be of the sync's groups in this step. */
+interface Joiner {
+  person: DirectoryPerson;
+  /** Reactivated, or adopted from the organization: its memberships are older than this run. */
+  returning?: boolean;
+}
+
+/**
+ * Groups' members are re-read only when Okta's `lastMembershipUpdated` moved (`groupsToReconcile`),
+ * so a user whose memberships did not move as it arrived would never be seen in its groups: one
+ * reactivated, adopted, once refused, or created in Okta while the previous run was listing. Such
+ * a user marks every group for re-reading, in this step's transaction, so that a run cancelled
+ * before its MEMBERSHIPS phase leaves the mark for the next. A user created in Okta after the
+ * previous run ended (less the skew margin) joined each of its groups later, and those groups
+ * moved; it marks only Everyone, whose members are the sync's users.
+ */
+async function markJoiners(tx: Tx, ctx: StepContext, joined: Joiner[]): Promise<void> {
+  if (joined.length === 0) return;
+  const previous = await tx.syncRun.aggregate({
+    where: { userSyncId: ctx.sync.id, id: { not: ctx.run.id } },
+    _max: { finishedAt: true },
+  });
+  const previousEnd = previous._max.finishedAt;
+  const membershipsPredate = ({ person, returning }: Joiner) =>
+    returning ||
+    !previousEnd ||
+    !person.createdAt ||
+    person.createdAt.getTime() <= previousEnd.getTime() + INCREMENTAL_OVERLAP_MS;
+  await markMembersStale(tx, ctx.sync.id, joined.some(membershipsPredate) ? "all" : "everyone");
 }
 
 function newUser({ run, sync, now }: StepContext, person: DirectoryPerson): NewUser {

@@ -85,6 +85,7 @@ export class MemoryDirectory implements DirectoryProvider {
       lastName,
       displayName,
       profile: { login: username, email, firstName, lastName, displayName, ...input.extra },
+      createdAt: this.people.get(input.externalId)?.createdAt ?? this.options.now(),
       updatedAt: this.options.now(),
     };
     this.inputs.set(input.externalId, input);
