@@ -16,7 +16,7 @@ import {
   updatedAts,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
+import type { SyncFixture, SyncFixtureOptions } from "@/lib/testing/sync-run";
 import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts): the safeguard, cancelling, one run at
@@ -34,12 +34,7 @@ beforeAll(async () => {
 
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
   const fake = await harness.startFakeOkta({ data, maxPageSize: { users: 5, members: 5 } });
-  const fixture = await createSyncFixture(harness.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-    ...sync,
-  });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0, ...sync });
   return { fake, fixture };
 }
 

@@ -7,7 +7,6 @@ import {
   syncOnce,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture } from "@/lib/testing/sync-run";
 import type { FakeOktaOptions } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
@@ -27,11 +26,7 @@ async function setup(users: number, options: Partial<FakeOktaOptions> = {}) {
     maxPageSize: { users: 5, members: 10 },
     ...options,
   });
-  const fixture = await createSyncFixture(harness.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-  });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0 });
   return { fake, fixture };
 }
 

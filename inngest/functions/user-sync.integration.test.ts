@@ -10,7 +10,7 @@ import {
   updatedAts,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
+import type { SyncFixtureOptions } from "@/lib/testing/sync-run";
 import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end: SYNC DATA (requestSyncRun) → event → local runner → the app's
@@ -25,7 +25,7 @@ const harness = withSyncHarness();
 /** A fake org with pages of 10 users (so 5 pages a step spans several steps) and a sync of it. */
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
   const fake = await harness.startFakeOkta({ data, maxPageSize: { users: 10, members: 10 } });
-  const fixture = await createSyncFixture(harness.db, { domain: fake.url, token: fake.token, ...sync });
+  const fixture = await harness.syncOf(fake, sync);
   return { fake, fixture };
 }
 

@@ -10,12 +10,7 @@ import {
   updatedAts,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import {
-  addUserSync,
-  createSyncFixture,
-  type SyncFixture,
-  type SyncFixtureOptions,
-} from "@/lib/testing/sync-run";
+import { addUserSync, type SyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
 import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts): enrollment types, unique fields and
@@ -28,18 +23,12 @@ vi.mock("@/lib/db", async (importOriginal) => ({
 const harness = withSyncHarness();
 
 async function fakeOrg(data: DirectoryJson) {
-  const fake = await harness.startFakeOkta({ data, maxPageSize: { users: 3 } });
-  return fake;
+  return harness.startFakeOkta({ data, maxPageSize: { users: 3 } });
 }
 
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
   const fake = await fakeOrg(data);
-  const fixture = await createSyncFixture(harness.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-    ...sync,
-  });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0, ...sync });
   return { fake, fixture };
 }
 

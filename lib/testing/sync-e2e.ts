@@ -11,7 +11,7 @@ import type { Db, SyncRun, SyncTrigger } from "@/lib/db";
 import { pickRun, RUN_COUNTERS } from "@/lib/sync/testing/fixtures";
 import { type DirectoryJson, type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
 import { createTestDb, type TestDb } from "./db";
-import type { SyncFixture } from "./sync-run";
+import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./sync-run";
 
 /**
  * End-to-end syncs in a test: the local runner drives the app's real `/api/inngest` route
@@ -83,6 +83,8 @@ export interface SyncTestHarness {
   readonly runner: Runner;
   /** Starts a fake Okta, closed after the test. */
   startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>;
+  /** A sync (and its organization) of this fake Okta. */
+  syncOf(fake: FakeOkta, options?: Partial<SyncFixtureOptions>): Promise<SyncFixture>;
 }
 
 /**
@@ -121,6 +123,9 @@ export function withSyncHarness(): SyncTestHarness {
       const fake = await startFakeOkta(options);
       fakes.push(fake);
       return fake;
+    },
+    syncOf(fake, options = {}) {
+      return createSyncFixture(started(t).db, { domain: fake.url, token: fake.token, ...options });
     },
   };
 }
