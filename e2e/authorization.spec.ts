@@ -81,6 +81,24 @@ const syncForm = (name: string) => ({
   uniqueField: "EMAIL",
 });
 
+type Sync = Awaited<ReturnType<typeof createSync>>;
+
+/**
+ * An action that only an Owner or Administrator may run on a sync (`useActionState`): each
+ * caller's attempt gets a new sync of the organization the caller targets.
+ */
+const onSync = (
+  attempt: (sync: Sync, stack: Stack, caller: Caller) => Attempt | Promise<Attempt>,
+): ActionExpectation => ({
+  permitted: ["admin", "owner"],
+  withState: true,
+  arrange: async (stack, caller) =>
+    attempt(await createSync(stack, targetOf(caller).id, okta), stack, caller),
+});
+
+const syncPage = (sync: Sync) => `/user-management/user-sync/${sync.id}`;
+const runOf = (stack: Stack, id: string) => stack.db.syncRun.findUniqueOrThrow({ where: { id } });
+
 /** Every server action of the app, by `file#export`. */
 const ACTIONS: Record<string, ActionExpectation> = {
   "app/(dashboard)/user-management/user-sync/actions.ts#createUserSyncAction": {
@@ -102,100 +120,60 @@ const ACTIONS: Record<string, ActionExpectation> = {
       };
     },
   },
-  "app/(dashboard)/user-management/user-sync/actions.ts#updateUserSyncAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      return {
-        page: `/user-management/user-sync/${sync.id}/edit`,
-        fields: { ...syncForm(`Renamed by ${caller}`), token: "", userSyncId: sync.id },
-        done: async () => {
-          const row = await stack.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
-          expect(row.name).toBe(`Renamed by ${caller}`);
-          expect(row.tokenCiphertext).toBe(sync.tokenCiphertext);
-        },
-      };
+  "app/(dashboard)/user-management/user-sync/actions.ts#updateUserSyncAction": onSync(
+    (sync, stack, caller) => ({
+      page: `${syncPage(sync)}/edit`,
+      fields: { ...syncForm(`Renamed by ${caller}`), token: "", userSyncId: sync.id },
+      done: async () => {
+        const row = await stack.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
+        expect(row.name).toBe(`Renamed by ${caller}`);
+        expect(row.tokenCiphertext).toBe(sync.tokenCiphertext);
+      },
+    }),
+  ),
+  "app/(dashboard)/user-management/user-sync/actions.ts#deleteUserSyncAction": onSync((sync, stack) => ({
+    page: syncPage(sync),
+    fields: { userSyncId: sync.id },
+    done: async () => expect(await stack.db.userSync.count({ where: { id: sync.id } })).toBe(0),
+  })),
+  // A blank token means "the saved one": only a sync of the caller's own organization lends it.
+  "app/(dashboard)/user-management/user-sync/actions.ts#testConnectionAction": onSync((sync) => {
+    okta.clearRequests();
+    return {
+      page: "/user-management/user-sync/new/okta",
+      fields: { domain: okta.url, token: "", userSyncId: sync.id },
+      done: async (call) => expect(answerOf(call)?.message).toMatch(/^Connected to http:\/\/127\.0\.0\.1/),
+    };
+  }),
+  "app/(dashboard)/user-management/user-sync/actions.ts#startSyncAction": onSync((sync, stack, caller) => ({
+    page: syncPage(sync),
+    fields: { userSyncId: sync.id },
+    done: async (call) => {
+      expect(answerOf(call)).toEqual({ ok: true, message: "Sync started. Progress is shown below." });
+      await runnerIdle(stack);
+      const runs = await stack.db.syncRun.findMany({ where: { userSyncId: sync.id } });
+      // Finished (PARTIAL when some generated Okta users cannot be imported), started by the caller.
+      expect(runs).toHaveLength(1);
+      expect(["SUCCEEDED", "PARTIAL"]).toContain(runs[0]?.status);
+      expect(runs[0]?.startedById).toBe(home[caller === "admin" ? "admin" : "owner"].userId);
     },
-  },
-  "app/(dashboard)/user-management/user-sync/actions.ts#deleteUserSyncAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      return {
-        page: `/user-management/user-sync/${sync.id}`,
-        fields: { userSyncId: sync.id },
-        done: async () => expect(await stack.db.userSync.count({ where: { id: sync.id } })).toBe(0),
-      };
-    },
-  },
-  "app/(dashboard)/user-management/user-sync/actions.ts#testConnectionAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    // A blank token means "the saved one": only a sync of the caller's own organization lends it.
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      okta.clearRequests();
-      return {
-        page: "/user-management/user-sync/new/okta",
-        fields: { domain: okta.url, token: "", userSyncId: sync.id },
-        done: async (call) => expect(answerOf(call)?.message).toMatch(/^Connected to http:\/\/127\.0\.0\.1/),
-      };
-    },
-  },
-  "app/(dashboard)/user-management/user-sync/actions.ts#startSyncAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      return {
-        page: `/user-management/user-sync/${sync.id}`,
-        fields: { userSyncId: sync.id },
-        done: async (call) => {
-          expect(answerOf(call)).toEqual({ ok: true, message: "Sync started. Progress is shown below." });
-          await runnerIdle(stack);
-          const runs = await stack.db.syncRun.findMany({ where: { userSyncId: sync.id } });
-          // Finished (PARTIAL when some generated Okta users cannot be imported), started by the caller.
-          expect(runs).toHaveLength(1);
-          expect(["SUCCEEDED", "PARTIAL"]).toContain(runs[0]?.status);
-          expect(runs[0]?.startedById).toBe(home[caller === "admin" ? "admin" : "owner"].userId);
-        },
-      };
-    },
-  },
-  "app/(dashboard)/user-management/user-sync/actions.ts#cancelRunAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      const run = await createRun(stack, sync, "QUEUED");
-      return {
-        page: `/user-management/user-sync/${sync.id}`,
-        fields: { syncRunId: run.id },
-        done: async () =>
-          expect((await stack.db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe(
-            "CANCELLED",
-          ),
-      };
-    },
-  },
-  "app/(dashboard)/user-management/user-sync/actions.ts#decideRunAction": {
-    permitted: ["admin", "owner"],
-    withState: true,
-    arrange: async (stack, caller) => {
-      const sync = await createSync(stack, targetOf(caller).id, okta);
-      const run = await createRun(stack, sync, "BLOCKED");
-      return {
-        page: `/user-management/user-sync/${sync.id}`,
-        fields: { syncRunId: run.id, decision: "approve" },
-        done: async () =>
-          expect((await stack.db.syncRun.findUniqueOrThrow({ where: { id: run.id } })).decision).toBe(
-            "APPROVED",
-          ),
-      };
-    },
-  },
+  })),
+  "app/(dashboard)/user-management/user-sync/actions.ts#cancelRunAction": onSync(async (sync, stack) => {
+    const run = await createRun(stack, sync, "QUEUED");
+    return {
+      page: syncPage(sync),
+      fields: { syncRunId: run.id },
+      done: async () => expect((await runOf(stack, run.id)).status).toBe("CANCELLED"),
+    };
+  }),
+  "app/(dashboard)/user-management/user-sync/actions.ts#decideRunAction": onSync(async (sync, stack) => {
+    const run = await createRun(stack, sync, "BLOCKED");
+    return {
+      page: syncPage(sync),
+      fields: { syncRunId: run.id, decision: "approve" },
+      done: async () => expect((await runOf(stack, run.id)).decision).toBe("APPROVED"),
+    };
+  }),
   "app/(dashboard)/actions.ts#switchOrganization": {
     // Any member, but only into an organization they belong to: the cookie is the side effect.
     permitted: ["member", "admin", "owner"],

@@ -1,3 +1,4 @@
+import { SearchBox, SearchField } from "@/components/ui/search-box";
 import { statusLabel } from "./user-status";
 
 interface Option {
@@ -19,61 +20,49 @@ export function UserFilters({
 }) {
   const select = "rounded-md border border-slate-300 bg-white px-2 py-2 text-sm";
   return (
-    <search aria-label="Filter users">
-      <form method="get" className="mb-4 flex flex-wrap items-end gap-3">
-        <div className="flex min-w-56 flex-1 flex-col gap-1">
-          <label htmlFor="users-q" className="text-xs font-medium text-slate-600">
-            Search
-          </label>
-          <input
-            id="users-q"
-            name="q"
-            type="search"
-            defaultValue={values.q}
-            placeholder="Name, email or username"
-            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
-          />
-        </div>
-        <Filter id="users-status" label="Status" name="status" value={values.status} className={select}>
-          {statuses.map((s) => (
-            <option key={s} value={s}>
-              {statusLabel(s)}
-            </option>
-          ))}
-        </Filter>
-        <Filter id="users-source" label="Source" name="source" value={values.source} className={select}>
-          {sources.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.name}
-            </option>
-          ))}
-        </Filter>
-        <Filter id="users-group" label="Group" name="group" value={values.group} className={select}>
-          {groups.map((g) => (
-            <option key={g.id} value={g.id}>
-              {g.name}
-            </option>
-          ))}
-        </Filter>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="users-sort" className="text-xs font-medium text-slate-600">
-            Sort
-          </label>
-          <select id="users-sort" name="sort" defaultValue={values.sort} className={select}>
-            <option value="name">Name A–Z</option>
-            <option value="-name">Name Z–A</option>
-            <option value="-created">Newest first</option>
-            <option value="created">Oldest first</option>
-          </select>
-        </div>
-        <button
-          type="submit"
-          className="rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700"
-        >
-          Apply
-        </button>
-      </form>
-    </search>
+    <SearchBox label="Filter users" className="mb-4 flex flex-wrap items-end gap-3" submit="Apply">
+      <div className="flex min-w-56 flex-1 flex-col gap-1">
+        <SearchField
+          id="users-q"
+          label="Search"
+          labelClassName="text-xs font-medium text-slate-600"
+          defaultValue={values.q}
+          placeholder="Name, email or username"
+        />
+      </div>
+      <Filter id="users-status" label="Status" name="status" value={values.status} className={select}>
+        {statuses.map((s) => (
+          <option key={s} value={s}>
+            {statusLabel(s)}
+          </option>
+        ))}
+      </Filter>
+      <Filter id="users-source" label="Source" name="source" value={values.source} className={select}>
+        {sources.map((s) => (
+          <option key={s.id} value={s.id}>
+            {s.name}
+          </option>
+        ))}
+      </Filter>
+      <Filter id="users-group" label="Group" name="group" value={values.group} className={select}>
+        {groups.map((g) => (
+          <option key={g.id} value={g.id}>
+            {g.name}
+          </option>
+        ))}
+      </Filter>
+      <div className="flex flex-col gap-1">
+        <label htmlFor="users-sort" className="text-xs font-medium text-slate-600">
+          Sort
+        </label>
+        <select id="users-sort" name="sort" defaultValue={values.sort} className={select}>
+          <option value="name">Name A–Z</option>
+          <option value="-name">Name Z–A</option>
+          <option value="-created">Newest first</option>
+          <option value="created">Oldest first</option>
+        </select>
+      </div>
+    </SearchBox>
   );
 }
 

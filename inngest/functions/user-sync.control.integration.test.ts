@@ -1,8 +1,7 @@
 import { InngestTestEngine } from "@inngest/test";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { finishedRun, getJson, waitFor } from "@/inngest/runner/testing/harness";
 import type { Run } from "@/inngest/runner/types";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
 import {
   countsOf,
   expectedCounts,
@@ -11,68 +10,50 @@ import {
   orgData,
   RUN_FUNCTION,
   RUN_TIMEOUT_MS,
-  type SyncHarness,
   snapshot,
   startSync,
-  startSyncHarness,
   syncOnce,
   updatedAts,
+  withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
-import { type DirectoryJson, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import type { SyncFixture, SyncFixtureOptions } from "@/lib/testing/sync-run";
+import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts): the safeguard, cancelling, one run at
 // a time, syncs of two organizations at once, replays.
-let t: TestDb;
 vi.mock("@/lib/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/lib/db")>()),
-  getDb: () => t.db,
+  getDb: () => harness.db,
 }));
 
-let h: SyncHarness;
+const harness = withSyncHarness();
 let dispatch: typeof import("@/inngest/dispatch");
-const fakes: FakeOkta[] = [];
 beforeAll(async () => {
-  t = await createTestDb();
-  h = await startSyncHarness();
   dispatch = await import("@/inngest/dispatch");
-});
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(async () => {
-  await h?.close();
-  await t?.close();
 });
 
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
-  const fake = await startFakeOkta({ data, maxPageSize: { users: 5, members: 5 } });
-  fakes.push(fake);
-  const fixture = await createSyncFixture(t.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-    ...sync,
-  });
+  const fake = await harness.startFakeOkta({ data, maxPageSize: { users: 5, members: 5 } });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0, ...sync });
   return { fake, fixture };
 }
 
 const statusOf = async (syncRunId: string) =>
-  (await t.db.syncRun.findUniqueOrThrow({ where: { id: syncRunId } })).status;
+  (await harness.db.syncRun.findUniqueOrThrow({ where: { id: syncRunId } })).status;
 
 /** A synced org of 20 users, 5 of whom were then deleted in Okta: a run that would remove 25%. */
 async function blockedRun() {
   const { fake, fixture } = await setup(orgData(20, [{ name: "Ops", members: [0, 1, 2, 10] }]));
-  await syncOnce(t.db, h.runner, fixture);
+  await syncOnce(harness.db, harness.runner, fixture);
   for (const user of fake.directory.users.slice(0, 5)) fake.directory.deleteUser(user.id);
-  const started = await startSync(t.db, h.runner, fixture);
+  const started = await startSync(harness.db, harness.runner, fixture);
   await waitFor(async () => (await statusOf(started.syncRunId)) === "BLOCKED", RUN_TIMEOUT_MS);
   return { fake, fixture, started };
 }
 
 async function alertsOf(fixture: SyncFixture, syncRunId: string) {
   const alerts = await waitFor(async () => {
-    const rows = await t.db.email.findMany({ where: { syncRunId, template: "safeguard-alert" } });
+    const rows = await harness.db.email.findMany({ where: { syncRunId, template: "safeguard-alert" } });
     return rows.length === 2 ? rows : undefined;
   });
   return alerts.map((e) => [e.to, e.status, e.organizationId === fixture.organizationId]).sort();
@@ -81,22 +62,22 @@ async function alertsOf(fixture: SyncFixture, syncRunId: string) {
 describe("the safeguard", () => {
   it("holds a run that would remove 25% of the users, alerts the admins, and removes them once approved", async () => {
     const { fixture, started } = await blockedRun();
-    const blocked = await t.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
+    const blocked = await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
     expect(blocked).toMatchObject({
       status: "BLOCKED",
       phase: "SAFEGUARD",
       pendingRemovals: 5,
       usersDeleted: 0,
     });
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
     // Owners and Administrators, not Members.
     expect(await alertsOf(fixture, started.syncRunId)).toEqual([
       [fixture.admin.email, "STORED", true],
       [fixture.owner.email, "STORED", true],
     ]);
 
-    expect(await dispatch.decideSyncRun(t.db, fixture.admin, started.syncRunId, "approve")).toBe(true);
-    const { run } = await finishSync(t.db, h.runner, started);
+    expect(await dispatch.decideSyncRun(harness.db, fixture.admin, started.syncRunId, "approve")).toBe(true);
+    const { run } = await finishSync(harness.db, harness.runner, started);
     // Memberships: the 5 left Everyone and 3 of them Ops in Okta.
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 15, usersUnchanged: 15, usersDeleted: 5, membershipsRemoved: 8 }),
@@ -106,8 +87,8 @@ describe("the safeguard", () => {
       decidedById: fixture.admin.userId,
       pendingRemovals: 5,
     });
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(15);
-    const report = await t.db.email.findFirstOrThrow({
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(15);
+    const report = await harness.db.email.findFirstOrThrow({
       where: { syncRunId: run.id, template: "sync-report" },
     });
     expect([report.to, report.subject]).toEqual([
@@ -115,14 +96,14 @@ describe("the safeguard", () => {
       "Okta Workspace sync report: Succeeded — 0 created, 0 updated, 5 removed",
     ]);
     // A decision on a run that no longer waits is refused.
-    expect(await dispatch.decideSyncRun(t.db, fixture.admin, started.syncRunId, "reject")).toBe(false);
+    expect(await dispatch.decideSyncRun(harness.db, fixture.admin, started.syncRunId, "reject")).toBe(false);
   });
 
   it("removes no one when the removal is rejected", async () => {
     const { fixture, started } = await blockedRun();
-    const before = await updatedAts(t.db, fixture.userSyncId);
-    expect(await dispatch.decideSyncRun(t.db, fixture.owner, started.syncRunId, "reject")).toBe(true);
-    const { run } = await finishSync(t.db, h.runner, started);
+    const before = await updatedAts(harness.db, fixture.userSyncId);
+    expect(await dispatch.decideSyncRun(harness.db, fixture.owner, started.syncRunId, "reject")).toBe(true);
+    const { run } = await finishSync(harness.db, harness.runner, started);
     // Only Ops' 3 memberships go: the 5 users stay, so they stay in Everyone (the sync's users).
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 15, usersUnchanged: 15, membershipsRemoved: 3 }),
@@ -132,43 +113,45 @@ describe("the safeguard", () => {
       decidedById: fixture.owner.userId,
       pendingRemovals: 5,
     });
-    expect(Object.keys(await updatedAts(t.db, fixture.userSyncId))).toEqual(Object.keys(before));
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+    expect(Object.keys(await updatedAts(harness.db, fixture.userSyncId))).toEqual(Object.keys(before));
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
   });
 });
 
 describe("cancelling", () => {
   it("stops a running run at its next step: CANCELLED, nobody removed", async () => {
     const { fake, fixture } = await setup(orgData(40));
-    await syncOnce(t.db, h.runner, fixture);
+    await syncOnce(harness.db, harness.runner, fixture);
     for (const user of fake.directory.users.slice(0, 5)) fake.directory.deleteUser(user.id);
     fake.clearRequests();
     // The fourth users page (in the run's first users step) takes a while: cancel meanwhile.
     fake.injectFault({ fault: { kind: "delay", ms: 1000 }, path: "/api/v1/users", skip: 3 });
-    const started = await startSync(t.db, h.runner, fixture);
+    const started = await startSync(harness.db, harness.runner, fixture);
     await waitFor(() => fake.requests.filter((r) => r.path === "/api/v1/users").length === 4, RUN_TIMEOUT_MS);
-    expect(await dispatch.cancelSyncRun(t.db, fixture.admin, started.syncRunId)).toBe("cancel-requested");
-    const { inngest, run } = await finishSync(t.db, h.runner, started);
+    expect(await dispatch.cancelSyncRun(harness.db, fixture.admin, started.syncRunId)).toBe(
+      "cancel-requested",
+    );
+    const { inngest, run } = await finishSync(harness.db, harness.runner, started);
     expect(inngest.status).toBe("Completed");
     // The step in flight completes (5 pages, 25 users); the next ends the run.
     expect(countsOf(run)).toEqual(
       expectedCounts({ status: "CANCELLED", phase: "USERS", usersProcessed: 25, usersUnchanged: 25 }),
     );
     expect(run.finishedAt).toBeInstanceOf(Date);
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(40);
-    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(40);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync.activeRunId).toBeNull();
-    expect(await t.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
+    expect(await harness.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
     // A cancelled run moves no listing mark: the next incremental run still reads from before it.
     expect(sync.lastSyncedFrom?.getTime()).toBeLessThan(run.startedAt?.getTime() ?? 0);
   });
 
   it("ends a run waiting at the safeguard at once, and its function with it", async () => {
     const { fixture, started } = await blockedRun();
-    expect(await dispatch.cancelSyncRun(t.db, fixture.owner, started.syncRunId)).toBe("cancelled");
-    const inngest = await finishedRun(h.runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
+    expect(await dispatch.cancelSyncRun(harness.db, fixture.owner, started.syncRunId)).toBe("cancelled");
+    const inngest = await finishedRun(harness.runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
     expect(inngest.status).toBe("Cancelled");
-    const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
+    const run = await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
     expect(countsOf(run)).toEqual(
       expectedCounts({
         status: "CANCELLED",
@@ -179,15 +162,17 @@ describe("cancelling", () => {
         membershipsRemoved: 3,
       }),
     );
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
     expect(
-      (await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } })).activeRunId,
+      (await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } })).activeRunId,
     ).toBeNull();
     // The sync can run again (and is held by the safeguard again).
-    const next = await startSync(t.db, h.runner, fixture);
+    const next = await startSync(harness.db, harness.runner, fixture);
     await waitFor(async () => (await statusOf(next.syncRunId)) === "BLOCKED", RUN_TIMEOUT_MS);
-    expect(await dispatch.cancelSyncRun(t.db, fixture.owner, next.syncRunId)).toBe("cancelled");
-    expect((await finishedRun(h.runner.url, next.inngestRunId, RUN_TIMEOUT_MS)).status).toBe("Cancelled");
+    expect(await dispatch.cancelSyncRun(harness.db, fixture.owner, next.syncRunId)).toBe("cancelled");
+    expect((await finishedRun(harness.runner.url, next.inngestRunId, RUN_TIMEOUT_MS)).status).toBe(
+      "Cancelled",
+    );
   });
 });
 
@@ -196,7 +181,7 @@ describe("concurrency", () => {
     const { fixture } = await setup(orgData(15));
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, () =>
-        dispatch.requestSyncRun(t.db, {
+        dispatch.requestSyncRun(harness.db, {
           organizationId: fixture.organizationId,
           userSyncId: fixture.userSyncId,
           trigger: "MANUAL",
@@ -206,17 +191,17 @@ describe("concurrency", () => {
     );
     expect(outcomes.filter((o) => o === "started")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "already-running")).toHaveLength(19);
-    const runs = await t.db.syncRun.findMany({ where: { userSyncId: fixture.userSyncId } });
+    const runs = await harness.db.syncRun.findMany({ where: { userSyncId: fixture.userSyncId } });
     expect(runs).toHaveLength(1);
     const run = runs[0] as (typeof runs)[number];
-    const { run: finished } = await finishSync(t.db, h.runner, {
+    const { run: finished } = await finishSync(harness.db, harness.runner, {
       syncRunId: run.id,
-      inngestRunId: (await inngestRunOf(h.runner, run.id)).id,
+      inngestRunId: (await inngestRunOf(harness.runner, run.id)).id,
     });
     expect(countsOf(finished)).toEqual(
       expectedCounts({ usersProcessed: 15, usersCreated: 15, groupsCreated: 1, membershipsAdded: 15 }),
     );
-    const inngestRuns = (await getJson<Run[]>(`${h.runner.url}/runs`)).filter(
+    const inngestRuns = (await getJson<Run[]>(`${harness.runner.url}/runs`)).filter(
       (r) => r.functionId === RUN_FUNCTION && r.event.data.userSyncId === fixture.userSyncId,
     );
     expect(inngestRuns).toHaveLength(1);
@@ -225,18 +210,18 @@ describe("concurrency", () => {
   it("runs syncs of two organizations at once without touching each other's data", async () => {
     const a = await setup(orgData(30, [{ name: "Team", members: [0, 1, 2] }]));
     const b = await setup(orgData(25, [{ name: "Team", members: [3, 4] }]));
-    await syncOnce(t.db, h.runner, a.fixture);
-    const aBefore = await snapshot(t.db, a.fixture.userSyncId);
-    const aUpdated = await updatedAts(t.db, a.fixture.userSyncId);
+    await syncOnce(harness.db, harness.runner, a.fixture);
+    const aBefore = await snapshot(harness.db, a.fixture.userSyncId);
+    const aUpdated = await updatedAts(harness.db, a.fixture.userSyncId);
     // A's Okta now deletes users; B's is first synced, at the same time.
     for (const user of a.fake.directory.users.slice(0, 3)) a.fake.directory.deleteUser(user.id);
     const [startedA, startedB] = await Promise.all([
-      startSync(t.db, h.runner, a.fixture),
-      startSync(t.db, h.runner, b.fixture),
+      startSync(harness.db, harness.runner, a.fixture),
+      startSync(harness.db, harness.runner, b.fixture),
     ]);
     const [runA, runB] = await Promise.all([
-      finishSync(t.db, h.runner, startedA),
-      finishSync(t.db, h.runner, startedB),
+      finishSync(harness.db, harness.runner, startedA),
+      finishSync(harness.db, harness.runner, startedB),
     ]);
     expect(countsOf(runA.run)).toEqual(
       expectedCounts({ usersProcessed: 27, usersUnchanged: 27, usersDeleted: 3, membershipsRemoved: 6 }),
@@ -244,35 +229,39 @@ describe("concurrency", () => {
     expect(countsOf(runB.run)).toEqual(
       expectedCounts({ usersProcessed: 25, usersCreated: 25, groupsCreated: 2, membershipsAdded: 27 }),
     );
-    const aAfter = await snapshot(t.db, a.fixture.userSyncId);
+    const aAfter = await snapshot(harness.db, a.fixture.userSyncId);
     const gone = new Set(aBefore.users.slice(0, 3).map((u) => u.externalId));
     expect(aAfter.users).toEqual(aBefore.users.filter((u) => !gone.has(u.externalId)));
     // The users A kept were not written to.
-    const aUpdatedAfter = await updatedAts(t.db, a.fixture.userSyncId);
-    const kept = await t.db.directoryUser.findMany({
+    const aUpdatedAfter = await updatedAts(harness.db, a.fixture.userSyncId);
+    const kept = await harness.db.directoryUser.findMany({
       where: { userSyncId: a.fixture.userSyncId },
       select: { id: true },
     });
     expect(kept.map((u) => aUpdatedAfter[u.id])).toEqual(kept.map((u) => aUpdated[u.id]));
-    expect(await t.db.directoryUser.count({ where: { organizationId: b.fixture.organizationId } })).toBe(25);
-    expect(await t.db.directoryUser.count({ where: { organizationId: a.fixture.organizationId } })).toBe(27);
+    expect(
+      await harness.db.directoryUser.count({ where: { organizationId: b.fixture.organizationId } }),
+    ).toBe(25);
+    expect(
+      await harness.db.directoryUser.count({ where: { organizationId: a.fixture.organizationId } }),
+    ).toBe(27);
   });
 });
 
 describe("replays", () => {
   it("records a replay of a finished run's event as a new REPLAY run that syncs afresh", async () => {
     const { fake, fixture } = await setup(orgData(12));
-    const first = await syncOnce(t.db, h.runner, fixture);
-    const original = await t.db.syncRun.findUniqueOrThrow({ where: { id: first.run.id } });
+    const first = await syncOnce(harness.db, harness.runner, fixture);
+    const original = await harness.db.syncRun.findUniqueOrThrow({ where: { id: first.run.id } });
     fake.directory.updateUser(fake.directory.users[0]?.id as string, { firstName: "Replayed" });
     fake.directory.createUser({ login: "new@example.com", email: "new@example.com" });
 
-    const { id } = await getJson<{ id: string }>(`${h.runner.url}/runs/${first.inngest.id}/replay`, {
+    const { id } = await getJson<{ id: string }>(`${harness.runner.url}/runs/${first.inngest.id}/replay`, {
       method: "POST",
     });
-    const replayed = await finishedRun(h.runner.url, id, RUN_TIMEOUT_MS);
+    const replayed = await finishedRun(harness.runner.url, id, RUN_TIMEOUT_MS);
     expect(replayed.status).toBe("Completed");
-    const rows = await t.db.syncRun.findMany({
+    const rows = await harness.db.syncRun.findMany({
       where: { userSyncId: fixture.userSyncId },
       orderBy: { queuedAt: "asc" },
     });
@@ -291,12 +280,12 @@ describe("replays", () => {
         membershipsAdded: 1,
       }),
     );
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(13);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(13);
     // Reported to the sync's owner (no one started a replay in the dashboard).
-    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: replay.id } });
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: replay.id } });
     expect([report.template, report.to]).toEqual(["sync-report", fixture.owner.email]);
     // The sync is free and knows the replay's listing.
-    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync).toMatchObject({ activeRunId: null, lastSyncedFrom: replay.startedAt });
   });
 });
@@ -312,10 +301,10 @@ describe("scheduled syncs", () => {
     expect(error).toBeUndefined();
     // Other tests' syncs have no schedule: only this one is due.
     expect(result).toEqual({ started: 1 });
-    const queued = await t.db.syncRun.findFirstOrThrow({ where: { userSyncId: fixture.userSyncId } });
-    const { run } = await finishSync(t.db, h.runner, {
+    const queued = await harness.db.syncRun.findFirstOrThrow({ where: { userSyncId: fixture.userSyncId } });
+    const { run } = await finishSync(harness.db, harness.runner, {
       syncRunId: queued.id,
-      inngestRunId: (await inngestRunOf(h.runner, queued.id)).id,
+      inngestRunId: (await inngestRunOf(harness.runner, queued.id)).id,
     });
     expect(countsOf(run)).toEqual(
       expectedCounts({
@@ -328,7 +317,7 @@ describe("scheduled syncs", () => {
     );
     expect(run.startedById).toBeNull();
     // Reported to the sync's owner; not due again within the hour.
-    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
     expect([report.template, report.to]).toEqual(["sync-report", fixture.owner.email]);
     const again = await new InngestTestEngine({ function: userSyncSchedule }).execute({
       events: [{ name: "inngest/scheduled.timer", data: { cron: "*/15 * * * *" } }],

@@ -1,64 +1,43 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { describe, expect, it, vi } from "vitest";
 import {
   countsOf,
   expectedCounts,
   orgData,
-  type SyncHarness,
   snapshot,
-  startSyncHarness,
   syncOnce,
+  withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture } from "@/lib/testing/sync-run";
-import { type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
+import type { FakeOktaOptions } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
 // failures: rate limits, 5xx, slow and malformed pages, a revoked token, a failed write.
-let t: TestDb;
 vi.mock("@/lib/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/lib/db")>()),
-  getDb: () => t.db,
+  getDb: () => harness.db,
 }));
 
-let h: SyncHarness;
-const fakes: FakeOkta[] = [];
-beforeAll(async () => {
-  t = await createTestDb();
-  h = await startSyncHarness();
-});
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(async () => {
-  await h?.close();
-  await t?.close();
-});
+const harness = withSyncHarness();
 
 const GROUPS = [{ name: "Ops", members: [0, 1, 2] }];
 
 async function setup(users: number, options: Partial<FakeOktaOptions> = {}) {
-  const fake = await startFakeOkta({
+  const fake = await harness.startFakeOkta({
     data: orgData(users, GROUPS),
     maxPageSize: { users: 5, members: 10 },
     ...options,
   });
-  fakes.push(fake);
-  const fixture = await createSyncFixture(t.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-  });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0 });
   return { fake, fixture };
 }
 
 /** A first run imports `users`; then 2 are deleted in Okta, so the next complete run would remove them. */
 async function syncedWithPendingRemovals(users: number) {
   const org = await setup(users);
-  const first = await syncOnce(t.db, h.runner, org.fixture);
+  const first = await syncOnce(harness.db, harness.runner, org.fixture);
   expect(first.run.usersCreated).toBe(users);
   for (const user of org.fake.directory.users.slice(0, 2)) org.fake.directory.deleteUser(user.id);
   org.fake.clearRequests();
-  return { ...org, before: await snapshot(t.db, org.fixture.userSyncId) };
+  return { ...org, before: await snapshot(harness.db, org.fixture.userSyncId) };
 }
 
 const family = (path: string) => (path.startsWith("/api/v1/users") ? "users" : "groups");
@@ -69,7 +48,7 @@ describe("Okta's failures", () => {
     // spent window, and the injected storm, get 429s.
     const { fake, fixture } = await setup(20, { rateLimitWindowMs: 1000, rateLimits: { groups: 1 } });
     fake.injectFault({ fault: { kind: "status", status: 429 }, path: "/api/v1/users", times: 2 });
-    const { run } = await syncOnce(t.db, h.runner, fixture);
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
     );
@@ -90,31 +69,31 @@ describe("Okta's failures", () => {
     fake.injectFault({ fault: { kind: "status", status: 503 }, path: "/api/v1/users", skip: 1, times: 2 });
     fake.injectFault({ fault: { kind: "status", status: 500 }, path: "/api/v1/groups/", times: 1 });
     fake.injectFault({ fault: { kind: "delay", ms: 1500 }, path: "/api/v1/groups", times: 1 });
-    const { run } = await syncOnce(t.db, h.runner, fixture);
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
     );
     expect(fake.requests.map((r) => r.status).filter((s) => s !== 200)).toEqual([503, 503, 500]);
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
   });
 
   it("retries a step whose page is malformed once, without applying anything twice", async () => {
     const { fake, fixture } = await setup(30);
     // The sixth users page (the second users step's first) is broken once: that step is retried.
     fake.injectFault({ fault: { kind: "malformed-json" }, path: "/api/v1/users", skip: 5, times: 1 });
-    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(inngest.status).toBe("Completed");
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 30, usersCreated: 30, groupsCreated: 2, membershipsAdded: 33 }),
     );
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(30);
-    expect(await t.db.syncRunItem.count({ where: { syncRunId: run.id } })).toBe(30);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(30);
+    expect(await harness.db.syncRunItem.count({ where: { syncRunId: run.id } })).toBe(30);
   });
 
   it("fails the run with a truthful error when a page stays malformed, and deletes no one", async () => {
     const { fake, fixture, before } = await syncedWithPendingRemovals(30);
     fake.injectFault({ fault: { kind: "wrong-shape" }, path: "/api/v1/users", skip: 5, times: 1000 });
-    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(inngest.status).toBe("Failed");
     expect(countsOf(run)).toEqual(
       expectedCounts({ status: "FAILED", phase: "USERS", usersProcessed: 25, usersUnchanged: 25 }),
@@ -122,11 +101,11 @@ describe("Okta's failures", () => {
     expect(run.error).toBe(
       "Okta's answer to GET /api/v1/users has an unexpected shape (body: Invalid input: expected array, received object).",
     );
-    expect(await snapshot(t.db, fixture.userSyncId)).toEqual(before);
-    expect(await t.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
-    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+    expect(await harness.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync.activeRunId).toBeNull();
-    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
     expect([report.template, report.to, report.subject]).toEqual([
       "sync-report",
       fixture.owner.email,
@@ -137,14 +116,14 @@ describe("Okta's failures", () => {
   it("fails the run when the token is revoked mid-run, deletes no one, and never shows the token", async () => {
     const { fake, fixture, before } = await syncedWithPendingRemovals(30);
     fake.revokeTokenAfter(3);
-    const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(inngest.status).toBe("Failed");
     expect(countsOf(run)).toEqual(expectedCounts({ status: "FAILED", phase: "USERS" }));
     expect(run.error).toMatch(
       /^Okta rejected the API token: .* \(HTTP 401 E0000011 on GET \/api\/v1\/users /,
     );
-    expect(await snapshot(t.db, fixture.userSyncId)).toEqual(before);
-    const report = await t.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
     for (const text of [run.error, report.subject, report.text, report.html, JSON.stringify(inngest)]) {
       expect(text).not.toContain(fake.token);
     }
@@ -155,34 +134,34 @@ describe("the database's failures", () => {
   it("retries a step whose write failed, and applies it once", async () => {
     const { fixture } = await setup(20);
     // The first insert into GroupMembership raises (a sequence is not rolled back with the step).
-    await t.db.$executeRawUnsafe(`CREATE SEQUENCE fail_once_seq`);
-    await t.db.$executeRawUnsafe(`
+    await harness.db.$executeRawUnsafe(`CREATE SEQUENCE fail_once_seq`);
+    await harness.db.$executeRawUnsafe(`
       CREATE FUNCTION fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF nextval('fail_once_seq') = 1 THEN RAISE EXCEPTION 'injected write failure'; END IF;
         RETURN NULL;
       END $$`);
-    await t.db.$executeRawUnsafe(
+    await harness.db.$executeRawUnsafe(
       `CREATE TRIGGER fail_once BEFORE INSERT ON "GroupMembership" FOR EACH STATEMENT EXECUTE FUNCTION fail_once()`,
     );
     try {
-      const { inngest, run } = await syncOnce(t.db, h.runner, fixture);
+      const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
       expect(inngest.status).toBe("Completed");
       expect(countsOf(run)).toEqual(
         expectedCounts({ usersProcessed: 20, usersCreated: 20, groupsCreated: 2, membershipsAdded: 23 }),
       );
-      const [{ fired }] = await t.db.$queryRawUnsafe<[{ fired: number }]>(
+      const [{ fired }] = await harness.db.$queryRawUnsafe<[{ fired: number }]>(
         `SELECT last_value::int AS fired FROM fail_once_seq`,
       );
       // Once failing, then the retried step's two inserts (Everyone's members, then the listed groups').
       expect(fired).toBe(3);
-      expect(await t.db.groupMembership.count({ where: { group: { userSyncId: fixture.userSyncId } } })).toBe(
-        23,
-      );
+      expect(
+        await harness.db.groupMembership.count({ where: { group: { userSyncId: fixture.userSyncId } } }),
+      ).toBe(23);
     } finally {
-      await t.db.$executeRawUnsafe(`DROP TRIGGER fail_once ON "GroupMembership"`);
-      await t.db.$executeRawUnsafe(`DROP FUNCTION fail_once`);
-      await t.db.$executeRawUnsafe(`DROP SEQUENCE fail_once_seq`);
+      await harness.db.$executeRawUnsafe(`DROP TRIGGER fail_once ON "GroupMembership"`);
+      await harness.db.$executeRawUnsafe(`DROP FUNCTION fail_once`);
+      await harness.db.$executeRawUnsafe(`DROP SEQUENCE fail_once_seq`);
     }
   });
 });

@@ -1,59 +1,46 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { describe, expect, it, vi } from "vitest";
 import {
   countsOf,
   expectedCounts,
   oktaGroupId,
   oktaId,
   orgData,
-  type SyncHarness,
   snapshot,
-  startSyncHarness,
   syncOnce,
   updatedAts,
+  withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import { createSyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
-import { type DirectoryJson, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import type { SyncFixtureOptions } from "@/lib/testing/sync-run";
+import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end: SYNC DATA (requestSyncRun) → event → local runner → the app's
 // /api/inngest route → advanceSync → OktaClient over HTTP → fake Okta → the test database.
-let t: TestDb;
 vi.mock("@/lib/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/lib/db")>()),
-  getDb: () => t.db,
+  getDb: () => harness.db,
 }));
 
-let h: SyncHarness;
-const fakes: FakeOkta[] = [];
-beforeAll(async () => {
-  t = await createTestDb();
-  h = await startSyncHarness();
-});
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(async () => {
-  await h?.close();
-  await t?.close();
-});
+const harness = withSyncHarness();
 
 /** A fake org with pages of 10 users (so 5 pages a step spans several steps) and a sync of it. */
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
-  const fake = await startFakeOkta({ data, maxPageSize: { users: 10, members: 10 } });
-  fakes.push(fake);
-  const fixture = await createSyncFixture(t.db, { domain: fake.url, token: fake.token, ...sync });
+  const fake = await harness.startFakeOkta({ data, maxPageSize: { users: 10, members: 10 } });
+  const fixture = await harness.syncOf(fake, sync);
   return { fake, fixture };
 }
 
 const login = (i: number) => `user${String(i).padStart(3, "0")}@example.com`;
 
 async function itemsOf(syncRunId: string) {
-  const items = await t.db.syncRunItem.findMany({ where: { syncRunId }, orderBy: { externalId: "asc" } });
+  const items = await harness.db.syncRunItem.findMany({
+    where: { syncRunId },
+    orderBy: { externalId: "asc" },
+  });
   return items.map((i) => ({ kind: i.kind, externalId: i.externalId, userKey: i.userKey, reason: i.reason }));
 }
 
 async function itemKinds(syncRunId: string) {
-  const items = await t.db.syncRunItem.groupBy({ by: ["kind"], where: { syncRunId }, _count: true });
+  const items = await harness.db.syncRunItem.groupBy({ by: ["kind"], where: { syncRunId }, _count: true });
   return Object.fromEntries(items.map((i) => [i.kind, i._count]));
 }
 
@@ -65,7 +52,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
         { name: "Sales", members: [10, 11, 12] },
       ]),
     );
-    const first = await syncOnce(t.db, h.runner, fixture);
+    const first = await syncOnce(harness.db, harness.runner, fixture);
     expect(first.inngest.status).toBe("Completed");
     // 60 users + Everyone (60) + Engineering (12) + Sales (3) memberships.
     expect(countsOf(first.run)).toEqual(
@@ -80,7 +67,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     // the sync's users: reconciled in the database, not listed).
     expect(first.run.pagesFetched).toBe(10);
     expect(first.run.oktaRequests).toBe(10);
-    const data = await snapshot(t.db, fixture.userSyncId);
+    const data = await snapshot(harness.db, fixture.userSyncId);
     expect(data.users).toHaveLength(60);
     expect(data.users[0]).toEqual({
       externalId: oktaId(fake, login(0)),
@@ -100,32 +87,32 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     ]);
     expect(data.groups[2]?.members).toEqual([10, 11, 12].map((i) => oktaId(fake, login(i))));
     expect(await itemKinds(first.run.id)).toEqual({ CREATED: 60 });
-    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync).toMatchObject({
       activeRunId: null,
       lastSyncedFrom: first.run.startedAt,
       lastFullSyncAt: first.run.startedAt,
     });
-    expect(await t.db.syncRunSeen.count({ where: { syncRunId: first.run.id } })).toBe(0);
+    expect(await harness.db.syncRunSeen.count({ where: { syncRunId: first.run.id } })).toBe(0);
     // Only Only Sync's report: no invitation.
-    const emails = await t.db.email.findMany({ where: { organizationId: fixture.organizationId } });
+    const emails = await harness.db.email.findMany({ where: { organizationId: fixture.organizationId } });
     expect(emails.map((e) => [e.template, e.to, e.status, e.syncRunId])).toEqual([
       ["sync-report", fixture.owner.email, "STORED", first.run.id],
     ]);
     expect(emails[0]?.subject).toBe("Okta Workspace sync report: Succeeded — 60 created, 0 updated");
 
     // A scheduled run within a day is incremental: Okta shows no change since the last run.
-    const before = await updatedAts(t.db, fixture.userSyncId);
-    const second = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
+    const before = await updatedAts(harness.db, fixture.userSyncId);
+    const second = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
     expect(countsOf(second.run)).toEqual(expectedCounts({ mode: "INCREMENTAL", trigger: "SCHEDULED" }));
-    expect(await updatedAts(t.db, fixture.userSyncId)).toEqual(before);
+    expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
     expect(await itemKinds(second.run.id)).toEqual({});
 
     // SYNC DATA is always full: everyone listed again, all unchanged, nothing written.
-    const third = await syncOnce(t.db, h.runner, fixture);
+    const third = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(third.run)).toEqual(expectedCounts({ usersProcessed: 60, usersUnchanged: 60 }));
-    expect(await updatedAts(t.db, fixture.userSyncId)).toEqual(before);
-    expect(await snapshot(t.db, fixture.userSyncId)).toEqual(data);
+    expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(data);
     expect(await itemKinds(third.run.id)).toEqual({});
   });
 
@@ -139,7 +126,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
         ]),
         { deletionPolicy: policy, fullSyncEveryHours: 0 },
       );
-      await syncOnce(t.db, h.runner, fixture);
+      await syncOnce(harness.db, harness.runner, fixture);
       const ids = fake.directory.users.map((u) => u.id);
       const id = (i: number) => ids[i] as string;
       const [g1, g2, g3] = ["G1", "G2", "G3"].map((name) => oktaGroupId(fake, name)) as [
@@ -158,7 +145,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
       fake.directory.renameGroup(g2, "Sales EMEA", "Renamed group");
       fake.directory.deleteGroup(g3);
 
-      const { run } = await syncOnce(t.db, h.runner, fixture);
+      const { run } = await syncOnce(harness.db, harness.runner, fixture);
       const removed = policy === "DELETE" ? { usersDeleted: 2 } : { usersDeprovisioned: 2 };
       // Memberships: +u20 in G1, +u21 in New; -u2 from Everyone and G1, -u5 from G2 (listings),
       // then u3's two (Everyone, G1) as it is removed. G3's go with the group.
@@ -185,19 +172,19 @@ describe("a sync through the runner, the route and a fake Okta", () => {
           { kind, externalId: id(3), userKey: login(3), reason: null },
         ].sort((a, b) => String(a.externalId).localeCompare(String(b.externalId))),
       );
-      const changed = await t.db.syncRunItem.findFirstOrThrow({
+      const changed = await harness.db.syncRunItem.findFirstOrThrow({
         where: { syncRunId: run.id, externalId: id(1) },
       });
       expect(changed.changes).toEqual({ email: [login(1), "New.Address@example.com"] });
 
-      const data = await snapshot(t.db, fixture.userSyncId);
+      const data = await snapshot(harness.db, fixture.userSyncId);
       const user = (i: number) => data.users.find((u) => u.externalId === id(i));
       expect(user(0)).toMatchObject({ firstName: "Renamed", status: "ACTIVE" });
       // Same Okta id, new address: the same user, updated (no new user).
       expect(user(1)).toMatchObject({ email: "New.Address@example.com", username: login(1) });
-      expect(await t.db.directoryUser.count({ where: { organizationId: fixture.organizationId } })).toBe(
-        policy === "DELETE" ? 28 : 30,
-      );
+      expect(
+        await harness.db.directoryUser.count({ where: { organizationId: fixture.organizationId } }),
+      ).toBe(policy === "DELETE" ? 28 : 30);
       if (policy === "DELETE") {
         expect([user(2), user(3)]).toEqual([undefined, undefined]);
       } else {
@@ -215,16 +202,16 @@ describe("a sync through the runner, the route and a fake Okta", () => {
         ["Sales EMEA", "Renamed group", 2, members([6, 7])],
         ["New", "A new group", 1, members([21])],
       ]);
-      expect(await t.db.userGroup.count({ where: { organizationId: fixture.organizationId } })).toBe(4);
+      expect(await harness.db.userGroup.count({ where: { organizationId: fixture.organizationId } })).toBe(4);
 
       // Nothing changed since: a full run finds everyone unchanged (the deactivated user too,
       // when kept as DEPROVISIONED) and removes no one again.
-      const before = await updatedAts(t.db, fixture.userSyncId);
-      const again = await syncOnce(t.db, h.runner, fixture);
+      const before = await updatedAts(harness.db, fixture.userSyncId);
+      const again = await syncOnce(harness.db, harness.runner, fixture);
       expect(countsOf(again.run)).toEqual(
         expectedCounts({ usersProcessed: 29, usersUnchanged: policy === "DELETE" ? 28 : 29 }),
       );
-      expect(await updatedAts(t.db, fixture.userSyncId)).toEqual(before);
+      expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
     });
   }
 
@@ -232,7 +219,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     const { fake, fixture } = await setup(orgData(20, [{ name: "Ops", members: [0, 1] }]), {
       fullSyncEveryHours: 1,
     });
-    const first = await syncOnce(t.db, h.runner, fixture);
+    const first = await syncOnce(harness.db, harness.runner, fixture);
     expect(first.run.mode).toBe("FULL");
     const ids = fake.directory.users.map((u) => u.id);
     const id = (i: number) => ids[i] as string;
@@ -240,7 +227,7 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     fake.directory.addMember(oktaGroupId(fake, "Ops"), id(5));
     fake.directory.deactivateUser(id(6));
     fake.directory.deleteUser(id(7));
-    const incremental = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
+    const incremental = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
     // Listed: the changed and the deactivated user; a deleted user shows in no listing, so it is
     // left (in Everyone too) for the next full run. Groups: Ops re-read, Everyone reconciled.
     expect(countsOf(incremental.run)).toEqual(
@@ -254,17 +241,17 @@ describe("a sync through the runner, the route and a fake Okta", () => {
         membershipsRemoved: 1,
       }),
     );
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(19);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(19);
     expect(
-      await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId, externalId: id(7) } }),
+      await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId, externalId: id(7) } }),
     ).toBe(1);
 
     // An hour later (on the app's clock) a full run is due: the deleted user goes.
-    await t.db.userSync.update({
+    await harness.db.userSync.update({
       where: { id: fixture.userSyncId },
       data: { lastFullSyncAt: new Date(Date.now() - 3_600_000) },
     });
-    const full = await syncOnce(t.db, h.runner, fixture, "SCHEDULED");
+    const full = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
     expect(countsOf(full.run)).toEqual(
       // The deleted user goes, and with it its membership of Everyone.
       expectedCounts({
@@ -275,6 +262,6 @@ describe("a sync through the runner, the route and a fake Okta", () => {
         membershipsRemoved: 1,
       }),
     );
-    expect(await t.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
   });
 });

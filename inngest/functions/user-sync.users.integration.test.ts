@@ -1,67 +1,40 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { describe, expect, it, vi } from "vitest";
 import {
   countsOf,
   expectedCounts,
   type OrgUser,
   oktaId,
   orgData,
-  type SyncHarness,
   snapshot,
-  startSyncHarness,
   syncOnce,
   updatedAts,
+  withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import {
-  addUserSync,
-  createSyncFixture,
-  type SyncFixture,
-  type SyncFixtureOptions,
-} from "@/lib/testing/sync-run";
-import { type DirectoryJson, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { addUserSync, type SyncFixture, type SyncFixtureOptions } from "@/lib/testing/sync-run";
+import type { DirectoryJson } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts): enrollment types, unique fields and
 // the users a sync refuses.
-let t: TestDb;
 vi.mock("@/lib/db", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/lib/db")>()),
-  getDb: () => t.db,
+  getDb: () => harness.db,
 }));
 
-let h: SyncHarness;
-const fakes: FakeOkta[] = [];
-beforeAll(async () => {
-  t = await createTestDb();
-  h = await startSyncHarness();
-});
-afterEach(async () => {
-  await Promise.all(fakes.splice(0).map((f) => f.close()));
-});
-afterAll(async () => {
-  await h?.close();
-  await t?.close();
-});
+const harness = withSyncHarness();
 
 async function fakeOrg(data: DirectoryJson) {
-  const fake = await startFakeOkta({ data, maxPageSize: { users: 3 } });
-  fakes.push(fake);
-  return fake;
+  return harness.startFakeOkta({ data, maxPageSize: { users: 3 } });
 }
 
 async function setup(data: DirectoryJson, sync: Partial<SyncFixtureOptions> = {}) {
   const fake = await fakeOrg(data);
-  const fixture = await createSyncFixture(t.db, {
-    domain: fake.url,
-    token: fake.token,
-    fullSyncEveryHours: 0,
-    ...sync,
-  });
+  const fixture = await harness.syncOf(fake, { fullSyncEveryHours: 0, ...sync });
   return { fake, fixture };
 }
 
 const emailsOf = async (fixture: SyncFixture, template: string) =>
   (
-    await t.db.email.findMany({
+    await harness.db.email.findMany({
       where: { organizationId: fixture.organizationId, template },
       orderBy: { to: "asc" },
       include: { directoryUser: { select: { externalId: true } } },
@@ -69,7 +42,7 @@ const emailsOf = async (fixture: SyncFixture, template: string) =>
   ).map((e) => ({ to: e.to, status: e.status, user: e.directoryUser?.externalId ?? null }));
 
 async function errorsOf(syncRunId: string) {
-  const items = await t.db.syncRunItem.findMany({
+  const items = await harness.db.syncRunItem.findMany({
     where: { syncRunId, kind: "ERROR" },
   });
   return items
@@ -90,12 +63,12 @@ describe("enrollment types", () => {
       enrollmentType: "SEND_ENROLLMENT_EMAIL",
       uniqueField: "USERNAME",
     });
-    const first = await syncOnce(t.db, h.runner, fixture);
+    const first = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(first.run)).toEqual(
       expectedCounts({ usersProcessed: 4, usersCreated: 4, groupsCreated: 1, membershipsAdded: 4 }),
     );
     const id = (login: string) => oktaId(fake, login);
-    const users = (await snapshot(t.db, fixture.userSyncId)).users;
+    const users = (await snapshot(harness.db, fixture.userSyncId)).users;
     expect(users.map((u) => [u.username, u.emailVerified, u.enrollmentStatus, u.invited])).toEqual(
       [
         ["ada@example.com", false, "INVITED", true],
@@ -111,12 +84,14 @@ describe("enrollment types", () => {
     }));
     expect(await emailsOf(fixture, "enrollment-invitation")).toEqual(invitations);
     expect(
-      await t.db.enrollmentToken.count({ where: { directoryUser: { userSyncId: fixture.userSyncId } } }),
+      await harness.db.enrollmentToken.count({
+        where: { directoryUser: { userSyncId: fixture.userSyncId } },
+      }),
     ).toBe(3);
 
     // The next run invites the new user only.
     const dan = fake.directory.createUser({ login: "dan@example.com", email: "dan@example.com" });
-    const second = await syncOnce(t.db, h.runner, fixture);
+    const second = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(second.run)).toEqual(
       expectedCounts({ usersProcessed: 5, usersCreated: 1, usersUnchanged: 4, membershipsAdded: 1 }),
     );
@@ -133,13 +108,13 @@ describe("enrollment types", () => {
 
   it("Trust Email: every synced user's email is verified, a new address too; no email is sent", async () => {
     const { fake, fixture } = await setup(orgData(people.slice(0, 3)), { enrollmentType: "TRUST_EMAIL" });
-    await syncOnce(t.db, h.runner, fixture);
+    await syncOnce(harness.db, harness.runner, fixture);
     fake.directory.updateUser(oktaId(fake, "ada@example.com"), { email: "ada.new@example.com" });
-    const second = await syncOnce(t.db, h.runner, fixture);
+    const second = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(second.run)).toEqual(
       expectedCounts({ usersProcessed: 3, usersUpdated: 1, usersUnchanged: 2 }),
     );
-    const users = (await snapshot(t.db, fixture.userSyncId)).users;
+    const users = (await snapshot(harness.db, fixture.userSyncId)).users;
     expect(users.map((u) => [u.email, u.emailVerified, u.enrollmentStatus])).toEqual([
       ["ada.new@example.com", true, "NONE"],
       ["ben@example.com", true, "NONE"],
@@ -150,8 +125,8 @@ describe("enrollment types", () => {
 
   it("Only Sync: no invitation and no verification", async () => {
     const { fixture } = await setup(orgData(people.slice(0, 3)), { enrollmentType: "ONLY_SYNC" });
-    await syncOnce(t.db, h.runner, fixture);
-    const users = (await snapshot(t.db, fixture.userSyncId)).users;
+    await syncOnce(harness.db, harness.runner, fixture);
+    const users = (await snapshot(harness.db, fixture.userSyncId)).users;
     expect(users.map((u) => [u.emailVerified, u.enrollmentStatus, u.invited])).toEqual([
       [false, "NONE", false],
       [false, "NONE", false],
@@ -171,7 +146,7 @@ describe("unique fields", () => {
 
   it("Email matches case-insensitively: adopts a user of the organization, refuses a duplicate", async () => {
     const { fake, fixture } = await setup(orgData(mixedCase), { uniqueField: "EMAIL" });
-    const existing = await t.db.directoryUser.create({
+    const existing = await harness.db.directoryUser.create({
       data: {
         organizationId: fixture.organizationId,
         email: "Alice@Example.com",
@@ -180,7 +155,7 @@ describe("unique fields", () => {
         name: "Alice",
       },
     });
-    const { run } = await syncOnce(t.db, h.runner, fixture);
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(run)).toEqual(
       expectedCounts({
         status: "PARTIAL",
@@ -192,14 +167,14 @@ describe("unique fields", () => {
         membershipsAdded: 3,
       }),
     );
-    const adopted = await t.db.directoryUser.findUniqueOrThrow({ where: { id: existing.id } });
+    const adopted = await harness.db.directoryUser.findUniqueOrThrow({ where: { id: existing.id } });
     expect(adopted).toMatchObject({
       userSyncId: fixture.userSyncId,
       externalId: oktaId(fake, "alice.okta"),
       email: "ALICE@example.com",
       username: "alice.okta",
     });
-    const adoption = await t.db.syncRunItem.findFirstOrThrow({
+    const adoption = await harness.db.syncRunItem.findFirstOrThrow({
       where: { syncRunId: run.id, kind: "UPDATED" },
     });
     expect([adoption.userKey, adoption.reason]).toEqual([
@@ -213,16 +188,18 @@ describe("unique fields", () => {
         reason: `Another directory user (${oktaId(fake, "carol.one")}) has the same email`,
       },
     ]);
-    expect(await t.db.directoryUser.count({ where: { organizationId: fixture.organizationId } })).toBe(3);
+    expect(await harness.db.directoryUser.count({ where: { organizationId: fixture.organizationId } })).toBe(
+      3,
+    );
   });
 
   it("Username matches on the Okta login: the same email twice is two users", async () => {
     const { fixture } = await setup(orgData(mixedCase), { uniqueField: "USERNAME" });
-    const { run } = await syncOnce(t.db, h.runner, fixture);
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(countsOf(run)).toEqual(
       expectedCounts({ usersProcessed: 4, usersCreated: 4, groupsCreated: 1, membershipsAdded: 4 }),
     );
-    const users = (await snapshot(t.db, fixture.userSyncId)).users;
+    const users = (await snapshot(harness.db, fixture.userSyncId)).users;
     expect(users.map((u) => [u.username, u.email])).toEqual(mixedCase.map((u) => [u.login, u.email]));
   });
 });
@@ -243,14 +220,14 @@ describe("users a sync cannot import", () => {
     );
     // Another sync of the organization imported shared@example.com first.
     const other = await fakeOrg(orgData([{ login: "shared@example.com" }]));
-    const otherSync = await addUserSync(t.db, fixture.owner, {
+    const otherSync = await addUserSync(harness.db, fixture.owner, {
       domain: other.url,
       token: other.token,
       name: "HR",
     });
-    const otherRun = await syncOnce(t.db, h.runner, { ...fixture, userSyncId: otherSync });
+    const otherRun = await syncOnce(harness.db, harness.runner, { ...fixture, userSyncId: otherSync });
     expect(otherRun.run.usersCreated).toBe(1);
-    const otherBefore = await updatedAts(t.db, otherSync);
+    const otherBefore = await updatedAts(harness.db, otherSync);
 
     const id = (login: string) => oktaId(fake, login);
     const errors = [
@@ -273,7 +250,7 @@ describe("users a sync cannot import", () => {
       },
     ];
     for (const attempt of [1, 2]) {
-      const { run } = await syncOnce(t.db, h.runner, fixture);
+      const { run } = await syncOnce(harness.db, harness.runner, fixture);
       expect(countsOf(run)).toEqual(
         expectedCounts({
           status: "PARTIAL",
@@ -287,7 +264,7 @@ describe("users a sync cannot import", () => {
         }),
       );
       expect(await errorsOf(run.id)).toEqual(errors.sort((a, b) => a.externalId.localeCompare(b.externalId)));
-      const report = await t.db.email.findFirstOrThrow({
+      const report = await harness.db.email.findFirstOrThrow({
         where: { syncRunId: run.id, template: "sync-report" },
       });
       expect([report.to, report.subject]).toEqual([
@@ -296,10 +273,10 @@ describe("users a sync cannot import", () => {
       ]);
       expect(report.text).toContain("The email is not a valid address");
     }
-    const users = (await snapshot(t.db, fixture.userSyncId)).users;
+    const users = (await snapshot(harness.db, fixture.userSyncId)).users;
     expect(users.map((u) => u.username)).toEqual(["ok.one@example.com", "dup.one", "ok.two@example.com"]);
     // The other sync's user is untouched.
-    expect(await updatedAts(t.db, otherSync)).toEqual(otherBefore);
-    expect((await snapshot(t.db, otherSync)).users.map((u) => u.email)).toEqual(["shared@example.com"]);
+    expect(await updatedAts(harness.db, otherSync)).toEqual(otherBefore);
+    expect((await snapshot(harness.db, otherSync)).users.map((u) => u.email)).toEqual(["shared@example.com"]);
   });
 });

@@ -2,15 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { vi } from "vitest";
+import { afterAll, afterEach, beforeAll, vi } from "vitest";
 import { type Runner, startRunner } from "@/inngest/runner";
 import { finishedRun, getJson, syncApp, waitFor } from "@/inngest/runner/testing/harness";
 import { serveRoutes } from "@/inngest/runner/testing/http";
 import type { Run } from "@/inngest/runner/types";
 import type { Db, SyncRun, SyncTrigger } from "@/lib/db";
 import { pickRun, RUN_COUNTERS } from "@/lib/sync/testing/fixtures";
-import type { DirectoryJson, FakeOkta } from "@/scripts/fake-okta";
-import type { SyncFixture } from "./sync-run";
+import { type DirectoryJson, type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
+import { createTestDb, type TestDb } from "./db";
+import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./sync-run";
 
 /**
  * End-to-end syncs in a test: the local runner drives the app's real `/api/inngest` route
@@ -73,6 +74,60 @@ export async function startSyncHarness(): Promise<SyncHarness> {
     server?.close();
     throw error;
   }
+}
+
+/** What a test file of end-to-end syncs uses: its database, the runner, and fake Oktas. */
+export interface SyncTestHarness {
+  /** The file's test database (the file mocks `getDb` to return it). */
+  readonly db: Db;
+  readonly runner: Runner;
+  /** Starts a fake Okta, closed after the test. */
+  startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>;
+  /** A sync (and its organization) of this fake Okta. */
+  syncOf(fake: FakeOkta, options?: Partial<SyncFixtureOptions>): Promise<SyncFixture>;
+}
+
+/**
+ * Registers the hooks of a test file of end-to-end syncs: a test database and the harness for the
+ * file (`beforeAll`/`afterAll`), the fake Oktas of each test closed after it (`afterEach`). Its
+ * `db` and `runner` are there once `beforeAll` has run. The file still mocks `@/lib/db`
+ * (`vi.mock` is hoisted per file): `getDb: () => harness.db`.
+ */
+export function withSyncHarness(): SyncTestHarness {
+  let t: TestDb | undefined;
+  let h: SyncHarness | undefined;
+  const fakes: FakeOkta[] = [];
+  beforeAll(async () => {
+    t = await createTestDb();
+    h = await startSyncHarness();
+  });
+  afterEach(async () => {
+    await Promise.all(fakes.splice(0).map((f) => f.close()));
+  });
+  afterAll(async () => {
+    await h?.close();
+    await t?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("withSyncHarness: used before its beforeAll");
+    return value;
+  };
+  return {
+    get db() {
+      return started(t).db;
+    },
+    get runner() {
+      return started(h).runner;
+    },
+    async startFakeOkta(options) {
+      const fake = await startFakeOkta(options);
+      fakes.push(fake);
+      return fake;
+    },
+    syncOf(fake, options = {}) {
+      return createSyncFixture(started(t).db, { domain: fake.url, token: fake.token, ...options });
+    },
+  };
 }
 
 /** The runner's run of a SyncRun's requested event (not a replay). */

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
+import { ResultCount, SearchBox, SearchField } from "@/components/ui/search-box";
 import { Table, Td, Th } from "@/components/ui/table";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
@@ -29,30 +30,17 @@ export default async function UserGroupsPage({
         </EmptyState>
       ) : (
         <>
-          <search aria-label="Search groups">
-            <form method="get" className="mb-4 flex max-w-md gap-2">
-              <label htmlFor="groups-q" className="sr-only">
-                Search groups
-              </label>
-              <input
-                id="groups-q"
-                name="q"
-                type="search"
-                defaultValue={query.q}
-                placeholder="Group name or description"
-                className="flex-1 rounded-md border border-slate-300 bg-white px-3 py-2 text-sm"
-              />
-              <button
-                type="submit"
-                className="rounded-md bg-brand-600 px-3.5 py-2 text-sm font-semibold text-white hover:bg-brand-700"
-              >
-                Search
-              </button>
-            </form>
-          </search>
-          <p className="mb-2 text-sm text-slate-600" aria-live="polite">
-            {page.total.toLocaleString("en")} {page.total === 1 ? "group" : "groups"}
-          </p>
+          <SearchBox label="Search groups" className="mb-4 flex max-w-md gap-2" submit="Search">
+            <SearchField
+              id="groups-q"
+              label="Search groups"
+              labelClassName="sr-only"
+              className="flex-1"
+              defaultValue={query.q}
+              placeholder="Group name or description"
+            />
+          </SearchBox>
+          <ResultCount total={page.total} one="group" many="groups" />
           <Table caption="User groups">
             <thead>
               <tr>

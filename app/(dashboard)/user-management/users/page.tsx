@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { Suspense } from "react";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
+import { ResultCount } from "@/components/ui/search-box";
 import { TableSkeleton } from "@/components/ui/skeleton";
 import { Table, Td, Th } from "@/components/ui/table";
+import { UserCells, UserHeadCells } from "@/components/users/user-cells";
 import { UserFilters } from "@/components/users/user-filters";
-import { EnrollmentBadge, UserStatus, VerifiedMark } from "@/components/users/user-status";
+import { EnrollmentBadge, VerifiedMark } from "@/components/users/user-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { listUsers, type UserListQuery, userFilterOptions, userListQuery } from "@/lib/users/queries";
@@ -47,20 +48,14 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
       ) : (
         <>
           <UserFilters values={query} {...options} />
-          <p className="mb-2 text-sm text-slate-600" aria-live="polite">
-            {page.total.toLocaleString("en")} {page.total === 1 ? "user" : "users"}
-            {filtered && " match these filters"}
-          </p>
+          <ResultCount total={page.total} one="user" many="users" filtered={filtered} />
           {page.items.length === 0 ? (
             <EmptyState title="No users match">Try another search or clear the filters.</EmptyState>
           ) : (
             <Table caption="Users">
               <thead>
                 <tr>
-                  <Th>Name</Th>
-                  <Th>Email</Th>
-                  <Th>Username</Th>
-                  <Th>Status</Th>
+                  <UserHeadCells />
                   <Th>Email verified</Th>
                   <Th>Enrollment</Th>
                   <Th>Source</Th>
@@ -70,21 +65,7 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
               <tbody>
                 {page.items.map((user) => (
                   <tr key={user.id} className="hover:bg-slate-50">
-                    <Td className="font-medium">
-                      <Link
-                        href={`/user-management/users/${user.id}`}
-                        className="text-brand-700 hover:underline"
-                      >
-                        {user.name || user.email || user.username || "(no name)"}
-                      </Link>
-                    </Td>
-                    <Td className="break-words">{user.email ?? <span className="text-slate-500">—</span>}</Td>
-                    <Td className="break-words">
-                      {user.username ?? <span className="text-slate-500">—</span>}
-                    </Td>
-                    <Td>
-                      <UserStatus status={user.status} />
-                    </Td>
+                    <UserCells user={user} />
                     <Td>
                       <VerifiedMark verified={user.emailVerified} />
                     </Td>

@@ -3,8 +3,8 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
-import { Table, Td, Th } from "@/components/ui/table";
-import { UserStatus } from "@/components/users/user-status";
+import { Table } from "@/components/ui/table";
+import { UserCells, UserHeadCells } from "@/components/users/user-cells";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { getGroup, listGroupMembers, memberListQuery } from "@/lib/groups/queries";
@@ -43,28 +43,13 @@ export default async function UserGroupPage({
           <Table caption={`Members of ${group.name}`}>
             <thead>
               <tr>
-                <Th>Name</Th>
-                <Th>Email</Th>
-                <Th>Username</Th>
-                <Th>Status</Th>
+                <UserHeadCells />
               </tr>
             </thead>
             <tbody>
               {page.items.map((user) => (
                 <tr key={user.id} className="hover:bg-slate-50">
-                  <Td className="font-medium">
-                    <Link
-                      href={`/user-management/users/${user.id}`}
-                      className="text-brand-700 hover:underline"
-                    >
-                      {user.name || user.email || user.username || "(no name)"}
-                    </Link>
-                  </Td>
-                  <Td className="break-words">{user.email ?? "—"}</Td>
-                  <Td className="break-words">{user.username ?? "—"}</Td>
-                  <Td>
-                    <UserStatus status={user.status} />
-                  </Td>
+                  <UserCells user={user} missing="—" />
                 </tr>
               ))}
             </tbody>
