@@ -17,7 +17,14 @@ import {
   type Sleep,
   untilReset,
 } from "./pacing";
-import { OktaGroup, OktaOrganization, OktaUser, toDirectoryGroup, toDirectoryPerson } from "./schemas";
+import {
+  OktaGroup,
+  OktaMember,
+  OktaOrganization,
+  OktaUser,
+  toDirectoryGroup,
+  toDirectoryPerson,
+} from "./schemas";
 import { createTransport, type HttpResponse, type Transport } from "./transport";
 
 export interface OktaClientOptions {
@@ -150,8 +157,8 @@ export class OktaClient implements DirectoryProvider {
 
   async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
     const path = `/api/v1/groups/${encodeURIComponent(groupExternalId)}/users`;
-    const page = await this.page(cursor ?? this.url(path, {}), path, OktaUser);
-    return { items: page.items.map((user) => user.id), next: page.next };
+    const page = await this.page(cursor ?? this.url(path, {}), path, OktaMember);
+    return { items: page.items.map((member) => member.id), next: page.next };
   }
 
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */

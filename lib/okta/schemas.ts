@@ -21,6 +21,9 @@ export const OktaUser = z.looseObject({
   profile: z.record(z.string(), z.unknown()).nullish(),
 });
 
+/** A group's member: the sync needs only its id (the user itself comes from the users listing). */
+export const OktaMember = z.looseObject({ id: z.string().min(1) });
+
 export const OktaGroup = z.looseObject({
   id: z.string().min(1),
   type: z.string().nullish(),

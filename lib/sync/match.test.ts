@@ -142,6 +142,7 @@ describe("matchPeople", () => {
         person("u3", { firstName: "x".repeat(256) }),
         person("u4", { profile: { bio: "x".repeat(70_000) } }),
         person("u5", { displayName: "Ada\u0000" }),
+        person("u6", { profile: { bio: "a\u0000b" } }),
       ],
       [],
       SYNC,
@@ -152,6 +153,7 @@ describe("matchPeople", () => {
       ["u3", "error", "The firstName is longer than 255 characters"],
       ["u4", "error", "The profile is larger than 64 KB"],
       ["u5", "error", "The data contains a NUL character"],
+      ["u6", "error", "The data contains a NUL character"],
     ]);
   });
 

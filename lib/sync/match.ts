@@ -40,6 +40,15 @@ export interface MatchingSync {
 
 const MAX_LENGTH = { email: 254, username: 255, firstName: 255, lastName: 255, displayName: 255 } as const;
 const MAX_PROFILE_CHARS = 64 * 1024;
+const TEXT_FIELDS = [
+  "externalId",
+  "status",
+  "username",
+  "email",
+  "firstName",
+  "lastName",
+  "displayName",
+] as const;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 const FIELD_LABEL: Record<UniqueField, string> = { EMAIL: "email", USERNAME: "username" };
@@ -60,9 +69,13 @@ function invalidReason(person: DirectoryPerson): string | null {
     if ((person[name]?.length ?? 0) > max) return `The ${name} is longer than ${max} characters`;
   }
   if (person.email && !EMAIL_PATTERN.test(person.email)) return "The email is not a valid address";
-  if (JSON.stringify(person.profile).length > MAX_PROFILE_CHARS) return "The profile is larger than 64 KB";
-  // PostgreSQL stores no NUL character in text or JSON: it would fail the whole page.
-  if (JSON.stringify(person).includes("\\u0000")) return "The data contains a NUL character";
+  const profile = JSON.stringify(person.profile);
+  if (profile.length > MAX_PROFILE_CHARS) return "The profile is larger than 64 KB";
+  // PostgreSQL stores no NUL character in text or JSON: it would fail the whole page. The named
+  // fields are the profile's, but a provider may fill them otherwise.
+  if (profile.includes("\\u0000") || TEXT_FIELDS.some((name) => person[name]?.includes("\0"))) {
+    return "The data contains a NUL character";
+  }
   return null;
 }
 

@@ -1,6 +1,6 @@
 import { Prisma } from "@/lib/db";
 import type { Page } from "@/lib/directory/types";
-import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
+import { clearSeen, markSeen, seenMembersOf } from "./seen";
 import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
@@ -170,15 +170,12 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     all.filter((l) => l.everyone),
   );
   const listings = all.filter((l) => !l.everyone);
-  // Only the sync's own users who are not deprovisioned are members of anything.
-  const users = await tx.directoryUser.findMany({
-    where: {
-      userSyncId: sync.id,
-      externalId: { in: [...new Set(listings.flatMap((l) => l.externalIds))] },
-      status: { not: DEPROVISIONED },
-    },
-    select: { id: true, externalId: true },
-  });
+  // Only the sync's own users who are not deprovisioned are members of anything. Raw SQL: a
+  // step resolves up to 8,000 ids, which Prisma would send as as many parameters.
+  const users = await tx.$queryRaw<{ id: string; externalId: string }[]>`
+    SELECT id, "externalId" FROM "DirectoryUser"
+    WHERE "userSyncId" = ${sync.id} AND status <> ${DEPROVISIONED}
+      AND "externalId" = ANY(${[...new Set(listings.flatMap((l) => l.externalIds))]}::text[])`;
   const userIdOf = new Map(users.map((u) => [u.externalId, u.id]));
   const members = listings.map((l) => ({
     ...l,
@@ -201,23 +198,8 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     );
   }
   const complete = members.filter((m) => !m.next);
-  const current = await memberIds(
-    tx,
-    complete.map((m) => m.groupId),
-  );
-  let membershipsRemoved = 0;
-  for (const m of complete) {
-    const listed = new Set(m.userIds);
-    if (m.resumed) {
-      for (const id of await seenKeys(tx, run.id, seenMembersOf(m.groupId))) listed.add(id);
-      await clearSeen(tx, run.id, seenMembersOf(m.groupId));
-    }
-    const extra = (current.get(m.groupId) ?? []).filter((id) => !listed.has(id));
-    if (extra.length > 0) {
-      membershipsRemoved += await tx.$executeRaw`
-        DELETE FROM "GroupMembership" WHERE "groupId" = ${m.groupId} AND "userId" = ANY(${extra}::text[])`;
-    }
-  }
+  const membershipsRemoved = await removeUnlisted(tx, run.id, complete);
+  for (const m of complete.filter((m) => m.resumed)) await clearSeen(tx, run.id, seenMembersOf(m.groupId));
 
   await refreshMemberCounts(
     tx,
@@ -261,12 +243,26 @@ async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) 
   return { membershipsAdded, membershipsRemoved };
 }
 
-/** The user ids of each group's memberships, one array per group. */
-async function memberIds(tx: Tx, groupIds: string[]): Promise<Map<string, string[]>> {
-  if (groupIds.length === 0) return new Map();
-  const rows = await tx.$queryRaw<{ groupId: string; userIds: string[] }[]>`
-    SELECT "groupId", array_agg("userId") AS "userIds" FROM "GroupMembership"
-    WHERE "groupId" = ANY(${groupIds}::text[])
-    GROUP BY "groupId"`;
-  return new Map(rows.map((row) => [row.groupId, row.userIds]));
+/**
+ * Removes the memberships of completely listed groups that their listing did not show, in this
+ * step's pages or staged by earlier steps (`seenMembersOf`): one statement, the comparison made
+ * by PostgreSQL rather than by reading every group's members into the app.
+ */
+async function removeUnlisted(
+  tx: Tx,
+  runId: string,
+  groups: { groupId: string; userIds: string[] }[],
+): Promise<number> {
+  if (groups.length === 0) return 0;
+  const listed = groups.flatMap((g) => g.userIds.map((userId) => ({ groupId: g.groupId, userId })));
+  return tx.$executeRaw`
+    DELETE FROM "GroupMembership" m
+    WHERE m."groupId" = ANY(${groups.map((g) => g.groupId)}::text[])
+      AND NOT EXISTS (
+        SELECT 1 FROM unnest(${listed.map((l) => l.groupId)}::text[], ${listed.map((l) => l.userId)}::text[])
+          AS l("groupId", "userId")
+        WHERE l."groupId" = m."groupId" AND l."userId" = m."userId")
+      AND NOT EXISTS (
+        SELECT 1 FROM "SyncRunSeen" s
+        WHERE s."syncRunId" = ${runId} AND s.scope = ${seenMembersOf("")} || m."groupId" AND s.key = m."userId")`;
 }

@@ -39,14 +39,6 @@ export async function markSeen(
   );
 }
 
-export async function seenKeys(tx: Tx, syncRunId: string, scope: string): Promise<string[]> {
-  // One array rather than a row per key: a staged group may hold every user.
-  const [row] = await tx.$queryRaw<{ keys: string[] }[]>`
-    SELECT coalesce(array_agg(key), '{}') AS keys FROM "SyncRunSeen"
-    WHERE "syncRunId" = ${syncRunId} AND scope = ${scope}`;
-  return row?.keys ?? [];
-}
-
 export async function clearSeen(tx: Tx, syncRunId: string, scope?: string): Promise<void> {
   await tx.syncRunSeen.deleteMany({ where: { syncRunId, scope } });
 }
