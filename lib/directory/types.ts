@@ -28,6 +28,8 @@ export interface DirectoryGroup {
   description: string | null;
   /** Okta: OKTA_GROUP, APP_GROUP or BUILT_IN. */
   type: string | null;
+  /** How many members the directory counts; null when it does not say. */
+  memberCount: number | null;
   updatedAt: Date | null;
   membershipUpdatedAt: Date | null;
 }
@@ -44,6 +46,8 @@ export interface ListOptions {
 }
 
 export interface DirectoryProvider {
+  /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
+  readonly memberPageSize: number;
   /** Every user, all statuses (deprovisioned ones included), a page at a time. */
   listUsers(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryPerson>>;
   /** Groups; with `updatedSince`, those whose profile or membership changed after it. */

@@ -104,6 +104,10 @@ describe("listings", () => {
     expect(groups.every((g) => g.updatedAt instanceof Date && g.membershipUpdatedAt instanceof Date)).toBe(
       true,
     );
+    // Member counts (expand=stats), for planning the member reads.
+    const counted = fake.directory.groups[9];
+    expect(groups.find((g) => g.externalId === counted?.id)?.memberCount).toBe(counted?.members?.length);
+    expect(groups[0]?.memberCount).toBe(fake.directory.users.length);
 
     const since = new Date(fake.now());
     fake.advanceClock(1000);
@@ -386,6 +390,7 @@ describe("errors", () => {
       name: "Ops",
       description: null,
       type: null,
+      memberCount: null,
       updatedAt: null,
       membershipUpdatedAt: null,
     });

@@ -96,6 +96,7 @@ export async function* pages<T>(list: (cursor: string | null) => Promise<Page<T>
 /** Okta's Management API, read-only: users, groups and memberships, paced and retried. */
 export class OktaClient implements DirectoryProvider {
   readonly origin: string;
+  readonly memberPageSize = PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
   readonly #token: string;
   private readonly transport: Transport;
@@ -150,7 +151,9 @@ export class OktaClient implements DirectoryProvider {
 
   async listGroups(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryGroup>> {
     const since = options.updatedSince;
-    const url = cursor ?? this.url("/api/v1/groups", since ? { filter: groupsFilter(since) } : {});
+    // Each group's member count (stats) lets the sync plan how many member pages it will read.
+    const query = { expand: "stats", ...(since && { filter: groupsFilter(since) }) };
+    const url = cursor ?? this.url("/api/v1/groups", query);
     const page = await this.page(url, "/api/v1/groups", OktaGroup);
     return { items: page.items.map(toDirectoryGroup), next: page.next };
   }

@@ -30,6 +30,10 @@ export const OktaGroup = z.looseObject({
   lastUpdated: timestamp,
   lastMembershipUpdated: timestamp,
   profile: z.looseObject({ name: z.string(), description: z.string().nullish() }),
+  /** With `expand=stats`. */
+  _embedded: z
+    .looseObject({ stats: z.looseObject({ usersCount: z.number().int().nonnegative() }).nullish() })
+    .nullish(),
 });
 
 /** `GET /.well-known/okta-organization`: public, and only Okta orgs serve it. */
@@ -65,6 +69,7 @@ export function toDirectoryGroup(group: z.infer<typeof OktaGroup>): DirectoryGro
     name: group.profile.name,
     description: group.profile.description ?? null,
     type: group.type ?? null,
+    memberCount: group._embedded?.stats?.usersCount ?? null,
     updatedAt: toDate(group.lastUpdated),
     membershipUpdatedAt: toDate(group.lastMembershipUpdated),
   };

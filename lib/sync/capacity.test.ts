@@ -38,8 +38,10 @@ describe("step count and step size", () => {
     });
 
     const first = await h.run();
-    expect(first.outputs).toHaveLength(estimateSyncSteps(shape(23, groupSizes, 0), budget));
-    expect(first.outputs).toHaveLength(1 + 4 + 2 + 4 + 1 + 0 + 1);
+    expect(first.outputs.length).toBeLessThanOrEqual(estimateSyncSteps(shape(23, groupSizes, 0), budget));
+    // Member pages 1, 1, 3, 5, 1, 1, 2 at 4 a step: g0–g2 (5 pages), g3 cut at 4, g3's last page
+    // then g4–g6 (5): 3 steps where the model allows 4.
+    expect(first.outputs).toHaveLength(1 + 4 + 2 + 3 + 1 + 0 + 1);
 
     h.clock.advance(HOUR);
     for (const id of users.slice(18)) h.directory.deleteUser(id);

@@ -15,7 +15,9 @@ export const pagesFor = (items: number, pageSize: number) => Math.max(1, Math.ce
 /**
  * The `advanceSync` steps of a run (one Inngest step each), not counting a safeguard wait:
  * start, the users, groups and memberships listings at their page budgets, the safeguard check,
- * the removals, finish. Each listing step fills its budget, so this is exact, not a bound.
+ * the removals, finish. Users, groups and removals steps fill their budgets, so those counts are
+ * exact; a memberships step reads its budget at least (whole groups, up to twice the budget), so
+ * its count is at most this when the directory's member counts are right.
  */
 export function estimateSyncSteps(shape: DirectoryShape, budget: StepBudget = DEFAULT_STEP_BUDGET): number {
   return (

@@ -9,6 +9,7 @@ import type { MemoryDirectory } from "./testing/memory-directory";
 function slowMembers(directory: MemoryDirectory) {
   const seen = { calls: 0, inFlight: 0, most: 0 };
   const provider: DirectoryProvider = {
+    memberPageSize: directory.memberPageSize,
     listUsers: (...args) => directory.listUsers(...args),
     listGroups: (...args) => directory.listGroups(...args),
     listGroupMembers: async (...args) => {
@@ -309,19 +310,51 @@ describe("groups and memberships", () => {
     expect(Object.keys(await membershipMap(t.db, h.sync.id))).toEqual(ids);
   });
 
-  it("reads at most two first pages again when a group it started runs past the step's budget", async () => {
+  it("reads a group larger than the budget last in its step and on in the next, reading no page twice", async () => {
     const h = await syncHarness(t.db, { directory: { memberPageSize: 2 }, budget: { memberPages: 4 } });
     const members = Array.from({ length: 12 }, (_, i) => `u${i}`);
+    for (const id of members) h.directory.putUser({ externalId: id });
+    for (const id of ["a", "big", "s1", "s2"]) h.directory.putGroup({ externalId: id });
+    h.directory.setMembers("a", ["u1"]);
+    h.directory.setMembers("big", members);
+    h.directory.setMembers("s1", ["u1"]);
+    h.directory.setMembers("s2", ["u2"]);
+    const { provider, seen } = slowMembers(h.directory);
+    const { outputs } = await runSync({ ...h.deps, provider }, h.sync);
+
+    // 4 pages a step: a and big's first 3 pages; big's last 3 pages and s1; then s2
+    expect(seen.calls).toBe(1 + 6 + 1 + 1);
+    expect(outputs.filter((o) => o.status === "running" && o.state.phase === "MEMBERSHIPS")).toHaveLength(3);
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({
+      a: ["u1"],
+      big: [...members].sort(),
+      s1: ["u1"],
+      s2: ["u2"],
+    });
+    expect(await t.db.syncRunSeen.count({ where: { syncRun: { userSyncId: h.sync.id } } })).toBe(0);
+  });
+
+  it("a member count that was wrong stops every listing at twice the budget; later groups are read again", async () => {
+    const h = await syncHarness(t.db, { directory: { memberPageSize: 2 }, budget: { memberPages: 4 } });
+    const members = Array.from({ length: 20 }, (_, i) => `u${i}`);
     for (const id of members) h.directory.putUser({ externalId: id });
     for (const id of ["big", "s1", "s2"]) h.directory.putGroup({ externalId: id });
     h.directory.setMembers("big", members);
     h.directory.setMembers("s1", ["u1"]);
     h.directory.setMembers("s2", ["u2"]);
     const { provider, seen } = slowMembers(h.directory);
-    await runSync({ ...h.deps, provider }, h.sync);
+    // The directory says every group has one member.
+    const miscounted: DirectoryProvider = {
+      ...provider,
+      listGroups: async (...args) => {
+        const page = await provider.listGroups(...args);
+        return { ...page, items: page.items.map((g) => ({ ...g, memberCount: 1 })) };
+      },
+    };
+    await runSync({ ...h.deps, provider: miscounted }, h.sync);
 
-    // big: 6 pages (2 in the first step, beside s1's and s2's first pages read ahead), then 4; then s1 and s2
-    expect(seen.calls).toBe(6 + 2 + 2);
+    // big (10 pages) stops at 8 pages read in all, with s1's and s2's: those are read again.
+    expect(seen.calls).toBe(6 + 1 + 1 + 4 + 1 + 1);
     expect(await membershipMap(t.db, h.sync.id)).toEqual({
       big: [...members].sort(),
       s1: ["u1"],

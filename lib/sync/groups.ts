@@ -34,6 +34,7 @@ interface GroupUpdate {
   name: string;
   description: string | null;
   type: string | null;
+  externalMemberCount: number | null;
   externalUpdatedAt: Date | null;
   externalMembershipUpdatedAt: Date | null;
 }
@@ -43,6 +44,7 @@ const UPDATE_COLUMNS: Columns<GroupUpdate> = {
   name: "text",
   description: "text",
   type: "text",
+  externalMemberCount: "integer",
   externalUpdatedAt: "timestamp(3)",
   externalMembershipUpdatedAt: "timestamp(3)",
 };
@@ -64,6 +66,7 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
       name: group.name,
       description: group.description,
       type: group.type,
+      externalMemberCount: group.memberCount,
       externalUpdatedAt: group.updatedAt,
       externalMembershipUpdatedAt: group.membershipUpdatedAt,
     };
@@ -81,7 +84,7 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
       row.name !== group.name || row.description !== group.description || row.type !== group.type;
     if (renamed) groupsUpdated++;
     // A moved membership timestamp is a write too: it marks the group's members for re-reading.
-    if (renamed || !sameTimestamps(row, values)) updates.push({ id: row.id, ...values });
+    if (renamed || !sameListing(row, values)) updates.push({ id: row.id, ...values });
   }
   await tx.userGroup.createMany({ data: creates });
   await updateRows(tx, "UserGroup", UPDATE_COLUMNS, updates, now);
@@ -96,12 +99,13 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
   return { groupsCreated: creates.length, groupsUpdated };
 }
 
-function sameTimestamps(
+function sameListing(
   row: UserGroup,
-  values: Pick<GroupUpdate, "externalUpdatedAt" | "externalMembershipUpdatedAt">,
+  values: Pick<GroupUpdate, "externalMemberCount" | "externalUpdatedAt" | "externalMembershipUpdatedAt">,
 ): boolean {
   const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
   return (
+    row.externalMemberCount === values.externalMemberCount &&
     same(row.externalUpdatedAt, values.externalUpdatedAt) &&
     same(row.externalMembershipUpdatedAt, values.externalMembershipUpdatedAt)
   );

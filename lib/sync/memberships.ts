@@ -1,5 +1,5 @@
 import { Prisma } from "@/lib/db";
-import type { Page } from "@/lib/directory/types";
+import { pagesFor } from "./capacity";
 import { clearSeen, markSeen, seenMembersOf } from "./seen";
 import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
@@ -7,59 +7,15 @@ import { DEPROVISIONED, type SyncState } from "./types";
 
 /**
  * MEMBERSHIPS: groups in id order (new ones and those whose members moved: `groupsToReconcile`),
- * their member listings read with a budget of pages shared across
- * groups. Missing members are added as pages arrive; extra ones are removed once a group's
- * listing is complete, by comparing it with the stored members (a group listed across steps
- * stages what earlier steps listed in the run's scratch).
+ * their member listings read with a budget of pages shared across groups (`readMembers`).
+ * Missing members are added as pages arrive; extra ones are removed once a group's listing is
+ * complete, by comparing it with the stored members (a group listed across steps stages what
+ * earlier steps listed in the run's scratch).
  */
 export const membershipsStep: Step = async (ctx, state) => {
-  const budget = ctx.budget.memberPages;
   // Each group costs one page at least, so one more than the budget tells whether any remain.
-  const groups = await groupsToReconcile(ctx, state.afterGroupId, budget + 1);
-  const listings: MemberListing[] = [];
-  let requested = 0;
-  const request = (externalId: string, cursor: string | null) => {
-    requested++;
-    return ctx.directory.listGroupMembers(externalId, cursor);
-  };
-  // First pages requested ahead, by group id (see lookAhead).
-  const ahead = new Map<string, Promise<Page<string>>>();
-  const lookAhead = (from: number) => {
-    for (let j = from + 1; j < groups.length && ahead.size < LOOK_AHEAD && requested < budget; j++) {
-      const later = groups[j];
-      if (!later || isEveryone(later) || ahead.has(later.id)) continue;
-      const first = request(later.externalId, null);
-      first.catch(() => {}); // awaited when its group's turn comes, or settled below
-      ahead.set(later.id, first);
-    }
-  };
-  for (const [i, group] of groups.entries()) {
-    let first = ahead.get(group.id);
-    ahead.delete(group.id);
-    if (!first && requested >= budget) break;
-    if (isEveryone(group)) {
-      const resumed = state.memberCursor?.groupId === group.id;
-      listings.push({ groupId: group.id, externalIds: [], resumed, next: null, everyone: true });
-      continue;
-    }
-    const resumed = state.memberCursor?.groupId === group.id ? state.memberCursor.cursor : null;
-    first ??= request(group.externalId, resumed);
-    // A group not yet known to span pages: list the next ones' first pages meanwhile.
-    if (resumed === null) lookAhead(i);
-    const page = await first;
-    const externalIds = [...page.items];
-    let next = page.next;
-    while (next !== null && requested < budget) {
-      const more = await request(group.externalId, next);
-      externalIds.push(...more.items);
-      next = more.next;
-    }
-    listings.push({ groupId: group.id, externalIds, resumed: resumed !== null, next });
-    if (next !== null) break;
-  }
-  // Pages read ahead for groups after one the budget cut short are read again next step.
-  await Promise.allSettled(ahead.values());
-
+  const groups = await groupsToReconcile(ctx, state.afterGroupId, ctx.budget.memberPages + 1);
+  const { listings, requested } = await readMembers(ctx, groups, state.memberCursor);
   const next = await commitStep(ctx, state, async (tx) => ({
     next: nextState(state, listings, groups.length),
     counts: { pagesFetched: requested, ...(await applyMembers(tx, ctx, listings)) },
@@ -67,14 +23,80 @@ export const membershipsStep: Step = async (ctx, state) => {
   return running(next);
 };
 
+/** Groups whose member listings are read at once (the Okta client's default concurrency is 3). */
+const READERS = 3;
+
+type GroupToReconcile = Awaited<ReturnType<typeof groupsToReconcile>>[number];
+
 /**
- * Member listings in flight besides the current group's: the first pages of the groups after it,
- * read while it is listed (the Okta client's default concurrency is 3). Most groups fit in one
- * page, so a run of small groups is read three at a time. They are requested only while the
- * current group's size is unknown (a resumed group spans pages), so at most two pages are read
- * twice, when a group the step started turns out to run past its budget.
+ * The step's member listings: groups in id order, up to READERS at once, each a page after
+ * another, started while the pages planned (from the directory's member counts) are under the
+ * budget. A group resumed from the checkpoint is read first, alone. A group larger than the
+ * budget is started last and cut when the step has read its budget (its cursor becomes the
+ * checkpoint); the others are read whole, so a step reads its budget at least and twice at most.
+ * A count that was wrong can make a group run on: at twice the budget every listing stops, and
+ * the step keeps the groups up to the first one cut short, so the checkpoint stays "every group
+ * up to this id, then this group from this cursor"; later groups are read again by the next step.
  */
-const LOOK_AHEAD = 2;
+async function readMembers(
+  ctx: StepContext,
+  groups: GroupToReconcile[],
+  resume: SyncState["memberCursor"],
+): Promise<{ listings: MemberListing[]; requested: number }> {
+  const budget = ctx.budget.memberPages;
+  const slots: (MemberListing | undefined)[] = [];
+  let requested = 0;
+  let failure: { error: unknown } | null = null;
+  const read = async (index: number, group: GroupToReconcile, cursor: string | null, limit: number) => {
+    const externalIds: string[] = [];
+    let next = cursor;
+    do {
+      requested++;
+      const page = await ctx.directory.listGroupMembers(group.externalId, next);
+      externalIds.push(...page.items);
+      next = page.next;
+    } while (next !== null && requested < limit && !failure);
+    slots[index] = { groupId: group.id, externalIds, resumed: cursor !== null, next };
+  };
+
+  const readers = new Set<Promise<void>>();
+  let planned = 0;
+  for (const [index, group] of groups.entries()) {
+    if (isEveryone(group)) {
+      const resumed = resume?.groupId === group.id;
+      slots[index] = { groupId: group.id, externalIds: [], resumed, next: null, everyone: true };
+      continue;
+    }
+    if (resume?.groupId === group.id) {
+      await read(index, group, resume.cursor, budget);
+      if (slots[index]?.next !== null) break;
+      planned = requested;
+      continue;
+    }
+    const expected = pagesFor(group.externalMemberCount ?? 0, ctx.directory.memberPageSize);
+    const last = expected > budget;
+    planned += expected;
+    while (readers.size >= READERS && !failure) await Promise.race(readers);
+    if (failure) break;
+    const reader: Promise<void> = read(index, group, null, last ? budget : 2 * budget)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => readers.delete(reader));
+    readers.add(reader);
+    if (last || planned >= budget) break;
+  }
+  await Promise.all(readers);
+  if (failure) throw (failure as { error: unknown }).error;
+
+  const listings: MemberListing[] = [];
+  for (const slot of slots) {
+    if (!slot) break;
+    listings.push(slot);
+    if (slot.next !== null) break;
+  }
+  return { listings, requested };
+}
 
 /**
  * Okta's Everyone group (BUILT_IN) holds every user of the org by definition, so its members are
@@ -132,7 +154,7 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
     },
     orderBy: { id: "asc" },
     take: limit,
-    select: { id: true, externalId: true, type: true, name: true },
+    select: { id: true, externalId: true, type: true, name: true, externalMemberCount: true },
   });
   return groups.flatMap((g) => (g.externalId === null ? [] : [{ ...g, externalId: g.externalId }]));
 }

@@ -92,6 +92,7 @@ describe("starting a run", () => {
     const h = await syncHarness(t.db, { settings: { fullSyncEveryHours: 6 } });
     const seen: (Date | undefined)[] = [];
     const spy: DirectoryProvider = {
+      memberPageSize: h.directory.memberPageSize,
       listUsers: (cursor, options?: ListOptions) => {
         seen.push(options?.updatedSince);
         return h.directory.listUsers(cursor, options);

@@ -11,7 +11,14 @@ export type Tx = Prisma.TransactionClient;
  */
 
 type Table = "DirectoryUser" | "UserGroup" | "SyncRunItem" | "SyncRunSeen" | "GroupMembership";
-type ColumnType = "text" | "jsonb" | "boolean" | "timestamp(3)" | '"EnrollmentStatus"' | '"SyncRunItemKind"';
+type ColumnType =
+  | "text"
+  | "integer"
+  | "jsonb"
+  | "boolean"
+  | "timestamp(3)"
+  | '"EnrollmentStatus"'
+  | '"SyncRunItemKind"';
 /** The PostgreSQL type of each column of a row, for the statement's record set. */
 export type Columns<Row> = { [K in keyof Row]-?: ColumnType };
 

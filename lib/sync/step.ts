@@ -96,6 +96,10 @@ export class CountingDirectory implements DirectoryProvider {
 
   constructor(private readonly provider: DirectoryProvider) {}
 
+  get memberPageSize(): number {
+    return this.provider.memberPageSize;
+  }
+
   /** The calls since the last take. */
   takeCalls(): number {
     const calls = this.calls;

@@ -57,6 +57,7 @@ export class MemoryDirectory implements DirectoryProvider {
   private readonly calls = new Map<DirectoryMethod, number>();
   private readonly failures: Failure[] = [];
   private readonly options: Required<MemoryDirectoryOptions>;
+  readonly memberPageSize: number;
 
   constructor(options: MemoryDirectoryOptions = {}) {
     this.options = {
@@ -65,6 +66,7 @@ export class MemoryDirectory implements DirectoryProvider {
       memberPageSize: options.memberPageSize ?? 200,
       now: options.now ?? (() => new Date()),
     };
+    this.memberPageSize = this.options.memberPageSize;
   }
 
   // ------------------------------------------------------------ editing the directory
@@ -116,6 +118,7 @@ export class MemoryDirectory implements DirectoryProvider {
       name: input.name ?? `Group ${input.externalId}`,
       description: input.description === undefined ? null : input.description,
       type: input.type === undefined ? "OKTA_GROUP" : input.type,
+      memberCount: null,
       updatedAt: this.options.now(),
       membershipUpdatedAt: existing?.membershipUpdatedAt ?? this.options.now(),
     };
@@ -192,9 +195,9 @@ export class MemoryDirectory implements DirectoryProvider {
     this.call("listGroups");
     const { updatedSince } = options;
     const changedSince = (at: Date | null) => !updatedSince || (at !== null && at > updatedSince);
-    const groups = [...this.groups.values()].filter(
-      (g) => changedSince(g.updatedAt) || changedSince(g.membershipUpdatedAt),
-    );
+    const groups = [...this.groups.values()]
+      .filter((g) => changedSince(g.updatedAt) || changedSince(g.membershipUpdatedAt))
+      .map((g) => ({ ...g, memberCount: this.members.get(g.externalId)?.size ?? 0 }));
     return page(groups, (g) => g.externalId, cursor, this.options.groupPageSize);
   }
 

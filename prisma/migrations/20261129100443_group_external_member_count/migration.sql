@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "UserGroup" ADD COLUMN     "externalMemberCount" INTEGER;
