@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/db";
 import { pagesFor } from "./capacity";
-import { clearSeen, markSeen, seenMembersOf } from "./seen";
-import { type Columns, insertRows, refreshMemberCounts, type Tx } from "./sql";
+import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
+import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
@@ -172,56 +172,56 @@ export async function markMembersStale(
     WHERE "userSyncId" = ${userSyncId} AND "membershipsUpdatedAt" IS NOT NULL ${everyoneOnly}`;
 }
 
-interface MembershipRow {
-  groupId: string;
-  userId: string;
-  createdAt: Date;
-}
-
-const MEMBERSHIP_COLUMNS: Columns<MembershipRow> = {
-  groupId: "text",
-  userId: "text",
-  createdAt: "timestamp(3)",
-};
-
+/**
+ * Brings each listed group's stored members to its listing: the stored members are read once (as
+ * external ids), compared in the app, and only the differences are written, so a group re-read
+ * with one change costs one write. A group listed across steps stages the users its earlier pages
+ * showed (as user ids), and loses the stored members no page showed once its listing completes.
+ */
 async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Promise<RunCounts> {
-  const { run, sync, now } = ctx;
+  const { run, now } = ctx;
   const everyone = await applyEveryone(
     tx,
     ctx,
     all.filter((l) => l.everyone),
   );
   const listings = all.filter((l) => !l.everyone);
-  // Only the sync's own users who are not deprovisioned are members of anything. Raw SQL: a
-  // step resolves up to 8,000 ids, which Prisma would send as as many parameters.
-  const users = await tx.$queryRaw<{ id: string; externalId: string }[]>`
-    SELECT id, "externalId" FROM "DirectoryUser"
-    WHERE "userSyncId" = ${sync.id} AND status <> ${DEPROVISIONED}
-      AND "externalId" = ANY(${[...new Set(listings.flatMap((l) => l.externalIds))]}::text[])`;
-  const userIdOf = new Map(users.map((u) => [u.externalId, u.id]));
-  const members = listings.map((l) => ({
-    ...l,
-    userIds: [...new Set(l.externalIds.flatMap((id) => userIdOf.get(id) ?? []))],
-  }));
-
-  const membershipsAdded = await insertRows(
+  const stored = await storedMembers(
     tx,
-    "GroupMembership",
-    MEMBERSHIP_COLUMNS,
-    members.flatMap((m) => m.userIds.map((userId) => ({ groupId: m.groupId, userId, createdAt: now }))),
-    { skipDuplicates: true },
+    listings.map((l) => l.groupId),
   );
-  for (const m of members.filter((m) => m.next)) {
-    await markSeen(
-      tx,
-      run.id,
-      seenMembersOf(m.groupId),
-      m.userIds.map((key) => ({ key })),
-    );
+  const additions: { groupId: string; externalId: string }[] = [];
+  const removals: { groupId: string; userId: string }[] = [];
+  for (const listing of listings) {
+    const { groupId } = listing;
+    const have = stored.get(groupId) ?? new Map<string, string>();
+    const listed = new Set(listing.externalIds);
+    for (const externalId of listed) if (!have.has(externalId)) additions.push({ groupId, externalId });
+    if (listing.next !== null) {
+      const keys = await importedUserIds(tx, ctx, [...listed]);
+      await markSeen(
+        tx,
+        run.id,
+        seenMembersOf(groupId),
+        keys.map((key) => ({ key })),
+      );
+      continue;
+    }
+    const staged = new Set(listing.resumed ? await seenKeys(tx, run.id, seenMembersOf(groupId)) : []);
+    for (const [externalId, userId] of have) {
+      if (!listed.has(externalId) && !staged.has(userId)) removals.push({ groupId, userId });
+    }
+    if (listing.resumed) await clearSeen(tx, run.id, seenMembersOf(groupId));
   }
-  const complete = members.filter((m) => !m.next);
-  const membershipsRemoved = await removeUnlisted(tx, run.id, complete);
-  for (const m of complete.filter((m) => m.resumed)) await clearSeen(tx, run.id, seenMembersOf(m.groupId));
+  const membershipsAdded = await addMembers(tx, ctx, additions);
+  const membershipsRemoved =
+    removals.length === 0
+      ? 0
+      : await tx.$executeRaw`
+          DELETE FROM "GroupMembership" m
+          USING unnest(${removals.map((r) => r.groupId)}::text[], ${removals.map((r) => r.userId)}::text[])
+            AS l("groupId", "userId")
+          WHERE m."groupId" = l."groupId" AND m."userId" = l."userId"`;
 
   await refreshMemberCounts(
     tx,
@@ -241,9 +241,51 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
   };
 }
 
+/** Each group's stored members: external id → user id. */
+async function storedMembers(tx: Tx, groupIds: string[]): Promise<Map<string, Map<string, string>>> {
+  if (groupIds.length === 0) return new Map();
+  const rows = await tx.$queryRaw<{ groupId: string; members: string }[]>`
+    SELECT m."groupId", string_agg(coalesce(u."externalId", '') || ${PAIR} || u.id, ${ITEM}) AS members
+    FROM "GroupMembership" m JOIN "DirectoryUser" u ON u.id = m."userId"
+    WHERE m."groupId" = ANY(${groupIds}::text[])
+    GROUP BY m."groupId"`;
+  return new Map(
+    rows.map((row) => [
+      row.groupId,
+      new Map(splitAggregate(row.members).map((pair) => pair.split(PAIR) as [string, string])),
+    ]),
+  );
+}
+
+/** Only the sync's own users who are not deprovisioned are members of anything. */
+const importedUser = (ctx: StepContext) => Prisma.sql`
+  u."userSyncId" = ${ctx.sync.id} AND u.status <> ${DEPROVISIONED}`;
+
+async function importedUserIds(tx: Tx, ctx: StepContext, externalIds: string[]): Promise<string[]> {
+  const [row] = await tx.$queryRaw<{ ids: string | null }[]>`
+    SELECT string_agg(u.id, ${ITEM}) AS ids FROM "DirectoryUser" u
+    WHERE ${importedUser(ctx)} AND u."externalId" = ANY(${externalIds}::text[])`;
+  return splitAggregate(row?.ids ?? null);
+}
+
+async function addMembers(
+  tx: Tx,
+  ctx: StepContext,
+  additions: { groupId: string; externalId: string }[],
+): Promise<number> {
+  if (additions.length === 0) return 0;
+  return tx.$executeRaw`
+    INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+    SELECT l."groupId", u.id, ${ctx.now}
+    FROM unnest(${additions.map((a) => a.groupId)}::text[], ${additions.map((a) => a.externalId)}::text[])
+      AS l("groupId", "externalId")
+    JOIN "DirectoryUser" u ON u."externalId" = l."externalId" AND ${importedUser(ctx)}
+    ON CONFLICT DO NOTHING`;
+}
+
 /** The Everyone group's members are the sync's users that are not deprovisioned: two statements. */
 async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) {
-  const { run, sync, now } = ctx;
+  const { run, now } = ctx;
   let membershipsAdded = 0;
   let membershipsRemoved = 0;
   for (const group of groups) {
@@ -252,39 +294,12 @@ async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) 
     membershipsAdded += await tx.$executeRaw`
       INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
       SELECT ${group.groupId}, u.id, ${now} FROM "DirectoryUser" u
-      WHERE u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
+      WHERE ${importedUser(ctx)}
       ON CONFLICT DO NOTHING`;
     membershipsRemoved += await tx.$executeRaw`
       DELETE FROM "GroupMembership" m
       WHERE m."groupId" = ${group.groupId}
-        AND NOT EXISTS (
-          SELECT 1 FROM "DirectoryUser" u
-          WHERE u.id = m."userId" AND u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
-        )`;
+        AND NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u.id = m."userId" AND ${importedUser(ctx)})`;
   }
   return { membershipsAdded, membershipsRemoved };
-}
-
-/**
- * Removes the memberships of completely listed groups that their listing did not show, in this
- * step's pages or staged by earlier steps (`seenMembersOf`): one statement, the comparison made
- * by PostgreSQL rather than by reading every group's members into the app.
- */
-async function removeUnlisted(
-  tx: Tx,
-  runId: string,
-  groups: { groupId: string; userIds: string[] }[],
-): Promise<number> {
-  if (groups.length === 0) return 0;
-  const listed = groups.flatMap((g) => g.userIds.map((userId) => ({ groupId: g.groupId, userId })));
-  return tx.$executeRaw`
-    DELETE FROM "GroupMembership" m
-    WHERE m."groupId" = ANY(${groups.map((g) => g.groupId)}::text[])
-      AND NOT EXISTS (
-        SELECT 1 FROM unnest(${listed.map((l) => l.groupId)}::text[], ${listed.map((l) => l.userId)}::text[])
-          AS l("groupId", "userId")
-        WHERE l."groupId" = m."groupId" AND l."userId" = m."userId")
-      AND NOT EXISTS (
-        SELECT 1 FROM "SyncRunSeen" s
-        WHERE s."syncRunId" = ${runId} AND s.scope = ${seenMembersOf("")} || m."groupId" AND s.key = m."userId")`;
 }

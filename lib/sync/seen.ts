@@ -1,4 +1,4 @@
-import { type Columns, insertRows, type Tx } from "./sql";
+import { type Columns, ITEM, insertRows, splitAggregate, type Tx } from "./sql";
 
 /**
  * A run's scratch (SyncRunSeen): what its listings saw. Full runs decide deletions from it
@@ -37,6 +37,13 @@ export async function markSeen(
     // A listing may show an item twice when the directory changes while it is paged.
     { skipDuplicates: true },
   );
+}
+
+export async function seenKeys(tx: Tx, syncRunId: string, scope: string): Promise<string[]> {
+  const [row] = await tx.$queryRaw<{ keys: string | null }[]>`
+    SELECT string_agg(key, ${ITEM}) AS keys FROM "SyncRunSeen"
+    WHERE "syncRunId" = ${syncRunId} AND scope = ${scope}`;
+  return splitAggregate(row?.keys ?? null);
 }
 
 export async function clearSeen(tx: Tx, syncRunId: string, scope?: string): Promise<void> {

@@ -29,6 +29,14 @@ function recordset<Row extends object>(columns: Columns<Row>, rows: Row[]): Pris
   return Prisma.sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${Prisma.raw(shape.join(", "))})`;
 }
 
+/*
+ * Aggregates of ids travel as one text per group (ids never hold these control characters): a
+ * group of 20,000 members is one string to split, not 20,000 rows for the client to build.
+ */
+export const ITEM = "\u001f";
+export const PAIR = "\u001e";
+export const splitAggregate = (text: string | null): string[] => (text ? text.split(ITEM) : []);
+
 /** Inserts the rows; returns how many were inserted (duplicates skipped when asked). */
 export async function insertRows<Row extends object>(
   tx: Tx,
