@@ -55,17 +55,20 @@ function processTree(root: number): number[] {
 
 /**
  * Peak resident memory of a process tree over an interval: the kernel's high-water mark (VmHWM),
- * reset at the start (`clear_refs` 5), summed over the tree, and a 100 ms sample of the tree's
- * RSS as a cross-check where the reset is not allowed.
+ * reset at the start (`clear_refs` 5), summed over the tree, and a 250 ms sample of the tree's
+ * RSS as a cross-check where the reset is not allowed. The tree is found once per interval:
+ * walking /proc at every sample cost the bench a few percent of the machine's CPU.
  */
 export class PeakMemory {
   private sampled = 0;
   private timer: NodeJS.Timeout | undefined;
+  private pids: number[] = [];
 
   constructor(private readonly root: number) {}
 
   start(): void {
-    for (const pid of processTree(this.root)) {
+    this.pids = processTree(this.root);
+    for (const pid of this.pids) {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, "5");
       } catch {
@@ -75,11 +78,11 @@ export class PeakMemory {
     this.sampled = this.rss();
     this.timer = setInterval(() => {
       this.sampled = Math.max(this.sampled, this.rss());
-    }, 100);
+    }, 250);
   }
 
-  rss(): number {
-    return processTree(this.root).reduce((sum, pid) => sum + statusField(pid, "VmRSS"), 0);
+  private rss(): number {
+    return this.pids.reduce((sum, pid) => sum + statusField(pid, "VmRSS"), 0);
   }
 
   /** Bytes: the larger of the summed high-water marks and the sampled peak. */
