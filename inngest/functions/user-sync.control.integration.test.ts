@@ -120,7 +120,7 @@ describe("the safeguard", () => {
 
 describe("cancelling", () => {
   it("stops a running run at its next step: CANCELLED, nobody removed", async () => {
-    const { fake, fixture } = await setup(orgData(40));
+    const { fake, fixture } = await setup(orgData(80));
     await syncOnce(harness.db, harness.runner, fixture);
     for (const user of fake.directory.users.slice(0, 5)) fake.directory.deleteUser(user.id);
     fake.clearRequests();
@@ -133,12 +133,12 @@ describe("cancelling", () => {
     );
     const { inngest, run } = await finishSync(harness.db, harness.runner, started);
     expect(inngest.status).toBe("Completed");
-    // The step in flight completes (5 pages, 25 users); the next ends the run.
+    // The step in flight completes (10 pages, 50 users); the next ends the run.
     expect(countsOf(run)).toEqual(
-      expectedCounts({ status: "CANCELLED", phase: "USERS", usersProcessed: 25, usersUnchanged: 25 }),
+      expectedCounts({ status: "CANCELLED", phase: "USERS", usersProcessed: 50, usersUnchanged: 50 }),
     );
     expect(run.finishedAt).toBeInstanceOf(Date);
-    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(40);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(80);
     const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
     expect(sync.activeRunId).toBeNull();
     expect(await harness.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);

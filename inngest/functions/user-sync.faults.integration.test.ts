@@ -91,12 +91,13 @@ describe("Okta's failures", () => {
   });
 
   it("fails the run with a truthful error when a page stays malformed, and deletes no one", async () => {
-    const { fake, fixture, before } = await syncedWithPendingRemovals(30);
-    fake.injectFault({ fault: { kind: "wrong-shape" }, path: "/api/v1/users", skip: 5, times: 1000 });
+    const { fake, fixture, before } = await syncedWithPendingRemovals(60);
+    // The first step's 10 pages are sound; the second step's first page stays malformed.
+    fake.injectFault({ fault: { kind: "wrong-shape" }, path: "/api/v1/users", skip: 10, times: 1000 });
     const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(inngest.status).toBe("Failed");
     expect(countsOf(run)).toEqual(
-      expectedCounts({ status: "FAILED", phase: "USERS", usersProcessed: 25, usersUnchanged: 25 }),
+      expectedCounts({ status: "FAILED", phase: "USERS", usersProcessed: 50, usersUnchanged: 50 }),
     );
     expect(run.error).toBe(
       "Okta's answer to GET /api/v1/users has an unexpected shape (body: Invalid input: expected array, received object).",

@@ -55,7 +55,7 @@ export interface StepBudget {
 }
 
 export const DEFAULT_STEP_BUDGET: StepBudget = {
-  userPages: 5,
+  userPages: 10,
   groupPages: 5,
   memberPages: 40,
   removals: 2000,
