@@ -8,6 +8,7 @@ let t: TestDb;
 let acme: string;
 let other: string;
 let engineering: string;
+let elsewhere: string;
 
 const query = (q: Partial<UserListQuery> = {}) => userListQuery.parse(q);
 
@@ -29,7 +30,13 @@ beforeAll(async () => {
   await t.db.directoryUser.create({
     data: { organizationId: other, name: "User 000 elsewhere", status: "ACTIVE" },
   });
-  engineering = (await t.db.userGroup.create({ data: { organizationId: acme, name: "Engineering" } })).id;
+  // memberCount as the sync keeps it (refreshMemberCounts).
+  engineering = (
+    await t.db.userGroup.create({ data: { organizationId: acme, name: "Engineering", memberCount: 2 } })
+  ).id;
+  elsewhere = (
+    await t.db.userGroup.create({ data: { organizationId: other, name: "Theirs", memberCount: 7 } })
+  ).id;
   const members = await t.db.directoryUser.findMany({
     where: { organizationId: acme, username: { in: ["user1", "user2"] } },
   });
@@ -121,6 +128,13 @@ describe("listUsers", () => {
     expect(inGroup.items.map((u) => u.username)).toEqual(["user1", "user2"]);
     expect(inGroup.items[0]?.memberships.map((m) => m.group.name)).toEqual(["Engineering"]);
     expect(inGroup.items.map((u) => u._count.memberships)).toEqual([1, 1]);
+    expect(inGroup.total).toBe(2);
+    // With another filter the matches are counted; another organization's group matches no one.
+    expect((await listUsers(t.db, acme, query({ group: engineering, status: "DEPROVISIONED" }))).total).toBe(
+      0,
+    );
+    const theirs = await listUsers(t.db, acme, query({ group: elsewhere }));
+    expect([theirs.items, theirs.total]).toEqual([[], 0]);
   });
 
   it("treats a forged or malformed cursor as the first page", async () => {

@@ -67,6 +67,27 @@ async function searchMatches(db: Db, where: Prisma.DirectoryUserWhereInput, most
   return { total, ids: matches.map((m) => m.id) };
 }
 
+/**
+ * The users a filter matches. A group filter alone is the group's member count, which every sync
+ * step that changes its members keeps (`refreshMemberCounts`): counting means joining the group's
+ * memberships with the users, the larger part of the page's time for a group of 18,000.
+ */
+async function countUsers(
+  db: Db,
+  organizationId: string,
+  q: UserListQuery,
+  where: Prisma.DirectoryUserWhereInput,
+): Promise<number> {
+  if (q.group && !q.status && !q.source && !q.q) {
+    const group = await db.userGroup.findFirst({
+      where: { id: q.group, organizationId },
+      select: { memberCount: true },
+    });
+    return group?.memberCount ?? 0;
+  }
+  return db.directoryUser.count({ where });
+}
+
 /** One page of the organization's users with their sources and groups. */
 export async function listUsers(
   db: Db,
@@ -100,7 +121,7 @@ export async function listUsers(
         },
       }),
     ),
-    search ? search.total : db.directoryUser.count({ where }),
+    search ? search.total : countUsers(db, organizationId, q, where),
   ]);
   // Counted for this page's users only: Prisma's `_count` of a relation aggregates the whole
   // GroupMembership table before joining (hundreds of ms at 100,000 users).
