@@ -74,7 +74,7 @@ describe("step count and step size", () => {
     };
     expect(memberPages).toBe(1_250 + 4_999 * 2);
     const steps = estimateSyncSteps(shape, DEFAULT_STEP_BUDGET);
-    expect(steps).toBe(1 + 125 + 5 + 282 + 1 + 0 + 1);
+    expect(steps).toBe(1 + 125 + 5 + 188 + 1 + 0 + 1);
 
     // A safeguard approval removing a fifth of the users adds its removals, the decision's
     // wait and the step that resumes; a fully emptied directory adds 125 removal steps.

@@ -57,7 +57,7 @@ export interface StepBudget {
 export const DEFAULT_STEP_BUDGET: StepBudget = {
   userPages: 10,
   groupPages: 5,
-  memberPages: 40,
+  memberPages: 60,
   removals: 2000,
 };
 
