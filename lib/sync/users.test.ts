@@ -2,27 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/lib/db";
 import type { TestDb } from "@/lib/testing/db";
 import { markInvited, pendingInvitations } from "./enrollment";
-import { countsOf, createUserSync, HOUR, openTestDb, snapshot, syncHarness } from "./testing/fixtures";
+import {
+  countsOf,
+  createUserSync,
+  HOUR,
+  NO_CHANGES,
+  openTestDb,
+  snapshot,
+  syncHarness,
+} from "./testing/fixtures";
 
 let t: TestDb;
 beforeAll(async () => {
   t = await openTestDb();
 });
 afterAll(() => t.close());
-
-const NONE = {
-  usersCreated: 0,
-  usersUpdated: 0,
-  usersUnchanged: 0,
-  usersDeleted: 0,
-  usersDeprovisioned: 0,
-  usersFailed: 0,
-  groupsCreated: 0,
-  groupsUpdated: 0,
-  groupsDeleted: 0,
-  membershipsAdded: 0,
-  membershipsRemoved: 0,
-};
 
 async function itemsOf(db: Db, syncRunId: string) {
   const items = await db.syncRunItem.findMany({ where: { syncRunId } });
@@ -95,7 +89,7 @@ describe("users", () => {
         changes: null,
       })),
     );
-    expect(countsOf(run)).toEqual({ ...NONE, usersCreated: 4 });
+    expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersCreated: 4 });
     expect(run).toMatchObject({
       status: "SUCCEEDED",
       phase: "DONE",
@@ -130,13 +124,13 @@ describe("users", () => {
     h.clock.advance(HOUR);
     const full = await h.run({ forceFull: true });
     expect(full.run.mode).toBe("FULL");
-    expect(countsOf(full.run)).toEqual({ ...NONE, usersUnchanged: 3 });
+    expect(countsOf(full.run)).toEqual({ ...NO_CHANGES, usersUnchanged: 3 });
     expect(await itemsOf(t.db, full.run.id)).toEqual([]);
 
     h.clock.advance(HOUR);
     const incremental = await h.run();
     expect(incremental.run).toMatchObject({ mode: "INCREMENTAL", usersProcessed: 0, status: "SUCCEEDED" });
-    expect(countsOf(incremental.run)).toEqual(NONE);
+    expect(countsOf(incremental.run)).toEqual(NO_CHANGES);
     expect(await snapshot(t.db, h.sync.id)).toEqual(before);
   });
 
@@ -157,7 +151,7 @@ describe("users", () => {
     h.directory.updateUser("u2", { email: "U2.New@Acme.test", username: "u2.new" });
     const { run } = await h.run();
 
-    expect(countsOf(run)).toEqual({ ...NONE, usersUpdated: 2 });
+    expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersUpdated: 2 });
     expect(run.usersProcessed).toBe(2);
     expect(await itemsOf(t.db, run.id)).toEqual([
       {
@@ -223,7 +217,7 @@ describe("users", () => {
     h.directory.putUser({ externalId: "u2" });
 
     const { run } = await h.run({ forceFull: true });
-    expect(countsOf(run)).toEqual({ ...NONE, usersCreated: 1, usersUpdated: 1 });
+    expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersCreated: 1, usersUpdated: 1 });
     const users = await t.db.directoryUser.findMany({
       where: { userSyncId: h.sync.id },
       orderBy: { externalId: "asc" },
@@ -268,7 +262,7 @@ describe("users", () => {
     h.directory.putUser({ externalId: "u2", username: "grace", email: null });
     const { run } = await h.run();
 
-    expect(countsOf(run)).toEqual({ ...NONE, usersCreated: 1, usersUpdated: 1 });
+    expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersCreated: 1, usersUpdated: 1 });
     const adopted = await t.db.directoryUser.findUniqueOrThrow({ where: { id: manual.id } });
     expect(adopted).toMatchObject({ userSyncId: h.sync.id, externalId: "u1", email: "ada@acme.test" });
     expect(await itemsOf(t.db, run.id)).toEqual([
@@ -314,7 +308,7 @@ describe("users", () => {
     const { run, result } = await h.run();
 
     expect(result).toEqual({ status: "finished", runStatus: "PARTIAL" });
-    expect(countsOf(run)).toEqual({ ...NONE, usersCreated: 2, usersFailed: 5 });
+    expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersCreated: 2, usersFailed: 5 });
     const errors = (await itemsOf(t.db, run.id)).filter((i) => i.kind === "ERROR");
     expect(errors.map((e) => [e.externalId, e.userKey, e.reason])).toEqual([
       ["u2", null, "No email, the sync's unique field"],
@@ -332,6 +326,6 @@ describe("users", () => {
     // The duplicate is refused again on the next run, across pages too, and nothing is deleted.
     h.clock.advance(HOUR);
     const again = await h.run({ forceFull: true });
-    expect(countsOf(again.run)).toEqual({ ...NONE, usersUnchanged: 2, usersFailed: 5 });
+    expect(countsOf(again.run)).toEqual({ ...NO_CHANGES, usersUnchanged: 2, usersFailed: 5 });
   });
 });

@@ -19,7 +19,11 @@ export async function createTestDb(): Promise<TestDb> {
     const db = createDb("pglite:memory");
     return { db, url: "pglite:memory", close: () => db.$disconnect() };
   }
-  const url = await cloneDatabase(template);
+  return ownedDatabase(await cloneDatabase(template));
+}
+
+/** A database made for one test file, dropped when it closes. */
+function ownedDatabase(url: string): TestDb {
   const db = createDb(url);
   return {
     db,
@@ -42,14 +46,5 @@ const LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres";
 export async function createPostgresTestDb(): Promise<TestDb> {
   const template = inject("templateDatabaseUrl");
   if (template) return createTestDb();
-  const url = await prepareTemplateDatabase(process.env.TEST_POSTGRES_URL || LOCAL_POSTGRES);
-  const db = createDb(url);
-  return {
-    db,
-    url,
-    close: async () => {
-      await db.$disconnect();
-      await dropDatabase(url);
-    },
-  };
+  return ownedDatabase(await prepareTemplateDatabase(process.env.TEST_POSTGRES_URL || LOCAL_POSTGRES));
 }

@@ -8,7 +8,7 @@ import { finishedRun, getJson, syncApp, waitFor } from "@/inngest/runner/testing
 import { serveRoutes } from "@/inngest/runner/testing/http";
 import type { Run } from "@/inngest/runner/types";
 import type { Db, SyncRun, SyncTrigger } from "@/lib/db";
-import { pickRun, RUN_COUNTERS } from "@/lib/sync/testing/fixtures";
+import { NO_CHANGES, pickRun, RUN_COUNTERS } from "@/lib/sync/testing/fixtures";
 import { type DirectoryJson, type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
 import { createTestDb, type TestDb } from "./db";
 import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./sync-run";
@@ -210,17 +210,7 @@ export function expectedCounts(overrides: Partial<ReturnType<typeof countsOf>>):
     trigger: "MANUAL",
     phase: "DONE",
     usersProcessed: 0,
-    usersCreated: 0,
-    usersUpdated: 0,
-    usersUnchanged: 0,
-    usersDeleted: 0,
-    usersDeprovisioned: 0,
-    usersFailed: 0,
-    groupsCreated: 0,
-    groupsUpdated: 0,
-    groupsDeleted: 0,
-    membershipsAdded: 0,
-    membershipsRemoved: 0,
+    ...NO_CHANGES,
     ...overrides,
   };
 }

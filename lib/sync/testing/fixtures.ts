@@ -184,6 +184,12 @@ export const RUN_COUNTERS = [
   "membershipsRemoved",
 ] as const satisfies readonly (keyof SyncRun)[];
 
+/** A run's counters when it changed nothing. */
+export const NO_CHANGES = Object.fromEntries(RUN_COUNTERS.map((counter) => [counter, 0])) as Record<
+  (typeof RUN_COUNTERS)[number],
+  number
+>;
+
 /** The named fields of a run, for exact comparisons. */
 export function pickRun<K extends keyof SyncRun>(run: SyncRun, keys: readonly K[]): Pick<SyncRun, K> {
   return Object.fromEntries(keys.map((key) => [key, run[key]])) as Pick<SyncRun, K>;
