@@ -1,9 +1,9 @@
 import { Heading, Section, Text } from "@react-email/components";
 import type { DeletionPolicy } from "@/lib/db/generated/enums";
-import { formatDateTime, formatNumber, plural } from "./components/format";
+import { formatDateTime, formatNumber, type PendingRemovals, pendingRemovalsText } from "./components/format";
 import { DetailTable, EmailButton, EmailLayout, styles } from "./components/layout";
 
-export interface SafeguardAlertEmailProps {
+export interface SafeguardAlertEmailProps extends PendingRemovals {
   organizationName: string;
   providerLabel: string;
   syncName: string;
@@ -27,8 +27,14 @@ export function removalShare({
   return percent > 0 && percent < 1 ? "<1%" : `${Math.round(percent)}%`;
 }
 
+/** What the run would remove, with the users' share when it removes users. */
+function removalSummary(props: SafeguardAlertEmailProps): string {
+  const share = props.pendingRemovals > 0 ? ` (${removalShare(props)} of the users)` : "";
+  return `${pendingRemovalsText(props)}${share}`;
+}
+
 export function safeguardAlertSubject(props: SafeguardAlertEmailProps): string {
-  return `Action needed: ${props.providerLabel} sync "${props.syncName}" would remove ${plural(props.pendingRemovals, "user")} (${removalShare(props)})`;
+  return `Action needed: ${props.providerLabel} sync "${props.syncName}" would remove ${removalSummary(props)}`;
 }
 
 // Both buttons open the run page, where a signed-in Owner or Administrator decides with a POST;
@@ -51,21 +57,23 @@ export default function SafeguardAlertEmail(props: SafeguardAlertEmailProps) {
         A sync is waiting for your approval
       </Heading>
       <Text style={styles.paragraph}>
-        {`The sync would remove ${plural(props.pendingRemovals, "user")} — ${removalShare(props)} of ${formatNumber(props.totalUsers)} — which is more than the safeguard allows (${props.thresholdPercent}%). It has stopped before removing anyone.`}
+        {`The sync would remove ${removalSummary(props)}, which is more than the safeguard allows (${props.thresholdPercent}%). It has stopped before removing anything.`}
       </Text>
 
       <DetailTable
         rows={[
           [`Users to be ${verb}`, formatNumber(props.pendingRemovals)],
-          ["Share of the sync's users", removalShare(props)],
+          ["Share of the sync's users", `${removalShare(props)} of ${formatNumber(props.totalUsers)}`],
+          ["Groups to be deleted", formatNumber(props.pendingGroupRemovals ?? 0)],
+          ["Memberships to be removed", formatNumber(props.pendingMembershipRemovals ?? 0)],
           ["Safeguard threshold", `${props.thresholdPercent}%`],
           ["Run started", formatDateTime(props.startedAt)],
         ]}
       />
 
       <Text style={styles.paragraph}>
-        Check the users it would remove before you decide. If they left Okta on purpose, approve; if Okta
-        returned an incomplete directory, reject and nobody is removed.
+        Check what it would remove before you decide. If it changed in Okta on purpose, approve; if Okta
+        returned an incomplete directory, reject and nothing is removed.
       </Text>
       <Section style={{ margin: "8px 0 10px" }}>
         <EmailButton href={decisionUrl(props.runUrl, "approve")}>Review and approve</EmailButton>
@@ -85,6 +93,8 @@ SafeguardAlertEmail.PreviewProps = {
   providerLabel: "Okta Workspace",
   syncName: "Acme Okta",
   pendingRemovals: 340,
+  pendingGroupRemovals: 2,
+  pendingMembershipRemovals: 15,
   totalUsers: 1_000,
   thresholdPercent: 20,
   deletionPolicy: "DELETE",

@@ -1,6 +1,13 @@
 import { Heading, Section, Text } from "@react-email/components";
 import type { SyncRunStatus, SyncTrigger } from "@/lib/db/generated/enums";
-import { formatDateTime, formatDuration, formatNumber, plural } from "./components/format";
+import {
+  formatDateTime,
+  formatDuration,
+  formatNumber,
+  type PendingRemovals,
+  pendingRemovalsText,
+  plural,
+} from "./components/format";
 import { DetailTable, EmailButton, EmailLayout, LinkFallback, styles } from "./components/layout";
 
 /** The statuses a run ends in: each one sends a report. */
@@ -20,7 +27,8 @@ export interface SyncRunCounts {
   membershipsRemoved: number;
 }
 
-export interface SyncReportEmailProps {
+/** The pending counts: what the run would remove, while it waits at the safeguard. */
+export interface SyncReportEmailProps extends PendingRemovals {
   organizationName: string;
   providerLabel: string;
   syncName: string;
@@ -36,8 +44,6 @@ export interface SyncReportEmailProps {
   errorCount: number;
   /** Why the run failed or stopped, when it did. */
   runError: string | null;
-  /** Users the run would remove, while it waits at the safeguard. */
-  pendingRemovals: number | null;
   runUrl: string;
 }
 
@@ -142,7 +148,7 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
       )}
       {status === "BLOCKED" && props.pendingRemovals !== null && (
         <Text style={styles.paragraph}>
-          Waiting for approval: {plural(props.pendingRemovals, "user")} would be removed.
+          Waiting for approval: {pendingRemovalsText(props)} would be removed.
         </Text>
       )}
 
@@ -238,5 +244,7 @@ SyncReportEmail.PreviewProps = {
   errorCount: 2,
   runError: null,
   pendingRemovals: null,
+  pendingGroupRemovals: null,
+  pendingMembershipRemovals: null,
   runUrl: "http://localhost:3000/user-management/user-sync/sync_1/runs/run_1",
 } satisfies SyncReportEmailProps;

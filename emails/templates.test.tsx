@@ -132,11 +132,13 @@ describe("safeguard alert", () => {
     const { html, words, text } = await rendered(<SafeguardAlertEmail {...alert} />);
     for (const part of [words, text]) {
       expect(part).toContain("A sync is waiting for your approval");
-      expect(part).toContain("340 users — 34% of 1,000");
+      expect(part).toContain("would remove 340 users, 2 groups, and 15 memberships (34% of the users)");
       expect(part).toContain("more than the safeguard allows (20%)");
     }
     expect(text).toMatch(/Users to be deleted\s+340\n/);
-    expect(text).toMatch(/Share of the sync's users\s+34%\n/);
+    expect(text).toMatch(/Share of the sync's users\s+34% of 1,000\n/);
+    expect(text).toMatch(/Groups to be deleted\s+2\n/);
+    expect(text).toMatch(/Memberships to be removed\s+15\n/);
     expect(text).toMatch(/Safeguard threshold\s+20%\n/);
     const links = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
     expect(links).toEqual([`${alert.runUrl}?decision=approve`, `${alert.runUrl}?decision=reject`]);
@@ -149,11 +151,20 @@ describe("safeguard alert", () => {
     const { text } = await rendered(<SafeguardAlertEmail {...alert} deletionPolicy="DEPROVISION" />);
     expect(text).toMatch(/Users to be deprovisioned\s+340/);
     expect(safeguardAlertSubject(alert)).toBe(
-      'Action needed: Okta Workspace sync "Acme Okta" would remove 340 users (34%)',
+      'Action needed: Okta Workspace sync "Acme Okta" would remove 340 users, 2 groups, and 15 memberships (34% of the users)',
     );
-    expect(safeguardAlertSubject({ ...alert, pendingRemovals: 1, totalUsers: 500 })).toContain(
-      "1 user (<1%)",
-    );
+    expect(
+      safeguardAlertSubject({ ...alert, pendingRemovals: 1, pendingGroupRemovals: 0, totalUsers: 500 }),
+    ).toContain("1 user and 15 memberships (<1% of the users)");
+    // Held for its groups alone: no share of users to speak of.
+    expect(
+      safeguardAlertSubject({
+        ...alert,
+        pendingRemovals: 0,
+        pendingGroupRemovals: 3,
+        pendingMembershipRemovals: 0,
+      }),
+    ).toBe('Action needed: Okta Workspace sync "Acme Okta" would remove 3 groups');
   });
 });
 

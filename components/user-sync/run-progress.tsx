@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
+import { pendingRemovalsText } from "@/emails/components/format";
 import type { RunView } from "@/lib/user-sync/runs";
 import { formatDuration, RunStatus } from "./run-status";
 
@@ -115,8 +116,8 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
       </div>
       {run.status === "BLOCKED" && (
         <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          This run would remove {run.pendingRemovals?.toLocaleString("en")} users, more than the safeguard
-          allows. Approve to apply the removals, or reject to finish without removing anyone.
+          This run would remove {pendingRemovalsText(run)}, more than the safeguard allows. Approve to apply
+          the removals, or reject to finish without removing anything.
         </p>
       )}
       {run.error && <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}

@@ -26,3 +26,23 @@ export function formatNumber(n: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }
+
+/** What a run stopped by the safeguard would remove, as the run records it. */
+export interface PendingRemovals {
+  pendingRemovals: number | null;
+  pendingGroupRemovals: number | null;
+  pendingMembershipRemovals: number | null;
+}
+
+const list = new Intl.ListFormat("en", { type: "conjunction" });
+
+/** "5 users, 2 groups, and 3 memberships": the kinds with something to remove. */
+export function pendingRemovalsText(run: PendingRemovals): string {
+  const parts: [number | null, string][] = [
+    [run.pendingRemovals, "user"],
+    [run.pendingGroupRemovals, "group"],
+    [run.pendingMembershipRemovals, "membership"],
+  ];
+  const named = parts.flatMap(([count, noun]) => (count ? [plural(count, noun)] : []));
+  return named.length > 0 ? list.format(named) : "nothing";
+}

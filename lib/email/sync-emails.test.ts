@@ -167,7 +167,9 @@ describe("sendSafeguardAlert", () => {
     ]);
     expect(capture.requests.map((q) => q.path)).toEqual(["/emails/batch"]);
     const [first] = emails;
-    expect(first?.subject).toBe('Action needed: Okta Workspace sync "Acme Okta" would remove 34 users (34%)');
+    expect(first?.subject).toBe(
+      'Action needed: Okta Workspace sync "Acme Okta" would remove 34 users (34% of the users)',
+    );
     expect(first?.text).toMatch(/Safeguard threshold\s+20%/);
     expect(first?.text).toContain(
       `https://dash.acme.test/user-management/user-sync/${sync.id}/runs/${r.id}?decision=approve`,

@@ -58,6 +58,8 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
     errorCount,
     runError: run.error ? redactSecrets(run.error) : null,
     pendingRemovals: run.pendingRemovals,
+    pendingGroupRemovals: run.pendingGroupRemovals,
+    pendingMembershipRemovals: run.pendingMembershipRemovals,
     runUrl: runUrl(run.userSyncId, run.id),
   };
   return sendEmail(db, {
@@ -92,6 +94,8 @@ export async function sendSafeguardAlert(db: Db, syncRunId: string): Promise<Ema
     providerLabel: PROVIDER_LABEL[run.userSync.provider],
     syncName: run.userSync.name,
     pendingRemovals: run.pendingRemovals,
+    pendingGroupRemovals: run.pendingGroupRemovals,
+    pendingMembershipRemovals: run.pendingMembershipRemovals,
     totalUsers,
     thresholdPercent: run.userSync.safeguardPercent,
     deletionPolicy: run.userSync.deletionPolicy,

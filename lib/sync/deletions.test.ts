@@ -3,7 +3,7 @@ import type { TestDb } from "@/lib/testing/db";
 import { advanceSync } from "./engine";
 import { requestCancel, startRunRequest } from "./run";
 import { decideSafeguard } from "./safeguard";
-import { driveRun, HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
+import { driveRun, HOUR, membershipMap, openTestDb, snapshot, syncHarness } from "./testing/fixtures";
 import type { SyncDeps, SyncState } from "./types";
 
 let t: TestDb;
@@ -179,6 +179,126 @@ describe("deletions", () => {
     for (const id of ["u1", "u2"]) h.directory.deleteUser(id);
     const { run } = await h.run({ forceFull: true });
     expect(run).toMatchObject({ status: "SUCCEEDED", usersDeleted: 2, pendingRemovals: null });
+  });
+
+  it("safeguard: an org that suddenly lists no one removes no user, group or membership before the decision; Reject keeps every row, Approve removes them all", async () => {
+    const h = await syncedDirectory({ settings: { safeguardPercent: 20 } }, 10);
+    h.directory.putGroup({ externalId: "g2" });
+    h.directory.setMembers("g2", ["u1", "u2"]);
+    await h.run();
+    h.clock.advance(HOUR);
+    const before = await snapshot(t.db, h.sync.id);
+    expect(before).toMatchObject({
+      users: { length: 10 },
+      groups: { length: 2 },
+      memberships: { length: 12 },
+    });
+
+    for (let i = 1; i <= 10; i++) h.directory.deleteUser(`u${i}`);
+    h.directory.deleteGroup("g1");
+    h.directory.deleteGroup("g2");
+    const blocked = await h.run({ forceFull: true });
+    expect(blocked.run).toMatchObject({
+      status: "BLOCKED",
+      pendingRemovals: 10,
+      pendingGroupRemovals: 2,
+      groupsDeleted: 0,
+      membershipsRemoved: 0,
+    });
+    expect(await snapshot(t.db, h.sync.id)).toEqual(before);
+
+    const state = blocked.result.status === "blocked" ? blocked.result.state : { seq: -1 };
+    expect(await decideSafeguard(t.db, blocked.run.id, "reject", h.adminId)).toBe(true);
+    const rejected = await driveRun(h.deps, blocked.run.id, state);
+    expect(rejected.run).toMatchObject({ decision: "REJECTED", usersDeleted: 0, groupsDeleted: 0 });
+    expect(await snapshot(t.db, h.sync.id)).toEqual(before);
+
+    h.clock.advance(HOUR);
+    const again = await h.run({ forceFull: true });
+    expect(again.run).toMatchObject({ status: "BLOCKED", pendingRemovals: 10, pendingGroupRemovals: 2 });
+    expect(await snapshot(t.db, h.sync.id)).toEqual(before);
+    const againState = again.result.status === "blocked" ? again.result.state : { seq: -1 };
+    expect(await decideSafeguard(t.db, again.run.id, "approve", h.adminId)).toBe(true);
+    const approved = await driveRun(h.deps, again.run.id, againState);
+    expect(approved.run).toMatchObject({ status: "SUCCEEDED", usersDeleted: 10, groupsDeleted: 2 });
+    expect(await snapshot(t.db, h.sync.id)).toEqual({ users: [], groups: [], memberships: [] });
+  });
+
+  it("safeguard: the threshold covers groups: deleting 2 of 5 groups waits for a decision", async () => {
+    const h = await syncedDirectory({ settings: { safeguardPercent: 20 } }, 10);
+    for (const g of ["g2", "g3", "g4", "g5"]) {
+      h.directory.putGroup({ externalId: g });
+      h.directory.setMembers(g, ["u1"]);
+    }
+    await h.run();
+    h.clock.advance(HOUR);
+    h.directory.deleteGroup("g4");
+    h.directory.deleteGroup("g5");
+    const blocked = await h.run({ forceFull: true });
+
+    expect(blocked.run).toMatchObject({
+      status: "BLOCKED",
+      pendingRemovals: 0,
+      pendingGroupRemovals: 2,
+      groupsDeleted: 0,
+    });
+    expect(await t.db.userGroup.count({ where: { userSyncId: h.sync.id } })).toBe(5);
+    const state = blocked.result.status === "blocked" ? blocked.result.state : { seq: -1 };
+    expect(await decideSafeguard(t.db, blocked.run.id, "approve", h.adminId)).toBe(true);
+    const { run } = await driveRun(h.deps, blocked.run.id, state);
+    expect(run).toMatchObject({ status: "SUCCEEDED", groupsDeleted: 2, membershipsRemoved: 2 });
+    expect(Object.keys(await membershipMap(t.db, h.sync.id)).sort()).toEqual(["g1", "g2", "g3"]);
+  });
+
+  it("safeguard: memberships leave their groups only once it has decided, and a rejected removal is proposed again", async () => {
+    const h = await syncedDirectory({ settings: { safeguardPercent: 20 } }, 10);
+    for (const id of ["u1", "u2", "u3"]) h.directory.deleteUser(id);
+    h.directory.removeMembers("g1", ["u9", "u10"]);
+    const blocked = await h.run({ forceFull: true });
+    expect(blocked.run).toMatchObject({ status: "BLOCKED", pendingRemovals: 3, membershipsRemoved: 0 });
+    expect((await membershipMap(t.db, h.sync.id)).g1).toHaveLength(10);
+
+    const state = blocked.result.status === "blocked" ? blocked.result.state : { seq: -1 };
+    expect(await decideSafeguard(t.db, blocked.run.id, "reject", h.adminId)).toBe(true);
+    await driveRun(h.deps, blocked.run.id, state);
+    expect((await membershipMap(t.db, h.sync.id)).g1).toHaveLength(10);
+
+    // The next run reads g1 again (its members were not reconciled) and, approved, applies it all.
+    h.clock.advance(HOUR);
+    const again = await h.run({ forceFull: true });
+    const againState = again.result.status === "blocked" ? again.result.state : { seq: -1 };
+    expect(await decideSafeguard(t.db, again.run.id, "approve", h.adminId)).toBe(true);
+    const { run } = await driveRun(h.deps, again.run.id, againState);
+    expect(run).toMatchObject({ status: "SUCCEEDED", usersDeleted: 3, membershipsRemoved: 5 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u4", "u5", "u6", "u7", "u8"] });
+  });
+
+  it("safeguard: the threshold covers memberships: a group that suddenly lists no members waits", async () => {
+    const h = await syncedDirectory({ settings: { safeguardPercent: 20 } }, 10);
+    h.directory.setMembers("g1", []);
+    const blocked = await h.run({ forceFull: true });
+    expect(blocked.run).toMatchObject({
+      status: "BLOCKED",
+      pendingRemovals: 0,
+      pendingGroupRemovals: 0,
+      pendingMembershipRemovals: 10,
+      membershipsRemoved: 0,
+    });
+    expect((await membershipMap(t.db, h.sync.id)).g1).toHaveLength(10);
+  });
+
+  it("a 20% safeguard lets a few membership removals through after it, with the counts", async () => {
+    const h = await syncedDirectory({ settings: { safeguardPercent: 20 } }, 10);
+    h.directory.removeMembers("g1", ["u9", "u10"]);
+    const { run } = await h.run({ forceFull: true });
+    expect(run).toMatchObject({
+      status: "SUCCEEDED",
+      membershipsRemoved: 2,
+      pendingMembershipRemovals: null,
+    });
+    expect((await membershipMap(t.db, h.sync.id)).g1).toHaveLength(8);
+    expect((await t.db.userGroup.findFirstOrThrow({ where: { userSyncId: h.sync.id } })).memberCount).toBe(8);
+    expect(await t.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
   });
 
   it("a run cancelled mid-run, or blocked and cancelled, ends CANCELLED and deletes nothing", async () => {

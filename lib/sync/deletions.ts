@@ -1,36 +1,123 @@
 import { type Db, Prisma, type SyncRun, type UserSync } from "@/lib/db";
 import { recordItems } from "./items";
 import { rowKey } from "./match";
-import { SEEN_USERS } from "./seen";
-import { refreshMemberCounts, type Tx } from "./sql";
+import { markMembersRead } from "./memberships";
+import { clearSeen, SEEN_GROUPS, SEEN_MEMBER_REMOVALS, SEEN_USERS } from "./seen";
+import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED } from "./types";
 
 /**
- * Removing users gone from the directory, decided only after complete listings: in a full run,
- * the sync's users the listing did not show as active (hard-deleted or deactivated in the
- * directory); in an incremental run, those it showed deactivated. The deletion policy says
- * whether they are deleted or kept as DEPROVISIONED; either way they leave every group.
+ * Everything a run removes, applied only after the safeguard let it through, from what complete
+ * listings showed: the memberships the member listings no longer show (staged by MEMBERSHIPS);
+ * in a full run, the sync's groups the listing did not show; and users gone from the directory —
+ * in a full run, the sync's users the listing did not show as active (hard-deleted or deactivated
+ * in the directory), in an incremental run, those it showed deactivated. The deletion policy says
+ * whether users are deleted or kept as DEPROVISIONED; either way they leave every group. The
+ * memberships and groups go in the first step (later steps find none left), users a batch a step.
  */
 export const deletionsStep: Step = async (ctx, state) => {
   const next = await commitStep(ctx, state, async (tx) => {
+    const membershipsRemoved = await removeStagedMemberships(tx, ctx);
+    const groups = await removeUnlistedGroups(tx, ctx);
     const { counts, more } = await removeUsers(tx, ctx);
-    return { next: { ...state, phase: more ? "DELETIONS" : "FINISHING" }, counts };
+    return {
+      next: { ...state, phase: more ? "DELETIONS" : "FINISHING" },
+      counts: {
+        ...counts,
+        groupsDeleted: groups.groupsDeleted,
+        membershipsRemoved: membershipsRemoved + groups.membershipsRemoved + (counts.membershipsRemoved ?? 0),
+      },
+    };
   });
   return running(next);
 };
 
-/** The users this run would remove, and the users the policy could remove (the safeguard's base). */
+export interface RemovalCounts {
+  users: number;
+  groups: number;
+  memberships: number;
+}
+
+/**
+ * What this run would remove, and what it could remove (the safeguard's base for each): users the
+ * policy can still remove, the sync's groups, and its memberships (those staged for removal; the
+ * memberships of removed users and groups go with them).
+ */
 export async function countRemovals(
   db: Db,
   run: SyncRun,
   sync: UserSync,
-): Promise<{ removals: number; population: number }> {
-  const [row] = await db.$queryRaw<{ removals: number; population: number }[]>`
+): Promise<{ removals: RemovalCounts; population: RemovalCounts }> {
+  const [users] = await db.$queryRaw<{ removals: number; population: number }[]>`
     SELECT count(*) FILTER (WHERE ${goneFromDirectory(run)})::int AS removals, count(*)::int AS population
     FROM "DirectoryUser" u
     WHERE ${removable(sync)}`;
-  return row ?? { removals: 0, population: 0 };
+  const [groups] = await db.$queryRaw<{ removals: number; population: number }[]>`
+    SELECT count(*) FILTER (WHERE ${unlistedGroup(run)})::int AS removals, count(*)::int AS population
+    FROM "UserGroup" g
+    WHERE g."userSyncId" = ${sync.id}`;
+  const [memberships] = await db.$queryRaw<{ removals: number; population: number }[]>`
+    SELECT
+      (SELECT count(*) FROM "SyncRunSeen" s
+        WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_MEMBER_REMOVALS})::int AS removals,
+      (SELECT count(*) FROM "GroupMembership" m JOIN "UserGroup" g ON g.id = m."groupId"
+        WHERE g."userSyncId" = ${sync.id})::int AS population`;
+  const none = { removals: 0, population: 0 };
+  const of = (row: typeof users) => row ?? none;
+  return {
+    removals: {
+      users: of(users).removals,
+      groups: of(groups).removals,
+      memberships: of(memberships).removals,
+    },
+    population: {
+      users: of(users).population,
+      groups: of(groups).population,
+      memberships: of(memberships).population,
+    },
+  };
+}
+
+/** Deletes the memberships MEMBERSHIPS staged; returns how many it deleted. */
+async function removeStagedMemberships(tx: Tx, ctx: StepContext): Promise<number> {
+  const { run, now } = ctx;
+  const [row] = await tx.$queryRaw<{ groups: string | null }[]>`
+    SELECT string_agg(DISTINCT split_part(key, ${PAIR}, 1), ${ITEM}) AS groups FROM "SyncRunSeen"
+    WHERE "syncRunId" = ${run.id} AND scope = ${SEEN_MEMBER_REMOVALS}`;
+  const groupIds = splitAggregate(row?.groups ?? null);
+  if (groupIds.length === 0) return 0;
+  const removed = await tx.$executeRaw`
+    DELETE FROM "GroupMembership" m USING "SyncRunSeen" s
+    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_MEMBER_REMOVALS}
+      AND m."groupId" = split_part(s.key, ${PAIR}, 1) AND m."userId" = split_part(s.key, ${PAIR}, 2)`;
+  await clearSeen(tx, run.id, SEEN_MEMBER_REMOVALS);
+  await refreshMemberCounts(tx, groupIds, now);
+  await markMembersRead(tx, groupIds, now);
+  return removed;
+}
+
+/** A full run deletes the sync's groups its listing did not show, with their memberships. */
+async function removeUnlistedGroups(
+  tx: Tx,
+  ctx: StepContext,
+): Promise<{ groupsDeleted: number; membershipsRemoved: number }> {
+  const { run, sync } = ctx;
+  if (run.mode !== "FULL") return { groupsDeleted: 0, membershipsRemoved: 0 };
+  const [row] = await tx.$queryRaw<{ memberships: number }[]>`
+    SELECT count(*)::int AS memberships FROM "GroupMembership" m JOIN "UserGroup" g ON g.id = m."groupId"
+    WHERE g."userSyncId" = ${sync.id} AND ${unlistedGroup(run)}`;
+  const groupsDeleted = await tx.$executeRaw`
+    DELETE FROM "UserGroup" g WHERE g."userSyncId" = ${sync.id} AND ${unlistedGroup(run)}`;
+  return { groupsDeleted, membershipsRemoved: groupsDeleted > 0 ? (row?.memberships ?? 0) : 0 };
+}
+
+/** A group (alias g) a full run's listing did not show; an incremental run removes no group. */
+function unlistedGroup(run: SyncRun): Prisma.Sql {
+  if (run.mode !== "FULL") return Prisma.sql`false`;
+  return Prisma.sql`NOT EXISTS (
+    SELECT 1 FROM "SyncRunSeen" s
+    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_GROUPS} AND s.key = g."externalId")`;
 }
 
 /** The sync's users that the deletion policy can still remove. */

@@ -66,7 +66,8 @@ describe("groups and memberships", () => {
   });
 
   it("renames, deletes (with memberships) and re-reads members both ways", async () => {
-    const h = await syncHarness(t.db);
+    // Half the groups and a third of the memberships go: past the default safeguard.
+    const h = await syncHarness(t.db, { settings: { safeguardPercent: 100 } });
     for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });
     h.directory.putGroup({ externalId: "g1", name: "Sales" });
     h.directory.putGroup({ externalId: "g2", name: "Doomed" });
@@ -85,7 +86,8 @@ describe("groups and memberships", () => {
       groupsUpdated: 1,
       groupsDeleted: 1,
       membershipsAdded: 1,
-      membershipsRemoved: 1,
+      // u1 left g1; u3 went with g2
+      membershipsRemoved: 2,
     });
     expect(await groupsOf(h.sync.id)).toEqual([["g1", "Sales EMEA", "Europe", "OKTA_GROUP", 2]]);
     expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u2", "u3"] });

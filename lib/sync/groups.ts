@@ -13,8 +13,8 @@ import {
 } from "./step";
 
 /**
- * GROUPS: a few pages of the group listing, created or updated. Once a full listing completes,
- * the sync's groups it did not show are deleted with their memberships.
+ * GROUPS: a few pages of the group listing, created or updated. A full listing remembers the
+ * groups it showed; the others are deleted after the safeguard (`removeUnlistedGroups`).
  */
 export const groupsStep: Step = async (ctx, state) => {
   const listed = await fetchPages(ctx.budget.groupPages, state.cursor, (cursor) =>
@@ -23,8 +23,7 @@ export const groupsStep: Step = async (ctx, state) => {
   const next = await commitStep(ctx, state, async (tx) => {
     const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, listed.items)) };
     if (listed.next) return { next: { ...state, cursor: listed.next }, counts };
-    const groupsDeleted = ctx.run.mode === "FULL" ? await deleteUnlistedGroups(tx, ctx) : 0;
-    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, groupsDeleted } };
+    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts };
   });
   return running(next);
 };
@@ -109,14 +108,4 @@ function sameListing(
     same(row.externalUpdatedAt, values.externalUpdatedAt) &&
     same(row.externalMembershipUpdatedAt, values.externalMembershipUpdatedAt)
   );
-}
-
-async function deleteUnlistedGroups(tx: Tx, ctx: StepContext): Promise<number> {
-  return tx.$executeRaw`
-    DELETE FROM "UserGroup" g
-    WHERE g."userSyncId" = ${ctx.sync.id}
-      AND NOT EXISTS (
-        SELECT 1 FROM "SyncRunSeen" s
-        WHERE s."syncRunId" = ${ctx.run.id} AND s.scope = ${SEEN_GROUPS} AND s.key = g."externalId"
-      )`;
 }

@@ -1,6 +1,6 @@
 import { Prisma } from "@/lib/db";
 import { pagesFor } from "./capacity";
-import { clearSeen, markSeen, seenKeys, seenMembersOf } from "./seen";
+import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
 import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
@@ -8,9 +8,9 @@ import { DEPROVISIONED, type SyncState } from "./types";
 /**
  * MEMBERSHIPS: groups in id order (new ones and those whose members moved: `groupsToReconcile`),
  * their member listings read with a budget of pages shared across groups (`readMembers`).
- * Missing members are added as pages arrive; extra ones are removed once a group's listing is
+ * Missing members are added as pages arrive; extra ones are found once a group's listing is
  * complete, by comparing it with the stored members (a group listed across steps stages what
- * earlier steps listed in the run's scratch).
+ * earlier steps listed in the run's scratch), and staged for removal after the safeguard.
  */
 export const membershipsStep: Step = async (ctx, state) => {
   // Each group costs one page at least, so one more than the budget tells whether any remain.
@@ -176,7 +176,10 @@ export async function markMembersStale(
  * Brings each listed group's stored members to its listing: the stored members are read once (as
  * external ids), compared in the app, and only the differences are written, so a group re-read
  * with one change costs one write. A group listed across steps stages the users its earlier pages
- * showed (as user ids), and loses the stored members no page showed once its listing completes.
+ * showed (as user ids). The stored members no page showed are staged for removal once its listing
+ * completes: nothing leaves a group before the safeguard has decided, and a group with staged
+ * removals counts as read only when they are applied, so a run that ends before (rejected,
+ * cancelled, failed) leaves it to be read again.
  */
 async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Promise<RunCounts> {
   const { run, now } = ctx;
@@ -214,31 +217,34 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     if (listing.resumed) await clearSeen(tx, run.id, seenMembersOf(groupId));
   }
   const membershipsAdded = await addMembers(tx, ctx, additions);
-  const membershipsRemoved =
-    removals.length === 0
-      ? 0
-      : await tx.$executeRaw`
-          DELETE FROM "GroupMembership" m
-          USING unnest(${removals.map((r) => r.groupId)}::text[], ${removals.map((r) => r.userId)}::text[])
-            AS l("groupId", "userId")
-          WHERE m."groupId" = l."groupId" AND m."userId" = l."userId"`;
+  await markSeen(
+    tx,
+    run.id,
+    SEEN_MEMBER_REMOVALS,
+    removals.map((r) => ({ key: memberRemovalKey(r.groupId, r.userId) })),
+  );
 
   await refreshMemberCounts(
     tx,
     all.map((m) => m.groupId),
     now,
   );
-  const done = all.filter((m) => !m.next).map((m) => m.groupId);
-  if (done.length > 0) {
-    await tx.$executeRaw`
-      UPDATE "UserGroup" SET "membershipsUpdatedAt" = "externalMembershipUpdatedAt", "updatedAt" = ${now}
-      WHERE id = ANY(${done}::text[])
-        AND "membershipsUpdatedAt" IS DISTINCT FROM "externalMembershipUpdatedAt"`;
-  }
-  return {
-    membershipsAdded: membershipsAdded + everyone.membershipsAdded,
-    membershipsRemoved: membershipsRemoved + everyone.membershipsRemoved,
-  };
+  const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged]);
+  await markMembersRead(
+    tx,
+    all.filter((m) => !m.next && !staged.has(m.groupId)).map((m) => m.groupId),
+    now,
+  );
+  return { membershipsAdded: membershipsAdded + everyone.membershipsAdded };
+}
+
+/** The groups' stored members now reflect their directory's last membership change. */
+export async function markMembersRead(tx: Tx, groupIds: string[], now: Date): Promise<void> {
+  if (groupIds.length === 0) return;
+  await tx.$executeRaw`
+    UPDATE "UserGroup" SET "membershipsUpdatedAt" = "externalMembershipUpdatedAt", "updatedAt" = ${now}
+    WHERE id = ANY(${groupIds}::text[])
+      AND "membershipsUpdatedAt" IS DISTINCT FROM "externalMembershipUpdatedAt"`;
 }
 
 /** Each group's stored members: external id → user id. */
@@ -283,11 +289,14 @@ async function addMembers(
     ON CONFLICT DO NOTHING`;
 }
 
-/** The Everyone group's members are the sync's users that are not deprovisioned: two statements. */
+/**
+ * The Everyone group's members are the sync's users that are not deprovisioned: two statements,
+ * one adding, one staging the removals. Returns the groups with staged removals.
+ */
 async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) {
   const { run, now } = ctx;
   let membershipsAdded = 0;
-  let membershipsRemoved = 0;
+  const staged: string[] = [];
   for (const group of groups) {
     // A listing of it begun before this rule leaves staged members: not needed any more.
     if (group.resumed) await clearSeen(tx, run.id, seenMembersOf(group.groupId));
@@ -296,10 +305,14 @@ async function applyEveryone(tx: Tx, ctx: StepContext, groups: MemberListing[]) 
       SELECT ${group.groupId}, u.id, ${now} FROM "DirectoryUser" u
       WHERE ${importedUser(ctx)}
       ON CONFLICT DO NOTHING`;
-    membershipsRemoved += await tx.$executeRaw`
-      DELETE FROM "GroupMembership" m
+    const removals = await tx.$executeRaw`
+      INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
+      SELECT ${run.id}, ${SEEN_MEMBER_REMOVALS}, m."groupId" || ${PAIR} || m."userId"
+      FROM "GroupMembership" m
       WHERE m."groupId" = ${group.groupId}
-        AND NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u.id = m."userId" AND ${importedUser(ctx)})`;
+        AND NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u.id = m."userId" AND ${importedUser(ctx)})
+      ON CONFLICT DO NOTHING`;
+    if (removals > 0) staged.push(group.groupId);
   }
-  return { membershipsAdded, membershipsRemoved };
+  return { membershipsAdded, staged };
 }

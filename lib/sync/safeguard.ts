@@ -10,10 +10,11 @@ const APPROVED = "APPROVED";
 const REJECTED = "REJECTED";
 
 /**
- * SAFEGUARD: before removing anyone, a run that would remove more than `safeguardPercent` % of
- * the sync's users stops (BLOCKED, `pendingRemovals` set) until an Owner or Administrator decides.
- * Approved: the removals apply. Rejected: the run finishes without removing anyone, with its
- * normal status; `decision` = REJECTED and `pendingRemovals` tell the history what was kept.
+ * SAFEGUARD: nothing has been removed yet. A run that would remove more than `safeguardPercent` %
+ * of the sync's users, of its groups or of its memberships stops (BLOCKED, `pendingRemovals`,
+ * `pendingGroupRemovals` and `pendingMembershipRemovals` set) until an Owner or Administrator
+ * decides. Approved: the removals apply. Rejected: the run finishes without removing anything,
+ * with its normal status; `decision` = REJECTED and the pending counts tell the history what was kept.
  */
 export const safeguardStep: Step = async (ctx, state) => {
   const { run, sync } = ctx;
@@ -27,15 +28,22 @@ export const safeguardStep: Step = async (ctx, state) => {
   }
 
   const { removals, population } = await countRemovals(ctx.db, run, sync);
-  if (removals * 100 > sync.safeguardPercent * population) {
+  const kinds = ["users", "groups", "memberships"] as const;
+  if (kinds.some((kind) => removals[kind] * 100 > sync.safeguardPercent * population[kind])) {
     const next = await commitStep(ctx, state, async () => ({
       next: state,
-      run: { status: "BLOCKED", pendingRemovals: removals },
+      run: {
+        status: "BLOCKED",
+        pendingRemovals: removals.users,
+        pendingGroupRemovals: removals.groups,
+        pendingMembershipRemovals: removals.memberships,
+      },
     }));
-    return { status: "blocked", state: next, pendingRemovals: removals };
+    return { status: "blocked", state: next, pendingRemovals: removals.users };
   }
+  const any = kinds.some((kind) => removals[kind] > 0);
   const next = await commitStep(ctx, state, async () => ({
-    next: { ...state, phase: removals > 0 ? "DELETIONS" : "FINISHING" },
+    next: { ...state, phase: any ? "DELETIONS" : "FINISHING" },
   }));
   return running(next);
 };

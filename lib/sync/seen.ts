@@ -1,4 +1,4 @@
-import { type Columns, ITEM, insertRows, splitAggregate, type Tx } from "./sql";
+import { type Columns, ITEM, insertRows, PAIR, splitAggregate, type Tx } from "./sql";
 
 /**
  * A run's scratch (SyncRunSeen): what its listings saw. Full runs decide deletions from it
@@ -8,6 +8,12 @@ export const SEEN_USERS = "users";
 export const SEEN_GROUPS = "groups";
 /** The members of a group whose listing spans steps are staged in a scope of their own. */
 export const seenMembersOf = (groupId: string) => `members:${groupId}`;
+/**
+ * Memberships the listings no longer show: removed after the safeguard lets them through
+ * (`removeStagedMemberships`), dropped with the scratch when it does not.
+ */
+export const SEEN_MEMBER_REMOVALS = "member-removals";
+export const memberRemovalKey = (groupId: string, userId: string) => `${groupId}${PAIR}${userId}`;
 
 interface SeenRow {
   syncRunId: string;

@@ -29,6 +29,8 @@ export const runFields = {
   membershipsAdded: true,
   membershipsRemoved: true,
   pendingRemovals: true,
+  pendingGroupRemovals: true,
+  pendingMembershipRemovals: true,
   error: true,
   cancelRequestedAt: true,
   decision: true,

@@ -8,6 +8,7 @@ import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
 import { SafeguardDecision } from "@/components/user-sync/run-actions";
 import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
+import { pendingRemovalsText } from "@/emails/components/format";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
@@ -84,8 +85,8 @@ export default async function SyncRunPage({
       {run.status === "BLOCKED" && (
         <section aria-label="Safeguard" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
           <p className="text-sm text-amber-900">
-            This run would remove {run.pendingRemovals?.toLocaleString("en")} users, more than the safeguard
-            allows. Approve to apply the removals, or reject to finish without removing anyone.
+            This run would remove {pendingRemovalsText(run)}, more than the safeguard allows. Approve to apply
+            the removals, or reject to finish without removing anything.
           </p>
           {can(member.role, "sync-run:decide") && (
             <div className="mt-3">
