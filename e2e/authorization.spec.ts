@@ -308,6 +308,7 @@ test("/api/inngest answers only Inngest's signed requests when configured as in 
   const production = await startApp((url) => ({
     ...environment,
     AUTH_URL: url,
+    APP_URL: url,
     INNGEST_SIGNING_KEY: signingKey,
   }));
   try {

@@ -14,6 +14,7 @@ const SCRIPT = "<script>alert('script')</script>";
 const IMG = `"><img src=x onerror="alert('img')">`;
 const SVG = "<svg onload=alert('svg')>";
 const LONG = `Long${"ǅ".repeat(3000)}`;
+const BIDI_GROUP = "\u202eBidi\u200b group\u2066";
 
 const hostileOkta = () =>
   startFakeOkta({
@@ -36,7 +37,11 @@ const hostileOkta = () =>
         { profile: { login: "dup1@hostile.test", email: `dup${SVG}@hostile.test`, firstName: "Dup" } },
         { profile: { login: "dup2@hostile.test", email: `dup${SVG}@hostile.test`, firstName: "Dup" } },
       ],
-      groups: [{ name: `Group ${SCRIPT}`, description: IMG, members: ["mallory@hostile.test"] }],
+      groups: [
+        { name: `Group ${SCRIPT}`, description: IMG, members: ["mallory@hostile.test"] },
+        // Reads "puorg idiB" on screen without isolation; the zero-width space hides in it.
+        { name: BIDI_GROUP, members: ["mallory@hostile.test"] },
+      ],
     },
   });
 
@@ -87,12 +92,16 @@ async function visitInert(page: Page, url: string) {
   expect(injected, `${url}: an injected element`).toBe(0);
 }
 
-test("pages show synced markup as text and run none of it", async ({ stack, page }) => {
-  await page.goto(`${stack.url}/sign-in`);
+async function signIn(page: Page, baseUrl: string) {
+  await page.goto(`${baseUrl}/sign-in`);
   await page.getByLabel("Email").fill(org.owner.email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("member-name")).toBeVisible();
+}
+
+test("pages show synced markup as text and run none of it", async ({ stack, page }) => {
+  await signIn(page, stack.url);
 
   const user = await stack.db.directoryUser.findFirstOrThrow({
     where: { organizationId: org.id, email: "mallory@hostile.test" },
@@ -134,4 +143,30 @@ test("pages show synced markup as text and run none of it", async ({ stack, page
     );
     expect(await frame.locator("img[src='x'], svg, script").count()).toBe(0);
   }
+});
+
+test("bidi controls and zero-width characters from Okta are stripped from names, and Okta's text is shown isolated", async ({
+  stack,
+  page,
+}) => {
+  const group = await stack.db.userGroup.findFirstOrThrow({
+    where: { organizationId: org.id, name: { contains: "Bidi" } },
+  });
+  expect(group.name).toBe("Bidi group");
+  const user = await stack.db.directoryUser.findFirstOrThrow({
+    where: { organizationId: org.id, email: "mallory@hostile.test" },
+  });
+
+  await signIn(page, stack.url);
+  await visitInert(page, `${stack.url}/user-management/user-groups`);
+  await expect(page.locator("bdi", { hasText: /^Bidi group$/ })).toBeVisible();
+  await visitInert(page, `${stack.url}/user-management/users`);
+  await expect(page.getByRole("link", { name: `${SCRIPT} ${IMG}` }).locator("bdi")).toHaveText(
+    `${SCRIPT} ${IMG}`,
+  );
+  // Profile attributes are shown as Okta holds them, each isolated: the override cannot spill over.
+  await visitInert(page, `${stack.url}/user-management/users/${user.id}`);
+  const attributes = page.getByRole("table", { name: "Okta profile attributes" });
+  await expect(attributes.locator("bdi", { hasText: "gnp.exe" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1 }).locator("bdi")).toHaveText(`${SCRIPT} ${IMG}`);
 });

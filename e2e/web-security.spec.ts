@@ -44,6 +44,73 @@ test("every response carries the security headers", async ({ stack }) => {
   }
 });
 
+/** The sources `script-src` allows, from a Content-Security-Policy header. */
+const scriptSources = (csp: string) =>
+  (csp.split(";").find((d) => d.trim().startsWith("script-src")) ?? "").trim().split(/\s+/).slice(1);
+
+test("pages carry a fresh nonce CSP without 'unsafe-inline' for scripts, and every script carries the nonce", async ({
+  stack,
+}) => {
+  const http = await client(stack.url);
+  await signInOverHttp(http, org.admin.email, PASSWORD);
+  for (const path of ["/sign-in", "/user-management/users", "/enroll/unknown-link"]) {
+    const nonces: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const response = await http.get(path);
+      const sources = scriptSources(response.headers()["content-security-policy"] ?? "");
+      expect(sources, path).toContain("'strict-dynamic'");
+      expect(sources, path).not.toContain("'unsafe-inline'");
+      const nonce = /^'nonce-([A-Za-z0-9+/=_-]{16,})'$/.exec(
+        sources.find((s) => s.startsWith("'nonce-")) ?? "",
+      )?.[1];
+      expect(nonce, `${path}: a nonce in script-src`).toBeDefined();
+      nonces.push(nonce as string);
+      const scripts = (await response.text()).match(/<script\b[^>]*>/g) ?? [];
+      expect(scripts.length, path).toBeGreaterThan(0);
+      for (const tag of scripts) expect(tag, path).toContain(`nonce="${nonce}"`);
+    }
+    expect(nonces[0], `${path}: one nonce per request`).not.toBe(nonces[1]);
+  }
+});
+
+test("under the nonce CSP, pages hydrate and the browser reports no violation", async ({ stack, page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy|Content-Security-Policy/i.test(message.text()))
+      violations.push(message.text());
+  });
+  await page.goto(`${stack.url}/sign-in`);
+  await page.getByLabel("Email").fill(org.admin.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("member-name")).toBeVisible();
+  // A client-side navigation keeps the window: only a hydrated router does that.
+  await page.evaluate(() => Object.assign(window, { hydrationMark: true }));
+  await page.getByRole("link", { name: "User Groups" }).first().click();
+  await expect(page).toHaveURL(/\/user-management\/user-groups$/);
+  expect(await page.evaluate(() => "hydrationMark" in window)).toBe(true);
+  expect(violations).toEqual([]);
+});
+
+test("a malformed percent-escape in a dynamic route answers 400 or 404, never 500", async ({ stack }) => {
+  const http = await client(stack.url);
+  await signInOverHttp(http, org.admin.email, PASSWORD);
+  const bad = "%E0%A4%A";
+  for (const path of [
+    `/user-management/users/${bad}`,
+    `/user-management/user-groups/${bad}`,
+    `/user-management/user-sync/${bad}`,
+    `/user-management/user-sync/${bad}/edit`,
+    `/user-management/user-sync/unknown/runs/${bad}`,
+    `/mailbox/${bad}`,
+    `/enroll/${bad}`,
+    `/api/sync-runs/${bad}`,
+  ]) {
+    const status = (await http.get(path)).status();
+    expect([400, 404], `${path}: ${status}`).toContain(status);
+  }
+});
+
 test("the session cookie is HttpOnly and SameSite=Lax, and Secure when the dashboard is served over https", async ({
   stack,
 }) => {

@@ -1,5 +1,6 @@
 import { eventType, Inngest } from "inngest";
 import { z } from "zod";
+import { developmentSwitchOn } from "@/lib/dev-switches";
 
 /**
  * Sent by `SYNC DATA`, the schedule and replays, after the SyncRun row is created (QUEUED).
@@ -31,6 +32,10 @@ export const userSyncRunDecision = eventType("user-sync/run.decision", {
 
 /**
  * Cloud mode by default (INNGEST_SIGNING_KEY, INNGEST_EVENT_KEY); INNGEST_DEV=1 or
- * INNGEST_DEV=<url> selects a dev server or the local runner (inngest/README.md).
+ * INNGEST_DEV=<url> selects a dev server or the local runner (inngest/README.md). Dev mode serves
+ * unsigned requests, so it is decided here, once, and refused in production (lib/dev-switches.ts).
  */
-export const inngest = new Inngest({ id: "okta-workspace-user-sync" });
+export const inngest = new Inngest({
+  id: "okta-workspace-user-sync",
+  isDev: developmentSwitchOn("INNGEST_DEV"),
+});

@@ -1,5 +1,10 @@
-/** An absolute URL of the dashboard, for links that leave it (emails): APP_URL is its public base. */
+/** APP_URL, the dashboard's public base, without trailing slashes; undefined when not configured. */
+export function configuredAppUrl(env: Record<string, string | undefined> = process.env): string | undefined {
+  return env.APP_URL?.trim().replace(/\/+$/, "") || undefined;
+}
+
+/** An absolute URL of the dashboard, for links that leave it (emails). */
 export function appUrl(path: string): string {
-  const base = (process.env.APP_URL || "http://localhost:3000").replace(/\/+$/, "");
+  const base = configuredAppUrl() ?? "http://localhost:3000";
   return `${base}${path.startsWith("/") ? path : `/${path}`}`;
 }

@@ -42,6 +42,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(useRunner ? { INNGEST_DEV: `http://127.0.0.1:${runnerPort}` } : {}),
     ...(okta ? { OKTA_ALLOW_INSECURE_LOCALHOST: "1" } : {}),
   };
+  // The local stand-ins need the development switches, also on a production build (`next start`).
+  if (options.mode === "start" && (useRunner || okta)) env.ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION = "1";
   // The runner retries the app's registration until the app answers, so start order does not matter.
   const runner = useRunner
     ? await startRunner({

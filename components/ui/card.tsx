@@ -19,7 +19,10 @@ export function PageHeader({
   return (
     <div className="mb-6 flex flex-wrap items-start justify-between gap-4">
       <div>
-        <h1 className="text-2xl font-semibold text-slate-900">{title}</h1>
+        {/* Titles are often names from Okta: isolated, a bidi control in one cannot reorder the page. */}
+        <h1 className="text-2xl font-semibold text-slate-900">
+          <bdi>{title}</bdi>
+        </h1>
         {description && <p className="mt-1 max-w-2xl text-sm text-slate-600">{description}</p>}
       </div>
       {actions && <div className="flex flex-wrap items-center gap-2">{actions}</div>}

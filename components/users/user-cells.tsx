@@ -18,7 +18,8 @@ export function UserHeadCells() {
 
 /**
  * A user's first cells in a table row: the name (a link to the user's details), email, username
- * and status. `missing` stands in for a blank email or username.
+ * and status. `missing` stands in for a blank email or username. Okta's text is isolated (`<bdi>`):
+ * a bidi control in it cannot reorder what follows.
  */
 export function UserCells({
   user,
@@ -31,11 +32,11 @@ export function UserCells({
     <>
       <Td className="font-medium">
         <Link href={`/user-management/users/${user.id}`} className="text-brand-700 hover:underline">
-          {user.name || user.email || user.username || "(no name)"}
+          <bdi>{user.name || user.email || user.username || "(no name)"}</bdi>
         </Link>
       </Td>
-      <Td className="break-words">{user.email ?? missing}</Td>
-      <Td className="break-words">{user.username ?? missing}</Td>
+      <Td className="break-words">{user.email === null ? missing : <bdi>{user.email}</bdi>}</Td>
+      <Td className="break-words">{user.username === null ? missing : <bdi>{user.username}</bdi>}</Td>
       <Td>
         <UserStatus status={user.status} />
       </Td>

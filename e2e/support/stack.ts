@@ -116,6 +116,8 @@ export async function startStack(): Promise<Stack> {
     AUTH_TRUST_HOST: "true",
     INNGEST_DEV: runner.url,
     OKTA_ALLOW_INSECURE_LOCALHOST: "1",
+    // A production build against the local runner and fake Okta: the development switches above are meant.
+    ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION: "1",
     TOKEN_ENCRYPTION_KEYS: encryptionKeys,
     RESEND_API_KEY: "",
   };

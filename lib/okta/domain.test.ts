@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { hostileText } from "@/lib/testing/hostile";
 import { domainOptionsFromEnv, isPublicAddress, type Resolve, validateOktaDomain } from "./domain";
 
@@ -133,6 +133,18 @@ describe("validateOktaDomain", () => {
     expect(await message("http://10.0.0.1:8290", dev)).toMatch(/https only/);
     expect(domainOptionsFromEnv({ OKTA_ALLOW_INSECURE_LOCALHOST: "1" }).allowInsecureLocalhost).toBe(true);
     expect(domainOptionsFromEnv({}).allowInsecureLocalhost).toBe(false);
+  });
+
+  it("refuses OKTA_ALLOW_INSECURE_LOCALHOST on a production server unless the override is set", () => {
+    const production = { NODE_ENV: "production", OKTA_ALLOW_INSECURE_LOCALHOST: "1" };
+    expect(() => domainOptionsFromEnv(production)).toThrow(/OKTA_ALLOW_INSECURE_LOCALHOST.*refused/);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const overridden = { ...production, ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION: "1" };
+    expect(domainOptionsFromEnv(overridden).allowInsecureLocalhost).toBe(true);
+    expect(error).toHaveBeenCalledWith(
+      expect.stringMatching(/SECURITY WARNING: OKTA_ALLOW_INSECURE_LOCALHOST/),
+    );
+    error.mockRestore();
   });
 
   it("classifies public addresses", () => {

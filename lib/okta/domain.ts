@@ -1,6 +1,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
+import { developmentSwitchOn } from "@/lib/dev-switches";
 
 /**
  * What an admin types as the Okta domain is an address the server will connect to, so it is
@@ -17,7 +18,7 @@ export interface ResolvedAddress {
 export type Resolve = (hostname: string) => Promise<ResolvedAddress[]>;
 
 export interface DomainOptions {
-  /** Development only (env OKTA_ALLOW_INSECURE_LOCALHOST=1): allow http(s)://localhost or 127.0.0.1 with a port. */
+  /** Development only (OKTA_ALLOW_INSECURE_LOCALHOST=1, see lib/dev-switches.ts): allow http(s)://localhost or 127.0.0.1 with a port. */
   allowInsecureLocalhost?: boolean;
   resolve?: Resolve;
 }
@@ -47,7 +48,7 @@ export const defaultResolve: Resolve = (hostname) => lookup(hostname, { all: tru
 export const domainOptionsFromEnv = (
   env: Record<string, string | undefined> = process.env,
 ): DomainOptions => ({
-  allowInsecureLocalhost: env.OKTA_ALLOW_INSECURE_LOCALHOST === "1",
+  allowInsecureLocalhost: developmentSwitchOn("OKTA_ALLOW_INSECURE_LOCALHOST", env),
 });
 
 const invalid = (message: string): DomainFailure => ({ ok: false, reason: "invalid", message });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { DirectoryGroup, DirectoryPerson } from "@/lib/directory/types";
+import { withoutInvisibleControls } from "@/lib/input";
 
 /**
  * Okta's JSON as the client relies on it. Objects are loose (Okta adds fields over time), optional
@@ -49,14 +50,19 @@ export function toDirectoryPerson(user: z.infer<typeof OktaUser>): DirectoryPers
     const value = profile[name];
     return typeof value === "string" ? value : null;
   };
+  // A name says who someone is, so no control may disguise it; the profile keeps Okta's text.
+  const name = (attribute: string) => {
+    const value = field(attribute);
+    return value === null ? null : withoutInvisibleControls(value);
+  };
   return {
     externalId: user.id,
     status: user.status.toUpperCase(),
     username: field("login"),
     email: field("email"),
-    firstName: field("firstName"),
-    lastName: field("lastName"),
-    displayName: field("displayName"),
+    firstName: name("firstName"),
+    lastName: name("lastName"),
+    displayName: name("displayName"),
     profile,
     createdAt: toDate(user.created),
     updatedAt: toDate(user.lastUpdated),
@@ -66,8 +72,8 @@ export function toDirectoryPerson(user: z.infer<typeof OktaUser>): DirectoryPers
 export function toDirectoryGroup(group: z.infer<typeof OktaGroup>): DirectoryGroup {
   return {
     externalId: group.id,
-    name: group.profile.name,
-    description: group.profile.description ?? null,
+    name: withoutInvisibleControls(group.profile.name),
+    description: group.profile.description ? withoutInvisibleControls(group.profile.description) : null,
     type: group.type ?? null,
     memberCount: group._embedded?.stats?.usersCount ?? null,
     updatedAt: toDate(group.lastUpdated),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DeletionPolicy, EnrollmentType, SyncSchedule, UniqueField } from "@/lib/db/generated/enums";
+import { withoutInvisibleControls } from "@/lib/input";
 
 /** The labels and descriptions of the help page, used by the form and the detail page alike. */
 export const ENROLLMENT_TYPES = [
@@ -60,6 +61,7 @@ const choice = <T extends string>(values: Record<string, T>, message: string) =>
 export const userSyncInput = z.object({
   name: z
     .string()
+    .overwrite(withoutInvisibleControls)
     .trim()
     .min(1, "Enter a descriptive name.")
     .max(80, "Use at most 80 characters.")

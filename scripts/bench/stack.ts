@@ -115,6 +115,7 @@ export function startApp(options: {
     NODE_ENV: "production",
     INNGEST_DEV: options.runnerUrl,
     OKTA_ALLOW_INSECURE_LOCALHOST: "1",
+    ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION: "1",
     RESEND_API_KEY: "",
   };
   return start(

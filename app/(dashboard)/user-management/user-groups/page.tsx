@@ -58,11 +58,15 @@ export default async function UserGroupsPage({
                       href={`/user-management/user-groups/${group.id}`}
                       className="text-brand-700 hover:underline"
                     >
-                      {group.name}
+                      <bdi>{group.name}</bdi>
                     </Link>
                   </Td>
                   <Td className="text-slate-600">
-                    {group.description ?? <span className="text-slate-500">—</span>}
+                    {group.description === null ? (
+                      <span className="text-slate-500">—</span>
+                    ) : (
+                      <bdi>{group.description}</bdi>
+                    )}
                   </Td>
                   <Td>{group.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
                   <Td className="text-right tabular-nums">{group.memberCount.toLocaleString("en")}</Td>

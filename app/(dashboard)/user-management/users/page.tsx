@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { Suspense } from "react";
+import { Fragment, Suspense } from "react";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
 import { ResultCount } from "@/components/ui/search-box";
@@ -74,10 +74,16 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
                     </Td>
                     <Td>{user.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
                     <Td>
-                      {user.memberships
-                        .slice(0, 3)
-                        .map((m) => m.group.name)
-                        .join(", ") || <span className="text-slate-500">—</span>}
+                      {user.memberships.length === 0 ? (
+                        <span className="text-slate-500">—</span>
+                      ) : (
+                        user.memberships.slice(0, 3).map((m, i) => (
+                          <Fragment key={m.group.id}>
+                            {i > 0 && ", "}
+                            <bdi>{m.group.name}</bdi>
+                          </Fragment>
+                        ))
+                      )}
                       {user._count.memberships > 3 && (
                         <span className="text-slate-500"> +{user._count.memberships - 3} more</span>
                       )}

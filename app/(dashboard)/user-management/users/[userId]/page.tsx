@@ -48,9 +48,13 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
               <UserStatus status={user.status} />
             </dd>
             <dt className="text-slate-500">Email</dt>
-            <dd className="break-words">{user.email ?? "—"}</dd>
+            <dd className="break-words">
+              <bdi>{user.email ?? "—"}</bdi>
+            </dd>
             <dt className="text-slate-500">Username</dt>
-            <dd className="break-words">{user.username ?? "—"}</dd>
+            <dd className="break-words">
+              <bdi>{user.username ?? "—"}</bdi>
+            </dd>
             <dt className="text-slate-500">Email verified</dt>
             <dd>
               <VerifiedMark verified={user.emailVerified} />
@@ -75,7 +79,7 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
                     href={`/user-management/user-groups/${m.group.id}`}
                     className="text-brand-700 hover:underline"
                   >
-                    {m.group.name}
+                    <bdi>{m.group.name}</bdi>
                   </Link>
                 </li>
               ))}
@@ -104,10 +108,8 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
                       <Td className="break-words">
                         {value === null ? (
                           <span className="text-slate-500">null</span>
-                        ) : typeof value === "string" ? (
-                          value
                         ) : (
-                          JSON.stringify(value)
+                          <bdi>{typeof value === "string" ? value : JSON.stringify(value)}</bdi>
                         )}
                       </Td>
                     </tr>
