@@ -6,7 +6,7 @@ import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
 import { validateOktaDomain } from "./domain";
 import { OktaApiError, OktaConnectionError, OktaResponseError } from "./errors";
-import { tinyServer, virtualTime } from "./testing";
+import { HOSTILE_TOKEN, leakedForms, tinyServer, virtualTime } from "./testing";
 
 let fake: FakeOkta;
 let time: ReturnType<typeof virtualTime>;
@@ -418,6 +418,80 @@ describe("errors", () => {
     await expect(okta.listUsers(null)).rejects.toMatchObject({ reason: "redirect", message: /not followed/ });
     expect(followed).toBe(false);
     await Promise.all([target.close(), redirecting.close()]);
+  });
+});
+
+describe("a hostile Okta echoing the token", () => {
+  let hostile: FakeOkta;
+  beforeAll(async () => {
+    hostile = await startFakeOkta({ users: 3, token: HOSTILE_TOKEN, hostile: { echoToken: true } });
+  });
+  afterAll(() => hostile.close());
+
+  const okta = (token = HOSTILE_TOKEN) =>
+    new OktaClient({ domain: hostile.url, token, allowInsecureLocalhost: true, ...virtualTime() });
+  const errorOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error("expected a failure");
+      },
+      (e: unknown) => e as Error,
+    );
+
+  const users = (client: OktaClient) => client.listUsers(null);
+  it.each([
+    ["a 401", () => hostile.revokeTokenAfter(0), users],
+    ["a 403", () => hostile.setPermissions({ users: false }), users],
+    ["a 404", () => undefined, (client: OktaClient) => client.listGroupMembers("00gnone", null)],
+    ["a 429", () => hostile.setRateLimits({ users: 0 }), users],
+    ["a 500", () => hostile.injectFault({ fault: { kind: "status", status: 500 }, times: 10 }), users],
+    ["a 302", () => hostile.injectFault({ fault: { kind: "redirect" } }), users],
+  ])("keeps the token out of the error for %s, in every encoding", async (_name, arrange, list) => {
+    arrange();
+    const error = await errorOf(list(okta()));
+    hostile.clearFaults();
+    hostile.revokeTokenAfter(null);
+    hostile.setPermissions({ users: true });
+    hostile.setRateLimits({ users: 600 });
+    expect(error).toBeInstanceOf(Error);
+    for (const text of [
+      error.message,
+      String(error),
+      error.stack,
+      JSON.stringify(error),
+      inspect(error, { depth: 10 }),
+    ]) {
+      expect(leakedForms(text, HOSTILE_TOKEN)).toEqual([]);
+    }
+    // A redirect's target is neither followed nor shown.
+    expect(error.message).not.toMatch(/login\?token|Location/i);
+  });
+
+  it("scrubs the token from the data it lists, however the JSON escapes it", async () => {
+    const escaped = [...HOSTILE_TOKEN].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const server = await tinyServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const user = `{"id":"00u1","status":"ACTIVE","profile":{"login":"a@x.io","firstName":"${escaped.join("")}",
+        "lastName":"${Buffer.from(`x${HOSTILE_TOKEN}`).toString("base64")}","${HOSTILE_TOKEN}":1}}`;
+      res.end(`[${user}]`);
+    });
+    const client = new OktaClient({
+      domain: server.url,
+      token: HOSTILE_TOKEN,
+      allowInsecureLocalhost: true,
+      ...virtualTime(),
+    });
+    const { items } = await client.listUsers(null);
+    await server.close();
+    expect(items[0]).toMatchObject({ username: "a@x.io", firstName: "[redacted]" });
+    expect(leakedForms(JSON.stringify(items), HOSTILE_TOKEN)).toEqual([]);
+  });
+
+  it("keeps a wrong token it was sent out of the error as well", async () => {
+    const wrong = "00another+token/that=Okta-refuses";
+    const error = await errorOf(okta(wrong).listUsers(null));
+    expect(error).toMatchObject({ status: 401 });
+    expect(leakedForms(inspect(error, { depth: 10 }), wrong)).toEqual([]);
   });
 });
 

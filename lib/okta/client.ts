@@ -7,7 +7,14 @@ import type {
   Page,
 } from "@/lib/directory/types";
 import { parseOktaDomain, type Resolve } from "./domain";
-import { apiError, OktaConnectionError, OktaResponseError } from "./errors";
+import {
+  apiError,
+  OktaConnectionError,
+  OktaResponseError,
+  parseUntrustedJson,
+  type Scrub,
+  secretScrubber,
+} from "./errors";
 import {
   type Clock,
   DEFAULT_RESERVE_SHARE,
@@ -99,6 +106,8 @@ export class OktaClient implements DirectoryProvider {
   readonly memberPageSize = PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
   readonly #token: string;
+  /** Removes the token from everything Okta sends back: the one place that knows it. */
+  readonly #scrub: Scrub;
   private readonly transport: Transport;
   private readonly slots: Semaphore;
   private readonly pacer: RateLimitPacer;
@@ -119,6 +128,7 @@ export class OktaClient implements DirectoryProvider {
     }
     this.origin = domain.origin;
     this.#token = options.token;
+    this.#scrub = secretScrubber(options.token);
     this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
     const {
       timeoutMs = 30_000,
@@ -167,7 +177,7 @@ export class OktaClient implements DirectoryProvider {
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
   async organization(): Promise<z.infer<typeof OktaOrganization>> {
     const path = "/.well-known/okta-organization";
-    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path);
+    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path, this.#scrub);
   }
 
   /** The first page of a listing. */
@@ -196,7 +206,7 @@ export class OktaClient implements DirectoryProvider {
     item: z.ZodType<T>,
   ): Promise<{ items: T[]; next: string | null }> {
     const response = await this.get(this.cursor(link, path), true);
-    const items = parse(response, z.array(item), path);
+    const items = parse(response, z.array(item), path, this.#scrub);
     const next = nextLink(response.headers.link);
     return { items, next: next && this.cursor(next, path).href };
   }
@@ -236,12 +246,13 @@ export class OktaClient implements DirectoryProvider {
         } else if (status >= 500 && failures < maxRetries) {
           await sleep(this.backoff(failures++));
         } else if (status >= 300 && status < 400) {
+          // Its target is untrusted text (it may carry the token): neither followed nor shown.
           throw new OktaResponseError(
             "redirect",
-            `${url.host} answered with a redirect${response.headers.location ? ` to ${response.headers.location}` : ""}; redirects are not followed. Check the domain.`,
+            `${url.host} answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed. Check the domain.`,
           );
         } else if (status < 200 || status >= 400) {
-          throw apiError(status, response.body, url.pathname, this.#token);
+          throw apiError(status, response.body, url.pathname, this.#scrub);
         } else {
           return response;
         }
@@ -255,10 +266,10 @@ export class OktaClient implements DirectoryProvider {
   }
 }
 
-function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T {
+function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
   let json: unknown;
   try {
-    json = JSON.parse(response.body);
+    json = parseUntrustedJson(response.body, scrub);
   } catch {
     throw new OktaResponseError("malformed", `Okta's answer to GET ${path} is not valid JSON.`);
   }
@@ -267,6 +278,7 @@ function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T
   const issue = result.error.issues[0];
   throw new OktaResponseError(
     "malformed",
-    `Okta's answer to GET ${path} has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message}).`,
+    // The path may hold keys Okta chose: scrubbed as well.
+    `Okta's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
   );
 }
