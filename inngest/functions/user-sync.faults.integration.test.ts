@@ -10,7 +10,7 @@ import {
   syncOnce,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import type { FakeOkta, FakeOktaOptions } from "@/scripts/fake-okta";
+import { FAR_RESET_MS, type FakeOkta, type FakeOktaOptions } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
 // failures: rate limits, 5xx, slow and malformed pages, a revoked token, a failed write.
@@ -65,6 +65,22 @@ describe("Okta's failures", () => {
       expect(next?.at).toBeGreaterThanOrEqual(Math.floor(refused.at / 1000) * 1000 + 1000);
     }
     expect(fake.requests.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+  });
+
+  it("fails a run whose 429 asks to wait 20 days, saying until when, and frees the sync", async () => {
+    const { fake, fixture } = await setup(20, { hostile: { rateLimitResetInMs: FAR_RESET_MS } });
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "FAILED", phase: "USERS" }));
+    const until = new Date(fake.requests[0]?.at ?? 0).getTime() + FAR_RESET_MS;
+    const asked = /^Okta asked to wait until (\S+), longer than a sync waits/.exec(run.error ?? "");
+    expect(Math.abs(Date.parse(asked?.[1] ?? "") - until)).toBeLessThan(2000);
+    // Not retried: waiting would be asked again.
+    expect(fake.requests.map((r) => `${r.path} ${r.status}`)).toEqual(["/api/v1/users 429"]);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+    fake.setHostile({ rateLimitResetInMs: null });
+    expect((await syncOnce(harness.db, harness.runner, fixture)).run.status).toBe("SUCCEEDED");
   });
 
   it("retries 5xx bursts and slow pages, and completes with exact counts", async () => {

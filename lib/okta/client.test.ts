@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { FAR_RESET_MS, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
 import { validateOktaDomain } from "./domain";
-import { OktaApiError, OktaConnectionError, OktaResponseError } from "./errors";
+import { OktaApiError, OktaConnectionError, OktaResponseError, OktaWaitRefusedError } from "./errors";
 import { HOSTILE_TOKEN, leakedForms, tinyServer, virtualTime } from "./testing";
 
 let fake: FakeOkta;
@@ -26,6 +26,7 @@ beforeEach(() => {
   fake.revokeTokenAfter(null);
   fake.setPermissions({ users: true, groups: true });
   fake.setRateLimits({ users: 600, groups: 500, other: 100, concurrency: 75 });
+  fake.setHostile({ rateLimitResetInMs: null });
   // A fresh rate-limit window, 30 s in (so a wait for its reset is 31 s).
   fake.advanceClock(90_000 - (fake.now() % 60_000));
   fake.clearRequests();
@@ -220,6 +221,63 @@ describe("rate limits", () => {
     expect((error as Error).message).toMatch(/rate limit/);
     expect(time.slept).toEqual([31_000, 60_000]); // then from 1 s into the next window
     expect(okta.requestCount).toBe(3);
+  });
+
+  it("refuses a 429 whose reset is 20 days ahead at once, saying until when Okta asked to wait", async () => {
+    fake.setHostile({ rateLimitResetInMs: FAR_RESET_MS });
+    const error = await client()
+      .listUsers(null)
+      .catch((e: unknown) => e);
+    const until = new Date(Math.ceil((fake.now() + FAR_RESET_MS) / 1000) * 1000);
+    expect(error).toBeInstanceOf(OktaWaitRefusedError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Okta asked to wait until ${until.toISOString()}, longer than a sync waits`),
+    );
+    expect(time.slept).toEqual([]);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("refuses to pace on a Remaining of 0 whose reset is far ahead", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 20 * 86_400;
+    const server = await tinyServer((_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "application/json",
+        Date: new Date().toUTCString(),
+        "X-Rate-Limit-Limit": "600",
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": String(reset),
+      });
+      res.end("[]");
+    });
+    const okta = new OktaClient({ domain: server.url, token: "t", allowInsecureLocalhost: true, ...time });
+    await okta.listUsers(null);
+    await expect(okta.listUsers(null)).rejects.toThrow(OktaWaitRefusedError);
+    await server.close();
+    expect(time.slept).toEqual([]);
+    expect(okta.requestCount).toBe(1);
+  });
+
+  it("waits at most its budget in all, however short each wait", async () => {
+    fake.setRateLimits({ users: 1 });
+    const okta = client({ waitBudgetMs: 100_000 });
+    const error = await (async () => {
+      for (let i = 0; i < 5; i++) await okta.listUsers(null);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OktaWaitRefusedError);
+    // 31 s, then 60 s (from 1 s into a window); another 60 s would pass 100 s.
+    expect(time.slept).toEqual([31_000, 60_000]);
+  });
+
+  it("stops waiting as soon as its signal aborts", async () => {
+    fake.setRateLimits({ users: 0 });
+    const controller = new AbortController();
+    const okta = client({ signal: controller.signal, sleep: () => new Promise(() => {}) });
+    const reason = new Error("cancelled");
+    setTimeout(() => controller.abort(reason), 50);
+    const started = performance.now();
+    await expect(okta.listUsers(null)).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(okta.requestCount).toBe(1);
   });
 
   it("never has more requests in flight than its concurrency", async () => {

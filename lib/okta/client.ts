@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import type {
   DirectoryGroup,
@@ -11,6 +12,7 @@ import {
   apiError,
   OktaConnectionError,
   OktaResponseError,
+  OktaWaitRefusedError,
   parseUntrustedJson,
   type Scrub,
   secretScrubber,
@@ -49,6 +51,15 @@ export interface OktaClientOptions {
   maxRetries?: number;
   /** Waits for the reset after a 429 before giving up (default 5). */
   maxRateLimitWaits?: number;
+  /**
+   * The longest single wait Okta's rate-limit headers may ask for (default 90 s: its windows are a
+   * minute); a longer one fails the request with `OktaWaitRefusedError` instead of waiting.
+   */
+  maxWaitMs?: number;
+  /** All the waits of this client (the sync builds one per step) together (default 5 min). */
+  waitBudgetMs?: number;
+  /** Aborts requests and waits in progress (a cancelled run); they reject with its reason. */
+  signal?: AbortSignal;
   /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
   backoffMs?: number;
   now?: Clock;
@@ -114,10 +125,20 @@ export class OktaClient implements DirectoryProvider {
   private readonly options: Required<
     Pick<
       OktaClientOptions,
-      "timeoutMs" | "maxRetries" | "maxRateLimitWaits" | "backoffMs" | "sleep" | "now" | "random"
+      | "timeoutMs"
+      | "maxRetries"
+      | "maxRateLimitWaits"
+      | "maxWaitMs"
+      | "waitBudgetMs"
+      | "backoffMs"
+      | "sleep"
+      | "now"
+      | "random"
     >
   >;
+  private readonly signal: AbortSignal | undefined;
   private requests = 0;
+  private waited = 0;
 
   constructor(options: OktaClientOptions) {
     const domain = parseOktaDomain(options.domain, options);
@@ -134,17 +155,30 @@ export class OktaClient implements DirectoryProvider {
       timeoutMs = 30_000,
       maxRetries = 3,
       maxRateLimitWaits = 5,
+      maxWaitMs = 90_000,
+      waitBudgetMs = 300_000,
       backoffMs = 500,
       now = Date.now,
-      sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
       random = Math.random,
     } = options;
-    this.options = { timeoutMs, maxRetries, maxRateLimitWaits, backoffMs, now, sleep, random };
+    this.options = {
+      timeoutMs,
+      maxRetries,
+      maxRateLimitWaits,
+      maxWaitMs,
+      waitBudgetMs,
+      backoffMs,
+      now,
+      sleep,
+      random,
+    };
+    this.signal = options.signal;
     this.slots = new Semaphore(concurrency);
     this.pacer = new RateLimitPacer(
       options.reserveShare ?? DEFAULT_RESERVE_SHARE,
       this.options.now,
-      this.options.sleep,
+      (ms, until) => this.wait(ms, until),
     );
   }
 
@@ -212,7 +246,7 @@ export class OktaClient implements DirectoryProvider {
   }
 
   private get(url: URL, authenticated: boolean): Promise<HttpResponse> {
-    const { timeoutMs, maxRetries, maxRateLimitWaits, sleep, now } = this.options;
+    const { timeoutMs, maxRetries, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
     const headers: Record<string, string> = {
       Accept: "application/json",
@@ -225,26 +259,35 @@ export class OktaClient implements DirectoryProvider {
       let failures = 0;
       let rateLimited = 0;
       for (;;) {
+        this.signal?.throwIfAborted();
         await this.pacer.take(family);
         this.requests++;
         let response: HttpResponse;
+        const timeout = AbortSignal.timeout(timeoutMs);
         try {
-          response = await this.transport.get(url, headers, AbortSignal.timeout(timeoutMs));
+          response = await this.transport.get(
+            url,
+            headers,
+            this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
+          );
         } catch (error) {
+          this.signal?.throwIfAborted();
           const transient =
             error instanceof OktaConnectionError &&
             (error.reason === "timeout" || error.reason === "network");
           if (!transient || failures >= maxRetries) throw error;
-          await sleep(this.backoff(failures++));
+          await this.wait(this.backoff(failures++));
           continue;
         }
         this.pacer.record(family, response.headers, now());
         const { status } = response;
         if (status === 429 && rateLimited < maxRateLimitWaits) {
           rateLimited++;
-          await sleep((untilReset(response.headers) ?? this.backoff(rateLimited)) + 1000);
+          const reset = untilReset(response.headers);
+          if (reset) await this.wait(reset.ms + 1000, reset.at);
+          else await this.wait(this.backoff(rateLimited) + 1000);
         } else if (status >= 500 && failures < maxRetries) {
-          await sleep(this.backoff(failures++));
+          await this.wait(this.backoff(failures++));
         } else if (status >= 300 && status < 400) {
           // Its target is untrusted text (it may carry the token): neither followed nor shown.
           throw new OktaResponseError(
@@ -258,6 +301,35 @@ export class OktaClient implements DirectoryProvider {
         }
       }
     });
+  }
+
+  /**
+   * Every wait of the client. One Okta asked for (`until`, on its clock) is capped, per wait and in
+   * all, so a hostile reset cannot hold a sync; any wait ends at once when the signal aborts.
+   */
+  private async wait(ms: number, until?: Date): Promise<void> {
+    const { maxWaitMs, waitBudgetMs, sleep } = this.options;
+    if (until && (ms > maxWaitMs || this.waited + ms > waitBudgetMs)) {
+      throw new OktaWaitRefusedError(until, { maxWaitMs, waitBudgetMs });
+    }
+    this.waited += ms;
+    const signal = this.signal;
+    if (!signal) return sleep(ms);
+    signal.throwIfAborted();
+    // Also for a sleep that ignores the signal (an injected one).
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms, signal), aborted]);
+    } catch (error) {
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   private backoff(attempt: number): number {

@@ -34,6 +34,25 @@ export class OktaResponseError extends OktaError {
   }
 }
 
+/**
+ * Okta's rate-limit headers asked for a wait past the client's caps: a reset far ahead is a broken
+ * or hostile org (Okta's windows are a minute), and retrying would only be asked to wait again.
+ */
+export class OktaWaitRefusedError extends OktaError {
+  override name = "OktaWaitRefusedError";
+  constructor(
+    readonly until: Date,
+    caps: { maxWaitMs: number; waitBudgetMs: number },
+  ) {
+    const when = Number.isNaN(until.getTime()) ? "a time past any calendar" : until.toISOString();
+    super(
+      `Okta asked to wait until ${when}, longer than a sync waits for its rate limits ` +
+        `(${caps.maxWaitMs / 1000} s at a time, ${caps.waitBudgetMs / 1000} s in a step). The run stopped; ` +
+        "Okta's limits reset every minute, so try again later and check the org's rate limits if it recurs.",
+    );
+  }
+}
+
 export type ConnectionFailure = "invalid_domain" | "dns" | "blocked_address" | "tls" | "timeout" | "network";
 
 /** No usable answer: the address is refused, cannot be resolved or reached, TLS fails, or it timed out. */
