@@ -61,7 +61,7 @@ export async function cancelSyncRun(db: Db, member: MemberContext, syncRunId: st
     targetType: "SyncRun",
     targetId: run.id,
   });
-  // A running run stops at its next step boundary; a waiting one is ended here, so wake its function.
+  // A running run stops within about a second (its step polls for the cancel); a waiting one is ended here, so wake its function.
   if (outcome === "cancelled")
     await inngest.send({ name: "user-sync/run.cancel", data: { syncRunId: run.id } });
   return outcome;

@@ -2,7 +2,8 @@ import { NonRetriableError } from "inngest";
 import { getDb } from "@/lib/db";
 import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
 import { sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
-import { advanceSync, decideSafeguard, type SyncState, safeguardSettled } from "@/lib/sync";
+import { OktaWaitRefusedError } from "@/lib/okta/errors";
+import { advanceSync, decideSafeguard, type SyncState, safeguardSettled, untilCancelled } from "@/lib/sync";
 import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run-record";
 import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
@@ -59,7 +60,20 @@ export const userSyncRun = inngest.createFunction(
     for (let i = 0; ; i++) {
       const result = await step.run(`sync-${i}`, async () => {
         const db = getDb();
-        return advanceSync({ db, provider: await directoryFor(db, event.data.userSyncId) }, syncRunId, state);
+        try {
+          return await untilCancelled(db, syncRunId, async (signal) =>
+            advanceSync(
+              { db, provider: await directoryFor(db, event.data.userSyncId, { signal }) },
+              syncRunId,
+              state,
+            ),
+          );
+        } catch (error) {
+          // Okta asked for a wait past the caps: a retry would be asked again, so the run fails now.
+          if (error instanceof OktaWaitRefusedError)
+            throw new NonRetriableError(error.message, { cause: error });
+          throw error;
+        }
       });
       if (result.status === "finished") break;
       if (result.status === "blocked") {

@@ -128,24 +128,24 @@ describe("the safeguard", () => {
 });
 
 describe("cancelling", () => {
-  it("stops a running run at its next step: CANCELLED, nobody removed", async () => {
+  it("stops a running run within seconds, abandoning the step in flight: CANCELLED, nobody removed", async () => {
     const { fake, fixture } = await setup(orgData(80));
     await syncOnce(harness.db, harness.runner, fixture);
     for (const user of fake.directory.users.slice(0, 5)) fake.directory.deleteUser(user.id);
     fake.clearRequests();
-    // The fourth users page (in the run's first users step) takes a while: cancel meanwhile.
-    fake.injectFault({ fault: { kind: "delay", ms: 1000 }, path: "/api/v1/users", skip: 3 });
+    // The fourth users page (in the run's first users step) takes long: cancel meanwhile.
+    fake.injectFault({ fault: { kind: "delay", ms: 20_000 }, path: "/api/v1/users", skip: 3 });
     const started = await startSync(harness.db, harness.runner, fixture);
     await waitFor(() => fake.requests.filter((r) => r.path === "/api/v1/users").length === 4, RUN_TIMEOUT_MS);
+    const cancelledAt = performance.now();
     expect(await dispatch.cancelSyncRun(harness.db, fixture.admin, started.syncRunId)).toBe(
       "cancel-requested",
     );
     const { inngest, run } = await finishSync(harness.db, harness.runner, started);
+    expect(performance.now() - cancelledAt).toBeLessThan(10_000);
     expect(inngest.status).toBe("Completed");
-    // The step in flight completes (10 pages, 50 users); the next ends the run.
-    expect(countsOf(run)).toEqual(
-      expectedCounts({ status: "CANCELLED", phase: "USERS", usersProcessed: 50, usersUnchanged: 50 }),
-    );
+    // The step in flight stops reading and writes nothing; the run ends where it stood.
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "CANCELLED", phase: "USERS" }));
     expect(run.finishedAt).toBeInstanceOf(Date);
     expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(80);
     const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
@@ -153,6 +153,26 @@ describe("cancelling", () => {
     expect(await harness.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
     // A cancelled run moves no listing mark: the next incremental run still reads from before it.
     expect(sync.lastSyncedFrom?.getTime()).toBeLessThan(run.startedAt?.getTime() ?? 0);
+  });
+
+  it("stops a run waiting out a rate limit within seconds of Cancel", async () => {
+    const { fake, fixture } = await setup(orgData(20));
+    // A reset 45 s ahead: within what a sync waits, so the step waits.
+    fake.setHostile({ rateLimitResetInMs: 45_000 });
+    const started = await startSync(harness.db, harness.runner, fixture);
+    await waitFor(() => fake.requests.some((r) => r.status === 429), RUN_TIMEOUT_MS);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const cancelledAt = performance.now();
+    expect(await dispatch.cancelSyncRun(harness.db, fixture.admin, started.syncRunId)).toBe(
+      "cancel-requested",
+    );
+    const { inngest, run } = await finishSync(harness.db, harness.runner, started);
+    expect(performance.now() - cancelledAt).toBeLessThan(10_000);
+    expect(inngest.status).toBe("Completed");
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "CANCELLED", phase: "USERS" }));
+    expect(fake.requests).toHaveLength(1);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
   });
 
   it("ends a run waiting at the safeguard at once, and its function with it", async () => {

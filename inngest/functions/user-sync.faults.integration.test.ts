@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { HOSTILE_TOKEN, leakedForms } from "@/lib/okta/testing";
 import {
   countsOf,
   expectedCounts,
@@ -7,7 +10,7 @@ import {
   syncOnce,
   withSyncHarness,
 } from "@/lib/testing/sync-e2e";
-import type { FakeOktaOptions } from "@/scripts/fake-okta";
+import { FAR_RESET_MS, type FakeOkta, type FakeOktaOptions } from "@/scripts/fake-okta";
 
 // Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
 // failures: rate limits, 5xx, slow and malformed pages, a revoked token, a failed write.
@@ -62,6 +65,22 @@ describe("Okta's failures", () => {
       expect(next?.at).toBeGreaterThanOrEqual(Math.floor(refused.at / 1000) * 1000 + 1000);
     }
     expect(fake.requests.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+  });
+
+  it("fails a run whose 429 asks to wait 20 days, saying until when, and frees the sync", async () => {
+    const { fake, fixture } = await setup(20, { hostile: { rateLimitResetInMs: FAR_RESET_MS } });
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "FAILED", phase: "USERS" }));
+    const until = new Date(fake.requests[0]?.at ?? 0).getTime() + FAR_RESET_MS;
+    const asked = /^Okta asked to wait until (\S+), longer than a sync waits/.exec(run.error ?? "");
+    expect(Math.abs(Date.parse(asked?.[1] ?? "") - until)).toBeLessThan(2000);
+    // Not retried: waiting would be asked again.
+    expect(fake.requests.map((r) => `${r.path} ${r.status}`)).toEqual(["/api/v1/users 429"]);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+    fake.setHostile({ rateLimitResetInMs: null });
+    expect((await syncOnce(harness.db, harness.runner, fixture)).run.status).toBe("SUCCEEDED");
   });
 
   it("retries 5xx bursts and slow pages, and completes with exact counts", async () => {
@@ -127,6 +146,71 @@ describe("Okta's failures", () => {
     const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: run.id } });
     for (const text of [run.error, report.subject, report.text, report.html, JSON.stringify(inngest)]) {
       expect(text).not.toContain(fake.token);
+    }
+  });
+});
+
+describe("a hostile Okta echoing the token", () => {
+  /** Everything the app printed while `work` ran. */
+  async function printed(work: () => Promise<void>): Promise<string> {
+    const spies = [
+      ...(["log", "info", "warn", "error", "debug"] as const).map((level) => vi.spyOn(console, level)),
+      vi.spyOn(process.stdout, "write"),
+      vi.spyOn(process.stderr, "write"),
+    ];
+    try {
+      await work();
+      return spies.flatMap((spy) => spy.mock.calls.map((call) => call.map(String).join(" "))).join("\n");
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  }
+
+  const runnerState = () => {
+    const dir = path.join(harness.dataDir, "runs");
+    return readdirSync(dir)
+      .map((name) => readFileSync(path.join(dir, name), "utf8"))
+      .join("\n");
+  };
+
+  it.each([
+    ["revokes the token mid-run (401s)", (fake: FakeOkta) => fake.revokeTokenAfter(3)],
+    [
+      "redirects (302)",
+      (fake: FakeOkta) =>
+        fake.injectFault({ fault: { kind: "redirect" }, path: "/api/v1/users", skip: 2, times: 100 }),
+    ],
+    [
+      "fails (500s)",
+      (fake: FakeOkta) =>
+        fake.injectFault({ fault: { kind: "status", status: 500 }, path: "/api/v1/groups", times: 1000 }),
+    ],
+  ])("fails the run when it %s, the token in no encoding anywhere", async (_name, arrange) => {
+    const { fake, fixture } = await setup(20, { token: HOSTILE_TOKEN, hostile: { echoToken: true } });
+    arrange(fake);
+    let outcome: Awaited<ReturnType<typeof syncOnce>> | undefined;
+    const output = await printed(async () => {
+      outcome = await syncOnce(harness.db, harness.runner, fixture);
+    });
+    if (!outcome) throw new Error("no run");
+    const { inngest, run } = outcome;
+    expect(inngest.status).toBe("Failed");
+    expect(run.status).toBe("FAILED");
+    expect(run.error).toBeTruthy();
+    const emails = await harness.db.email.findMany({ where: { syncRunId: run.id } });
+    expect(emails.map((e) => e.template)).toEqual(["sync-report"]);
+    const exposed = {
+      error: run.error,
+      emails: emails.map((e) => [e.subject, e.html, e.text, e.error]),
+      output,
+      inngest: JSON.stringify(inngest),
+      runnerState: runnerState(),
+    };
+    for (const [where, text] of Object.entries(exposed)) {
+      expect(
+        leakedForms(typeof text === "string" ? text : JSON.stringify(text), HOSTILE_TOKEN),
+        where,
+      ).toEqual([]);
     }
   });
 });

@@ -2,11 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { FAR_RESET_MS, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
 import { validateOktaDomain } from "./domain";
-import { OktaApiError, OktaConnectionError, OktaResponseError } from "./errors";
-import { tinyServer, virtualTime } from "./testing";
+import { OktaApiError, OktaConnectionError, OktaResponseError, OktaWaitRefusedError } from "./errors";
+import { HOSTILE_TOKEN, leakedForms, tinyServer, virtualTime } from "./testing";
 
 let fake: FakeOkta;
 let time: ReturnType<typeof virtualTime>;
@@ -26,6 +26,7 @@ beforeEach(() => {
   fake.revokeTokenAfter(null);
   fake.setPermissions({ users: true, groups: true });
   fake.setRateLimits({ users: 600, groups: 500, other: 100, concurrency: 75 });
+  fake.setHostile({ rateLimitResetInMs: null });
   // A fresh rate-limit window, 30 s in (so a wait for its reset is 31 s).
   fake.advanceClock(90_000 - (fake.now() % 60_000));
   fake.clearRequests();
@@ -220,6 +221,63 @@ describe("rate limits", () => {
     expect((error as Error).message).toMatch(/rate limit/);
     expect(time.slept).toEqual([31_000, 60_000]); // then from 1 s into the next window
     expect(okta.requestCount).toBe(3);
+  });
+
+  it("refuses a 429 whose reset is 20 days ahead at once, saying until when Okta asked to wait", async () => {
+    fake.setHostile({ rateLimitResetInMs: FAR_RESET_MS });
+    const error = await client()
+      .listUsers(null)
+      .catch((e: unknown) => e);
+    const until = new Date(Math.ceil((fake.now() + FAR_RESET_MS) / 1000) * 1000);
+    expect(error).toBeInstanceOf(OktaWaitRefusedError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Okta asked to wait until ${until.toISOString()}, longer than a sync waits`),
+    );
+    expect(time.slept).toEqual([]);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it("refuses to pace on a Remaining of 0 whose reset is far ahead", async () => {
+    const reset = Math.floor(Date.now() / 1000) + 20 * 86_400;
+    const server = await tinyServer((_req, res) => {
+      res.writeHead(200, {
+        "Content-Type": "application/json",
+        Date: new Date().toUTCString(),
+        "X-Rate-Limit-Limit": "600",
+        "X-Rate-Limit-Remaining": "0",
+        "X-Rate-Limit-Reset": String(reset),
+      });
+      res.end("[]");
+    });
+    const okta = new OktaClient({ domain: server.url, token: "t", allowInsecureLocalhost: true, ...time });
+    await okta.listUsers(null);
+    await expect(okta.listUsers(null)).rejects.toThrow(OktaWaitRefusedError);
+    await server.close();
+    expect(time.slept).toEqual([]);
+    expect(okta.requestCount).toBe(1);
+  });
+
+  it("waits at most its budget in all, however short each wait", async () => {
+    fake.setRateLimits({ users: 1 });
+    const okta = client({ waitBudgetMs: 100_000 });
+    const error = await (async () => {
+      for (let i = 0; i < 5; i++) await okta.listUsers(null);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OktaWaitRefusedError);
+    // 31 s, then 60 s (from 1 s into a window); another 60 s would pass 100 s.
+    expect(time.slept).toEqual([31_000, 60_000]);
+  });
+
+  it("stops waiting as soon as its signal aborts", async () => {
+    fake.setRateLimits({ users: 0 });
+    const controller = new AbortController();
+    const okta = client({ signal: controller.signal, sleep: () => new Promise(() => {}) });
+    const reason = new Error("cancelled");
+    setTimeout(() => controller.abort(reason), 50);
+    const started = performance.now();
+    await expect(okta.listUsers(null)).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(okta.requestCount).toBe(1);
   });
 
   it("never has more requests in flight than its concurrency", async () => {
@@ -418,6 +476,80 @@ describe("errors", () => {
     await expect(okta.listUsers(null)).rejects.toMatchObject({ reason: "redirect", message: /not followed/ });
     expect(followed).toBe(false);
     await Promise.all([target.close(), redirecting.close()]);
+  });
+});
+
+describe("a hostile Okta echoing the token", () => {
+  let hostile: FakeOkta;
+  beforeAll(async () => {
+    hostile = await startFakeOkta({ users: 3, token: HOSTILE_TOKEN, hostile: { echoToken: true } });
+  });
+  afterAll(() => hostile.close());
+
+  const okta = (token = HOSTILE_TOKEN) =>
+    new OktaClient({ domain: hostile.url, token, allowInsecureLocalhost: true, ...virtualTime() });
+  const errorOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error("expected a failure");
+      },
+      (e: unknown) => e as Error,
+    );
+
+  const users = (client: OktaClient) => client.listUsers(null);
+  it.each([
+    ["a 401", () => hostile.revokeTokenAfter(0), users],
+    ["a 403", () => hostile.setPermissions({ users: false }), users],
+    ["a 404", () => undefined, (client: OktaClient) => client.listGroupMembers("00gnone", null)],
+    ["a 429", () => hostile.setRateLimits({ users: 0 }), users],
+    ["a 500", () => hostile.injectFault({ fault: { kind: "status", status: 500 }, times: 10 }), users],
+    ["a 302", () => hostile.injectFault({ fault: { kind: "redirect" } }), users],
+  ])("keeps the token out of the error for %s, in every encoding", async (_name, arrange, list) => {
+    arrange();
+    const error = await errorOf(list(okta()));
+    hostile.clearFaults();
+    hostile.revokeTokenAfter(null);
+    hostile.setPermissions({ users: true });
+    hostile.setRateLimits({ users: 600 });
+    expect(error).toBeInstanceOf(Error);
+    for (const text of [
+      error.message,
+      String(error),
+      error.stack,
+      JSON.stringify(error),
+      inspect(error, { depth: 10 }),
+    ]) {
+      expect(leakedForms(text, HOSTILE_TOKEN)).toEqual([]);
+    }
+    // A redirect's target is neither followed nor shown.
+    expect(error.message).not.toMatch(/login\?token|Location/i);
+  });
+
+  it("scrubs the token from the data it lists, however the JSON escapes it", async () => {
+    const escaped = [...HOSTILE_TOKEN].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const server = await tinyServer((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      const user = `{"id":"00u1","status":"ACTIVE","profile":{"login":"a@x.io","firstName":"${escaped.join("")}",
+        "lastName":"${Buffer.from(`x${HOSTILE_TOKEN}`).toString("base64")}","${HOSTILE_TOKEN}":1}}`;
+      res.end(`[${user}]`);
+    });
+    const client = new OktaClient({
+      domain: server.url,
+      token: HOSTILE_TOKEN,
+      allowInsecureLocalhost: true,
+      ...virtualTime(),
+    });
+    const { items } = await client.listUsers(null);
+    await server.close();
+    expect(items[0]).toMatchObject({ username: "a@x.io", firstName: "[redacted]" });
+    expect(leakedForms(JSON.stringify(items), HOSTILE_TOKEN)).toEqual([]);
+  });
+
+  it("keeps a wrong token it was sent out of the error as well", async () => {
+    const wrong = "00another+token/that=Okta-refuses";
+    const error = await errorOf(okta(wrong).listUsers(null));
+    expect(error).toMatchObject({ status: 401 });
+    expect(leakedForms(inspect(error, { depth: 10 }), wrong)).toEqual([]);
   });
 });
 

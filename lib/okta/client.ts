@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import type {
   DirectoryGroup,
@@ -7,7 +8,15 @@ import type {
   Page,
 } from "@/lib/directory/types";
 import { parseOktaDomain, type Resolve } from "./domain";
-import { apiError, OktaConnectionError, OktaResponseError } from "./errors";
+import {
+  apiError,
+  OktaConnectionError,
+  OktaResponseError,
+  OktaWaitRefusedError,
+  parseUntrustedJson,
+  type Scrub,
+  secretScrubber,
+} from "./errors";
 import {
   type Clock,
   DEFAULT_RESERVE_SHARE,
@@ -42,6 +51,15 @@ export interface OktaClientOptions {
   maxRetries?: number;
   /** Waits for the reset after a 429 before giving up (default 5). */
   maxRateLimitWaits?: number;
+  /**
+   * The longest single wait Okta's rate-limit headers may ask for (default 90 s: its windows are a
+   * minute); a longer one fails the request with `OktaWaitRefusedError` instead of waiting.
+   */
+  maxWaitMs?: number;
+  /** All the waits of this client (the sync builds one per step) together (default 5 min). */
+  waitBudgetMs?: number;
+  /** Aborts requests and waits in progress (a cancelled run); they reject with its reason. */
+  signal?: AbortSignal;
   /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
   backoffMs?: number;
   now?: Clock;
@@ -99,16 +117,28 @@ export class OktaClient implements DirectoryProvider {
   readonly memberPageSize = PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
   readonly #token: string;
+  /** Removes the token from everything Okta sends back: the one place that knows it. */
+  readonly #scrub: Scrub;
   private readonly transport: Transport;
   private readonly slots: Semaphore;
   private readonly pacer: RateLimitPacer;
   private readonly options: Required<
     Pick<
       OktaClientOptions,
-      "timeoutMs" | "maxRetries" | "maxRateLimitWaits" | "backoffMs" | "sleep" | "now" | "random"
+      | "timeoutMs"
+      | "maxRetries"
+      | "maxRateLimitWaits"
+      | "maxWaitMs"
+      | "waitBudgetMs"
+      | "backoffMs"
+      | "sleep"
+      | "now"
+      | "random"
     >
   >;
+  private readonly signal: AbortSignal | undefined;
   private requests = 0;
+  private waited = 0;
 
   constructor(options: OktaClientOptions) {
     const domain = parseOktaDomain(options.domain, options);
@@ -119,22 +149,36 @@ export class OktaClient implements DirectoryProvider {
     }
     this.origin = domain.origin;
     this.#token = options.token;
+    this.#scrub = secretScrubber(options.token);
     this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
     const {
       timeoutMs = 30_000,
       maxRetries = 3,
       maxRateLimitWaits = 5,
+      maxWaitMs = 90_000,
+      waitBudgetMs = 300_000,
       backoffMs = 500,
       now = Date.now,
-      sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
       random = Math.random,
     } = options;
-    this.options = { timeoutMs, maxRetries, maxRateLimitWaits, backoffMs, now, sleep, random };
+    this.options = {
+      timeoutMs,
+      maxRetries,
+      maxRateLimitWaits,
+      maxWaitMs,
+      waitBudgetMs,
+      backoffMs,
+      now,
+      sleep,
+      random,
+    };
+    this.signal = options.signal;
     this.slots = new Semaphore(concurrency);
     this.pacer = new RateLimitPacer(
       options.reserveShare ?? DEFAULT_RESERVE_SHARE,
       this.options.now,
-      this.options.sleep,
+      (ms, until) => this.wait(ms, until),
     );
   }
 
@@ -167,7 +211,7 @@ export class OktaClient implements DirectoryProvider {
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
   async organization(): Promise<z.infer<typeof OktaOrganization>> {
     const path = "/.well-known/okta-organization";
-    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path);
+    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path, this.#scrub);
   }
 
   /** The first page of a listing. */
@@ -196,13 +240,13 @@ export class OktaClient implements DirectoryProvider {
     item: z.ZodType<T>,
   ): Promise<{ items: T[]; next: string | null }> {
     const response = await this.get(this.cursor(link, path), true);
-    const items = parse(response, z.array(item), path);
+    const items = parse(response, z.array(item), path, this.#scrub);
     const next = nextLink(response.headers.link);
     return { items, next: next && this.cursor(next, path).href };
   }
 
   private get(url: URL, authenticated: boolean): Promise<HttpResponse> {
-    const { timeoutMs, maxRetries, maxRateLimitWaits, sleep, now } = this.options;
+    const { timeoutMs, maxRetries, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
     const headers: Record<string, string> = {
       Accept: "application/json",
@@ -215,38 +259,77 @@ export class OktaClient implements DirectoryProvider {
       let failures = 0;
       let rateLimited = 0;
       for (;;) {
+        this.signal?.throwIfAborted();
         await this.pacer.take(family);
         this.requests++;
         let response: HttpResponse;
+        const timeout = AbortSignal.timeout(timeoutMs);
         try {
-          response = await this.transport.get(url, headers, AbortSignal.timeout(timeoutMs));
+          response = await this.transport.get(
+            url,
+            headers,
+            this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
+          );
         } catch (error) {
+          this.signal?.throwIfAborted();
           const transient =
             error instanceof OktaConnectionError &&
             (error.reason === "timeout" || error.reason === "network");
           if (!transient || failures >= maxRetries) throw error;
-          await sleep(this.backoff(failures++));
+          await this.wait(this.backoff(failures++));
           continue;
         }
         this.pacer.record(family, response.headers, now());
         const { status } = response;
         if (status === 429 && rateLimited < maxRateLimitWaits) {
           rateLimited++;
-          await sleep((untilReset(response.headers) ?? this.backoff(rateLimited)) + 1000);
+          const reset = untilReset(response.headers);
+          if (reset) await this.wait(reset.ms + 1000, reset.at);
+          else await this.wait(this.backoff(rateLimited) + 1000);
         } else if (status >= 500 && failures < maxRetries) {
-          await sleep(this.backoff(failures++));
+          await this.wait(this.backoff(failures++));
         } else if (status >= 300 && status < 400) {
+          // Its target is untrusted text (it may carry the token): neither followed nor shown.
           throw new OktaResponseError(
             "redirect",
-            `${url.host} answered with a redirect${response.headers.location ? ` to ${response.headers.location}` : ""}; redirects are not followed. Check the domain.`,
+            `${url.host} answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed. Check the domain.`,
           );
         } else if (status < 200 || status >= 400) {
-          throw apiError(status, response.body, url.pathname, this.#token);
+          throw apiError(status, response.body, url.pathname, this.#scrub);
         } else {
           return response;
         }
       }
     });
+  }
+
+  /**
+   * Every wait of the client. One Okta asked for (`until`, on its clock) is capped, per wait and in
+   * all, so a hostile reset cannot hold a sync; any wait ends at once when the signal aborts.
+   */
+  private async wait(ms: number, until?: Date): Promise<void> {
+    const { maxWaitMs, waitBudgetMs, sleep } = this.options;
+    if (until && (ms > maxWaitMs || this.waited + ms > waitBudgetMs)) {
+      throw new OktaWaitRefusedError(until, { maxWaitMs, waitBudgetMs });
+    }
+    this.waited += ms;
+    const signal = this.signal;
+    if (!signal) return sleep(ms);
+    signal.throwIfAborted();
+    // Also for a sleep that ignores the signal (an injected one).
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms, signal), aborted]);
+    } catch (error) {
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
   }
 
   private backoff(attempt: number): number {
@@ -255,10 +338,10 @@ export class OktaClient implements DirectoryProvider {
   }
 }
 
-function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T {
+function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
   let json: unknown;
   try {
-    json = JSON.parse(response.body);
+    json = parseUntrustedJson(response.body, scrub);
   } catch {
     throw new OktaResponseError("malformed", `Okta's answer to GET ${path} is not valid JSON.`);
   }
@@ -267,6 +350,7 @@ function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string): T
   const issue = result.error.issues[0];
   throw new OktaResponseError(
     "malformed",
-    `Okta's answer to GET ${path} has an unexpected shape (${issue?.path.join(".") || "body"}: ${issue?.message}).`,
+    // The path may hold keys Okta chose: scrubbed as well.
+    `Okta's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
   );
 }

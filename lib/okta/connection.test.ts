@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { testOktaConnection } from "./connection";
-import { tinyServer } from "./testing";
+import { HOSTILE_TOKEN, leakedForms, tinyServer } from "./testing";
 
 let fake: FakeOkta;
 beforeAll(async () => {
@@ -133,5 +133,30 @@ describe("testOktaConnection", () => {
     });
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("never shows the token a hostile Okta echoes in its errors or redirects", async () => {
+    const hostile = await startFakeOkta({ users: 3, token: HOSTILE_TOKEN, hostile: { echoToken: true } });
+    try {
+      const arrangements = [
+        () => hostile.revokeTokenAfter(0),
+        () => hostile.setPermissions({ groups: false }),
+        () => hostile.setRateLimits({ users: 0 }),
+        () => hostile.injectFault({ fault: { kind: "redirect" }, path: "/api/v1/users" }),
+        () => hostile.injectFault({ fault: { kind: "status", status: 503 }, path: "/api/v1/groups" }),
+      ];
+      for (const arrange of arrangements) {
+        arrange();
+        const result = await testOktaConnection(hostile.url, HOSTILE_TOKEN, dev);
+        expect(result.ok).toBe(false);
+        expect(leakedForms(JSON.stringify(result), HOSTILE_TOKEN)).toEqual([]);
+        hostile.clearFaults();
+        hostile.revokeTokenAfter(null);
+        hostile.setPermissions({ groups: true });
+        hostile.setRateLimits({ users: 600 });
+      }
+    } finally {
+      await hostile.close();
+    }
   });
 });

@@ -3,7 +3,8 @@ import { z } from "zod";
 /**
  * Everything the Okta client throws is an `OktaError`, with a message an admin can act on.
  * None of them ever carries the API token: messages are built from status, codes and paths, and
- * text that came from the server is scrubbed of the token before it is kept.
+ * text that came from the server is untrusted: scrubbed of the token (`Scrub`) before it is kept,
+ * and an error code or id that does not look like Okta's is dropped.
  */
 export abstract class OktaError extends Error {}
 
@@ -30,6 +31,25 @@ export class OktaResponseError extends OktaError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Okta's rate-limit headers asked for a wait past the client's caps: a reset far ahead is a broken
+ * or hostile org (Okta's windows are a minute), and retrying would only be asked to wait again.
+ */
+export class OktaWaitRefusedError extends OktaError {
+  override name = "OktaWaitRefusedError";
+  constructor(
+    readonly until: Date,
+    caps: { maxWaitMs: number; waitBudgetMs: number },
+  ) {
+    const when = Number.isNaN(until.getTime()) ? "a time past any calendar" : until.toISOString();
+    super(
+      `Okta asked to wait until ${when}, longer than a sync waits for its rate limits ` +
+        `(${caps.maxWaitMs / 1000} s at a time, ${caps.waitBudgetMs / 1000} s in a step). The run stopped; ` +
+        "Okta's limits reset every minute, so try again later and check the org's rate limits if it recurs.",
+    );
   }
 }
 
@@ -73,16 +93,86 @@ const ErrorBody = z.looseObject({
   errorId: z.string().nullish(),
 });
 
-const scrub = (text: string, secret: string) => (secret ? text.replaceAll(secret, "[redacted]") : text);
+/** Removes a secret from text; see `secretScrubber`. */
+export type Scrub = (text: string) => string;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Replaces each form in which a server can echo `secret` with `[redacted]`: raw (so also in
+ * `SSWS <secret>`), URL-encoded (escapes in either case), form-encoded, and base64 or base64url
+ * at any of the three alignments it can have inside a longer encoded text (the characters its
+ * bytes alone decide; at most two bytes at either end can stay readable). Forms shorter than 8
+ * characters are left alone: they cannot be told from ordinary text (Okta's tokens have 42).
+ */
+export function secretScrubber(secret: string): Scrub {
+  if (secret.length < 8) return (text) => text;
+  const bytes = Buffer.from(secret);
+  const cores = [0, 1, 2].map((skip) =>
+    bytes.subarray(skip, skip + Math.floor((bytes.length - skip) / 3) * 3),
+  );
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    ...cores.flatMap((core) => [core.toString("base64"), core.toString("base64url")]),
+  ]);
+  const pattern = new RegExp(
+    [...forms]
+      .filter((form) => form.length >= 8)
+      .sort((a, b) => b.length - a.length)
+      .map((form) =>
+        escapeRegExp(form).replace(/%([0-9A-F]{2})/g, (_, hex: string) => `%(?:${hex}|${hex.toLowerCase()})`),
+      )
+      .join("|"),
+    "g",
+  );
+  return (text) => text.replace(pattern, "[redacted]");
+}
+
+/** Untrusted text for a message: scrubbed, on one line, without control or bidi characters, bounded. */
+const untrusted = (text: string, scrub: Scrub, max: number) =>
+  scrub(text)
+    .replace(/[\p{Cc}\p{Cf}]+/gu, " ")
+    .trim()
+    .slice(0, max);
+
+/** Okta's error codes are `E` and seven digits; its error ids are short and alphanumeric. */
+const kept = (text: string | null | undefined, scrub: Scrub, shape: RegExp) => {
+  const value = text && scrub(text);
+  return value && shape.test(value) ? value : null;
+};
 
 /** The typed error for a non-2xx answer, reading Okta's error body when there is one. */
-export function apiError(status: number, body: string, path: string, secret: string): OktaApiError {
+export function apiError(status: number, body: string, path: string, scrub: Scrub): OktaApiError {
   let parsed: z.infer<typeof ErrorBody> | null = null;
   try {
     parsed = ErrorBody.parse(JSON.parse(body));
   } catch {
     // Not Okta's error format (a proxy page, an empty body): the status is all there is.
   }
-  const summary = scrub(parsed?.errorSummary ?? `HTTP ${status}`, secret).slice(0, 300);
-  return new OktaApiError(status, parsed?.errorCode ?? null, summary, parsed?.errorId ?? null, path);
+  return new OktaApiError(
+    status,
+    kept(parsed?.errorCode, scrub, /^E\d{7}$/),
+    untrusted(parsed?.errorSummary || `HTTP ${status}`, scrub, 300),
+    kept(parsed?.errorId, scrub, /^[\w-]{1,64}$/),
+    path,
+  );
+}
+
+/**
+ * JSON from Okta with every string (keys included) scrubbed of the token, so what the sync stores
+ * or shows (names, profiles, the org's links) cannot carry it either.
+ */
+export function parseUntrustedJson(body: string, scrub: Scrub): unknown {
+  // Without escapes every string of the JSON is a slice of its text: a clean text parses as is.
+  if (!body.includes("\\") && scrub(body) === body) return JSON.parse(body);
+  return JSON.parse(body, (_key, value: unknown) => {
+    if (typeof value === "string") return scrub(value);
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+    const entries = Object.entries(value);
+    return entries.some(([key]) => scrub(key) !== key)
+      ? Object.fromEntries(entries.map(([key, v]) => [scrub(key), v]))
+      : value;
+  });
 }

@@ -15,7 +15,9 @@ import type { IncomingHttpHeaders } from "node:http";
 export const DEFAULT_RESERVE_SHARE = 0.1;
 
 export type Clock = () => number;
-export type Sleep = (ms: number) => Promise<void>;
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+/** Waits `ms` for Okta's reset at `until` (on Okta's clock); may refuse (see `OktaClient`). */
+export type Wait = (ms: number, until: Date) => Promise<void>;
 
 /** Okta counts `/api/v1/users…`, `/api/v1/groups…` and the rest against separate limits. */
 export const endpointFamily = (pathname: string) =>
@@ -26,6 +28,8 @@ interface Budget {
   remaining: number;
   /** On the local clock. */
   resetAt: number;
+  /** On Okta's. */
+  oktaResetAt: Date;
 }
 
 const header = (headers: IncomingHttpHeaders, name: string) => {
@@ -33,12 +37,12 @@ const header = (headers: IncomingHttpHeaders, name: string) => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-/** Milliseconds from the response until Okta's reset, per its own `Date`; null without the headers. */
-export function untilReset(headers: IncomingHttpHeaders): number | null {
+/** Okta's reset instant (on its clock) and the milliseconds to it from the response, per its own `Date`; null without the headers. */
+export function untilReset(headers: IncomingHttpHeaders): { ms: number; at: Date } | null {
   const reset = Number(header(headers, "x-rate-limit-reset"));
   const date = Date.parse(header(headers, "date") ?? "");
   if (!Number.isFinite(reset) || !reset || Number.isNaN(date)) return null;
-  return Math.max(0, reset * 1000 - date);
+  return { ms: Math.max(0, reset * 1000 - date), at: new Date(reset * 1000) };
 }
 
 export class RateLimitPacer {
@@ -47,7 +51,7 @@ export class RateLimitPacer {
   constructor(
     private readonly reserveShare: number,
     private readonly now: Clock,
-    private readonly sleep: Sleep,
+    private readonly wait: Wait,
   ) {}
 
   /** Waits until a request on `family` leaves the reserve untouched, and counts it as spent. */
@@ -63,7 +67,7 @@ export class RateLimitPacer {
         budget.remaining--;
         return;
       }
-      await this.sleep(budget.resetAt - now + 1000);
+      await this.wait(budget.resetAt - now + 1000, budget.oktaResetAt);
     }
   }
 
@@ -71,9 +75,9 @@ export class RateLimitPacer {
   record(family: string, headers: IncomingHttpHeaders, receivedAt: number): void {
     const limit = Number(header(headers, "x-rate-limit-limit"));
     const remaining = Number(header(headers, "x-rate-limit-remaining"));
-    const wait = untilReset(headers);
-    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || wait === null || limit <= 0) return;
-    this.budgets.set(family, { limit, remaining, resetAt: receivedAt + wait });
+    const reset = untilReset(headers);
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining) || reset === null || limit <= 0) return;
+    this.budgets.set(family, { limit, remaining, resetAt: receivedAt + reset.ms, oktaResetAt: reset.at });
   }
 }
 

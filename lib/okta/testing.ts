@@ -34,3 +34,27 @@ export async function tinyServer(handler: RequestListener) {
     },
   };
 }
+
+/**
+ * Every form in which a leaked token could show in text: raw, URL-encoded, and its base64 and
+ * base64url encodings at each of the three alignments it can have inside a longer encoded text
+ * (the characters its bytes alone decide).
+ */
+export function tokenForms(token: string): string[] {
+  const bytes = Buffer.from(token);
+  const cores = [0, 1, 2].map((skip) =>
+    bytes.subarray(skip, skip + Math.floor((bytes.length - skip) / 3) * 3),
+  );
+  return [
+    token,
+    encodeURIComponent(token),
+    ...cores.flatMap((core) => [core.toString("base64"), core.toString("base64url")]),
+  ];
+}
+
+/** The forms of `token` found in `text` (none, for text that may be shown). */
+export const leakedForms = (text: unknown, token: string) =>
+  tokenForms(token).filter((form) => String(text).includes(form));
+
+/** A token with characters that URL encoding changes, as an Okta token may not have but a test should. */
+export const HOSTILE_TOKEN = "00Hostile/Token+With=Specials~0123456789abcdef";

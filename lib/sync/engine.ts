@@ -58,8 +58,11 @@ export async function advanceSync(
     const requests = directory.takeCalls();
     if (requests > 0)
       await db.syncRun.update({ where: { id: runId }, data: { oktaRequests: { increment: requests } } });
-    if (error instanceof StaleStepError)
-      return resultOf(await db.syncRun.findUniqueOrThrow({ where: { id: runId } }));
+    const current = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    if (error instanceof StaleStepError) return resultOf(current);
+    // Cancelled while the step read or waited (its reads were aborted): it ends now, not after retries.
+    if (current.cancelRequestedAt && current.status === "RUNNING")
+      return await cancelStep({ ...ctx, run: current }, state);
     throw error;
   }
 }

@@ -11,6 +11,7 @@ export {
   type StartRunRequest,
   type StartRunResult,
   startRunRequest,
+  untilCancelled,
 } from "./run";
 export { decideSafeguard, type SafeguardDecision, safeguardSettled } from "./safeguard";
 export {

@@ -69,7 +69,8 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
 
 /**
  * Asks a run to stop. A queued or blocked run has no step in flight and ends at once; a running
- * one ends CANCELLED at its next step boundary. Either way nothing is deleted.
+ * one ends CANCELLED within about a second: its step notices (`untilCancelled`), abandons its
+ * reads and waits, and ends the run. Either way nothing is deleted.
  */
 export async function requestCancel(
   db: Db,
@@ -91,6 +92,40 @@ export async function requestCancel(
     });
     return flagged.count === 1 ? "cancel-requested" : "not-active";
   });
+}
+
+/** The reason a step's reads and waits were aborted: a cancel of its run was requested. */
+export class RunCancelledError extends Error {
+  override name = "RunCancelledError";
+  constructor(runId: string) {
+    super(`Run ${runId} was cancelled`);
+  }
+}
+
+/**
+ * Runs a step's `work` with a signal that aborts once a cancel of the run is requested, read from
+ * the database every `everyMs`: no event can interrupt a step in progress (under Inngest Cloud
+ * either), so a step waiting out Okta's rate limits notices Cancel itself, within about a second.
+ */
+export async function untilCancelled<T>(
+  db: Db,
+  runId: string,
+  work: (signal: AbortSignal) => Promise<T>,
+  everyMs = 1000,
+): Promise<T> {
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    db.syncRun
+      .findUnique({ where: { id: runId }, select: { cancelRequestedAt: true } })
+      .then((run) => run?.cancelRequestedAt && controller.abort(new RunCancelledError(runId)))
+      // A failed read is retried at the next tick.
+      .catch(() => undefined);
+  }, everyMs);
+  try {
+    return await work(controller.signal);
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 /**

@@ -34,6 +34,8 @@ export function stubSyncEnv(): void {
 
 export interface SyncHarness {
   runner: Runner;
+  /** Where the runner stores its runs (`runs/<id>.json`: events, step outputs and errors). */
+  dataDir: string;
   /** The served `/api/inngest` URL. */
   serveUrl: string;
   close(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startSyncHarness(): Promise<SyncHarness> {
     await syncApp(serveUrl);
     return {
       runner,
+      dataDir: dir,
       serveUrl,
       close: async () => {
         await runner.close();
@@ -81,6 +84,8 @@ export interface SyncTestHarness {
   /** The file's test database (the file mocks `getDb` to return it). */
   readonly db: Db;
   readonly runner: Runner;
+  /** The runner's data directory. */
+  readonly dataDir: string;
   /** Starts a fake Okta, closed after the test. */
   startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>;
   /** A sync (and its organization) of this fake Okta. */
@@ -118,6 +123,9 @@ export function withSyncHarness(): SyncTestHarness {
     },
     get runner() {
       return started(h).runner;
+    },
+    get dataDir() {
+      return started(h).dataDir;
     },
     async startFakeOkta(options) {
       const fake = await startFakeOkta(options);

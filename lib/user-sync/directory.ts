@@ -4,8 +4,15 @@ import { OktaClient } from "@/lib/okta/client";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
 import { userSyncCredentials } from "./service";
 
-/** The directory a sync reads: an Okta client with the sync's decrypted token, built per step. */
-export async function directoryFor(db: Db, userSyncId: string): Promise<DirectoryProvider> {
+/**
+ * The directory a sync reads: an Okta client with the sync's decrypted token, built per step;
+ * `signal` aborts its requests and waits (a cancelled run).
+ */
+export async function directoryFor(
+  db: Db,
+  userSyncId: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DirectoryProvider> {
   const { domain, token } = await userSyncCredentials(db, userSyncId);
-  return new OktaClient({ domain, token, ...domainOptionsFromEnv() });
+  return new OktaClient({ domain, token, ...domainOptionsFromEnv(), signal: options.signal });
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startFakeOkta } from "./server";
+import { FAR_RESET_MS, type Hostility, startFakeOkta } from "./server";
 
 const { values } = parseArgs({
   options: {
@@ -13,8 +13,23 @@ const { values } = parseArgs({
     token: { type: "string" },
     data: { type: "string" },
     "rate-limit": { type: "string" },
+    hostile: { type: "string", multiple: true, default: [] },
   },
 });
+
+/** `--hostile <mode>`, repeatable: see README.md. */
+const HOSTILE_MODES: Record<string, Partial<Hostility>> = {
+  "echo-token": { echoToken: true },
+  "rate-limit-far": { rateLimitResetInMs: FAR_RESET_MS },
+  "empty-org": { emptyOrg: true },
+};
+const hostile: Partial<Hostility> = {};
+for (const mode of values.hostile) {
+  const hostility = HOSTILE_MODES[mode];
+  if (!hostility)
+    throw new Error(`--hostile ${mode}: expected one of ${Object.keys(HOSTILE_MODES).join(", ")}`);
+  Object.assign(hostile, hostility);
+}
 
 const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 const perMinute = number(values["rate-limit"]);
@@ -28,11 +43,13 @@ const fake = await startFakeOkta({
   token: values.token,
   data: values.data ? JSON.parse(readFileSync(values.data, "utf8")) : undefined,
   rateLimits: perMinute ? { users: perMinute, groups: perMinute, other: perMinute } : undefined,
+  hostile,
 });
 const { users, groups } = fake.directory;
 console.log(`Fake Okta at ${fake.url} (${users.length} users, ${groups.length} groups)`);
 console.log(`domain: ${fake.url}`);
 console.log(`token:  ${fake.token}`);
+if (values.hostile.length) console.log(`HOSTILE: ${values.hostile.join(", ")}`);
 console.log(
   "Start the app with OKTA_ALLOW_INSECURE_LOCALHOST=1 to use it. Admin API: POST /__admin/<command>",
 );

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { FAR_RESET_MS, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { directoryFromJson, generateDirectory } from "./generate";
 
 let fake: FakeOkta;
@@ -12,6 +12,7 @@ afterEach(() => {
   fake.revokeTokenAfter(null);
   fake.setPermissions({ users: true, groups: true });
   fake.setRateLimits({ users: 600, groups: 500, other: 100, concurrency: 75 });
+  fake.setHostile({ echoToken: false, rateLimitResetInMs: null, emptyOrg: false });
   fake.advanceClock(60_000); // a fresh rate-limit window for the next test
 });
 
@@ -311,6 +312,55 @@ describe("faults on command", () => {
   });
 });
 
+describe("hostile mode", () => {
+  const token = "00Hostile/Token+With=Specials";
+  const forms = [
+    token,
+    encodeURIComponent(token),
+    Buffer.from(token).toString("base64"),
+    Buffer.from(token).toString("base64url"),
+  ];
+
+  it("echoes the request's token, in every encoding, in every error field and in Location", async () => {
+    fake.setHostile({ echoToken: true });
+    const response = await get("/api/v1/users", { Authorization: `SSWS ${token}` });
+    expect(response.status).toBe(401);
+    const body = (await response.json()) as Record<string, unknown>;
+    for (const field of ["errorCode", "errorSummary", "errorId"]) {
+      for (const form of forms) expect(body[field]).toContain(form);
+    }
+    expect(String(body.errorLink)).toContain(encodeURIComponent(token));
+    expect(JSON.stringify(body.errorCauses)).toContain(`SSWS ${token}`);
+    expect(response.headers.get("location")).toContain(encodeURIComponent(token));
+    expect(response.headers.get("www-authenticate")).toContain(token);
+    fake.injectFault({ fault: { kind: "redirect" } });
+    const redirect = await fetch(`${fake.url}/api/v1/users`, {
+      headers: { Authorization: `SSWS ${fake.token}` },
+      redirect: "manual",
+    });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("location")).toContain(encodeURIComponent(fake.token));
+  });
+
+  it("answers 429 with a reset 20 days ahead", async () => {
+    fake.setHostile({ rateLimitResetInMs: FAR_RESET_MS });
+    const response = await get("/api/v1/users");
+    expect(response.status).toBe(429);
+    const reset = Number(response.headers.get("x-rate-limit-reset")) * 1000;
+    expect(reset - Date.parse(response.headers.get("date") ?? "")).toBeGreaterThanOrEqual(FAR_RESET_MS);
+  });
+
+  it("empties the org on demand, and brings it back", async () => {
+    const group = fake.directory.groups[3];
+    fake.setHostile({ emptyOrg: true });
+    expect(await json(await get("/api/v1/users"))).toEqual([]);
+    expect(await json(await get("/api/v1/groups"))).toEqual([]);
+    expect((await get(`/api/v1/groups/${group?.id}/users`)).status).toBe(404);
+    fake.setHostile({ emptyOrg: false });
+    expect(await json(await get("/api/v1/groups"))).toHaveLength(fake.directory.groups.length);
+  });
+});
+
 describe("the admin API", () => {
   const admin = (command: string, ...args: unknown[]) =>
     fetch(`${fake.url}/__admin/${command}`, { method: "POST", body: JSON.stringify(args) }).then(
@@ -371,5 +421,7 @@ describe("the admin API", () => {
     expect(log.some((r) => r.path.startsWith("/__admin"))).toBe(false);
     expect((await admin("noSuchCommand")).status).toBe(404);
     expect((await admin("updateUser", "00unope", {})).status).toBe(404);
+    await admin("setHostile", { emptyOrg: true });
+    expect(await json(await get("/api/v1/users"))).toEqual([]);
   });
 });

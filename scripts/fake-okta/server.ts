@@ -41,7 +41,27 @@ export type Fault =
   /** Never answers (until the client gives up or the fake closes). */
   | { kind: "hang" }
   | { kind: "malformed-json" }
-  | { kind: "wrong-shape" };
+  | { kind: "wrong-shape" }
+  /** 302 to `location` (default the org's sign-in page; with `echoToken`, one carrying the token). */
+  | { kind: "redirect"; location?: string };
+
+/** What a hostile Okta does, for tests of the app's defences; all off by default. */
+export interface Hostility {
+  /**
+   * Every error answer echoes the request's token (or, without one, the fake's own) in every
+   * field of Okta's error body, in `Location`, `WWW-Authenticate` and a large custom header; raw,
+   * URL-encoded, base64, base64url and as `SSWS <token>`.
+   */
+  echoToken: boolean;
+  /** Every request answers 429 with an `X-Rate-Limit-Reset` this far ahead of the fake's clock (ms); null: off. */
+  rateLimitResetInMs: number | null;
+  /** The org lists no users and no groups (the data is kept: turning it off brings it back). */
+  emptyOrg: boolean;
+}
+
+/** How far ahead `rate-limit-far` puts the reset: 20 days, as the hostile org the probe met. */
+export const FAR_RESET_MS = 20 * 24 * 3600_000;
+const NOT_HOSTILE: Hostility = { echoToken: false, rateLimitResetInMs: null, emptyOrg: false };
 
 export interface FaultRule {
   fault: Fault;
@@ -82,6 +102,7 @@ export interface FakeOktaOptions extends GenerateOptions {
   maxPageSize?: Partial<Record<keyof typeof PAGE_LIMITS, number>>;
   /** The rate-limit window (default a minute, as Okta's): shorter in tests, so waits stay short. */
   rateLimitWindowMs?: number;
+  hostile?: Partial<Hostility>;
 }
 
 export const DEFAULT_TOKEN = "00fakeOktaApiToken-for-local-development-only";
@@ -123,6 +144,7 @@ export class FakeOkta {
   private faults: (FaultRule & { skip: number; times: number })[] = [];
   private tokenUsesLeft: number | null = null;
   private permissions = { users: true, groups: true };
+  private hostility: Hostility;
   private inFlight = 0;
   private advanced = 0;
   private readonly clockStart: number;
@@ -136,6 +158,7 @@ export class FakeOkta {
   constructor(private readonly options: FakeOktaOptions = {}) {
     this.token = options.token ?? DEFAULT_TOKEN;
     this.limits = { ...DEFAULT_LIMITS, ...options.rateLimits };
+    this.hostility = { ...NOT_HOSTILE, ...options.hostile };
     this.clockStart = options.startAt?.getTime() ?? Date.now();
     const seed = options.seed ?? 1;
     const newId = idMaker(seed);
@@ -194,6 +217,12 @@ export class FakeOkta {
     this.requests.length = 0;
   }
 
+  /** Turns hostile behaviours on or off (`{ emptyOrg: true }` empties the org on demand). */
+  setHostile(hostility: Partial<Hostility>): Hostility {
+    this.hostility = { ...this.hostility, ...hostility };
+    return this.hostility;
+  }
+
   /** Everything the admin API can call, by name. */
   private readonly commands: Record<string, (...args: never[]) => unknown> = {
     createUser: (profile: Record<string, unknown>, status?: string) =>
@@ -215,6 +244,7 @@ export class FakeOkta {
     setPermissions: (permissions: { users?: boolean; groups?: boolean }) => this.setPermissions(permissions),
     advanceClock: (ms: number) => this.advanceClock(ms),
     clearRequests: () => this.clearRequests(),
+    setHostile: (hostility: Partial<Hostility>) => this.setHostile(hostility),
   };
 
   private async admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -227,6 +257,7 @@ export class FakeOkta {
         memberships: this.directory.membershipCount(),
         now: iso(this.now()),
         limits: this.limits,
+        hostile: this.hostility,
       });
     }
     const command = this.commands[name];
@@ -264,6 +295,7 @@ export class FakeOkta {
       await this.answer(req, res, url, method);
     } catch (error) {
       if (!(error instanceof OktaFailure)) throw error;
+      if (this.hostility.echoToken) return sendEcho(res, error.status, echoedToken(req, this.token), url);
       send(res, error.status, {
         errorCode: error.errorCode,
         errorSummary: error.message,
@@ -296,6 +328,14 @@ export class FakeOkta {
     if (fault?.kind === "status") throw new OktaFailure(fault.status, "E0000009", "Internal Server Error");
     if (fault?.kind === "malformed-json") return send(res, 200, '[{"id":"00u', true);
     if (fault?.kind === "wrong-shape") return send(res, 200, { users: "not a list" });
+    if (fault?.kind === "redirect") {
+      if (this.hostility.echoToken) return sendEcho(res, 302, echoedToken(req, this.token), url);
+      res.setHeader("Location", fault.location ?? `${url.origin}/login/default`);
+      return send(res, 302, {});
+    }
+    if (this.hostility.emptyOrg && /^\/api\/v1\/(users|groups)$/.test(url.pathname)) {
+      return page(res, url, { items: [], after: null }, String);
+    }
 
     const withCredentials = !/omitCredentials/.test(String(req.headers["content-type"]));
     const members = /^\/api\/v1\/groups\/([^/]+)\/users$/.exec(url.pathname);
@@ -319,7 +359,7 @@ export class FakeOkta {
           JSON.stringify(oktaGroup(g, url.origin, stats ? this.directory : null)),
         );
       }
-      if (members?.[1]) {
+      if (members?.[1] && !this.hostility.emptyOrg) {
         const listing = this.directory.listMembers(
           decodeURIComponent(members[1]),
           url.searchParams.get("after"),
@@ -344,6 +384,11 @@ export class FakeOkta {
   private spend(res: ServerResponse, family: string): void {
     const now = this.now();
     const limit = this.limits[family as keyof RateLimits] ?? this.limits.other;
+    const far = this.hostility.rateLimitResetInMs;
+    if (far !== null) {
+      setRateHeaders(res, limit, 0, Math.ceil((now + far) / 1000));
+      throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
+    }
     if (this.inFlight > this.limits.concurrency) {
       setRateHeaders(res, this.limits.concurrency, 0, Math.ceil(now / 1000) + 1);
       throw new OktaFailure(429, "E0000047", "API call exceeded rate limit due to too many requests.");
@@ -407,6 +452,36 @@ export async function startFakeOkta(options: FakeOktaOptions = {}): Promise<Fake
 function send(res: ServerResponse, status: number, body: unknown, raw = false): void {
   res.writeHead(status, { "Content-Type": "application/json" });
   res.end(raw ? String(body) : JSON.stringify(body));
+}
+
+/** The token a hostile server echoes: the one the request carried, else the fake's own. */
+function echoedToken(req: IncomingMessage, own: string): string {
+  return /^SSWS (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? own;
+}
+
+/** An error (or redirect) whose every field and several headers carry the token, in each encoding. */
+function sendEcho(res: ServerResponse, status: number, token: string, url: URL): void {
+  const forms = [
+    token,
+    `SSWS ${token}`,
+    encodeURIComponent(token),
+    Buffer.from(token).toString("base64"),
+    Buffer.from(token).toString("base64url"),
+    // The token inside a longer base64 text, at another alignment.
+    Buffer.from(`user:${token}`).toString("base64"),
+  ];
+  const all = forms.join(" ");
+  res.setHeader("Location", `${url.origin}/login?token=${encodeURIComponent(token)}&b=${forms[3]}`);
+  res.setHeader("WWW-Authenticate", `SSWS realm="${token}"`);
+  res.setHeader("X-Echo", forms.map((f) => f.replace(/[^\x21-\x7e]/g, "")).join(","));
+  res.setHeader("X-Padding", `${forms[4]}.`.repeat(Math.ceil(6000 / (token.length + 8))));
+  send(res, status, {
+    errorCode: all,
+    errorSummary: `Invalid token: ${all}`,
+    errorLink: `${url.origin}/?t=${encodeURIComponent(token)}`,
+    errorId: all,
+    errorCauses: forms.map((form) => ({ errorSummary: form })),
+  });
 }
 
 function setRateHeaders(res: ServerResponse, limit: number, remaining: number, reset: number): void {

@@ -114,7 +114,7 @@ export const cancelRunAction = orgAction(
       message:
         outcome === "cancelled"
           ? "The run was cancelled."
-          : "Cancelling: the run stops after its current step.",
+          : "Cancelling: the run stops within a few seconds.",
     };
   },
 );
