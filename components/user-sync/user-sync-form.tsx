@@ -83,7 +83,11 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           placeholder="acme.okta.com"
           autoComplete="off"
           spellCheck={false}
-          hint="In Okta, open the profile dropdown and copy the domain part of the URL."
+          hint={
+            editing
+              ? "Changing the Domain Name requires entering the API Token again: the saved token is only sent to the domain it was saved for."
+              : "In Okta, open the profile dropdown and copy the domain part of the URL."
+          }
         />
         <TextField
           label="API Token"
@@ -93,7 +97,11 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           required={!editing}
           autoComplete="off"
           spellCheck={false}
-          placeholder={initial?.tokenLast4 ? `•••• ${initial.tokenLast4} (leave blank to keep)` : undefined}
+          placeholder={
+            initial?.tokenLast4
+              ? `•••• ${initial.tokenLast4} (leave blank to keep, same domain only)`
+              : undefined
+          }
           hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
         />
         <div className="flex flex-wrap items-center gap-3">
