@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { devHosts } from "./scripts/dev-addresses";
 
 const production = process.env.NODE_ENV === "production";
 
@@ -13,6 +14,8 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // `next dev` serves its scripts to these hosts only: every address `npm run dev` prints.
+  allowedDevOrigins: devHosts(),
   // Native or WebAssembly modules that must load from node_modules at run time.
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "@node-rs/argon2", "pg"],
   experimental: { authInterrupts: true },

@@ -2,6 +2,7 @@
 // PGlite database under .data/ (migrated and seeded on first start), the local Inngest runner on
 // :8288, and a demo Okta org on :8290. Emails land in the Mailbox page.
 import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS } from "@/lib/seed";
+import { devUrls } from "./dev-addresses";
 import { startLocalStack, stopOnSignals } from "./local-stack";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -14,7 +15,7 @@ const stack = await startLocalStack({
 stopOnSignals(stack);
 
 console.log(`
-  Dashboard     http://localhost:${port}
+  Dashboard     ${devUrls(port).join("   ")}
   Sign in       ${SEED_MEMBERS.map((m) => `${m.email} (${m.role.toLowerCase()})`).join(", ")}
   Password      ${process.env.SEED_PASSWORD ? "from SEED_PASSWORD" : DEFAULT_SEED_PASSWORD}
   Database      ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded PGlite in .data/pglite (created and seeded on first start)"}

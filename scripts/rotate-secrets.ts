@@ -1,5 +1,5 @@
 // `npm run secrets:rotate`: re-encrypts every user sync's API token under the current key, the
-// first of TOKEN_ENCRYPTION_KEYS. Rotation: put the new key first and keep the old one after it,
+// first of TOKEN_ENCRYPTION_KEYS, bound to its sync's domain (tokens saved before binding, too). Rotation: put the new key first and keep the old one after it,
 // restart the app, run this, then remove the old key.
 import { createDb, databaseUrl } from "@/lib/db";
 import { rotateUserSyncTokens } from "@/lib/user-sync/rotate-tokens";

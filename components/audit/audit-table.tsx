@@ -7,9 +7,18 @@ const TRIGGERS: Record<string, string> = { MANUAL: "SYNC DATA", SCHEDULED: "Sche
 
 /** The event's details in words: what an edit changed, how a run was started, why the system decided. */
 function detailsOf(entry: AuditEntry): string {
-  const details = (entry.details ?? {}) as { changed?: unknown; trigger?: unknown; reason?: unknown };
+  const details = (entry.details ?? {}) as {
+    changed?: unknown;
+    domain?: { from?: unknown; to?: unknown };
+    trigger?: unknown;
+    reason?: unknown;
+  };
+  const moved =
+    typeof details.domain?.from === "string" && typeof details.domain.to === "string"
+      ? ` (domain ${details.domain.from} → ${details.domain.to})`
+      : "";
   if (Array.isArray(details.changed))
-    return details.changed.length ? `Changed: ${details.changed.join(", ")}` : "No changes";
+    return details.changed.length ? `Changed: ${details.changed.join(", ")}${moved}` : "No changes";
   if (typeof details.trigger === "string") return `Trigger: ${TRIGGERS[details.trigger] ?? details.trigger}`;
   if (typeof details.reason === "string") return details.reason;
   return "—";

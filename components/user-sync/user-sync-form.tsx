@@ -51,7 +51,8 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
   // A failed save remounts the form with what was typed (the token field comes back empty).
   const key = JSON.stringify(saved.values ?? {});
   // Submitted by hand: a form `action` would reset every field after each answer, and Test
-  // connection must not wipe what the admin typed.
+  // connection must not wipe what the admin typed. `method="post"`: a page that never hydrated
+  // submits natively, and a GET would put the token in the URL.
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
@@ -60,7 +61,7 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
     startTransition(() => (intent === "test" ? test(data) : save(data)));
   };
   return (
-    <form onSubmit={submit} key={key} className="flex flex-col gap-6" noValidate>
+    <form method="post" onSubmit={submit} key={key} className="flex flex-col gap-6" noValidate>
       {initial?.userSyncId && <input type="hidden" name="userSyncId" value={initial.userSyncId} />}
       <FormMessage ok={saved.ok} message={saved.message} />
       <Card className="flex flex-col gap-5 p-6">
@@ -83,7 +84,11 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           placeholder="acme.okta.com"
           autoComplete="off"
           spellCheck={false}
-          hint="In Okta, open the profile dropdown and copy the domain part of the URL."
+          hint={
+            editing
+              ? "Changing the Domain Name requires entering the API Token again: the saved token is only sent to the domain it was saved for."
+              : "In Okta, open the profile dropdown and copy the domain part of the URL."
+          }
         />
         <TextField
           label="API Token"
@@ -93,7 +98,11 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           required={!editing}
           autoComplete="off"
           spellCheck={false}
-          placeholder={initial?.tokenLast4 ? `•••• ${initial.tokenLast4} (leave blank to keep)` : undefined}
+          placeholder={
+            initial?.tokenLast4
+              ? `•••• ${initial.tokenLast4} (leave blank to keep, same domain only)`
+              : undefined
+          }
           hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
         />
         <div className="flex flex-wrap items-center gap-3">

@@ -26,7 +26,7 @@ export async function createSync(
       organizationId,
       name,
       domain: okta.url,
-      tokenCiphertext: encryptSecret(okta.token, parseKeyring(stack.encryptionKeys)),
+      tokenCiphertext: encryptSecret(okta.token, okta.url, parseKeyring(stack.encryptionKeys)),
       tokenLast4: last4(okta.token),
       enrollmentType: "ONLY_SYNC",
       uniqueField: "EMAIL",

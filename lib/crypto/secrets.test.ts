@@ -13,19 +13,21 @@ import {
   parseKeyring,
   reencryptSecret,
 } from "./secrets";
+import { encryptUnboundV1 } from "./testing";
 
 const key = () => randomBytes(32).toString("base64");
 const token = "00aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-_xyz";
+const ACME = "https://acme.okta.com";
 
 describe("secret encryption", () => {
   const keyring = parseKeyring(`k1:${key()}`);
 
   it("round-trips, with a fresh IV each time and the token nowhere in the ciphertext", () => {
-    const a = encryptSecret(token, keyring);
-    const b = encryptSecret(token, keyring);
-    expect(a).toMatch(/^v1\.k1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    const a = encryptSecret(token, ACME, keyring);
+    const b = encryptSecret(token, ACME, keyring);
+    expect(a).toMatch(/^v2\.k1\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(a).not.toBe(b);
-    expect(decryptSecret(a, keyring)).toBe(token);
+    expect(decryptSecret(a, ACME, keyring)).toBe(token);
     for (const fragment of [
       token,
       token.slice(0, 12),
@@ -36,7 +38,7 @@ describe("secret encryption", () => {
   });
 
   it("detects tampering with the ciphertext, the tag or the key id", () => {
-    const sealed = encryptSecret(token, keyring);
+    const sealed = encryptSecret(token, ACME, keyring);
     const [v, kid, iv, tag, ct] = sealed.split(".") as [string, string, string, string, string];
     const flip = (s: string) => Buffer.from(s, "base64url").map((byte, i) => (i === 0 ? byte ^ 1 : byte));
     const altered = [
@@ -44,28 +46,53 @@ describe("secret encryption", () => {
       [v, kid, iv, Buffer.from(flip(tag)).toString("base64url"), ct],
       [v, kid, Buffer.from(flip(iv)).toString("base64url"), tag, ct],
     ];
-    for (const parts of altered) expect(() => decryptSecret(parts.join("."), keyring)).toThrow(/altered/);
-    expect(() => decryptSecret("v2.k1.a.b.c", keyring)).toThrow(/Not a secret/);
-    expect(() => decryptSecret(token, keyring)).toThrow(/Not a secret/);
+    for (const parts of altered)
+      expect(() => decryptSecret(parts.join("."), ACME, keyring)).toThrow(/altered/);
+    expect(() => decryptSecret("v3.k1.a.b.c", ACME, keyring)).toThrow(/Not a secret/);
+    expect(() => decryptSecret(token, ACME, keyring)).toThrow(/Not a secret/);
+  });
+
+  it("binds a secret to the origin it was saved for: for any other origin it does not decrypt", () => {
+    const sealed = encryptSecret(token, ACME, keyring);
+    for (const other of [
+      "https://evil.okta.com",
+      "https://acme.okta.com.evil.example",
+      "http://acme.okta.com",
+      "",
+    ])
+      expect(() => decryptSecret(sealed, other, keyring), other).toThrow(/altered/);
+    expect(decryptSecret(sealed, ACME, keyring)).toBe(token);
+  });
+
+  it("still reads a secret saved before binding (v1), and binds it when re-encrypted", () => {
+    const legacy = encryptUnboundV1(token, keyring);
+    expect(decryptSecret(legacy, ACME, keyring)).toBe(token);
+    expect(needsReencryption(legacy, keyring)).toBe(true);
+    const bound = reencryptSecret(legacy, ACME, keyring);
+    expect(bound).toMatch(/^v2\.k1\./);
+    expect(needsReencryption(bound, keyring)).toBe(false);
+    expect(() => decryptSecret(bound, "https://evil.okta.com", keyring)).toThrow(/altered/);
+    // A v1 header on a v2 body (a downgrade to escape the binding) does not decrypt.
+    expect(() => decryptSecret(bound.replace(/^v2/, "v1"), ACME, keyring)).toThrow(/altered/);
   });
 
   it("refuses a wrong key and names a missing key id", () => {
-    const sealed = encryptSecret(token, keyring);
-    expect(() => decryptSecret(sealed, parseKeyring(`k1:${key()}`))).toThrow(/wrong key/);
-    expect(() => decryptSecret(sealed, parseKeyring(`k2:${key()}`))).toThrow(/No encryption key "k1"/);
+    const sealed = encryptSecret(token, ACME, keyring);
+    expect(() => decryptSecret(sealed, ACME, parseKeyring(`k1:${key()}`))).toThrow(/wrong key/);
+    expect(() => decryptSecret(sealed, ACME, parseKeyring(`k2:${key()}`))).toThrow(/No encryption key "k1"/);
   });
 
   it("rotates: old secrets decrypt with the old key and re-encrypt under the new one", () => {
     const oldKey = key();
     const before = parseKeyring(`k0:${oldKey}`);
     const after = parseKeyring(`k1:${key()},k0:${oldKey}`);
-    const sealed = encryptSecret(token, before);
+    const sealed = encryptSecret(token, ACME, before);
     expect(needsReencryption(sealed, before)).toBe(false);
     expect(needsReencryption(sealed, after)).toBe(true);
-    const rotated = reencryptSecret(sealed, after);
+    const rotated = reencryptSecret(sealed, ACME, after);
     expect(rotated.split(".")[1]).toBe("k1");
     expect(needsReencryption(rotated, after)).toBe(false);
-    expect(decryptSecret(rotated, after)).toBe(token);
+    expect(decryptSecret(rotated, ACME, after)).toBe(token);
   });
 
   it("validates TOKEN_ENCRYPTION_KEYS without echoing key material", () => {
@@ -100,7 +127,7 @@ describe("where the key comes from", () => {
     const first = keyringFromEnv({ NODE_ENV: "development" }, file);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const second = devKeyring(file);
-    expect(decryptSecret(encryptSecret(token, first), second)).toBe(token);
+    expect(decryptSecret(encryptSecret(token, ACME, first), ACME, second)).toBe(token);
     expect(readFileSync(file, "utf8")).toMatch(/^dev:/);
   });
 

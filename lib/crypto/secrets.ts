@@ -9,7 +9,11 @@ import path from "node:path";
  * production (`NODE_ENV=production`) refuses to run unless `ALLOW_DEV_ENCRYPTION_KEY=1` says
  * the key file is deliberate (a single-machine install with the embedded database).
  *
- * Format: `v1.<kid>.<iv>.<tag>.<ciphertext>` (base64url); `v1.<kid>` is authenticated too.
+ * Format: `v2.<kid>.<iv>.<tag>.<ciphertext>` (base64url). Authenticated with it, not stored in it:
+ * `v2.<kid>|<boundTo>`, what the secret is for (the Okta token: the origin it was saved for), so
+ * a secret copied to or left on a row for another origin does not decrypt.
+ * `v1` (before binding: only `v1.<kid>` authenticated) still decrypts, so an upgrade breaks no
+ * sync; `npm run secrets:rotate` re-encrypts it as `v2`, bound to its sync's domain.
  */
 
 export interface Keyring {
@@ -21,7 +25,8 @@ export class SecretError extends Error {
   override name = "SecretError";
 }
 
-const VERSION = "v1";
+const VERSION = "v2";
+const UNBOUND_VERSION = "v1";
 const KID = /^[A-Za-z0-9_-]{1,32}$/;
 const DEV_KEY_FILE = path.join(process.cwd(), ".data", "encryption-key");
 
@@ -85,46 +90,65 @@ const defaultKeyring = () => {
   return cached;
 };
 
-export function encryptSecret(plaintext: string, keyring: Keyring = defaultKeyring()): string {
+/** The authenticated data: the header, and (from v2) what the secret is bound to. */
+const associatedData = (version: string, kid: string, boundTo: string) =>
+  Buffer.from(version === UNBOUND_VERSION ? `${version}.${kid}` : `${version}.${kid}|${boundTo}`);
+
+/** Encrypts `plaintext` for `boundTo` only: decrypting it for anything else fails. */
+export function encryptSecret(
+  plaintext: string,
+  boundTo: string,
+  keyring: Keyring = defaultKeyring(),
+): string {
   const key = keyring.keys.get(keyring.currentKid);
   if (!key) throw new SecretError("The current encryption key is missing");
-  const header = `${VERSION}.${keyring.currentKid}`;
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
-  cipher.setAAD(Buffer.from(header));
+  cipher.setAAD(associatedData(VERSION, keyring.currentKid, boundTo));
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return `${header}.${b64url(iv)}.${b64url(cipher.getAuthTag())}.${b64url(ct)}`;
+  return `${VERSION}.${keyring.currentKid}.${b64url(iv)}.${b64url(cipher.getAuthTag())}.${b64url(ct)}`;
 }
 
 function split(ciphertext: string) {
-  const [version, kid = "", iv = "", tag = "", ct = "", ...rest] = ciphertext.split(".");
-  if (version !== VERSION || rest.length > 0 || !iv || !tag) {
+  const [version = "", kid = "", iv = "", tag = "", ct = "", ...rest] = ciphertext.split(".");
+  if (![VERSION, UNBOUND_VERSION].includes(version) || rest.length > 0 || !iv || !tag) {
     throw new SecretError("Not a secret encrypted by this application");
   }
-  return { kid, iv, tag, ct };
+  return { version, kid, iv, tag, ct };
 }
 
-export function decryptSecret(ciphertext: string, keyring: Keyring = defaultKeyring()): string {
-  const { kid, iv, tag, ct } = split(ciphertext);
+export function decryptSecret(
+  ciphertext: string,
+  boundTo: string,
+  keyring: Keyring = defaultKeyring(),
+): string {
+  const { version, kid, iv, tag, ct } = split(ciphertext);
   const key = keyring.keys.get(kid);
   if (!key) throw new SecretError(`No encryption key "${kid}" in TOKEN_ENCRYPTION_KEYS`);
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-    decipher.setAAD(Buffer.from(`${VERSION}.${kid}`));
+    decipher.setAAD(associatedData(version, kid, boundTo));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
   } catch {
-    throw new SecretError(`The secret does not decrypt with key "${kid}": wrong key or altered ciphertext`);
+    throw new SecretError(
+      `The secret does not decrypt with key "${kid}": wrong key, altered ciphertext, or saved for another domain`,
+    );
   }
 }
 
-/** True when the secret is not under the current key (rotation: re-encrypt it). */
+/** True when the secret is not under the current key, or not bound yet (rotation: re-encrypt it). */
 export function needsReencryption(ciphertext: string, keyring: Keyring = defaultKeyring()): boolean {
-  return split(ciphertext).kid !== keyring.currentKid;
+  const { version, kid } = split(ciphertext);
+  return version !== VERSION || kid !== keyring.currentKid;
 }
 
-export function reencryptSecret(ciphertext: string, keyring: Keyring = defaultKeyring()): string {
-  return encryptSecret(decryptSecret(ciphertext, keyring), keyring);
+export function reencryptSecret(
+  ciphertext: string,
+  boundTo: string,
+  keyring: Keyring = defaultKeyring(),
+): string {
+  return encryptSecret(decryptSecret(ciphertext, boundTo, keyring), boundTo, keyring);
 }
 
 /** What the UI may show of a token. */

@@ -79,6 +79,29 @@ describe("the Okta Workspace form under hostile input", () => {
     );
   });
 
+  it("takes the safeguard threshold only as a decimal whole number", () => {
+    const percent = (safeguardPercent: unknown) => {
+      const parsed = userSyncInput.shape.safeguardPercent.safeParse(safeguardPercent);
+      return parsed.success ? parsed.data : "refused";
+    };
+    expect([percent("16"), percent("016"), percent(16), percent(undefined)]).toEqual([16, 16, 16, 20]);
+    for (const typed of [
+      "0x10",
+      "0o20",
+      "0b10000",
+      "1e1",
+      "16.0",
+      " 16 ",
+      "+16",
+      "",
+      "1_6",
+      "١٦",
+      16.5,
+      "Infinity",
+    ])
+      expect(percent(typed), JSON.stringify(typed)).toBe("refused");
+  });
+
   it("stores a sync only for a valid, public Okta domain: a refused form leaves no row, no audit event", async () => {
     await fc.assert(
       fc.asyncProperty(form, async (values) => {

@@ -80,11 +80,16 @@ export const userSyncInput = z.object({
   uniqueField: choice(UniqueField, "Choose a Unique field."),
   schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),
   deletionPolicy: choice(DeletionPolicy, "Choose what happens to deleted users.").default("DELETE"),
-  safeguardPercent: z.coerce
-    .number({ error: "Enter a percentage." })
-    .int("Enter a whole percentage.")
-    .min(1, "Use a value from 1 to 100.")
-    .max(100, "Use a value from 1 to 100.")
+  safeguardPercent: z
+    .preprocess(
+      // Only decimal digits become a number: `Number()` would also read "0x10", "1e1" or " 16 ".
+      (value) => (typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value),
+      z
+        .number({ error: "Enter a whole percentage, e.g. 20." })
+        .int("Enter a whole percentage, e.g. 20.")
+        .min(1, "Use a value from 1 to 100.")
+        .max(100, "Use a value from 1 to 100."),
+    )
     .default(20),
 });
 

@@ -2,12 +2,14 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptSecret, encryptSecret, parseKeyring } from "@/lib/crypto/secrets";
+import { encryptUnboundV1 } from "@/lib/crypto/testing";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { rotateUserSyncTokens } from "./rotate-tokens";
 
 const key = (kid: string, byte: number) => `${kid}:${Buffer.alloc(32, byte).toString("base64")}`;
 const OLD = key("old", 1);
 const NEW = key("new", 2);
+const ACME = "https://acme.okta.com";
 
 let t: TestDb;
 let organizationId: string;
@@ -17,12 +19,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function syncWith(name: string, tokenCiphertext: string) {
+async function syncWith(name: string, tokenCiphertext: string, domain = ACME) {
   return t.db.userSync.create({
     data: {
       organizationId,
       name,
-      domain: "https://acme.okta.com",
+      domain,
       tokenCiphertext,
       tokenLast4: "xxxx",
       enrollmentType: "ONLY_SYNC",
@@ -35,14 +37,14 @@ const tokensUnder = async (keyring: string) =>
   Object.fromEntries(
     (await t.db.userSync.findMany()).map((s) => [
       s.name,
-      decryptSecret(s.tokenCiphertext, parseKeyring(keyring)),
+      decryptSecret(s.tokenCiphertext, s.domain, parseKeyring(keyring)),
     ]),
   );
 
 describe("rotating the token encryption key", () => {
   it("re-encrypts every token under the new key without losing one; the old key can then go", async () => {
-    await syncWith("a", encryptSecret("00token-a", parseKeyring(OLD)));
-    await syncWith("b", encryptSecret("00token-b", parseKeyring(OLD)));
+    await syncWith("a", encryptSecret("00token-a", ACME, parseKeyring(OLD)));
+    await syncWith("b", encryptSecret("00token-b", ACME, parseKeyring(OLD)));
     const rotated = `${NEW},${OLD}`;
     expect(await rotateUserSyncTokens(t.db, parseKeyring(rotated))).toEqual({
       reencrypted: 2,
@@ -60,7 +62,7 @@ describe("rotating the token encryption key", () => {
   });
 
   it("reports a token that no configured key decrypts and leaves it as it was", async () => {
-    const lost = encryptSecret("00token-c", parseKeyring(key("lost", 3)));
+    const lost = encryptSecret("00token-c", ACME, parseKeyring(key("lost", 3)));
     const sync = await syncWith("c", lost);
     const report = await rotateUserSyncTokens(t.db, parseKeyring(NEW));
     expect(report).toMatchObject({ reencrypted: 0, current: 2 });
@@ -71,9 +73,23 @@ describe("rotating the token encryption key", () => {
     await t.db.userSync.delete({ where: { id: sync.id } });
   });
 
+  it("binds a token saved before binding (v1) to its sync's domain, so no other domain can use it", async () => {
+    const globex = "https://globex.okta.com";
+    const sync = await syncWith("v1", encryptUnboundV1("00token-v1", parseKeyring(NEW)), globex);
+    expect(await rotateUserSyncTokens(t.db, parseKeyring(NEW))).toEqual({
+      reencrypted: 1,
+      current: 2,
+      failed: [],
+    });
+    const { tokenCiphertext } = await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
+    expect(decryptSecret(tokenCiphertext, globex, parseKeyring(NEW))).toBe("00token-v1");
+    expect(() => decryptSecret(tokenCiphertext, ACME, parseKeyring(NEW))).toThrow(/does not decrypt/);
+    await t.db.userSync.delete({ where: { id: sync.id } });
+  });
+
   it.skipIf(!process.env.DATABASE_URL)("npm run secrets:rotate does it from the command line", async () => {
     await t.db.userSync.updateMany({
-      data: { tokenCiphertext: encryptSecret("00token-x", parseKeyring(OLD)) },
+      data: { tokenCiphertext: encryptSecret("00token-x", ACME, parseKeyring(OLD)) },
     });
     const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/rotate-secrets.ts"], {
       env: { ...process.env, DATABASE_URL: t.url, TOKEN_ENCRYPTION_KEYS: `${NEW},${OLD}` },

@@ -12,8 +12,9 @@ export interface RotationReport {
 
 /**
  * Re-encrypts every sync's API token under the current key (the first of TOKEN_ENCRYPTION_KEYS),
- * so an old key can then be removed. Each row is replaced only if it still holds the ciphertext
- * that was read: an edit saved meanwhile (already under the current key) wins.
+ * so an old key can then be removed, and binds tokens saved before binding (`v1`) to their sync's
+ * domain. Each row is replaced only if it still holds the ciphertext and domain that were read: an
+ * edit saved meanwhile (already under the current key) wins.
  */
 export async function rotateUserSyncTokens(
   db: Db,
@@ -21,7 +22,7 @@ export async function rotateUserSyncTokens(
 ): Promise<RotationReport> {
   const report: RotationReport = { reencrypted: 0, current: 0, failed: [] };
   const syncs = await db.userSync.findMany({
-    select: { id: true, tokenCiphertext: true },
+    select: { id: true, domain: true, tokenCiphertext: true },
     orderBy: { id: "asc" },
   });
   for (const sync of syncs) {
@@ -30,9 +31,9 @@ export async function rotateUserSyncTokens(
         report.current++;
         continue;
       }
-      const tokenCiphertext = reencryptSecret(sync.tokenCiphertext, keyring);
+      const tokenCiphertext = reencryptSecret(sync.tokenCiphertext, sync.domain, keyring);
       await db.userSync.updateMany({
-        where: { id: sync.id, tokenCiphertext: sync.tokenCiphertext },
+        where: { id: sync.id, tokenCiphertext: sync.tokenCiphertext, domain: sync.domain },
         data: { tokenCiphertext },
       });
       report.reencrypted++;

@@ -12,6 +12,17 @@ import {
   userSyncCredentials,
 } from "./service";
 
+// Custom domains are resolved before they are saved: every name resolves to a public address, once
+// `dns.gate` lets it (a test holds an edit there to let another one land first).
+const dns = vi.hoisted(() => ({ gate: Promise.resolve(), waiting: () => {} }));
+vi.mock("node:dns/promises", () => ({
+  lookup: async () => {
+    dns.waiting();
+    await dns.gate;
+    return [{ address: "93.184.215.14", family: 4 }];
+  },
+}));
+
 let t: TestDb;
 let acme: MemberContext;
 let globex: MemberContext;
@@ -60,7 +71,7 @@ describe("user sync configuration", () => {
     expect(row.domain).toBe("https://acme.okta.com");
     expect(row.tokenCiphertext).not.toContain(TOKEN);
     expect(row.tokenLast4).toBe("wxyz");
-    expect(decryptSecret(row.tokenCiphertext)).toBe(TOKEN);
+    expect(decryptSecret(row.tokenCiphertext, "https://acme.okta.com")).toBe(TOKEN);
     expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
     const shown = await getUserSync(t.db, acme.organizationId, id);
     expect(JSON.stringify(shown)).not.toContain(row.tokenCiphertext);
@@ -108,23 +119,120 @@ describe("user sync configuration", () => {
     );
   });
 
-  it("keeps the saved token when an edit leaves it blank, and replaces it when given", async () => {
+  it("keeps the saved token when an edit leaves it blank for the same domain, however retyped, and replaces it when given", async () => {
     const [sync] = await listUserSyncs(t.db, acme.organizationId);
     const id = sync?.id ?? "";
     expect(
-      await updateUserSync(t.db, acme, id, input({ token: "", uniqueField: "USERNAME", schedule: "DAILY" })),
+      await updateUserSync(
+        t.db,
+        acme,
+        id,
+        input({ domain: "HTTPS://Acme.Okta.com./", token: "", uniqueField: "USERNAME", schedule: "DAILY" }),
+      ),
     ).toEqual({ ok: true, id });
     let row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
-    expect(row).toMatchObject({ uniqueField: "USERNAME", schedule: "DAILY", tokenLast4: "wxyz" });
-    expect(decryptSecret(row.tokenCiphertext)).toBe(TOKEN);
+    expect(row).toMatchObject({
+      domain: "https://acme.okta.com",
+      uniqueField: "USERNAME",
+      schedule: "DAILY",
+      tokenLast4: "wxyz",
+    });
+    expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
     await updateUserSync(t.db, acme, id, input({ token: "00newtoken1234" }));
     row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
-    expect(decryptSecret(row.tokenCiphertext)).toBe("00newtoken1234");
+    expect(decryptSecret(row.tokenCiphertext, "https://acme.okta.com")).toBe("00newtoken1234");
     const audit = await t.db.auditEvent.findFirstOrThrow({
       where: { action: "user-sync.updated" },
       orderBy: { createdAt: "asc" },
     });
     expect(audit.details).toEqual({ name: "Okta production", changed: ["uniqueField", "schedule"] });
+  });
+
+  it("never lets the saved token follow a new domain: a blank token is refused on the API Token field", async () => {
+    const [sync] = await listUserSyncs(t.db, acme.organizationId);
+    const id = sync?.id ?? "";
+    const before = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    const audits = await t.db.auditEvent.count();
+    for (const domain of ["evil.okta.com", "sso.evil.example", "https://acme.okta.com.evil.example"]) {
+      expect(await updateUserSync(t.db, acme, id, input({ domain, token: "" })), domain).toEqual({
+        ok: false,
+        message: "Check the highlighted fields.",
+        fieldErrors: {
+          token: [expect.stringMatching(/Enter the API Token again.*https:\/\/acme\.okta\.com/)],
+        },
+      });
+    }
+    expect(await t.db.userSync.findUniqueOrThrow({ where: { id } })).toEqual(before);
+    expect(await t.db.auditEvent.count()).toBe(audits);
+
+    // Typed again, the token moves with the domain, and the log says from where to where.
+    expect(
+      await updateUserSync(t.db, acme, id, input({ domain: "globex.okta.com", token: "00globextoken5678" })),
+    ).toEqual({ ok: true, id });
+    expect(await userSyncCredentials(t.db, id)).toEqual({
+      domain: "https://globex.okta.com",
+      token: "00globextoken5678",
+    });
+    const audit = await t.db.auditEvent.findFirstOrThrow({
+      where: { action: "user-sync.updated" },
+      orderBy: { createdAt: "desc" },
+    });
+    expect(audit.details).toEqual({
+      name: "Okta production",
+      changed: ["domain", "token"],
+      domain: { from: "https://acme.okta.com", to: "https://globex.okta.com" },
+    });
+  });
+
+  it("does not decrypt a token whose row was pointed at another domain behind the application's back", async () => {
+    const [sync] = await listUserSyncs(t.db, acme.organizationId);
+    const id = sync?.id ?? "";
+    const { domain } = await userSyncCredentials(t.db, id);
+    await t.db.userSync.update({ where: { id }, data: { domain: "https://evil.okta.com" } });
+    await expect(userSyncCredentials(t.db, id)).rejects.toThrow(/does not decrypt/);
+    await t.db.userSync.update({ where: { id }, data: { domain } });
+    expect((await userSyncCredentials(t.db, id)).domain).toBe(domain);
+  });
+
+  it("keeps the saved token with its domain when an edit with a blank token races one that moves the domain", async () => {
+    const created = await createUserSync(
+      t.db,
+      acme,
+      input({ name: "Raced", domain: "sso.acme.example", token: "00ssotoken0001" }),
+    );
+    const id = created.ok ? created.id : "";
+    // The blank-token edit reads the row, then waits on DNS while the other edit moves the domain.
+    let release = () => {};
+    dns.gate = new Promise((resolve) => {
+      release = resolve;
+    });
+    const waiting = new Promise<void>((resolve) => {
+      dns.waiting = resolve;
+    });
+    const blank = updateUserSync(
+      t.db,
+      acme,
+      id,
+      input({ name: "Raced", domain: "sso.acme.example", token: "", schedule: "HOURLY" }),
+    );
+    await waiting;
+    expect(
+      await updateUserSync(
+        t.db,
+        acme,
+        id,
+        input({ name: "Raced", domain: "acme.okta.com", token: "00oktatoken0002" }),
+      ),
+    ).toEqual({ ok: true, id });
+    release();
+    dns.gate = Promise.resolve();
+    dns.waiting = () => {};
+    expect(await blank).toMatchObject({ ok: false, fieldErrors: { token: [expect.any(String)] } });
+    expect(await userSyncCredentials(t.db, id)).toEqual({
+      domain: "https://acme.okta.com",
+      token: "00oktatoken0002",
+    });
+    await deleteUserSync(t.db, acme, id);
   });
 
   it("never lets another organization read, change or delete the sync", async () => {

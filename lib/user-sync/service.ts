@@ -4,12 +4,16 @@ import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
 import { Prisma } from "@/lib/db";
 import { isRecordId } from "@/lib/input";
-import { domainOptionsFromEnv, validateOktaDomain } from "@/lib/okta/domain";
+import { domainOptionsFromEnv, parseOktaDomain, validateOktaDomain } from "@/lib/okta/domain";
 import type { UserSyncInput } from "./form";
 
-export type SaveResult =
-  | { ok: true; id: string }
-  | { ok: false; fieldErrors: Partial<Record<keyof UserSyncInput, string[]>>; message: string };
+/** A form refused: why, on the fields concerned. */
+export type Refusal = {
+  ok: false;
+  fieldErrors: Partial<Record<keyof UserSyncInput, string[]>>;
+  message: string;
+};
+export type SaveResult = { ok: true; id: string } | Refusal;
 
 /** Everything about a sync that may reach the browser: never the token, only its last 4 characters. */
 export const publicUserSyncFields = {
@@ -31,7 +35,7 @@ export const publicUserSyncFields = {
   updatedAt: true,
 } satisfies Prisma.UserSyncSelect;
 
-const fieldError = (field: keyof UserSyncInput, message: string): SaveResult => ({
+const fieldError = (field: keyof UserSyncInput, message: string): Refusal => ({
   ok: false,
   fieldErrors: { [field]: [message] },
   message: "Check the highlighted fields.",
@@ -72,7 +76,7 @@ export async function createUserSync(
           organizationId: member.organizationId,
           provider: "OKTA",
           domain: domain.origin,
-          tokenCiphertext: encryptSecret(token),
+          tokenCiphertext: encryptSecret(token, domain.origin),
           tokenLast4: last4(token),
           createdById: member.userId,
         },
@@ -94,7 +98,14 @@ export async function createUserSync(
   }
 }
 
-/** Saves an edit; a blank token keeps the saved one. */
+/** The saved token is bound to its origin: a new domain needs the token typed again. */
+const retypeToken = (savedFor: string) =>
+  fieldError(
+    "token",
+    `Enter the API Token again: the saved token is only used with the domain it was saved for (${savedFor}).`,
+  );
+
+/** Saves an edit; a blank token keeps the saved one, for the same domain only. */
 export async function updateUserSync(
   db: Db,
   member: MemberContext,
@@ -108,29 +119,47 @@ export async function updateUserSync(
   const domain = await checkDomain(input.domain);
   if ("error" in domain) return fieldError("domain", domain.error);
   const { token, domain: _typed, ...settings } = input;
+  const moved = domain.origin !== existing.domain;
+  if (moved && !token) return retypeToken(existing.domain);
   const changed = Object.entries({ ...settings, domain: domain.origin })
     .filter(([key, value]) => existing[key as keyof typeof existing] !== value)
     .map(([key]) => key);
   if (token) changed.push("token");
   try {
-    await db.$transaction(async (tx) => {
-      await tx.userSync.update({
-        where: { id: existing.id },
+    const saved = await db.$transaction(async (tx) => {
+      // Keeping the saved token: only while the row still has the domain it is bound to (an edit
+      // that moved the domain meanwhile wins).
+      const { count } = await tx.userSync.updateMany({
+        where: { id: existing.id, ...(token ? {} : { domain: existing.domain }) },
         data: {
           ...settings,
           domain: domain.origin,
-          ...(token ? { tokenCiphertext: encryptSecret(token), tokenLast4: last4(token) } : {}),
+          ...(token
+            ? { tokenCiphertext: encryptSecret(token, domain.origin), tokenLast4: last4(token) }
+            : {}),
         },
       });
+      if (count === 0) return false;
       await recordAudit(tx, {
         organizationId: member.organizationId,
         actorId: member.userId,
         action: "user-sync.updated",
         targetType: "UserSync",
         targetId: existing.id,
-        details: { name: input.name, changed },
+        details: {
+          name: input.name,
+          changed,
+          ...(moved ? { domain: { from: existing.domain, to: domain.origin } } : {}),
+        },
       });
+      return true;
     });
+    if (!saved) {
+      return fieldError(
+        "token",
+        "The Domain Name was changed meanwhile: reload the page, or enter the API Token again.",
+      );
+    }
     return { ok: true, id: existing.id };
   } catch (error) {
     if (isUniqueViolation(error)) return fieldError("name", "A user sync with this name already exists.");
@@ -186,14 +215,41 @@ export async function listUserSyncs(db: Db, organizationId: string) {
   });
 }
 
+const decrypted = (sync: { domain: string; tokenCiphertext: string }) => ({
+  domain: sync.domain,
+  token: decryptSecret(sync.tokenCiphertext, sync.domain),
+});
+
 /** The decrypted API token, for the sync itself only: never returned to a page or an action. */
 export async function userSyncCredentials(
   db: Db,
   userSyncId: string,
 ): Promise<{ domain: string; token: string }> {
-  const sync = await db.userSync.findUniqueOrThrow({
-    where: { id: userSyncId },
+  return decrypted(
+    await db.userSync.findUniqueOrThrow({
+      where: { id: userSyncId },
+      select: { domain: true, tokenCiphertext: true },
+    }),
+  );
+}
+
+/**
+ * What `Test connection` connects to: the domain and token typed, or on EDIT with the token left
+ * blank, the saved token with the domain it was saved for, and only if that is the domain typed.
+ */
+export async function credentialsToTest(
+  db: Db,
+  member: MemberContext,
+  typed: { domain: string; token: string; userSyncId?: string },
+): Promise<{ ok: true; domain: string; token: string } | Refusal> {
+  if (typed.token || !typed.userSyncId) return { ok: true, domain: typed.domain, token: typed.token };
+  const saved = await db.userSync.findFirst({
+    where: { id: typed.userSyncId, organizationId: member.organizationId },
     select: { domain: true, tokenCiphertext: true },
   });
-  return { domain: sync.domain, token: decryptSecret(sync.tokenCiphertext) };
+  const parsed = parseOktaDomain(typed.domain, domainOptionsFromEnv());
+  // Not this organization's sync, or a domain that does not parse: the test reports the missing token or the domain.
+  if (!saved || !parsed.ok) return { ok: true, domain: typed.domain, token: "" };
+  if (parsed.origin !== saved.domain) return retypeToken(saved.domain);
+  return { ok: true, ...decrypted(saved) };
 }

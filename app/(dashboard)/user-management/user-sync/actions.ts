@@ -10,7 +10,7 @@ import { recordId } from "@/lib/input";
 import { testOktaConnection } from "@/lib/okta/connection";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
 import { userSyncInput } from "@/lib/user-sync/form";
-import { createUserSync, deleteUserSync, updateUserSync, userSyncCredentials } from "@/lib/user-sync/service";
+import { createUserSync, credentialsToTest, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
 
 const SECRET = { secretFields: ["token"] };
 
@@ -50,7 +50,7 @@ export const deleteUserSyncAction = orgAction(
   },
 );
 
-/** `Test connection`: checks what was typed; on EDIT a blank token means the saved one. */
+/** `Test connection`: checks what was typed; on EDIT a blank token means the saved one, for its own domain only. */
 export const testConnectionAction = orgAction(
   "user-sync:manage",
   z.object({
@@ -58,15 +58,10 @@ export const testConnectionAction = orgAction(
     token: z.string().trim().max(200),
     userSyncId: recordId.optional(),
   }),
-  async ({ domain, token, userSyncId }, member) => {
-    let apiToken = token;
-    if (!apiToken && userSyncId) {
-      const owned = await getDb().userSync.count({
-        where: { id: userSyncId, organizationId: member.organizationId },
-      });
-      if (owned) apiToken = (await userSyncCredentials(getDb(), userSyncId)).token;
-    }
-    const result = await testOktaConnection(domain, apiToken, domainOptionsFromEnv());
+  async (typed, member) => {
+    const credentials = await credentialsToTest(getDb(), member, typed);
+    if (!credentials.ok) return credentials;
+    const result = await testOktaConnection(credentials.domain, credentials.token, domainOptionsFromEnv());
     if (!result.ok) {
       const field = result.code === "bad_token" || result.code === "missing_permission" ? "token" : "domain";
       return { ok: false, message: result.message, fieldErrors: { [field]: [result.message] } };

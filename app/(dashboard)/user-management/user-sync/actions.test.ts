@@ -1,0 +1,99 @@
+// Test connection, called as the browser calls it (FormData, an Administrator's session), against a
+// real fake Okta holding the saved token and a hostile server on 127.0.0.1 recording what reaches it.
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { MemberContext } from "@/lib/auth/member";
+import type { Db } from "@/lib/db";
+import { tinyServer } from "@/lib/okta/testing";
+import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { userSyncInput } from "@/lib/user-sync/form";
+import { createUserSync } from "@/lib/user-sync/service";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+
+const session = vi.hoisted(() => ({ member: null as MemberContext | null, db: null as Db | null }));
+vi.mock("@/lib/auth/member", () => ({ getMemberContext: async () => session.member }));
+vi.mock("@/lib/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/db")>()),
+  getDb: () => session.db,
+}));
+
+const { testConnectionAction } = await import("./actions");
+
+let t: TestDb;
+let okta: FakeOkta;
+let hostile: Awaited<ReturnType<typeof tinyServer>>;
+/** The Authorization header of every request the hostile server received. */
+const stolen: (string | undefined)[] = [];
+let userSyncId: string;
+
+const form = (values: Record<string, string>) => {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(values)) data.set(name, value);
+  return data;
+};
+const testConnection = (values: Record<string, string>) => testConnectionAction(undefined, form(values));
+
+beforeAll(async () => {
+  vi.stubEnv("TOKEN_ENCRYPTION_KEYS", `test:${Buffer.alloc(32, 5).toString("base64")}`);
+  vi.stubEnv("OKTA_ALLOW_INSECURE_LOCALHOST", "1");
+  t = await createTestDb();
+  session.db = t.db;
+  okta = await startFakeOkta({ users: 5, groups: 1, token: "00savedtoken-never-leaves-its-okta-abcd" });
+  // Looks like an Okta org to the unauthenticated first request, so a client goes on to send its token.
+  hostile = await tinyServer((req, res) => {
+    stolen.push(req.headers.authorization);
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "00oHostile" }));
+  });
+  const org = await t.db.organization.create({ data: { name: "Acme", slug: "acme" } });
+  const user = await t.db.user.create({ data: { email: "admin@acme.test" } });
+  session.member = {
+    userId: user.id,
+    email: user.email,
+    name: null,
+    organizationId: org.id,
+    organizationName: "Acme",
+    role: "ADMINISTRATOR",
+    memberships: [],
+  };
+  const created = await createUserSync(
+    t.db,
+    session.member,
+    userSyncInput.parse({
+      name: "Okta",
+      domain: okta.url,
+      token: okta.token,
+      enrollmentType: "ONLY_SYNC",
+      uniqueField: "EMAIL",
+    }),
+  );
+  if (!created.ok) throw new Error(created.message);
+  userSyncId = created.id;
+});
+afterAll(async () => {
+  await hostile?.close();
+  await okta?.close();
+  await t?.close();
+});
+
+describe("Test connection on EDIT", () => {
+  it("uses the saved token for the domain it was saved with, however retyped", async () => {
+    const result = await testConnection({ domain: `${okta.url.toUpperCase()}/`, token: "", userSyncId });
+    expect(result).toMatchObject({ ok: true, message: expect.stringMatching(/^Connected/) });
+  });
+
+  it("sends the saved token to no other domain: a blank token is refused on the API Token field", async () => {
+    const result = await testConnection({ domain: hostile.url, token: "", userSyncId });
+    expect(stolen.filter(Boolean)).toEqual([]);
+    expect(result).toMatchObject({
+      ok: false,
+      fieldErrors: { token: [expect.stringMatching(/Enter the API Token again/)] },
+    });
+    expect(JSON.stringify(result)).not.toContain(okta.token);
+  });
+
+  it("tests another domain with the token typed for it", async () => {
+    const result = await testConnection({ domain: hostile.url, token: "00typed-for-this-host", userSyncId });
+    expect(result.ok).toBe(false);
+    expect(stolen).toContain("SSWS 00typed-for-this-host");
+    expect(stolen.join()).not.toContain(okta.token);
+  });
+});
