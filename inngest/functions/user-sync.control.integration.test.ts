@@ -127,6 +127,48 @@ describe("the safeguard", () => {
   });
 });
 
+describe("an org that suddenly lists no one (the hostile fake's empty org)", () => {
+  async function emptiedOrg() {
+    const groups = Array.from({ length: 11 }, (_, i) => ({ name: `Team ${i}`, members: [i, i + 1] }));
+    const { fake, fixture } = await setup(orgData(12, groups));
+    await syncOnce(harness.db, harness.runner, fixture);
+    const before = await snapshot(harness.db, fixture.userSyncId);
+    // 11 teams and Everyone, 22 + 12 memberships
+    expect(before.groups).toHaveLength(12);
+    fake.setHostile({ emptyOrg: true });
+    const started = await startSync(harness.db, harness.runner, fixture);
+    await waitFor(async () => (await statusOf(started.syncRunId)) === "BLOCKED", RUN_TIMEOUT_MS);
+    return { fake, fixture, started, before };
+  }
+
+  it("holds every user, group and membership at the safeguard, and Reject leaves every row as it was", async () => {
+    const { fixture, started, before } = await emptiedOrg();
+    const blocked = await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
+    expect(blocked).toMatchObject({
+      pendingRemovals: 12,
+      pendingGroupRemovals: 12,
+      groupsDeleted: 0,
+      membershipsRemoved: 0,
+    });
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+
+    expect(await dispatch.decideSyncRun(harness.db, fixture.owner, started.syncRunId, "reject")).toBe(true);
+    const { run } = await finishSync(harness.db, harness.runner, started);
+    expect(run).toMatchObject({ status: "SUCCEEDED", decision: "REJECTED", groupsDeleted: 0 });
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+  });
+
+  it("Approve applies every removal: users, groups and memberships", async () => {
+    const { fixture, started } = await emptiedOrg();
+    expect(await dispatch.decideSyncRun(harness.db, fixture.owner, started.syncRunId, "approve")).toBe(true);
+    const { run } = await finishSync(harness.db, harness.runner, started);
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ usersDeleted: 12, groupsDeleted: 12, membershipsRemoved: 22 + 12 }),
+    );
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual({ users: [], groups: [] });
+  });
+});
+
 describe("cancelling", () => {
   it("stops a running run within seconds, abandoning the step in flight: CANCELLED, nobody removed", async () => {
     const { fake, fixture } = await setup(orgData(80));
