@@ -48,6 +48,8 @@ export interface ListOptions {
 export interface DirectoryProvider {
   /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
   readonly memberPageSize: number;
+  /** Time spent waiting on the directory's rate limits so far (a provider that waits). */
+  readonly waitedMs?: number;
   /** Every user, all statuses (deprovisioned ones included), a page at a time. */
   listUsers(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryPerson>>;
   /** Groups; with `updatedSince`, those whose profile or membership changed after it. */

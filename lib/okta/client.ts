@@ -140,6 +140,11 @@ export class OktaClient implements DirectoryProvider {
   private requests = 0;
   private waited = 0;
 
+  /** Every wait so far (rate limits and backoff), in milliseconds. */
+  get waitedMs(): number {
+    return this.waited;
+  }
+
   constructor(options: OktaClientOptions) {
     const domain = parseOktaDomain(options.domain, options);
     if (!domain.ok) throw new OktaConnectionError("invalid_domain", domain.message);

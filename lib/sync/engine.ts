@@ -1,12 +1,14 @@
+import { formatDuration } from "@/emails/components/format";
 import type { SyncRun } from "@/lib/db";
 import { deletionsStep } from "./deletions";
 import { groupsStep } from "./groups";
 import { membershipsStep } from "./memberships";
-import { ACTIVE_STATUSES, cancelStep, finishStep, initialSyncState, startStep } from "./run";
+import { ACTIVE_STATUSES, cancelStep, failRun, finishStep, initialSyncState, startStep } from "./run";
 import { safeguardStep } from "./safeguard";
 import { CountingDirectory, StaleStepError, type Step } from "./step";
 import {
   DEFAULT_STEP_BUDGET,
+  RATE_LIMIT_WAIT_BUDGET_MS,
   type SyncDeps,
   type SyncPhase,
   type SyncState,
@@ -51,13 +53,32 @@ export async function advanceSync(
     run,
     sync: run.userSync,
   };
+  const waitBudgetMs = deps.rateLimitWaitBudgetMs ?? RATE_LIMIT_WAIT_BUDGET_MS;
   try {
     if (run.cancelRequestedAt) return await cancelStep(ctx, state);
+    // Each wait and each step's waits are capped by the client; this caps a run's, so a directory
+    // that keeps asking for waits under those caps cannot hold the sync for hours.
+    if (run.rateLimitWaitMs > waitBudgetMs) {
+      await failRun(
+        db,
+        runId,
+        new Error(
+          `Okta's rate limits held this run for ${formatDuration(run.rateLimitWaitMs)}, longer than a sync waits (${formatDuration(waitBudgetMs)}). Other integrations may be using the org's API limits: try again later.`,
+        ),
+      );
+      return resultOf(await db.syncRun.findUniqueOrThrow({ where: { id: runId } }));
+    }
     return await STEPS[state.phase](ctx, state);
   } catch (error) {
-    const requests = directory.takeCalls();
-    if (requests > 0)
-      await db.syncRun.update({ where: { id: runId }, data: { oktaRequests: { increment: requests } } });
+    const usage = directory.takeUsage();
+    if (usage.oktaRequests > 0 || usage.rateLimitWaitMs > 0)
+      await db.syncRun.update({
+        where: { id: runId },
+        data: {
+          oktaRequests: { increment: usage.oktaRequests },
+          rateLimitWaitMs: { increment: usage.rateLimitWaitMs },
+        },
+      });
     const current = await db.syncRun.findUniqueOrThrow({ where: { id: runId } });
     if (error instanceof StaleStepError) return resultOf(current);
     // Cancelled while the step read or waited (its reads were aborted): it ends now, not after retries.

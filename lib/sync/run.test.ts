@@ -318,3 +318,49 @@ describe("planner statistics after a large run", () => {
     expect(after?.getTime()).not.toBe(before?.getTime());
   });
 });
+
+describe("rate-limit waits", () => {
+  it("a run whose directory keeps it waiting past the run's budget fails, saying so, and removes nothing", async () => {
+    const h = await syncHarness(t.db, { directory: { pageSize: 1 }, budget: { userPages: 1 } });
+    for (const id of ["u1", "u2", "u3", "u4", "u5"]) h.directory.putUser({ externalId: id });
+    await h.run();
+    h.directory.deleteUser("u5");
+    // Every page costs 50 s of waiting on the rate limit, each wait under the per-wait cap.
+    let waitedMs = 0;
+    const slow: DirectoryProvider = {
+      memberPageSize: h.directory.memberPageSize,
+      get waitedMs() {
+        return waitedMs;
+      },
+      listUsers: (cursor, options) => {
+        waitedMs += 50_000;
+        return h.directory.listUsers(cursor, options);
+      },
+      listGroups: (cursor, options) => h.directory.listGroups(cursor, options),
+      listGroupMembers: (group, cursor) => h.directory.listGroupMembers(group, cursor),
+    };
+    const deps = { ...h.deps, provider: slow, rateLimitWaitBudgetMs: 120_000 };
+    const start = await startRunRequest(t.db, {
+      organizationId: h.sync.organizationId,
+      userSyncId: h.sync.id,
+      trigger: "MANUAL",
+      startedById: null,
+      forceFull: true,
+    });
+    const { run, result } = await driveRun(deps, start.started ? start.run.id : "", { seq: 0 });
+
+    expect(result).toEqual({ status: "finished", runStatus: "FAILED" });
+    // Three pages (150 s) went over the 120 s budget: the next step ends the run.
+    expect(run).toMatchObject({
+      status: "FAILED",
+      phase: "USERS",
+      rateLimitWaitMs: 150_000,
+      usersDeleted: 0,
+    });
+    expect(run.error).toMatch(
+      /^Okta's rate limits held this run for 2 min 30 s, longer than a sync waits \(2 min\)/,
+    );
+    expect(await t.db.directoryUser.count({ where: { userSyncId: h.sync.id } })).toBe(5);
+    expect((await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } })).activeRunId).toBeNull();
+  });
+});

@@ -69,7 +69,7 @@ export async function commitStep(
         where: { id },
         data: {
           ...outcome.run,
-          ...increments({ ...outcome.counts, oktaRequests: ctx.directory.takeCalls() }),
+          ...increments({ ...outcome.counts, ...ctx.directory.takeUsage() }),
           phase: next.phase,
           checkpoint: next as unknown as Prisma.InputJsonObject,
         },
@@ -90,21 +90,26 @@ function increments(counts: Record<string, number | undefined>) {
 
 export const running = (state: SyncState): SyncStepResult => ({ status: "running", state });
 
-/** A provider that counts its calls, for the run's `oktaRequests`. */
+/** A provider that counts its calls and waits, for the run's `oktaRequests` and `rateLimitWaitMs`. */
 export class CountingDirectory implements DirectoryProvider {
   private calls = 0;
+  private waitedBefore: number;
 
-  constructor(private readonly provider: DirectoryProvider) {}
+  constructor(private readonly provider: DirectoryProvider) {
+    this.waitedBefore = provider.waitedMs ?? 0;
+  }
 
   get memberPageSize(): number {
     return this.provider.memberPageSize;
   }
 
-  /** The calls since the last take. */
-  takeCalls(): number {
-    const calls = this.calls;
+  /** The calls made and the time waited since the last take. */
+  takeUsage(): { oktaRequests: number; rateLimitWaitMs: number } {
+    const waited = this.provider.waitedMs ?? 0;
+    const usage = { oktaRequests: this.calls, rateLimitWaitMs: Math.round(waited - this.waitedBefore) };
     this.calls = 0;
-    return calls;
+    this.waitedBefore = waited;
+    return usage;
   }
 
   listUsers(...args: Parameters<DirectoryProvider["listUsers"]>) {

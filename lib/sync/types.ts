@@ -66,7 +66,16 @@ export interface SyncDeps {
   provider: DirectoryProvider;
   now?: () => Date;
   budget?: Partial<StepBudget>;
+  /** What a run may wait on the directory's rate limits in all (default RATE_LIMIT_WAIT_BUDGET_MS). */
+  rateLimitWaitBudgetMs?: number;
 }
+
+/**
+ * A run's rate-limit waits in all before it fails: Okta's limits reset every minute, and a first
+ * sync of 100,000 users under them waits about 3 minutes (docs/benchmarks.md), so half an hour
+ * means the org's limits are spent elsewhere or Okta is misbehaving.
+ */
+export const RATE_LIMIT_WAIT_BUDGET_MS = 30 * 60_000;
 
 /** Incremental listings start this long before the previous run's start, for clock skew. */
 export const INCREMENTAL_OVERLAP_MS = 5 * 60 * 1000;

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SyncRun" ADD COLUMN     "rateLimitWaitMs" INTEGER NOT NULL DEFAULT 0;
