@@ -142,7 +142,7 @@ test.describe("sign-in throttle", () => {
       ),
     );
     // Each "incorrect" answer is a password check; the rest were refused before one.
-    expect(outcomes.filter((o) => o.location.includes("error=CredentialsSignin"))).toHaveLength(5);
+    expect(outcomes.filter((o) => o.location.includes("code=credentials"))).toHaveLength(5);
     expect(outcomes.filter((o) => o.location.includes("code=throttled"))).toHaveLength(35);
     const locked = await attempt(stack.url, member.email, PASSWORD, "203.0.114.99");
     expect(locked.location).toContain("code=throttled");
