@@ -199,6 +199,23 @@ test.describe("sign-in throttle", () => {
     expect(locked.session).toBeUndefined();
   });
 
+  test("checks at most five of 40 simultaneous guesses at one account, then refuses the right password", async ({
+    stack,
+  }) => {
+    const { member } = await createOrganization(stack.db, "Stampede");
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        attempt(stack.url, member.email, `guess ${i}`, `203.0.114.${i + 1}`),
+      ),
+    );
+    // Each "incorrect" answer is a password check; the rest were refused before one.
+    expect(outcomes.filter((o) => o.location.includes("code=credentials"))).toHaveLength(5);
+    expect(outcomes.filter((o) => o.location.includes("code=throttled"))).toHaveLength(35);
+    const locked = await attempt(stack.url, member.email, PASSWORD, "203.0.114.99");
+    expect(locked.location).toContain("code=throttled");
+    expect(locked.session).toBeUndefined();
+  });
+
   test("locks an address after twenty failures across accounts, whatever the client writes before it in X-Forwarded-For", async ({
     stack,
   }) => {

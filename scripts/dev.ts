@@ -1,9 +1,14 @@
 // `npm run dev`: the whole product on its embedded defaults — the app on :3000 with an embedded
-// PGlite database under .data/ (migrated and seeded on first start), the local Inngest runner on
-// :8288, and a demo Okta org on :8290. Emails land in the Mailbox page.
-import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS } from "@/lib/seed";
+// PGlite database under .data/ (created with the demo organization the first time), the local
+// Inngest runner on :8288, and a demo Okta org on :8290. Emails land in the Mailbox page.
+import { EMBEDDED_DATA_DIR, setUpEmbeddedDatabase } from "@/lib/db";
+import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS, seedDemo } from "@/lib/seed";
 import { devUrls } from "./dev-addresses";
 import { startLocalStack, stopOnSignals } from "./local-stack";
+
+// The demo accounts come from here, never from the app: before the app opens the database (PGlite
+// is one process), and only into a database this creates, so an existing one is left as it is.
+const seeded = !process.env.DATABASE_URL && (await setUpEmbeddedDatabase(EMBEDDED_DATA_DIR, seedDemo));
 
 const port = Number(process.env.PORT ?? 3000);
 const stack = await startLocalStack({
@@ -18,7 +23,7 @@ console.log(`
   Dashboard     ${devUrls(port).join("   ")}
   Sign in       ${SEED_MEMBERS.map((m) => `${m.email} (${m.role.toLowerCase()})`).join(", ")}
   Password      ${process.env.SEED_PASSWORD ? "from SEED_PASSWORD" : DEFAULT_SEED_PASSWORD}
-  Database      ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded PGlite in .data/pglite (created and seeded on first start)"}
+  Database      ${process.env.DATABASE_URL ? "DATABASE_URL" : `embedded PGlite in .data/pglite (${seeded ? "created just now with the demo organization" : "kept from the last run"})`}
   Inngest       ${stack.runner ? `local runner ${stack.runner.url} (runs, replay, cancel)` : "the configured Inngest server"}
   Demo Okta     Domain Name ${stack.okta?.url}   API Token ${stack.okta?.token}
                 (1,000 users, 30 groups; change it with POST ${stack.okta?.url}/__admin/<command>)

@@ -3,9 +3,9 @@ import type { Provider } from "next-auth/providers";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
-import { verifyPassword } from "./password";
 import { secureCookies } from "./secure-cookies";
-import { clearFailures, clientAddress, lockedFor, recordFailure, type ThrottleKey } from "./throttle";
+import { signInWithCredentials } from "./sign-in";
+import { clientAddress } from "./throttle";
 
 /** Too many failures for this account or address: the code reaches the sign-in page. */
 class SignInThrottled extends CredentialsSignin {
@@ -25,28 +25,12 @@ const credentials = Credentials({
   async authorize(raw, request) {
     const parsed = credentialsInput.safeParse(raw);
     if (!parsed.success) return null;
-    const { email, password } = parsed.data;
-    const db = getDb();
-    const keys: ThrottleKey[] = [
-      { kind: "email", value: email },
-      { kind: "ip", value: clientAddress(request.headers) },
-    ];
-    if ((await lockedFor(db, keys)) > 0) throw new SignInThrottled();
-    const user = await db.user.findUnique({ where: { email } });
-    // Verify even without a user so timing does not reveal which accounts exist.
-    const ok = await verifyPassword(user?.passwordHash ?? DUMMY_HASH, password);
-    if (!user || !ok) {
-      await recordFailure(db, keys);
-      return null;
-    }
-    await clearFailures(db, keys[0] as ThrottleKey);
-    return { id: user.id, email: user.email, name: user.name };
+    const outcome = await signInWithCredentials(getDb(), parsed.data, clientAddress(request.headers));
+    if (outcome.ok) return outcome.user;
+    if (outcome.throttled) throw new SignInThrottled();
+    return null;
   },
 });
-
-// A valid Argon2id hash of a random string, for constant-time refusals.
-const DUMMY_HASH =
-  "$argon2id$v=19$m=19456,t=2,p=1$zkDC+o35D0hY62INOiLYlg$yRCm24gZKzeAN310h6TR+4cJf1s3U82U9RcDBWXgMds";
 
 /** A generic OpenID Connect provider, only when it is fully configured (a half-set one breaks every auth request). */
 function oidcProvider(): Provider | null {

@@ -27,14 +27,30 @@ export async function prepareEmbeddedDatabase(
   prepare: (db: Db) => Promise<void>,
 ): Promise<string> {
   rmSync(dir, { recursive: true, force: true });
+  await setUpEmbeddedDatabase(dir, prepare);
+  return `pglite:${dir}`;
+}
+
+/**
+ * Migrates the embedded database in `dir`, creating it when missing, runs `whenCreated` on it only
+ * if it was just created, and closes it for the app to open. The app never seeds: whoever creates
+ * a database decides what it holds. Returns whether it was created.
+ */
+export async function setUpEmbeddedDatabase(
+  dir: string,
+  whenCreated: (db: Db) => Promise<unknown>,
+): Promise<boolean> {
   mkdirSync(path.dirname(dir), { recursive: true }); // PGlite creates only the last directory
   const pglite = openPglite(dir);
-  await applyMigrations(pglite);
-  const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  await prepare(db);
-  await db.$disconnect();
+  const applied = await applyMigrations(pglite);
+  const created = applied.length > 0 && applied.length === (await countMigrations(pglite));
+  if (created) {
+    const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    await whenCreated(db);
+    await db.$disconnect();
+  }
   await pglite.close();
-  return `pglite:${dir}`;
+  return created;
 }
 
 /** Where the embedded database lives when DATABASE_URL is unset. */
@@ -45,7 +61,7 @@ export const EMBEDDED_DATA_DIR = path.join(process.cwd(), ".data", "pglite");
  * `pglite:memory` through the embedded PGlite (migrated before the first query, since the CLI
  * cannot open a data directory the app holds).
  */
-export function createDb(url: string, options: { onFirstStart?: (db: Db) => Promise<void> } = {}): Db {
+export function createDb(url: string): Db {
   if (/^postgres(ql)?:\/\//.test(url)) {
     return new PrismaClient({
       adapter: new PrismaPg({ connectionString: url, max: poolSize(), options: SESSION_OPTIONS }),
@@ -58,22 +74,17 @@ export function createDb(url: string, options: { onFirstStart?: (db: Db) => Prom
   if (dir) mkdirSync(path.dirname(dir), { recursive: true });
   const pglite = openPglite(dir);
   const inner = new PrismaPGlite(pglite);
-  let ready: Promise<void> | undefined;
-  const prepare = async () => {
-    const applied = await applyMigrations(pglite);
-    const isNew = applied.length > 0 && applied.length === (await countMigrations(pglite));
-    if (isNew && options.onFirstStart) {
-      await options.onFirstStart(new PrismaClient({ adapter: new PrismaPGlite(pglite) }));
-    }
-  };
+  let ready: Promise<string[]> | undefined;
   return new PrismaClient({
     adapter: {
       provider: inner.provider,
       adapterName: inner.adapterName,
       connect: async () => {
-        ready ??= prepare();
+        ready ??= applyMigrations(pglite);
         await ready;
-        return inner.connect();
+        const adapter = await inner.connect();
+        // $disconnect closes the database too: a command's writes are then on disk when it exits.
+        return Object.assign(adapter, { dispose: () => pglite.close() });
       },
     },
   });
@@ -103,15 +114,8 @@ export function databaseUrl(): string {
 
 const globalForDb = globalThis as unknown as { __db?: Db };
 
-/** The app's shared client (kept across hot reloads in development). */
+/** The app's shared client (kept across hot reloads in development). It creates no accounts. */
 export function getDb(): Db {
-  if (!globalForDb.__db) {
-    globalForDb.__db = createDb(databaseUrl(), {
-      onFirstStart: async (db) => {
-        const { seedDemo } = await import("@/lib/seed");
-        await seedDemo(db);
-      },
-    });
-  }
+  globalForDb.__db ??= createDb(databaseUrl());
   return globalForDb.__db;
 }
