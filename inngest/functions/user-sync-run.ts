@@ -2,7 +2,7 @@ import { NonRetriableError } from "inngest";
 import { getDb } from "@/lib/db";
 import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
 import { sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
-import { OktaWaitRefusedError } from "@/lib/okta/errors";
+import { retryCannotFix } from "@/lib/okta/errors";
 import { advanceSync, decideSafeguard, type SyncState, safeguardSettled, untilCancelled } from "@/lib/sync";
 import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run-record";
 import { directoryFor } from "@/lib/user-sync/directory";
@@ -69,9 +69,8 @@ export const userSyncRun = inngest.createFunction(
             ),
           );
         } catch (error) {
-          // Okta asked for a wait past the caps: a retry would be asked again, so the run fails now.
-          if (error instanceof OktaWaitRefusedError)
-            throw new NonRetriableError(error.message, { cause: error });
+          // A wrong token, or a wait past the caps: retrying would fail again, so the run fails now.
+          if (retryCannotFix(error)) throw new NonRetriableError(error.message, { cause: error });
           throw error;
         }
       });

@@ -133,11 +133,14 @@ describe("Okta's failures", () => {
     ]);
   });
 
-  it("fails the run when the token is revoked mid-run, deletes no one, and never shows the token", async () => {
+  it("fails the run at once when the token is revoked mid-run (no retry can fix it), deletes no one, and never shows the token", async () => {
     const { fake, fixture, before } = await syncedWithPendingRemovals(30);
     fake.revokeTokenAfter(3);
+    fake.clearRequests();
     const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(inngest.status).toBe("Failed");
+    // One 401, not a step retried for minutes (Inngest's schedule would take ~20).
+    expect(fake.requests.filter((r) => r.status === 401)).toHaveLength(1);
     expect(countsOf(run)).toEqual(expectedCounts({ status: "FAILED", phase: "USERS" }));
     expect(run.error).toMatch(
       /^Okta rejected the API token: .* \(HTTP 401 E0000011 on GET \/api\/v1\/users /,

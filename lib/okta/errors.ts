@@ -23,6 +23,18 @@ export class OktaApiError extends OktaError {
   }
 }
 
+/**
+ * An error no retry can fix: the token is invalid or may not read (401, 403: only a new token or
+ * role helps), or Okta asked for a wait past the caps. The sync fails the run at once instead of
+ * retrying it for minutes; rate limits (429), Okta's failures (5xx) and the network retry.
+ */
+export function retryCannotFix(error: unknown): error is OktaError {
+  return (
+    error instanceof OktaWaitRefusedError ||
+    (error instanceof OktaApiError && (error.status === 401 || error.status === 403))
+  );
+}
+
 /** Okta answered, but with something the client cannot use: bad JSON, a wrong shape, a redirect. */
 export class OktaResponseError extends OktaError {
   override name = "OktaResponseError";
