@@ -84,9 +84,12 @@ describe("user-sync/run through the local runner", () => {
       where: { userSyncId: queued.userSyncId },
       orderBy: { queuedAt: "asc" },
     });
-    expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId, r.usersCreated, r.usersUnchanged])).toEqual([
-      ["MANUAL", "SUCCEEDED", run.id, 12, 0],
-      ["REPLAY", "SUCCEEDED", replay.id, 0, 0],
+    // The replay of a full run is full too: it lists the 12 users again (an incremental one would list none).
+    expect(
+      rows.map((r) => [r.trigger, r.mode, r.status, r.inngestRunId, r.usersCreated, r.usersUnchanged]),
+    ).toEqual([
+      ["MANUAL", "FULL", "SUCCEEDED", run.id, 12, 0],
+      ["REPLAY", "FULL", "SUCCEEDED", replay.id, 0, 12],
     ]);
   });
 

@@ -46,7 +46,7 @@ export const userSyncRun = inngest.createFunction(
     },
   },
   async ({ event, step, runId }) => {
-    const { syncRunId, replay } = await step.run("start-run", async () => {
+    const { syncRunId, replay, proceed } = await step.run("start-run", async () => {
       try {
         return await markRunStarted(getDb(), { ...event.data, inngestRunId: runId });
       } catch (error) {
@@ -55,6 +55,9 @@ export const userSyncRun = inngest.createFunction(
         throw error;
       }
     });
+
+    // A replay that found another run holding the sync ended at once (its row says why).
+    if (!proceed) return { syncRunId, replay };
 
     let state: Pick<SyncState, "seq"> = { seq: 0 };
     for (let i = 0; ; i++) {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { createQueuedSyncRun } from "@/lib/testing/sync-run";
-import { markInngestRunFailed, markRunFinished, markRunStarted, SyncRunNotFoundError } from "./run-record";
+import { failRun } from "./run";
+import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "./run-record";
+import type { SyncState } from "./types";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -9,12 +11,18 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** Ends a run as a sync would (status, sync freed), in the given mode. */
+async function finish(syncRunId: string, mode: "FULL" | "INCREMENTAL" = "FULL") {
+  await failRun(t.db, syncRunId, new Error("ended for the test"));
+  await t.db.syncRun.update({ where: { id: syncRunId }, data: { status: "SUCCEEDED", mode } });
+}
+
 describe("markRunStarted", () => {
   it("claims the queued run for the Inngest run, and gives it back when the step is retried", async () => {
     const queued = await createQueuedSyncRun(t.db);
     const first = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
     const again = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
-    expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false });
+    expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true });
     expect(again).toEqual(first);
     const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
     expect(row).toMatchObject({ status: "RUNNING", inngestRunId: "run-1", trigger: "MANUAL" });
@@ -24,10 +32,10 @@ describe("markRunStarted", () => {
   it("records a replay of a finished run's event as a new REPLAY run, leaving the original intact", async () => {
     const queued = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...queued, inngestRunId: "run-a" });
-    await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED");
+    await finish(queued.syncRunId);
 
     const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-b" });
-    expect(replay.replay).toBe(true);
+    expect(replay).toMatchObject({ replay: true, proceed: true });
     expect(replay.syncRunId).not.toBe(queued.syncRunId);
     expect(await markRunStarted(t.db, { ...queued, inngestRunId: "run-b" })).toEqual(replay);
 
@@ -45,19 +53,54 @@ describe("markRunStarted", () => {
     expect(sync.activeRunId).toBe(replay.syncRunId);
   });
 
-  it("runs a replay without the sync when another run holds it", async () => {
+  it("never runs a replay alongside the run that holds the sync: it ends at once, saying why", async () => {
     const queued = await createQueuedSyncRun(t.db);
     await markRunStarted(t.db, { ...queued, inngestRunId: "run-p" });
-    await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED");
-    const next = await t.db.syncRun.create({
-      data: { organizationId: queued.organizationId, userSyncId: queued.userSyncId, trigger: "MANUAL" },
-    });
-    await t.db.userSync.update({ where: { id: queued.userSyncId }, data: { activeRunId: next.id } });
-
-    const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-q" });
-    expect(replay.replay).toBe(true);
+    // Replayed while the run it replays is still going, and again (a second Inngest run) at once.
+    const replays = await Promise.all(
+      ["run-q", "run-r"].map((inngestRunId) => markRunStarted(t.db, { ...queued, inngestRunId })),
+    );
+    expect(replays.map((r) => [r.replay, r.proceed])).toEqual([
+      [true, false],
+      [true, false],
+    ]);
+    for (const replay of replays) {
+      const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: replay.syncRunId } });
+      expect(row).toMatchObject({ trigger: "REPLAY", status: "CANCELLED", startedAt: null });
+      expect(row.error).toMatch(/^Not run: another run of this sync was in progress/);
+      expect(row.finishedAt).toBeInstanceOf(Date);
+    }
     const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
-    expect(sync.activeRunId).toBe(next.id);
+    expect(sync.activeRunId).toBe(queued.syncRunId);
+    // A retried step of the skipped replay finds its row and still does not proceed.
+    expect(await markRunStarted(t.db, { ...queued, inngestRunId: "run-q" })).toEqual(replays[0]);
+  });
+
+  it("of concurrent replays of a finished run, one runs and the others end at once", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...queued, inngestRunId: "run-s" });
+    await finish(queued.syncRunId);
+    const replays = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => markRunStarted(t.db, { ...queued, inngestRunId: `run-t${i}` })),
+    );
+    expect(replays.filter((r) => r.proceed)).toHaveLength(1);
+    const running = await t.db.syncRun.findMany({
+      where: { userSyncId: queued.userSyncId, status: { in: ["QUEUED", "RUNNING", "BLOCKED"] } },
+    });
+    expect(running.map((r) => r.id)).toEqual(replays.filter((r) => r.proceed).map((r) => r.syncRunId));
+  });
+
+  it("keeps the mode of the run it replays", async () => {
+    for (const mode of ["FULL", "INCREMENTAL"] as const) {
+      const queued = await createQueuedSyncRun(t.db);
+      await markRunStarted(t.db, { ...queued, inngestRunId: `run-${mode}-1` });
+      await finish(queued.syncRunId, mode);
+      const replay = await markRunStarted(t.db, { ...queued, inngestRunId: `run-${mode}-2` });
+      const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: replay.syncRunId } });
+      expect(row.mode).toBe(mode);
+      // The engine decides the mode from the checkpoint: a full run is replayed full.
+      expect((row.checkpoint as unknown as SyncState).forceFull).toBe(mode === "FULL");
+    }
   });
 
   it("refuses a run of another sync or organization", async () => {
@@ -68,20 +111,6 @@ describe("markRunStarted", () => {
     ).rejects.toBeInstanceOf(SyncRunNotFoundError);
     const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: mine.syncRunId } });
     expect(row.status).toBe("QUEUED");
-  });
-});
-
-describe("markRunFinished", () => {
-  it("finishes once, keeps the first outcome and frees the sync", async () => {
-    const queued = await createQueuedSyncRun(t.db);
-    await markRunStarted(t.db, { ...queued, inngestRunId: "run-f" });
-    expect(await markRunFinished(t.db, queued.syncRunId, "SUCCEEDED")).toBe(true);
-    expect(await markRunFinished(t.db, queued.syncRunId, "FAILED", { error: "late" })).toBe(false);
-    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
-    expect(row).toMatchObject({ status: "SUCCEEDED", phase: "DONE", error: null });
-    expect(row.finishedAt).toBeInstanceOf(Date);
-    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
-    expect(sync.activeRunId).toBeNull();
   });
 });
 

@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "@/lib/audit";
-import type { Db, SyncRunStatus } from "@/lib/db";
-import { failRun } from "./run";
-
-/** Statuses that end a run. */
-export type FinishedStatus = Extract<SyncRunStatus, "SUCCEEDED" | "PARTIAL" | "FAILED" | "CANCELLED">;
+import type { Db, Prisma } from "@/lib/db";
+import { failRun, initialSyncState } from "./run";
 
 export class SyncRunNotFoundError extends Error {
   constructor(syncRunId: string) {
@@ -17,14 +14,22 @@ export interface StartedRun {
   /** The SyncRun this Inngest run records into: the requested one, or a new REPLAY run. */
   syncRunId: string;
   replay: boolean;
+  /** False for a replay that found another run holding the sync: it ended at once. */
+  proceed: boolean;
 }
+
+/** Why a replay did not run, in its SYNC HISTORY row. */
+export const REPLAY_NOT_RUN =
+  "Not run: another run of this sync was in progress when this replay started. Replay it again once that run has ended.";
 
 /**
  * Claims the requested SyncRun for an Inngest run and marks it RUNNING. A run already claimed by
  * another Inngest run, or already finished, means this execution is a replay of its event: it
- * gets a SyncRun of its own (trigger REPLAY) so history is never overwritten, and holds the sync
- * if no other run does. Safe to retry: an Inngest run that already claimed or created a SyncRun
- * gets that one back.
+ * gets a SyncRun of its own (trigger REPLAY, the original's mode) so history is never overwritten.
+ * One run at a time per sync, replays included: the replay runs only if it can claim the sync;
+ * otherwise its row ends CANCELLED at once, saying why (Inngest's concurrency limit orders steps,
+ * not runs, so two runs could otherwise interleave). Safe to retry: an Inngest run that already
+ * claimed or created a SyncRun gets that one back.
  */
 export async function markRunStarted(
   db: Db,
@@ -32,25 +37,35 @@ export async function markRunStarted(
   now = new Date(),
 ): Promise<StartedRun> {
   const { syncRunId, userSyncId, organizationId, inngestRunId } = request;
-  const own = await db.syncRun.findFirst({ where: { inngestRunId, userSyncId }, select: { id: true } });
-  if (own) return { syncRunId: own.id, replay: own.id !== syncRunId };
+  const own = await db.syncRun.findFirst({
+    where: { inngestRunId, userSyncId },
+    select: { id: true, status: true, startedAt: true },
+  });
+  if (own) {
+    const skipped = own.status === "CANCELLED" && own.startedAt === null;
+    return { syncRunId: own.id, replay: own.id !== syncRunId, proceed: !skipped };
+  }
 
   const claimed = await db.syncRun.updateMany({
     where: { id: syncRunId, userSyncId, organizationId, inngestRunId: null, status: "QUEUED" },
     data: { status: "RUNNING", startedAt: now, inngestRunId },
   });
-  if (claimed.count === 1) return { syncRunId, replay: false };
+  if (claimed.count === 1) return { syncRunId, replay: false, proceed: true };
 
   const original = await db.syncRun.findFirst({
     where: { id: syncRunId, userSyncId, organizationId },
     select: { mode: true },
   });
   if (!original) throw new SyncRunNotFoundError(syncRunId);
-  // Like any run, the replay holds its sync when it is idle (the claim first, as in startRunRequest),
-  // so a SYNC DATA meanwhile starts nothing and the replay's end records its listing.
+  // The claim first, as in startRunRequest: inserting the run before would share-lock the sync row.
   const id = randomUUID();
-  await db.$transaction(async (tx) => {
-    await tx.userSync.updateMany({ where: { id: userSyncId, activeRunId: null }, data: { activeRunId: id } });
+  return db.$transaction(async (tx) => {
+    const claim = await tx.userSync.updateMany({
+      where: { id: userSyncId, activeRunId: null },
+      data: { activeRunId: id },
+    });
+    const proceed = claim.count === 1;
+    const checkpoint = initialSyncState({ forceFull: original.mode === "FULL" });
     await tx.syncRun.create({
       data: {
         id,
@@ -58,10 +73,12 @@ export async function markRunStarted(
         userSyncId,
         mode: original.mode,
         trigger: "REPLAY",
-        status: "RUNNING",
         queuedAt: now,
-        startedAt: now,
         inngestRunId,
+        checkpoint: checkpoint as unknown as Prisma.InputJsonObject,
+        ...(proceed
+          ? { status: "RUNNING", startedAt: now }
+          : { status: "CANCELLED", finishedAt: now, error: REPLAY_NOT_RUN }),
       },
     });
     // Started from the Inngest dashboard, not by a member: the log still shows it.
@@ -71,30 +88,9 @@ export async function markRunStarted(
       action: "sync-run.started",
       targetType: "SyncRun",
       targetId: id,
-      details: { trigger: "REPLAY", replayOf: syncRunId },
+      details: { trigger: "REPLAY", replayOf: syncRunId, ...(proceed ? {} : { notRun: REPLAY_NOT_RUN }) },
     });
-  });
-  return { syncRunId: id, replay: true };
-}
-
-/**
- * Ends a run (once: a finished run keeps its first outcome) and frees its sync for the next run.
- * Returns whether this call finished it.
- */
-export async function markRunFinished(
-  db: Db,
-  syncRunId: string,
-  status: FinishedStatus,
-  options: { error?: string; now?: Date } = {},
-): Promise<boolean> {
-  const now = options.now ?? new Date();
-  return db.$transaction(async (tx) => {
-    const finished = await tx.syncRun.updateMany({
-      where: { id: syncRunId, status: { in: ["QUEUED", "RUNNING", "BLOCKED"] } },
-      data: { status, finishedAt: now, phase: "DONE", error: options.error ?? null },
-    });
-    await tx.userSync.updateMany({ where: { activeRunId: syncRunId }, data: { activeRunId: null } });
-    return finished.count === 1;
+    return { syncRunId: id, replay: true, proceed };
   });
 }
 
