@@ -104,7 +104,7 @@ export async function startStack(): Promise<Stack> {
     port: 0,
     dataDir,
     appUrl: `http://localhost:${port}/api/inngest`,
-    retryBaseMs: 200,
+    backoff: "fast",
     unreachableRetryMs: 200,
     log: () => {},
   });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   stubSyncEnv();
   t = await createTestDb();
   fake = await startFakeOkta({ data: orgData(12, [{ name: "Ops", members: [0, 1] }]) });
-  runner = await startRunner({ port: 0, dataDir: dir, retryBaseMs: 10, log: () => {} });
+  runner = await startRunner({ port: 0, dataDir: dir, backoff: "fast", log: () => {} });
   vi.stubEnv("INNGEST_DEV", runner.url);
   const route = await import("@/app/api/inngest/route");
   const { inngest } = await import("@/inngest/client");

@@ -38,7 +38,7 @@ beforeAll(async () => {
   runner = await startRunner({
     port: 0,
     dataDir: dir,
-    retryBaseMs: 20,
+    backoff: "fast",
     unreachableRetryMs: 100,
     log: () => {},
   });

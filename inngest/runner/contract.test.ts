@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Runner, startRunner } from "./index";
+import { INNGEST_BACKOFF_MS } from "./limits";
 import type { App } from "./registry";
 import { lines } from "./testing/fixtures";
 import {
@@ -17,7 +19,9 @@ import {
 } from "./testing/harness";
 import type { Run } from "./types";
 
-// The real serve() from inngest/next, in its own process, driven by the runner over HTTP.
+// The real serve() from inngest/next, in its own process, in cloud mode (INNGEST_SIGNING_KEY, no
+// INNGEST_DEV): it accepts only requests signed with the key, as Inngest Cloud signs them.
+const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
 let dir: string;
 let runner: Runner;
 let app: ChildService;
@@ -31,10 +35,15 @@ beforeAll(async () => {
   runner = await startRunner({
     port: 0,
     dataDir: path.join(dir, "data"),
-    retryBaseMs: 10,
+    backoff: "fast",
+    signingKey,
     log: (message) => runnerLog.push(message),
   });
-  app = await startAppProcess({ INNGEST_DEV: runner.url });
+  app = await startAppProcess({
+    INNGEST_SIGNING_KEY: signingKey,
+    INNGEST_EVENT_KEY: "contract-event-key",
+    INNGEST_BASE_URL: runner.url,
+  });
   await syncApp(`${app.url}/api/contract`);
 });
 afterAll(async () => {
@@ -290,5 +299,120 @@ describe("local runner driving serve() over HTTP", () => {
     expect(replayed.status).toBe(303);
     const replayId = new URL(String(replayed.headers.get("location")), runner.url).searchParams.get("run");
     expect((await finishedRun(runner.url, String(replayId))).replayOf).toBe(original.id);
+  });
+});
+
+describe("as strict as Inngest", () => {
+  it("is driven with signed requests: the app in cloud mode refuses one without a valid signature", async () => {
+    const body = JSON.stringify({ event: { name: "contract/steps", data: {} }, steps: {}, ctx: {} });
+    const url = `${app.url}/api/contract?fnId=${fn("steps")}&stepId=step`;
+    const unsigned = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    expect(unsigned.status).toBe(401);
+    const forged = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-inngest-signature": `t=${Math.floor(Date.now() / 1000)}&s=00`,
+      },
+      body,
+    });
+    expect(forged.status).toBe(401);
+    // Every run above and below went through the same app, so each of their requests was signed.
+    expect((await run("steps", { log: newLog() })).status).toBe("Completed");
+  });
+
+  it("tries a step 5 times when the function sets no retries (Inngest's default of 4 retries), with its backoff", async () => {
+    const log = newLog();
+    const done = await run("default-retries", { log });
+    expect(done.status).toBe("Failed");
+    expect(done.error).toMatchObject({ message: "still broken" });
+    const tries = lines(log).map((l) => Number(l.split(":")[1]));
+    expect(tries).toHaveLength(5);
+    // The fast schedule is Inngest's table in milliseconds instead of seconds (15, 30, 60, 120, ...).
+    for (let i = 1; i < tries.length; i++)
+      expect((tries[i] ?? 0) - (tries[i - 1] ?? 0)).toBeGreaterThanOrEqual(
+        (INNGEST_BACKOFF_MS[i - 1] ?? 0) / 1000,
+      );
+  });
+
+  it("fails a run that goes past 1,000 steps with Inngest's InngestErrFunctionOverflowed", async () => {
+    const done = await run("many", { count: 1001 });
+    expect(done.status).toBe("Failed");
+    expect(done.error).toMatchObject({
+      name: "InngestErrFunctionOverflowed",
+      message: "The function run exceeded the step limit of 1000 steps.",
+    });
+    expect(Object.keys(done.steps).length).toBeLessThanOrEqual(1000);
+  }, 60_000);
+
+  it("fails a step whose output is over 4 MB, after its retries, with Inngest's error", async () => {
+    const log = newLog();
+    const done = await run("big", { log, count: 1, size: 4 * 1024 * 1024 });
+    expect(done.status).toBe("Failed");
+    expect(done.error).toMatchObject({
+      message: expect.stringContaining("step output size is greater than the limit"),
+    });
+    expect(lines(log)).toEqual(Array(5).fill("big-0"));
+    expect(done.steps).toEqual({});
+  }, 60_000);
+
+  it("fails a run whose state goes over 32 MB with Inngest's InngestErrStateOverflowed, without retrying", async () => {
+    const log = newLog();
+    const done = await run("big", { log, count: 9, size: 3.9 * 1024 * 1024 });
+    expect(done.status).toBe("Failed");
+    expect(done.error).toMatchObject({
+      name: "InngestErrStateOverflowed",
+      message: `The function run exceeded the state size limit of ${32 * 1024 * 1024} bytes.`,
+    });
+    expect(lines(log)).toEqual(Array.from({ length: 9 }, (_, i) => `big-${i}`));
+  }, 60_000);
+
+  it("refuses an event over 256 KiB as Inngest's event API does: 400 and its error", async () => {
+    const event = { name: "contract/steps", data: { log: newLog(), pad: "x".repeat(256 * 1024) } };
+    const size = Buffer.byteLength(JSON.stringify(event));
+    const res = await fetch(`${runner.url}/e/any-key`, { method: "POST", body: JSON.stringify(event) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      ids: [],
+      status: 400,
+      error: `Event is over the max size: Max ${256 * 1024} bytes / Size ${size} bytes`,
+    });
+    const runs = await getJson<Array<{ event: { data: { log?: string } } }>>(`${runner.url}/runs`);
+    expect(runs.some((r) => r.event.data.log === event.data.log)).toBe(false);
+  });
+
+  // Inngest interpolates the run's `event.*` into a wait's `if` when the wait starts (a missing
+  // field becoming `null`), then evaluates it with missing `async.*` fields as unknown
+  // (pkg/expressions/residual.go, unknown.go).
+  it.each([
+    ["async.data.syncRunId == event.data.syncRunId", {}, {}, true],
+    ["async.data.syncRunId == event.data.syncRunId", { syncRunId: "r1" }, {}, false],
+    ["async.data.decidedBy == async.data.requestedBy", {}, {}, false],
+    ["async.data.decidedBy != async.data.requestedBy", {}, {}, true],
+    ["async.data.amount < event.data.limit", { limit: 10 }, {}, true],
+    ["async.data.amount >= event.data.limit", { limit: 10 }, {}, false],
+    ["async.data.approved", {}, { approved: "yes" }, false],
+  ])("resumes a wait on `%s` (run %j, event %j): %s", async (expression, runData, eventData, matched) => {
+    const eventId = await sendEvent(runner.url, {
+      name: "contract/wait-if",
+      data: { ...runData, if: expression },
+    });
+    const { id } = await runFor(runner.url, fn("wait-if"), eventId);
+    await waitFor(async () => Object.keys((await getJson<Run>(`${runner.url}/runs/${id}`)).waits).length > 0);
+    await sendEvent(runner.url, { name: "contract/match", data: eventData });
+    expect((await finishedRun(runner.url, id)).output).toEqual({ matched });
+  });
+
+  it("cancels on a cancelOn `if` whose event field is missing on both sides, as Inngest does", async () => {
+    const log = newLog();
+    const eventId = await sendEvent(runner.url, { name: "contract/cancellable", data: { log } });
+    const { id } = await runFor(runner.url, fn("cancellable"), eventId);
+    await waitFor(() => lines(log).length === 1);
+    await sendEvent(runner.url, { name: "contract/cancel", data: {} });
+    expect((await finishedRun(runner.url, id)).status).toBe("Cancelled");
   });
 });

@@ -21,7 +21,7 @@ import type { Run } from "./types";
 // disk and resumed; a completed step is never run again.
 let dir: string;
 const cleanups: Array<() => Promise<void>> = [];
-const fast = { retryBaseMs: 10, unreachableRetryMs: 50, syncIntervalMs: 100, log: () => {} };
+const fast = { backoff: "fast" as const, unreachableRetryMs: 50, syncIntervalMs: 100, log: () => {} };
 const portOf = (url: string) => Number(new URL(url).port);
 const count = (entries: string[], line: string) => entries.filter((e) => e === line).length;
 

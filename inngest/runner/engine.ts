@@ -2,8 +2,22 @@ import { createHash } from "node:crypto";
 import { headerKeys, internalEvents, queryKeys } from "inngest";
 import { encodeTime, ulid } from "ulid";
 import { nextCronTime } from "./cron";
-import { evaluateExpression } from "./expression";
+import { type EvaluateOptions, evaluateExpression, matchesExpression } from "./expression";
+import {
+  type Backoff,
+  backoffDelay,
+  DEFAULT_RETRIES,
+  jsonBytes,
+  MAX_STATE_BYTES,
+  MAX_STEP_OUTPUT_BYTES,
+  MAX_STEPS,
+  STATE_TOO_LARGE,
+  STEP_OUTPUT_TOO_LARGE,
+  stateLimitError,
+  stepLimitError,
+} from "./limits";
 import type { FunctionConfig, Registry } from "./registry";
+import { canonicalJson, signatureHeaders } from "./signing";
 import { type Slot, Slots } from "./slots";
 import type { RunStore } from "./store";
 import { resolveTime, retryAfterDelay } from "./time";
@@ -21,17 +35,16 @@ export interface EngineOptions {
   registry: Registry;
   store: RunStore;
   log: (message: string) => void;
-  /** Delay before the first retry of a failed step or request; doubled for each further attempt. */
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** Inngest's retry schedule, or the same in milliseconds for tests (limits.ts). */
+  backoff: Backoff;
+  /** Signs each request to the app as Inngest Cloud does (`X-Inngest-Signature`); without it, dev mode. */
+  signingKey?: string;
   /** How often a request is tried again while the app cannot be reached (restarting). */
   unreachableRetryMs: number;
   /** Called when the app cannot be reached, so its registration can be refreshed. */
   onUnreachable: () => void;
 }
 
-/** `retries` the SDK assumes when a function sets none (helpers/consts.ts defaultMaxRetries). */
-const DEFAULT_RETRIES = 3;
 /** setTimeout's longest delay; longer waits are re-armed when they wake. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const SEEN_EVENTS_KEPT = 10_000;
@@ -47,6 +60,12 @@ export interface Op {
   error?: unknown;
   /** When the step ran: start and duration in nanoseconds. */
   timing?: { a: number; b: number };
+}
+
+/** The runner's answer to a checkpoint (Inngest's /v1/checkpoint/<run>/async). */
+export interface CheckpointAnswer {
+  status: number;
+  body: unknown;
 }
 
 interface AppResponse {
@@ -130,19 +149,42 @@ export class Engine {
   /**
    * Step results the SDK reports while it keeps running (its checkpointing mode, on because
    * discovery requests carry `ctx.fn_id` and `ctx.qi_id`): saved before the SDK goes on, so a
-   * long run costs one request per few hundred steps instead of one per step. Returns false for
-   * a request the run no longer expects (cancelled, or sent before a runner restart): the SDK then
-   * stops that execution.
+   * long run costs one request per few hundred steps instead of one per step. Answers 409 to a
+   * request the run no longer expects (cancelled, or sent before a runner restart): the SDK then
+   * stops that execution. A step output or state over Inngest's limit answers 413 as Inngest's
+   * checkpoint API does (pkg/api/apiv1/checkpoint.go): the SDK then returns the steps in its
+   * response, where they fail the run as Inngest's executor fails it.
    */
-  checkpoint(runId: string, dispatchId: string, ops: Op[]): boolean {
+  checkpoint(runId: string, dispatchId: string, ops: Op[]): CheckpointAnswer {
     const run = this.runs.get(runId);
     const fn = this.options.registry.function(run?.functionId ?? "");
-    if (!run || !fn || isFinished(run) || this.discoveries.get(runId) !== dispatchId) return false;
+    if (!run || !fn || isFinished(run) || this.discoveries.get(runId) !== dispatchId)
+      return { status: 409, body: { error: "this execution is no longer expected" } };
+    const saved = ops.filter((op) => op.op === "StepRun");
+    const tooLarge = saved.find((op) => stepOutputBytes(op) > MAX_STEP_OUTPUT_BYTES);
+    const refusal = tooLarge
+      ? `step ${tooLarge.id} output too large: ${STEP_OUTPUT_TOO_LARGE}`
+      : stateBytes(run) + saved.reduce((sum, op) => sum + stepOutputBytes(op), 0) > MAX_STATE_BYTES
+        ? `run state size limit exceeded: ${STATE_TOO_LARGE}`
+        : undefined;
+    if (refusal) return { status: 413, body: { error: refusal, data: { run_id: run.id }, status: 413 } };
+    const steps = new Set([...Object.keys(run.steps), ...saved.map((op) => op.id)]).size;
+    if (steps > MAX_STEPS) {
+      // Inngest's checkpoint API does not count steps, but its docs set the limit for every run:
+      // the runner fails one that passes it within a request too, rather than let it through.
+      this.end(run, "Failed", { error: stepLimitError() });
+      this.options.store.save(run);
+      return { status: 409, body: { error: "the run has ended" } };
+    }
     const now = Date.now();
-    for (const op of ops)
+    for (const op of ops) {
       this.applyOp(run, fn, op, 0, { status: 206, body: null, noRetry: false, retryAfter: null }, now);
+      if (isFinished(run)) break;
+    }
     this.options.store.save(run);
-    return true;
+    return isFinished(run)
+      ? { status: 409, body: { error: "the run has ended" } }
+      : { status: 200, body: {} };
   }
 
   cancel(runId: string, reason: string): boolean {
@@ -151,7 +193,6 @@ export class Engine {
     this.options.log(`run ${run.id} (${run.functionId}) cancelled: ${reason}`);
     this.end(run, "Cancelled", { error: { name: "RunCancelled", message: reason } });
     this.options.store.save(run);
-    this.settle(run);
     return true;
   }
 
@@ -185,20 +226,24 @@ export class Engine {
     for (const fn of this.options.registry.functions()) {
       for (const trigger of fn.triggers) {
         if (!("event" in trigger) || !eventNameMatches(trigger.event, event.name)) continue;
-        if (trigger.expression && !this.safeEvaluate(trigger.expression, { event })) continue;
+        if (trigger.expression && !this.safeMatch(trigger.expression, { event })) continue;
         this.createRun(fn.id, event);
         break;
       }
     }
   }
 
+  /** A wait's or cancel's `if`, with the run's `event` interpolated as Inngest does. */
   private matches(expression: string | undefined, runEvent: EventPayload, incoming: EventPayload): boolean {
-    return !expression || this.safeEvaluate(expression, { event: runEvent, async: incoming });
+    return (
+      !expression ||
+      this.safeMatch(expression, { event: runEvent, async: incoming }, { interpolated: "event" })
+    );
   }
 
-  private safeEvaluate(expression: string, scope: Record<string, unknown>): boolean {
+  private safeMatch(expression: string, scope: Record<string, unknown>, options?: EvaluateOptions): boolean {
     try {
-      return Boolean(evaluateExpression(expression, scope));
+      return matchesExpression(expression, scope, options);
     } catch (error) {
       this.options.log(`expression ignored: ${(error as Error).message}`);
       return false;
@@ -333,6 +378,12 @@ export class Engine {
         run.status = "Running";
         run.startedAt = Date.now();
       }
+      if (Object.keys(run.steps).length >= MAX_STEPS) {
+        // Inngest checks before each execution (pkg/execution/executor/validate.go checkStepLimit).
+        this.end(run, "Failed", { error: stepLimitError() });
+        this.options.store.save(run);
+        return;
+      }
       if (key !== "step") this.record(run, key, { status: "running", attempts: request.attempt });
       let response: AppResponse;
       try {
@@ -355,7 +406,6 @@ export class Engine {
       }
       this.options.store.save(run);
       for (const child of children) this.pump(child);
-      if (isFinished(run)) this.settle(run);
     } finally {
       release();
     }
@@ -372,24 +422,25 @@ export class Engine {
     if (dispatchId) this.discoveries.set(run.id, dispatchId);
     run.appRequests++;
     try {
+      const body = canonicalJson({
+        event: run.event,
+        events: [run.event],
+        steps: run.steps,
+        ctx: {
+          run_id: run.id,
+          attempt,
+          max_attempts: maxAttempts(fn),
+          stack: { stack: run.stack, current: run.stack.length },
+          disable_immediate_execution: false,
+          use_api: false,
+          ...(dispatchId ? { fn_id: run.functionId, qi_id: dispatchId } : {}),
+        },
+        version: 2,
+      });
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", [headerKeys.InngestServerKind]: "dev" },
-        body: JSON.stringify({
-          event: run.event,
-          events: [run.event],
-          steps: run.steps,
-          ctx: {
-            run_id: run.id,
-            attempt,
-            max_attempts: maxAttempts(fn),
-            stack: { stack: run.stack, current: run.stack.length },
-            disable_immediate_execution: false,
-            use_api: false,
-            ...(dispatchId ? { fn_id: run.functionId, qi_id: dispatchId } : {}),
-          },
-          version: 2,
-        }),
+        headers: { "content-type": "application/json", ...signatureHeaders(body, this.options.signingKey) },
+        body,
       });
       return await readResponse(res);
     } finally {
@@ -404,16 +455,31 @@ export class Engine {
       this.end(run, "Completed", { output: res.body });
       return [];
     }
-    if (res.status !== 206 || !Array.isArray(res.body)) {
-      // An error outside any step (or a step the function no longer reaches): the request is retried.
-      if (res.noRetry || attempt + 1 >= maxAttempts(fn)) this.end(run, "Failed", { error: res.body });
+    const ops = res.status === 206 && Array.isArray(res.body) ? (res.body as Op[]) : undefined;
+    // Inngest validates every op before it handles any (pkg/execution/driver/httpdriver/parse.go).
+    const tooLarge = ops?.find((op) => op.op === "StepRun" && stepOutputBytes(op) > MAX_STEP_OUTPUT_BYTES);
+    if (!ops || tooLarge) {
+      // An error outside any step, a step the function no longer reaches, or an op over Inngest's
+      // limits: the request is retried.
+      const error = tooLarge
+        ? {
+            name: "Error",
+            message: `error validating generator opcode ${tooLarge.id}: ${STEP_OUTPUT_TOO_LARGE}`,
+          }
+        : res.body;
+      if (res.noRetry || attempt + 1 >= maxAttempts(fn)) this.end(run, "Failed", { error });
       else
         run.requests[key] = { attempt: attempt + 1, at: now + this.retryDelay(attempt + 1, res.retryAfter) };
       return [];
     }
+    if (ops.length > MAX_STEPS) {
+      // executor.go HandleGeneratorResponse: a plan over the step limit fails the run at once.
+      this.end(run, "Failed", { error: stepLimitError() });
+      return [];
+    }
     const children: Run[] = [];
     try {
-      for (const op of res.body as Op[]) {
+      for (const op of ops) {
         const child = this.applyOp(run, fn, op, attempt, res, now);
         if (child) children.push(child);
         if (isFinished(run)) return [];
@@ -555,7 +621,16 @@ export class Engine {
     this.pump(run);
   }
 
+  /** Saves a step's result; one that would take the run's state over Inngest's limit fails the run. */
   private memoize(run: Run, stepId: string, result: MemoizedStep, now: number) {
+    if (isFinished(run)) return;
+    const previous = run.steps[stepId];
+    run.stateBytes = stateBytes(run) + resultBytes(result) - (previous ? resultBytes(previous) : 0);
+    if (run.stateBytes > MAX_STATE_BYTES) {
+      // executor.go validateStateSize: the run fails at once, without retries.
+      this.end(run, "Failed", { error: stateLimitError() });
+      return;
+    }
     run.steps[stepId] = result;
     if (!run.stack.includes(stepId)) run.stack.push(stepId);
     delete run.requests[stepId];
@@ -586,6 +661,8 @@ export class Engine {
     if ("error" in outcome) run.error = outcome.error;
     const level = status === "Completed" ? "completed" : status.toLowerCase();
     this.options.log(`run ${run.id} (${run.functionId}) ${level}`);
+    // After the caller has saved the run (callers save before they yield).
+    queueMicrotask(() => this.settle(run));
   }
 
   /** After a run ends: answers the run that invoked it, and announces a failure to onFailure handlers. */
@@ -609,9 +686,9 @@ export class Engine {
     }
   }
 
+  /** Before `attempt` (1-based): as `retry-after` says (RetryAfterError), else Inngest's backoff. */
   private retryDelay(attempt: number, retryAfter: string | null): number {
-    const backoff = Math.min(this.options.retryBaseMs * 2 ** (attempt - 1), this.options.retryMaxMs);
-    return retryAfterDelay(retryAfter, Date.now()) ?? backoff;
+    return retryAfterDelay(retryAfter, Date.now()) ?? backoffDelay(this.options.backoff, attempt - 1);
   }
 }
 
@@ -637,6 +714,24 @@ function ranAt(op: Op, now: number): Partial<StepRecord> {
   return { startedAt: op.timing.a / 1e6, endedAt: (op.timing.a + op.timing.b) / 1e6 };
 }
 
+/** A step's output as Inngest saves it: `{"data":…}` (GeneratorOpcode.Output in pkg/execution/state). */
+function stepOutputBytes(op: Op): number {
+  return jsonBytes({ data: op.data ?? null });
+}
+
+function resultBytes(result: MemoizedStep): number {
+  return result.type === "data" ? jsonBytes({ data: result.data }) : jsonBytes({ error: result.error });
+}
+
+/** The run's state as Inngest counts it: its event and every saved step result. */
+function stateBytes(run: Run): number {
+  run.stateBytes ??= Object.values(run.steps).reduce(
+    (sum, step) => sum + resultBytes(step),
+    jsonBytes(run.event),
+  );
+  return run.stateBytes;
+}
+
 function newRun(functionId: string, event: EventPayload, extra: Partial<Run>): Run {
   const now = Date.now();
   return {
@@ -650,6 +745,7 @@ function newRun(functionId: string, event: EventPayload, extra: Partial<Run>): R
     requests: { step: { attempt: 0, at: now } },
     history: {},
     appRequests: 0,
+    stateBytes: jsonBytes(event),
     createdAt: now,
     ...extra,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { evaluateExpression, parseExpression } from "./expression";
+import { evaluateExpression, matchesExpression, parseExpression } from "./expression";
 
 const scope = {
   event: { data: { syncRunId: "r1", count: 3, nested: { ok: true } } },
@@ -26,5 +26,43 @@ describe("expressions (Inngest's CEL subset)", () => {
     expect(() => parseExpression("event.data.name.startsWith('a')")).toThrow(/Unsupported expression/);
     expect(() => parseExpression("event.data.a == ")).toThrow(/Unsupported expression/);
     expect(() => parseExpression("a = b")).toThrow(/Unsupported expression/);
+  });
+
+  // Inngest's rules for a field the data lacks (pkg/expressions/unknown.go): it is "unknown", equal
+  // only to null, unequal to anything else (another missing field too), less than anything.
+  it.each([
+    ["event.data.missing == null", true],
+    ["event.data.missing != null", false],
+    ["event.data.missing == event.data.other", false],
+    ["event.data.missing != event.data.other", true],
+    ["event.data.missing == 'r1'", false],
+    ["event.data.missing < 5", true],
+    ["event.data.missing >= 5", false],
+    ["5 > event.data.missing", true],
+    ["!event.data.missing", false],
+    ["event.data.missing || event.data.count == 3", true],
+  ])("missing fields: %s → %s", (source, expected) => {
+    expect(matchesExpression(source, scope)).toBe(expected);
+  });
+
+  it("matches only on a boolean true, as Inngest's boolean evaluator", () => {
+    expect(matchesExpression("event.data.count", scope)).toBe(false);
+    expect(matchesExpression("event.data.nested.ok", scope)).toBe(true);
+    expect(matchesExpression("event.data.missing", scope)).toBe(false);
+  });
+
+  it("reads a wait's missing `event` fields as null, as Inngest interpolates the run's event into it", () => {
+    const empty = { event: { data: {} }, async: { data: {} } };
+    expect(matchesExpression("async.data.id == event.data.id", empty)).toBe(false);
+    expect(matchesExpression("async.data.id == event.data.id", empty, { interpolated: "event" })).toBe(true);
+    expect(
+      matchesExpression(
+        "async.data.id == event.data.id",
+        { ...empty, async: { data: { id: "x" } } },
+        {
+          interpolated: "event",
+        },
+      ),
+    ).toBe(false);
   });
 });

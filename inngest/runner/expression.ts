@@ -2,8 +2,26 @@
  * The subset of Inngest's CEL expressions that functions here use: paths (`event.data.id`,
  * `async.data["id"]`), string, number, boolean and null literals, `== != < <= > >=`, `&& || !`
  * and parentheses. Anything else is rejected when parsed, never silently misread.
+ *
+ * Evaluated as Inngest evaluates them (github.com/inngest/inngest pkg/expressions/unknown.go):
+ * a field the data lacks is "unknown", not null. An unknown equals only null (so two missing
+ * fields are not equal), is unequal to anything else, less than anything, and falsy; `null`
+ * compared with a value of another type stands for that type's zero value; a type mismatch is an
+ * error, which matches nothing; and only a boolean `true` matches.
  */
 export type Scope = Record<string, unknown>;
+export interface EvaluateOptions {
+  /**
+   * A root whose missing fields read as null, not unknown. Inngest interpolates the run's
+   * `event.*` values into a wait's or cancel's `if` when the run starts waiting, writing `null`
+   * for a field the event lacks (pkg/expressions/residual.go Interpolate).
+   */
+  interpolated?: string;
+}
+/** A field the data lacks. */
+const UNKNOWN = Symbol("unknown");
+/** An evaluation Inngest would report as an error (e.g. `"a" < 1`): the expression matches nothing. */
+class EvaluationError extends Error {}
 type Node =
   | { kind: "literal"; value: unknown }
   | { kind: "path"; parts: string[] }
@@ -26,7 +44,9 @@ function tokenize(source: string): string[] {
   return tokens;
 }
 
-export function parseExpression(source: string): (scope: Scope) => unknown {
+type Compiled = (scope: Scope, options?: EvaluateOptions) => unknown;
+
+export function parseExpression(source: string): Compiled {
   const tokens = tokenize(source);
   let i = 0;
   const peek = () => tokens[i];
@@ -76,55 +96,117 @@ export function parseExpression(source: string): (scope: Scope) => unknown {
   const or = binary(and, ["||"]);
   const tree = or();
   if (i !== tokens.length) throw new Error(`Unsupported expression "${source}" near ${tokens[i]}`);
-  return (scope) => evaluate(tree, scope);
+  return (scope, options = {}) => evaluate(tree, scope, options);
 }
 
 function unquote(token: string): string {
   return token.slice(1, -1).replace(/\\(.)/g, "$1");
 }
 
-function evaluate(node: Node, scope: Scope): unknown {
+function evaluate(node: Node, scope: Scope, options: EvaluateOptions): unknown {
   switch (node.kind) {
     case "literal":
       return node.value;
-    case "path":
-      return node.parts.reduce<unknown>(
-        (value, key) => (value !== null && typeof value === "object" ? (value as Scope)[key] : undefined),
-        scope,
-      );
-    case "not":
-      return !evaluate(node.operand, scope);
-    case "binary": {
-      const left = evaluate(node.left, scope);
-      if (node.op === "&&") return Boolean(left) && Boolean(evaluate(node.right, scope));
-      if (node.op === "||") return Boolean(left) || Boolean(evaluate(node.right, scope));
-      const right = evaluate(node.right, scope);
-      switch (node.op) {
-        case "==":
-          return (left ?? null) === (right ?? null);
-        case "!=":
-          return (left ?? null) !== (right ?? null);
-        case "<":
-          return (left as number) < (right as number);
-        case "<=":
-          return (left as number) <= (right as number);
-        case ">":
-          return (left as number) > (right as number);
-        default:
-          return (left as number) >= (right as number);
+    case "path": {
+      let value: unknown = scope;
+      for (const key of node.parts) {
+        if (value === null || typeof value !== "object" || !Object.hasOwn(value, key))
+          return node.parts[0] === options.interpolated ? null : UNKNOWN;
+        value = (value as Scope)[key];
       }
+      return value;
+    }
+    case "not": {
+      const operand = evaluate(node.operand, scope, options);
+      if (operand === UNKNOWN) return false;
+      if (typeof operand !== "boolean") throw new EvaluationError(`!${typeName(operand)}`);
+      return !operand;
+    }
+    case "binary": {
+      const left = evaluate(node.left, scope, options);
+      const right = () => evaluate(node.right, scope, options);
+      // JavaScript-like: the first truthy (||) or falsy (&&) operand, else the last.
+      if (node.op === "||") return truthy(left) ? left : right();
+      if (node.op === "&&") return truthy(left) ? right() : left;
+      return compare(node.op, left, right());
     }
   }
 }
 
-const compiled = new Map<string, (scope: Scope) => unknown>();
+function truthy(value: unknown): boolean {
+  return value !== UNKNOWN && Boolean(value);
+}
 
-/** Evaluates an expression, compiling each distinct source once. */
-export function evaluateExpression(source: string, scope: Scope): unknown {
+function compare(op: string, left: unknown, right: unknown): boolean {
+  if (left === UNKNOWN || right === UNKNOWN) {
+    const withNull = left === null || right === null;
+    if (op === "==") return withNull;
+    if (op === "!=") return !withNull;
+    if (op === "<" || op === "<=") return left === UNKNOWN;
+    return left !== UNKNOWN;
+  }
+  if ((left === null) !== (right === null)) {
+    if (op === "==") return false;
+    if (op === "!=") return true;
+    return compare(op, left ?? zeroOf(right), right ?? zeroOf(left));
+  }
+  if (op === "==") return equal(left, right);
+  if (op === "!=") return !equal(left, right);
+  const type = typeof left;
+  if (type !== typeof right || !["number", "string", "boolean"].includes(type) || left === null)
+    throw new EvaluationError(`${typeName(left)} ${op} ${typeName(right)}`);
+  const [a, b] = [left as number, right as number];
+  if (op === "<") return a < b;
+  if (op === "<=") return a <= b;
+  if (op === ">") return a > b;
+  return a >= b;
+}
+
+function equal(left: unknown, right: unknown): boolean {
+  if (typeof left === "object" && typeof right === "object" && left !== null && right !== null)
+    return JSON.stringify(left) === JSON.stringify(right);
+  return left === right;
+}
+
+function zeroOf(value: unknown): unknown {
+  if (typeof value === "number") return 0;
+  if (typeof value === "string") return "";
+  if (typeof value === "boolean") return false;
+  throw new EvaluationError(`no zero value for ${typeName(value)}`);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "list" : typeof value === "object" ? "map" : typeof value;
+}
+
+const compiled = new Map<string, Compiled>();
+
+function compile(source: string): Compiled {
   let fn = compiled.get(source);
   if (!fn) {
     fn = parseExpression(source);
     compiled.set(source, fn);
   }
-  return fn(scope);
+  return fn;
+}
+
+/** An expression's value (a concurrency key), compiling each distinct source once; missing is undefined. */
+export function evaluateExpression(source: string, scope: Scope): unknown {
+  const value = compile(source)(scope);
+  return value === UNKNOWN ? undefined : value;
+}
+
+/**
+ * Whether a trigger's, wait's or cancel's `if` matches: only a boolean `true` does, and an
+ * evaluation error matches nothing. Throws when the runner cannot parse the expression.
+ */
+export function matchesExpression(source: string, scope: Scope, options?: EvaluateOptions): boolean {
+  const fn = compile(source);
+  try {
+    return fn(scope, options) === true;
+  } catch (error) {
+    if (error instanceof EvaluationError) return false;
+    throw error;
+  }
 }

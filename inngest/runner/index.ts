@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Engine } from "./engine";
+import type { Backoff } from "./limits";
 import { Registry } from "./registry";
 import { createRunnerServer } from "./server";
 import { RunStore } from "./store";
@@ -14,8 +15,10 @@ export interface RunnerOptions {
   /** Where runs are kept; default `.data/inngest-runner`. */
   dataDir?: string;
   syncIntervalMs?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
+  /** `inngest` (default): Inngest's retry schedule, 15 s to 2 h. `fast`: the same in milliseconds, for tests. */
+  backoff?: Backoff;
+  /** Sign requests to the app with this key, as Inngest Cloud does; the app then runs in cloud mode. */
+  signingKey?: string;
   unreachableRetryMs?: number;
   log?: (message: string) => void;
 }
@@ -35,15 +38,15 @@ export const DEFAULT_DATA_DIR = path.join(".data", "inngest-runner");
 export async function startRunner(options: RunnerOptions = {}): Promise<Runner> {
   const log = options.log ?? ((message: string) => console.log(`[inngest-runner] ${message}`));
   const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-  const registry = new Registry(log);
+  const registry = new Registry(log, options.signingKey);
   const { appUrl } = options;
   const sync = appUrl ? inBandSync(registry, appUrl, log) : () => {};
   const engine = new Engine({
     registry,
     store: new RunStore(dataDir),
     log,
-    retryBaseMs: options.retryBaseMs ?? 1000,
-    retryMaxMs: options.retryMaxMs ?? 60_000,
+    backoff: options.backoff ?? "inngest",
+    signingKey: options.signingKey,
     unreachableRetryMs: options.unreachableRetryMs ?? 2000,
     onUnreachable: sync,
   });

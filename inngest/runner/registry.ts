@@ -1,4 +1,5 @@
 import { headerKeys } from "inngest";
+import { signatureHeaders } from "./signing";
 
 /** A function as `serve()` describes it when syncing (InngestFunction.getConfig in the SDK). */
 export interface FunctionConfig {
@@ -31,7 +32,11 @@ export class Registry {
   private readonly listeners: Array<() => void> = [];
   private readonly warned = new Set<string>();
 
-  constructor(private readonly log: (message: string) => void) {}
+  constructor(
+    private readonly log: (message: string) => void,
+    /** Signs in-band syncs, as Inngest Cloud does, when set. */
+    private readonly signingKey?: string,
+  ) {}
 
   onChange(listener: () => void) {
     this.listeners.push(listener);
@@ -69,10 +74,15 @@ export class Registry {
 
   /** In-band sync: asks the app at `appUrl` for its functions. Throws when it cannot be reached. */
   async syncInBand(appUrl: string): Promise<void> {
+    const request = JSON.stringify({ url: appUrl });
     const res = await fetch(appUrl, {
       method: "PUT",
-      headers: { "content-type": "application/json", [headerKeys.InngestSyncKind]: "in_band" },
-      body: JSON.stringify({ url: appUrl }),
+      headers: {
+        "content-type": "application/json",
+        [headerKeys.InngestSyncKind]: "in_band",
+        ...signatureHeaders(request, this.signingKey),
+      },
+      body: request,
     });
     const text = await res.text();
     let body: { app_id?: string; url?: string; functions?: FunctionConfig[] } = {};

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { renderDashboard } from "./dashboard";
 import type { Engine, Op } from "./engine";
+import { eventTooLarge, jsonBytes, MAX_EVENT_BYTES } from "./limits";
 import type { FunctionConfig, Registry } from "./registry";
 import type { EventPayload, Run } from "./types";
 
@@ -23,9 +24,14 @@ async function route(engine: Engine, registry: Registry, req: IncomingMessage, r
     const body = await readJson(req);
     const events = (Array.isArray(body) ? body : [body]) as Array<Partial<EventPayload>>;
     const seed = req.headers["x-inngest-event-id-seed"];
+    // As Inngest's event API (pkg/api/api.go ReceiveEvent): events are taken in order until one
+    // is over the size limit, which answers 400 with the ids taken so far.
+    const tooLarge = events.findIndex((event) => jsonBytes(event) > MAX_EVENT_BYTES);
     try {
-      const ids = engine.ingest(events, typeof seed === "string" ? seed : undefined);
-      return send(res, 200, { ids, status: 200 });
+      const taken = tooLarge === -1 ? events : events.slice(0, tooLarge);
+      const ids = engine.ingest(taken, typeof seed === "string" ? seed : undefined);
+      if (tooLarge === -1) return send(res, 200, { ids, status: 200 });
+      return send(res, 400, { ids, status: 400, error: eventTooLarge(jsonBytes(events[tooLarge])) });
     } catch (error) {
       return send(res, 400, { ids: [], status: 400, error: (error as Error).message });
     }
@@ -40,8 +46,8 @@ async function route(engine: Engine, registry: Registry, req: IncomingMessage, r
   }
   if (method === "POST" && first === "v1" && second === "checkpoint" && third) {
     const body = (await readJson(req)) as { qi_id?: string; steps?: Op[] };
-    const accepted = engine.checkpoint(decodeURIComponent(third), String(body.qi_id), body.steps ?? []);
-    return send(res, accepted ? 200 : 409, accepted ? {} : { error: "this execution is no longer expected" });
+    const answer = engine.checkpoint(decodeURIComponent(third), String(body.qi_id), body.steps ?? []);
+    return send(res, answer.status, answer.body);
   }
   if (method === "GET" && url.pathname === "/functions") return send(res, 200, registry.listApps());
   if (method === "GET" && url.pathname === "/runs") return send(res, 200, engine.list().map(summarize));

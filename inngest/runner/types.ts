@@ -53,6 +53,8 @@ export interface Run {
   history: Record<string, StepRecord>;
   /** Requests sent to the app so far (checkpointing keeps this far below the step count). */
   appRequests: number;
+  /** Bytes of the event and saved step results, as Inngest counts a run's state (limits.ts). */
+  stateBytes?: number;
   createdAt: number;
   startedAt?: number;
   endedAt?: number;

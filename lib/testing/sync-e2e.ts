@@ -48,8 +48,7 @@ export async function startSyncHarness(): Promise<SyncHarness> {
   const runner = await startRunner({
     port: 0,
     dataDir: dir,
-    retryBaseMs: 20,
-    retryMaxMs: 500,
+    backoff: "fast",
     unreachableRetryMs: 100,
     log: () => {},
   });

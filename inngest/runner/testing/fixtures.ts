@@ -217,6 +217,47 @@ const many = contract.createFunction(
   },
 );
 
+/** A step that always fails, in a function that sets no `retries`: Inngest's default applies. */
+const defaultRetries = contract.createFunction(
+  { id: "default-retries", triggers: { event: "contract/default-retries" } },
+  async ({ event, step }) => {
+    await step.run("always-fails", () => {
+      line(data(event).log, `try:${Date.now()}`);
+      throw new Error("still broken");
+    });
+  },
+);
+
+/** `event.data.count` steps, each returning `event.data.size` characters: for Inngest's size limits. */
+const big = contract.createFunction(
+  { id: "big", triggers: { event: "contract/big" } },
+  async ({ event, step }) => {
+    const { count, size, log } = data(event);
+    const lengths: number[] = [];
+    for (let i = 0; i < Number(count); i++) {
+      const output = await step.run(`big-${i}`, () => {
+        line(log, `big-${i}`);
+        return "x".repeat(Number(size));
+      });
+      lengths.push(output.length);
+    }
+    return lengths;
+  },
+);
+
+/** Waits for `contract/match` with the `if` expression the event names, so tests can try many. */
+const waitIf = contract.createFunction(
+  { id: "wait-if", triggers: { event: "contract/wait-if" } },
+  async ({ event, step }) => {
+    const match = await step.waitForEvent("match", {
+      event: "contract/match",
+      timeout: "1s",
+      if: String(data(event).if),
+    });
+    return { matched: match !== null };
+  },
+);
+
 export const contractFunctions = [
   many,
   steps,
@@ -234,6 +275,9 @@ export const contractFunctions = [
   serial,
   cancellable,
   blocking,
+  defaultRetries,
+  big,
+  waitIf,
 ];
 
 /** A second app, synced only by the cron test: a function fired every second. */

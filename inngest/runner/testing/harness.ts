@@ -68,12 +68,12 @@ export function startSyncAppProcess(env: Record<string, string>, port = 0): Prom
   );
 }
 
-/** Starts the runner as `npm run inngest:runner` does (cli.ts); `url` is where it listens. */
+/** Starts the runner as `npm run inngest:runner` does (cli.ts), with the fast backoff; `url` is where it listens. */
 export function startRunnerProcess(args: string[]): Promise<ChildService> {
   return spawnTsx(
     "inngest/runner/cli.ts",
     args,
-    {},
+    { INNGEST_RUNNER_BACKOFF: "fast" },
     (line) => /Listening on (http:\/\/[^;\s]+);/.exec(line)?.[1],
   );
 }
