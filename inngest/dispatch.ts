@@ -1,23 +1,30 @@
 import { recordAudit } from "@/lib/audit";
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db, SyncTrigger } from "@/lib/db";
-import { decideSafeguard, failRun, requestCancel, startRunRequest } from "@/lib/sync";
+import { decideSafeguard, failUnstartedRuns, requestCancel, startRunRequest } from "@/lib/sync";
 import { inngest } from "./client";
 
 const EVENT_TRIGGER = { MANUAL: "manual", SCHEDULED: "scheduled", REPLAY: "replay" } as const;
 
+export { failUnstartedRuns };
+
 /**
  * Creates the run (QUEUED, holding the sync so a second request starts nothing) and sends the
- * event that runs it. If the event cannot be sent, the run fails at once and frees the sync.
+ * event that runs it, with the run's id as the event's: Inngest keeps one event per id, so a send
+ * repeated after an answer was lost starts one run. A send that throws leaves the run QUEUED
+ * ("unconfirmed"): Inngest may have accepted it (a 502 after it did). A run that no function
+ * claims is failed by `failUnstartedRuns`, here for the sync before it is asked again, and by the
+ * schedule's sweep.
  */
 export async function requestSyncRun(
   db: Db,
   request: { organizationId: string; userSyncId: string; trigger: SyncTrigger; startedById: string | null },
-): Promise<"started" | "already-running" | "not-found"> {
+): Promise<"started" | "unconfirmed" | "already-running" | "not-found"> {
   const owned = await db.userSync.count({
     where: { id: request.userSyncId, organizationId: request.organizationId },
   });
   if (!owned) return "not-found";
+  await failUnstartedRuns(db, new Date(), request.userSyncId);
   // SYNC DATA lists everything, so deletions in Okta show after it (the help page's promise);
   // scheduled runs are incremental between the sync's periodic full reconciles.
   const result = await startRunRequest(db, { ...request, forceFull: request.trigger === "MANUAL" });
@@ -33,6 +40,7 @@ export async function requestSyncRun(
   });
   try {
     await inngest.send({
+      id: run.id,
       name: "user-sync/run.requested",
       data: {
         organizationId: run.organizationId,
@@ -42,8 +50,8 @@ export async function requestSyncRun(
       },
     });
   } catch (error) {
-    await failRun(db, run.id, new Error(`The sync could not be queued: ${(error as Error).message}`));
-    throw error;
+    console.error(`Inngest did not confirm the event of sync run ${run.id}: ${(error as Error).message}`);
+    return "unconfirmed";
   }
   return "started";
 }
@@ -63,7 +71,7 @@ export async function cancelSyncRun(db: Db, member: MemberContext, syncRunId: st
   });
   // A running run stops within about a second (its step polls for the cancel); a waiting one is ended here, so wake its function.
   if (outcome === "cancelled")
-    await inngest.send({ name: "user-sync/run.cancel", data: { syncRunId: run.id } });
+    await inngest.send({ id: `cancel-${run.id}`, name: "user-sync/run.cancel", data: { syncRunId: run.id } });
   return outcome;
 }
 
@@ -77,6 +85,7 @@ export async function decideSyncRun(
   const run = await db.syncRun.findFirst({ where: { id: syncRunId, organizationId: member.organizationId } });
   if (!run || !(await decideSafeguard(db, run.id, decision, member.userId))) return false;
   await inngest.send({
+    id: `decision-${run.id}`,
     name: "user-sync/run.decision",
     data: { syncRunId: run.id, decision, decidedById: member.userId },
   });

@@ -1,12 +1,22 @@
 import { getDb } from "@/lib/db";
+import { sendSyncReport } from "@/lib/email/sync-emails";
 import { dueUserSyncs } from "@/lib/sync/schedule";
 import { inngest } from "../client";
-import { requestSyncRun } from "../dispatch";
+import { failUnstartedRuns, requestSyncRun } from "../dispatch";
 
-/** Every 15 minutes: starts the hourly and daily syncs that are due (their report goes to the sync's owner). */
+/**
+ * Every 15 minutes: fails the runs no function picked up (their event was lost) and reports them,
+ * then starts the hourly and daily syncs that are due (their report goes to the sync's owner).
+ */
 export const userSyncSchedule = inngest.createFunction(
   { id: "user-sync/schedule", name: "Scheduled user syncs", triggers: { cron: "*/15 * * * *" } },
   async ({ step }) => {
+    const lost = await step.run("fail-unstarted-runs", () => failUnstartedRuns(getDb(), new Date()));
+    for (const syncRunId of lost) {
+      await step.run(`report-${syncRunId}`, async () => {
+        await sendSyncReport(getDb(), syncRunId);
+      });
+    }
     const due = await step.run("find-due-syncs", () => dueUserSyncs(getDb(), new Date()));
     for (const sync of due) {
       await step.run(`start-${sync.id}`, () =>

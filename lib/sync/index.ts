@@ -7,6 +7,8 @@ export { advanceSync } from "./engine";
 export { markInvited, pendingInvitations } from "./enrollment";
 export {
   failRun,
+  failUnstartedRuns,
+  QUEUE_TIMEOUT_MS,
   requestCancel,
   type StartRunRequest,
   type StartRunResult,

@@ -144,6 +144,33 @@ export async function failRun(db: Db, runId: string, error: unknown): Promise<bo
   });
 }
 
+/** How long a QUEUED run may wait for its function to start before a sweep fails it. */
+export const QUEUE_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Fails the QUEUED runs no function has claimed within QUEUE_TIMEOUT_MS (of one sync, or all):
+ * their event was lost (Inngest unreachable, a wrong event key, the app stopped before sending).
+ * A run whose send merely threw stays QUEUED until then, since Inngest may have accepted it.
+ * Returns the ids of the runs it failed.
+ */
+export async function failUnstartedRuns(db: Db, now: Date, userSyncId?: string): Promise<string[]> {
+  const lost = await db.syncRun.findMany({
+    where: {
+      status: "QUEUED",
+      inngestRunId: null,
+      queuedAt: { lt: new Date(now.getTime() - QUEUE_TIMEOUT_MS) },
+      ...(userSyncId && { userSyncId }),
+    },
+    select: { id: true },
+  });
+  const reason = new Error(
+    `The sync did not start: its background worker (Inngest) did not pick it up within ${QUEUE_TIMEOUT_MS / 60_000} minutes. Ask your operator to check the Inngest configuration (docs/operations.md), then run it again.`,
+  );
+  const failed: string[] = [];
+  for (const { id } of lost) if (await failRun(db, id, reason)) failed.push(id);
+  return failed;
+}
+
 /** The error's message for the history, without anything that looks like a credential. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -9,6 +9,7 @@ import { getDb } from "@/lib/db";
 import { recordId } from "@/lib/input";
 import { testOktaConnection } from "@/lib/okta/connection";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
+import { QUEUE_TIMEOUT_MS } from "@/lib/sync";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, credentialsToTest, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
 
@@ -75,6 +76,18 @@ export const testConnectionAction = orgAction(
   SECRET,
 );
 
+const START_MESSAGES = {
+  started: { ok: true, message: "Sync started. Progress is shown below." },
+  unconfirmed: {
+    ok: true,
+    message: `Sync requested, but its background worker has not confirmed it yet. It starts shortly, or is marked failed after ${QUEUE_TIMEOUT_MS / 60_000} minutes.`,
+  },
+  "already-running": {
+    ok: false,
+    message: "A sync is already in progress for this connection. Its progress is shown below.",
+  },
+} as const;
+
 /** `SYNC DATA`: one run at a time per sync; a second click says a run is already in progress. */
 export const startSyncAction = orgAction(
   "sync-run:start",
@@ -88,12 +101,7 @@ export const startSyncAction = orgAction(
     });
     if (result === "not-found") return { ok: false, message: "This user sync no longer exists." };
     revalidatePath(`/user-management/user-sync/${userSyncId}`);
-    return result === "already-running"
-      ? {
-          ok: false,
-          message: "A sync is already in progress for this connection. Its progress is shown below.",
-        }
-      : { ok: true, message: "Sync started. Progress is shown below." };
+    return START_MESSAGES[result];
   },
 );
 
