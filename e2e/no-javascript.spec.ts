@@ -56,7 +56,7 @@ test("without JavaScript, signing in and the Okta Workspace form put no secret i
   await expect(page.locator("form:has(input[name=token])")).toHaveAttribute("method", /^post$/i);
 
   // The enrollment form (its link's token is in the path already) posts too: opened, not submitted.
-  await page.goto(`/enroll/${ENROLLMENT.valid.token}`);
+  await page.goto(`/enroll/${ENROLLMENT.noScript.token}`);
   await expect(page.locator("form:has(input[name=token])")).toHaveAttribute("method", /^post$/i);
 
   // Nothing secret went out in any URL: neither the token nor the password.

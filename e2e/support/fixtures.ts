@@ -17,6 +17,8 @@ const knownToken = (name: string) =>
 export const ENROLLMENT = {
   valid: { token: knownToken("valid"), email: "vera.valid@acme.test", name: "Vera Valid" },
   twoTabs: { token: knownToken("two-tabs"), email: "tom.tabs@acme.test", name: "Tom Tabs" },
+  /** Opened without JavaScript (no-javascript.spec.ts), never used: enrollment.spec.ts uses `valid`. */
+  noScript: { token: knownToken("no-script"), email: "nora.noscript@acme.test", name: "Nora Noscript" },
   expired: { token: knownToken("expired"), email: "eddie.expired@acme.test", name: "Eddie Expired" },
   used: { token: knownToken("used"), email: "uma.used@acme.test", name: "Uma Used" },
   invited: { email: "ivy.invitee@acme.test", name: "Ivy Invitee" },
@@ -57,6 +59,7 @@ export async function prepareEmailFixtures(db: Db, { appUrl }: { appUrl: string 
   const links = [
     { ...ENROLLMENT.valid, expiresAt: new Date(now + 7 * DAY), usedAt: null },
     { ...ENROLLMENT.twoTabs, expiresAt: new Date(now + 7 * DAY), usedAt: null },
+    { ...ENROLLMENT.noScript, expiresAt: new Date(now + 7 * DAY), usedAt: null },
     { ...ENROLLMENT.expired, expiresAt: new Date(now - DAY), usedAt: null },
     { ...ENROLLMENT.used, expiresAt: new Date(now + 7 * DAY), usedAt: new Date(now - DAY) },
   ];
