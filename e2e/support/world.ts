@@ -4,6 +4,7 @@
 import { getJson, waitFor } from "@/inngest/runner/testing/harness";
 import { encryptSecret, last4, parseKeyring } from "@/lib/crypto/secrets";
 import type { SyncRunStatus } from "@/lib/db";
+import { ACTIVE_STATUSES } from "@/lib/sync/run";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import type { Stack } from "./stack";
 
@@ -50,7 +51,7 @@ export async function createRun(
       ...(["SUCCEEDED", "FAILED"].includes(status) ? { finishedAt: new Date(), phase: "DONE" } : {}),
     },
   });
-  if (["QUEUED", "RUNNING", "BLOCKED"].includes(status))
+  if (ACTIVE_STATUSES.includes(status))
     await stack.db.userSync.update({ where: { id: sync.id }, data: { activeRunId: run.id } });
   return run;
 }

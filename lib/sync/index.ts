@@ -6,6 +6,7 @@ export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
 export { advanceSync } from "./engine";
 export { markInvited, pendingInvitations } from "./enrollment";
 export {
+  ACTIVE_STATUSES,
   failRun,
   failUnstartedRuns,
   QUEUE_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { createQueuedSyncRun } from "@/lib/testing/sync-run";
-import { failRun } from "./run";
+import { ACTIVE_STATUSES, failRun } from "./run";
 import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "./run-record";
 import type { SyncState } from "./types";
 
@@ -85,7 +85,7 @@ describe("markRunStarted", () => {
     );
     expect(replays.filter((r) => r.proceed)).toHaveLength(1);
     const running = await t.db.syncRun.findMany({
-      where: { userSyncId: queued.userSyncId, status: { in: ["QUEUED", "RUNNING", "BLOCKED"] } },
+      where: { userSyncId: queued.userSyncId, status: { in: ACTIVE_STATUSES } },
     });
     expect(running.map((r) => r.id)).toEqual(replays.filter((r) => r.proceed).map((r) => r.syncRunId));
   });

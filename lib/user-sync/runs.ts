@@ -85,6 +85,3 @@ export async function listRunItems(
     }),
   );
 }
-
-export const isActive = (status: RunView["status"]) =>
-  status === "QUEUED" || status === "RUNNING" || status === "BLOCKED";

@@ -16,8 +16,9 @@ import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/componen
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
+import { ACTIVE_STATUSES } from "@/lib/sync";
 import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
-import { isActive, listRuns } from "@/lib/user-sync/runs";
+import { listRuns } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User sync" };
@@ -38,7 +39,7 @@ export default async function UserSyncDetailPage({
   const latest =
     query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
   const manage = can(member.role, "user-sync:manage");
-  const running = latest ? isActive(latest.status) : false;
+  const running = latest ? ACTIVE_STATUSES.includes(latest.status) : false;
   const config: [string, string][] = [
     ["Integration", "Okta Workspace"],
     ["Domain Name", sync.domain],
