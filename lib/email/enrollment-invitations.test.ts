@@ -68,6 +68,17 @@ describe("sendEnrollmentInvitations through Resend", () => {
     expect(capture.requests).toHaveLength(0);
   });
 
+  it("invites no one deprovisioned before their invitation went out", async () => {
+    useResend();
+    const { sync, users } = await syncWithNewUsers(2);
+    await t.db.directoryUser.updateMany({
+      where: { id: users[0]?.id },
+      data: { status: "DEPROVISIONED" },
+    });
+    expect(await sendEnrollmentInvitations(t.db, sync.id)).toEqual({ sent: 1, remaining: false });
+    expect(capture.delivered.map((d) => d.to)).toEqual([users[1]?.email]);
+  });
+
   it("sends at most `limit` per call and says more remain, so an Inngest function loops in steps", async () => {
     useResend();
     const { sync } = await syncWithNewUsers(150);

@@ -1,6 +1,7 @@
 import EnrollmentInvitationEmail, { enrollmentInvitationSubject } from "@/emails/enrollment-invitation";
 import type { Db, Prisma } from "@/lib/db";
 import { createEnrollmentToken, directoryUserName, enrollmentUrl } from "@/lib/enrollment/tokens";
+import { DEPROVISIONED } from "@/lib/sync/types";
 import { renderEmail } from "./render";
 import { type EmailMessage, MAX_BATCH_SIZE, sendEmailBatch } from "./send";
 
@@ -39,6 +40,8 @@ export async function sendEnrollmentInvitations(
     enrollmentStatus: "INVITED",
     invitedAt: null,
     email: { not: null },
+    // Deprovisioned (by a later run) before the invitation went out: not to be invited.
+    status: { not: DEPROVISIONED },
     // A permanently refused invitation (FAILED) needs a person, not another attempt.
     emails: { none: { template: "enrollment-invitation", status: "FAILED" } },
   };

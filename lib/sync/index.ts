@@ -4,7 +4,6 @@
  */
 export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
 export { advanceSync } from "./engine";
-export { markInvited, pendingInvitations } from "./enrollment";
 export {
   ACTIVE_STATUSES,
   failRun,

@@ -214,7 +214,7 @@ function newUser({ run, sync, now }: StepContext, person: DirectoryPerson): NewU
     contentHash: contentHash(attributes),
     externalUpdatedAt: person.updatedAt,
     emailVerified: sync.enrollmentType === "TRUST_EMAIL",
-    // The invitation sender picks INVITED users with no invitedAt (pendingInvitations).
+    // The invitation sender picks INVITED users with no invitedAt (sendEnrollmentInvitations).
     enrollmentStatus: sync.enrollmentType === "SEND_ENROLLMENT_EMAIL" && person.email ? "INVITED" : "NONE",
     createdAt: now,
     updatedAt: now,
