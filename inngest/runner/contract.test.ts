@@ -52,10 +52,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(id: string, data: Record<string, unknown>): Promise<Run> {
+/** Runs a contract function to its end; the limit tests move megabytes, slow on a busy machine. */
+async function run(id: string, data: Record<string, unknown>, timeoutMs = 45_000): Promise<Run> {
   const eventId = await sendEvent(runner.url, { name: `contract/${id}`, data });
   const summary = await runFor(runner.url, fn(id), eventId);
-  return finishedRun(runner.url, summary.id);
+  return finishedRun(runner.url, summary.id, timeoutMs);
 }
 
 describe("local runner driving serve() over HTTP", () => {
