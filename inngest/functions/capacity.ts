@@ -34,9 +34,9 @@ export function estimateRunSteps({ syncSteps, safeguardWaits, invitations }: Run
 }
 
 /**
- * The largest result a step saves: a sync step's state, about 400 bytes plus at most two
- * directory cursors (an Okta `next` link is a few hundred bytes). Every other step returns less:
- * a boolean, counts, ids, or the decision event.
+ * A bound on the result a step saves, well above what the largest needs: a sync step's state is
+ * under 400 bytes and a directory cursor (an Okta `next` link, about 200; lib/sync/capacity.test.ts).
+ * Every other step returns less: a boolean, counts, ids, or the decision's event.
  */
 export const MAX_STEP_RESULT_BYTES = 4 * 1024;
 
