@@ -34,17 +34,18 @@ describe("the step budget of user-sync/run", () => {
     // The directory replaced wholesale: every user listed is new (and invited), and the 250,000
     // users of the previous run are gone: the safeguard holds the run for the whole week, and an
     // approval in its last wait lets the removals through.
-    const syncSteps = estimateSyncSteps({
+    const org = (removals: number) => ({
       userPages: pagesFor(users, PAGE),
       groupPages: pagesFor(groups, PAGE),
       memberPages: groups + memberships / PAGE,
-      removals: users,
+      removals,
     });
+    const syncSteps = estimateSyncSteps(org(users));
     expect(syncSteps).toBe(1 + 125 + 6 + 167 + 1 + 125 + 1);
     const steps = estimateRunSteps({ syncSteps, safeguardWaits: SAFEGUARD_WAITS.length, invitations: users });
-    const invitationSteps = users / INVITATIONS_PER_CALL;
-    const waits = SAFEGUARD_WAITS.length;
-    expect(steps).toBe(1 + syncSteps + (1 + waits + waits + 1 + 1) + invitationSteps + 1);
+    expect(users / INVITATIONS_PER_CALL).toBe(250);
+    // start-run and send-report, the sync, the safeguard (alert, 32 checks and waits, expiry, resume), invitations.
+    expect(steps).toBe(2 + 426 + (3 + 2 * 32) + 250);
     expect(steps).toBeLessThan(MAX_STEPS * 0.8);
 
     // Every saved result counts toward the state, the event too (at most 256 KB, or Inngest refuses it).
@@ -53,15 +54,7 @@ describe("the step budget of user-sync/run", () => {
     expect(estimateRunStateBytes(MAX_STEPS, MAX_EVENT_BYTES)).toBeLessThan(MAX_STATE_BYTES);
 
     // Without the safeguard, a first sync of the same org.
-    const first = estimateRunSteps({
-      syncSteps: estimateSyncSteps({
-        userPages: pagesFor(users, PAGE),
-        groupPages: pagesFor(groups, PAGE),
-        memberPages: groups + memberships / PAGE,
-        removals: 0,
-      }),
-      invitations: users,
-    });
+    const first = estimateRunSteps({ syncSteps: estimateSyncSteps(org(0)), invitations: users });
     expect(first).toBe(1 + (1 + 125 + 6 + 167 + 1 + 0 + 1) + 250 + 1);
   });
 });
