@@ -1,11 +1,12 @@
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { decideSafeguard, startRunRequest } from "@/lib/sync";
+import { decideSafeguard, estimateSyncSteps, startRunRequest } from "@/lib/sync";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { countsOf, expectedCounts, orgData, stubSyncEnv } from "@/lib/testing/sync-e2e";
 import { createQueuedSyncRun, type SyncFixtureOptions } from "@/lib/testing/sync-run";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
-import { userSyncRun } from "./user-sync-run";
+import { estimateRunSteps } from "./capacity";
+import { SAFEGUARD_WAITS, userSyncRun } from "./user-sync-run";
 
 // The function's step logic in-process (@inngest/test): real steps, a real engine, a fake Okta.
 let t: TestDb;
@@ -120,6 +121,53 @@ describe("user-sync/run", () => {
         expect.stringMatching(/^administrator-/),
         expect.stringMatching(/^owner-/),
       ]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("waits a week for a decision nobody makes, in the steps the model counts, then rejects", async () => {
+    const own = await startFakeOkta({ data: orgData(30, [{ name: "Ops", members: [0, 1, 2] }]) });
+    try {
+      const first = await createQueuedSyncRun(t.db, {
+        domain: own.url,
+        token: own.token,
+        safeguardPercent: 10,
+      });
+      expect((await engine().execute({ events: requested(first) })).error).toBeUndefined();
+      for (const user of own.directory.users.slice(0, 5)) own.directory.deleteUser(user.id);
+      const next = await startRunRequest(t.db, {
+        organizationId: first.organizationId,
+        userSyncId: first.userSyncId,
+        trigger: "MANUAL",
+        startedById: null,
+        forceFull: true,
+      });
+      if (!next.started) throw new Error("not started");
+      const ids = { ...first, syncRunId: next.run.id };
+      // Every wait times out (step.waitForEvent cannot be mocked in @inngest/test 1.0.0).
+      const waited = new Set<string>();
+      const { error, state } = await engine((ctx) => {
+        ctx.step.waitForEvent = (async (id: string) => {
+          waited.add(id);
+          return null;
+        }) as typeof ctx.step.waitForEvent;
+        return ctx;
+      }).execute({ events: requested(ids) });
+      expect(error).toBeUndefined();
+      expect(waited.size).toBe(SAFEGUARD_WAITS.length);
+      const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: ids.syncRunId } });
+      expect(run).toMatchObject({
+        status: "SUCCEEDED",
+        decision: "REJECTED",
+        decidedById: null,
+        usersDeleted: 0,
+      });
+      // One page of each listing; rejected, so no removals.
+      const syncSteps = estimateSyncSteps({ userPages: 1, groupPages: 1, memberPages: 1, removals: 0 });
+      expect(Object.keys(state).length + waited.size).toBe(
+        estimateRunSteps({ syncSteps, safeguardWaits: SAFEGUARD_WAITS.length, invitations: 0 }),
+      );
     } finally {
       await own.close();
     }

@@ -9,10 +9,12 @@ import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
 
 /**
- * The waits of a run blocked by the safeguard, a week in all: short at first (an admin watching
- * the run answers within a minute), then hourly. Each wait starts by reading the database.
+ * The waits of a run blocked by the safeguard, a week in all, ending 10 s, 1 min, 10 min, 1 h and
+ * 6 h after the alert, then every 6 h: 32 waits, 64 steps of Inngest's 1,000 (capacity.test.ts).
+ * The decision's event ends a wait at once; only an event sent just before a wait began waits for
+ * the check that starts the next one, a wait later at most.
  */
-export const SAFEGUARD_WAITS = ["10s", "30s", "1m", "5m", "15m", "30m", ...Array<string>(167).fill("1h")];
+export const SAFEGUARD_WAITS = ["10s", "50s", "9m", "50m", "5h", ...Array<string>(27).fill("6h")];
 
 /**
  * One sync run, one at a time per sync. Orchestration only: each step calls one lib/ function
@@ -84,7 +86,7 @@ export const userSyncRun = inngest.createFunction(
         });
         // The decision is recorded in the database before its event is sent. An event sent just
         // before a wait began is missed, so each wait starts by reading the database: a missed event
-        // delays the run by one wait at most, and a week of waiting costs ~350 steps.
+        // delays the run by one wait at most.
         for (const [w, timeout] of SAFEGUARD_WAITS.entries()) {
           if (await step.run(`safeguard-settled-${i}-${w}`, () => safeguardSettled(getDb(), syncRunId)))
             break;
