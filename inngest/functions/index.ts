@@ -1,5 +1,6 @@
+import { userSyncRunCancelled } from "./user-sync-cancelled";
 import { userSyncRun } from "./user-sync-run";
 import { userSyncSchedule } from "./user-sync-schedule";
 
 /** Every function the app serves at /api/inngest. */
-export const functions = [userSyncRun, userSyncSchedule];
+export const functions = [userSyncRun, userSyncRunCancelled, userSyncSchedule];

@@ -52,12 +52,20 @@ afterAll(async () => {
 const FN = "okta-workspace-user-sync-user-sync/run";
 
 describe("user-sync/run through the local runner", () => {
-  it("is synced with its failure handler and its concurrency keyed by the sync", async () => {
+  it("is synced with its failure and cancel handlers and its concurrency keyed by the sync", async () => {
     const apps = await getJson<App[]>(`${runner.url}/functions`);
     expect(apps.map((app) => [app.appName, app.functions.map((fn) => fn.id)])).toEqual([
-      ["okta-workspace-user-sync", [FN, `${FN}-failure`, "okta-workspace-user-sync-user-sync/schedule"]],
+      [
+        "okta-workspace-user-sync",
+        [FN, `${FN}-failure`, `${FN}-cancelled`, "okta-workspace-user-sync-user-sync/schedule"],
+      ],
     ]);
-    expect(apps[0]?.functions[0]?.concurrency).toEqual({ key: "event.data.userSyncId", limit: 1 });
+    const [run, , cancelled] = apps[0]?.functions ?? [];
+    expect(run?.concurrency).toEqual({ key: "event.data.userSyncId", limit: 1 });
+    // Subscribed to Inngest's cancel of user-sync/run only, as Inngest's docs show.
+    expect(cancelled?.triggers).toEqual([
+      { event: "inngest/function.cancelled", expression: `event.data.function_id == '${FN}'` },
+    ]);
   });
 
   it("runs a sync to SUCCEEDED, and a replay of its event as a new REPLAY run", async () => {

@@ -220,9 +220,14 @@ describe("cancelling", () => {
   it("ends a run waiting at the safeguard at once, and its function with it", async () => {
     const { fixture, started } = await blockedRun();
     expect(await dispatch.cancelSyncRun(harness.db, fixture.owner, started.syncRunId)).toBe("cancelled");
-    const inngest = await finishedRun(harness.runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
+    const { inngest, run } = await finishSync(harness.db, harness.runner, started);
     expect(inngest.status).toBe("Cancelled");
-    const run = await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
+    // Inngest's announcement of the cancel finds the run already ended: nothing more is recorded.
+    const audit = await harness.db.auditEvent.findMany({
+      where: { targetId: run.id, action: "sync-run.cancelled" },
+    });
+    expect(audit.map((a) => a.actorId)).toEqual([fixture.owner.userId]);
+    expect(run.error).toBeNull();
     expect(countsOf(run)).toEqual(
       expectedCounts({
         status: "CANCELLED",
@@ -242,6 +247,63 @@ describe("cancelling", () => {
     expect((await finishedRun(harness.runner.url, next.inngestRunId, RUN_TIMEOUT_MS)).status).toBe(
       "Cancelled",
     );
+  });
+});
+
+describe("cancelled in Inngest's dashboard", () => {
+  /** Cancels the Inngest run as Inngest's dashboard does; returns the SyncRun once its cleanup ran. */
+  async function cancelInInngest(started: { syncRunId: string; inngestRunId: string }) {
+    const cancelledAt = performance.now();
+    expect(
+      await getJson(`${harness.runner.url}/runs/${started.inngestRunId}/cancel`, { method: "POST" }),
+    ).toEqual({ cancelled: true });
+    const { inngest, run } = await finishSync(harness.db, harness.runner, started);
+    expect(inngest.status).toBe("Cancelled");
+    expect(performance.now() - cancelledAt).toBeLessThan(10_000);
+    expect(run.finishedAt).toBeInstanceOf(Date);
+    expect(run.error).toMatch(/cancelled in Inngest/i);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: run.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+    expect(await harness.db.syncRunSeen.count({ where: { syncRunId: run.id } })).toBe(0);
+    const report = await harness.db.email.findFirstOrThrow({
+      where: { syncRunId: run.id, template: "sync-report" },
+    });
+    expect(report.subject).toMatch(/Cancelled/);
+    const audit = await harness.db.auditEvent.findMany({
+      where: { targetId: run.id, action: "sync-run.cancelled" },
+    });
+    expect(audit.map((a) => [a.actorId, a.details])).toEqual([[null, { by: "inngest" }]]);
+    return run;
+  }
+
+  it("ends a running run CANCELLED within seconds, frees the sync, changes no user, and reports it", async () => {
+    const { fake, fixture } = await setup(orgData(80));
+    await syncOnce(harness.db, harness.runner, fixture);
+    const before = await updatedAts(harness.db, fixture.userSyncId);
+    fake.clearRequests();
+    // The fourth users page (in the run's first users step) takes long: cancel meanwhile.
+    fake.injectFault({ fault: { kind: "delay", ms: 20_000 }, path: "/api/v1/users", skip: 3 });
+    const started = await startSync(harness.db, harness.runner, fixture);
+    await waitFor(() => fake.requests.filter((r) => r.path === "/api/v1/users").length === 4, RUN_TIMEOUT_MS);
+
+    const run = await cancelInInngest(started);
+    expect(countsOf(run)).toEqual(expectedCounts({ status: "CANCELLED", phase: "USERS" }));
+    expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
+    // The sync runs again.
+    const next = await syncOnce(harness.db, harness.runner, fixture);
+    expect(next.run.status).toBe("SUCCEEDED");
+  });
+
+  it("ends a run waiting at the safeguard CANCELLED, removing no one, and frees the sync", async () => {
+    const { fixture, started } = await blockedRun();
+    const run = await cancelInInngest(started);
+    expect(countsOf(run)).toEqual(
+      expectedCounts({ status: "CANCELLED", phase: "SAFEGUARD", usersProcessed: 15, usersUnchanged: 15 }),
+    );
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(20);
+    const next = await startSync(harness.db, harness.runner, fixture);
+    await waitFor(async () => (await statusOf(next.syncRunId)) === "BLOCKED", RUN_TIMEOUT_MS);
+    expect(await dispatch.cancelSyncRun(harness.db, fixture.owner, next.syncRunId)).toBe("cancelled");
   });
 });
 

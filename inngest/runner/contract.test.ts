@@ -259,6 +259,46 @@ describe("local runner driving serve() over HTTP", () => {
     expect(lines(log)).toEqual(["started", "started"]);
   });
 
+  it("announces each cancel with Inngest's inngest/function.cancelled, which runs the functions subscribed to it", async () => {
+    const [log, cancelledLog] = [newLog(), newLog()];
+    const byEvent = await sendEvent(runner.url, {
+      name: "contract/cancellable",
+      data: { log, cancelledLog, ticket: "t3" },
+    });
+    const byCall = await sendEvent(runner.url, {
+      name: "contract/cancellable",
+      data: { log, cancelledLog, ticket: "t4" },
+    });
+    const first = await runFor(runner.url, fn("cancellable"), byEvent);
+    const second = await runFor(runner.url, fn("cancellable"), byCall);
+    await waitFor(() => lines(log).length === 2);
+    await sendEvent(runner.url, { name: "contract/cancel", data: { ticket: "t3" } });
+    await getJson(`${runner.url}/runs/${second.id}/cancel`, { method: "POST" });
+    const announced = await waitFor(() => {
+      const events = lines(cancelledLog).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return events.length === 2 ? events : undefined;
+    });
+    // As Inngest's executor sends it (pkg/execution/executor/finalize.go finalizeEvents): the run's
+    // id as the event's id, the function's slug, the run, and the event(s) that started it.
+    for (const cancelled of [first, second]) {
+      const run = await finishedRun(runner.url, cancelled.id);
+      expect(announced).toContainEqual(
+        expect.objectContaining({
+          id: run.id,
+          name: "inngest/function.cancelled",
+          ts: expect.any(Number),
+          data: {
+            function_id: fn("cancellable"),
+            run_id: run.id,
+            event: run.event,
+            events: [run.event],
+            _inngest: { status: "Cancelled" },
+          },
+        }),
+      );
+    }
+  });
+
   it("replays a run: the same event again, as a new run marked as a replay", async () => {
     const log = newLog();
     const original = await run("steps", { log });

@@ -665,7 +665,10 @@ export class Engine {
     queueMicrotask(() => this.settle(run));
   }
 
-  /** After a run ends: answers the run that invoked it, and announces a failure to onFailure handlers. */
+  /**
+   * After a run ends: answers the run that invoked it, and announces a failure or a cancel as
+   * Inngest does, to the functions subscribed to it (onFailure handlers, cleanup after a cancel).
+   */
   private settle(run: Run) {
     const parent = run.invokedBy && this.runs.get(run.invokedBy.runId);
     const stepId = run.invokedBy?.stepId;
@@ -676,20 +679,43 @@ export class Engine {
         run.status === "Completed" ? { type: "data", data: run.output } : { type: "error", error: run.error },
       );
     }
-    if (run.status === "Failed") {
-      this.ingest([
-        {
-          name: internalEvents.FunctionFailed,
-          data: { function_id: run.functionId, run_id: run.id, error: run.error, event: run.event },
-        },
-      ]);
-    }
+    const announced = lifecycleEvent(run);
+    if (announced) this.ingest([announced]);
   }
 
   /** Before `attempt` (1-based): as `retry-after` says (RetryAfterError), else Inngest's backoff. */
   private retryDelay(attempt: number, retryAfter: string | null): number {
     return retryAfterDelay(retryAfter, Date.now()) ?? backoffDelay(this.options.backoff, attempt - 1);
   }
+}
+
+/**
+ * `inngest/function.failed` or `inngest/function.cancelled` for a run that ended so, as Inngest's
+ * executor sends it (pkg/execution/executor/finalize.go `finalizeEvents`): the run's id as the
+ * event's id, the function's slug, the run, its triggering event(s), the error of a failed run,
+ * and `_inngest.status`. A run started by a failure is not announced (no handler of a handler).
+ */
+function lifecycleEvent(run: Run): EventPayload | undefined {
+  const name =
+    run.status === "Failed"
+      ? internalEvents.FunctionFailed
+      : run.status === "Cancelled"
+        ? internalEvents.FunctionCancelled
+        : undefined;
+  if (!name || run.event.name === internalEvents.FunctionFailed) return undefined;
+  return {
+    id: run.id,
+    name,
+    ts: Date.now(),
+    data: {
+      function_id: run.functionId,
+      run_id: run.id,
+      event: run.event,
+      events: [run.event],
+      ...(name === internalEvents.FunctionFailed ? { error: run.error } : {}),
+      _inngest: { status: run.status },
+    },
+  };
 }
 
 async function readResponse(res: Response): Promise<AppResponse> {

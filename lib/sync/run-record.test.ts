@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { createQueuedSyncRun } from "@/lib/testing/sync-run";
-import { ACTIVE_STATUSES, failRun } from "./run";
-import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "./run-record";
+import { ACTIVE_STATUSES, failRun, requestCancel } from "./run";
+import {
+  CANCELLED_IN_INNGEST,
+  markInngestRunCancelled,
+  markInngestRunFailed,
+  markRunStarted,
+  SyncRunNotFoundError,
+} from "./run-record";
 import type { SyncState } from "./types";
 
 let t: TestDb;
@@ -165,6 +171,75 @@ describe("markInngestRunFailed", () => {
         userSyncId: mine.userSyncId,
         syncRunId: theirs.syncRunId,
         error: "y",
+      }),
+    ).toBeNull();
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: theirs.syncRunId } })).toMatchObject({
+      status: "QUEUED",
+    });
+  });
+});
+
+describe("markInngestRunCancelled", () => {
+  const cancelAudits = (syncRunId: string) =>
+    t.db.auditEvent.findMany({ where: { targetId: syncRunId, action: "sync-run.cancelled" } });
+
+  it("ends the run the Inngest run claimed CANCELLED, frees its sync and empties its scratch, once", async () => {
+    const claimed = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...claimed, inngestRunId: "run-k" });
+    await t.db.syncRunSeen.create({ data: { syncRunId: claimed.syncRunId, scope: "users", key: "00u1" } });
+    const cancel = { inngestRunId: "run-k", userSyncId: claimed.userSyncId, syncRunId: claimed.syncRunId };
+
+    expect(await markInngestRunCancelled(t.db, cancel)).toBe(claimed.syncRunId);
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: claimed.syncRunId } });
+    expect(row).toMatchObject({ status: "CANCELLED", error: CANCELLED_IN_INNGEST });
+    expect(row.finishedAt).toBeInstanceOf(Date);
+    // A step still in flight sees the flag and stops; its commit is refused (the run has ended).
+    expect(row.cancelRequestedAt).toBeInstanceOf(Date);
+    const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: claimed.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+    expect(await t.db.syncRunSeen.count({ where: { syncRunId: claimed.syncRunId } })).toBe(0);
+    expect((await cancelAudits(claimed.syncRunId)).map((a) => [a.actorId, a.details])).toEqual([
+      [null, { by: "inngest" }],
+    ]);
+    // The step retried: the same run (its report is sent once), nothing recorded twice.
+    expect(await markInngestRunCancelled(t.db, cancel)).toBe(claimed.syncRunId);
+    expect(await cancelAudits(claimed.syncRunId)).toHaveLength(1);
+  });
+
+  it("ends a run waiting at the safeguard, and the requested run of an Inngest run cancelled before it began", async () => {
+    const blocked = await createQueuedSyncRun(t.db);
+    await markRunStarted(t.db, { ...blocked, inngestRunId: "run-l" });
+    await t.db.syncRun.update({ where: { id: blocked.syncRunId }, data: { status: "BLOCKED" } });
+    const unclaimed = await createQueuedSyncRun(t.db);
+    for (const [run, inngestRunId] of [
+      [blocked, "run-l"],
+      [unclaimed, "run-m"],
+    ] as const) {
+      expect(await markInngestRunCancelled(t.db, { ...run, inngestRunId })).toBe(run.syncRunId);
+      expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: run.syncRunId } })).toMatchObject({
+        status: "CANCELLED",
+      });
+    }
+  });
+
+  it("leaves alone a run the app's Cancel ended, and another sync's run", async () => {
+    const waiting = await createQueuedSyncRun(t.db);
+    expect(await requestCancel(t.db, waiting.syncRunId)).toBe("cancelled");
+    // The app's cancel event then cancels the Inngest run, which never claimed the SyncRun.
+    expect(await markInngestRunCancelled(t.db, { ...waiting, inngestRunId: "run-n" })).toBeNull();
+    expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: waiting.syncRunId } })).toMatchObject({
+      status: "CANCELLED",
+      error: null,
+    });
+    expect(await cancelAudits(waiting.syncRunId)).toEqual([]);
+
+    const mine = await createQueuedSyncRun(t.db);
+    const theirs = await createQueuedSyncRun(t.db);
+    expect(
+      await markInngestRunCancelled(t.db, {
+        inngestRunId: "run-o",
+        userSyncId: mine.userSyncId,
+        syncRunId: theirs.syncRunId,
       }),
     ).toBeNull();
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: theirs.syncRunId } })).toMatchObject({

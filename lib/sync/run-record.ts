@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { recordAudit } from "@/lib/audit";
 import type { Db, Prisma } from "@/lib/db";
-import { failRun, initialSyncState } from "./run";
+import { cancelRunNow, failRun, initialSyncState } from "./run";
 
 export class SyncRunNotFoundError extends Error {
   constructor(syncRunId: string) {
@@ -94,29 +94,54 @@ export async function markRunStarted(
   });
 }
 
+/** An Inngest run of `user-sync/run` that ended outside its steps, and the event that started it. */
+export interface EndedInngestRun {
+  inngestRunId: string;
+  userSyncId: string;
+  syncRunId: string;
+}
+
 /**
- * Marks FAILED the SyncRun an Inngest run recorded into, after that run failed for good. A run
- * that failed before claiming one fails the requested SyncRun, if it is the sync's and no other
- * run has claimed it. Returns the id of the SyncRun the Inngest run stands for (failed now or
- * before), or null when there is none (the event named no run of this sync).
+ * The SyncRun an Inngest run stands for: the one it recorded into, else (it ended before claiming
+ * one) the requested SyncRun, if it is the sync's and no other run has claimed it. Null when
+ * there is none (the event named no run of this sync).
+ */
+async function syncRunOf(db: Db, ended: EndedInngestRun) {
+  const { inngestRunId, userSyncId, syncRunId } = ended;
+  const select = { id: true, status: true, error: true } as const;
+  const own = await db.syncRun.findFirst({ where: { inngestRunId, userSyncId }, select });
+  return own ?? db.syncRun.findFirst({ where: { id: syncRunId, userSyncId, inngestRunId: null }, select });
+}
+
+/**
+ * Marks FAILED the SyncRun an Inngest run stands for, after that run failed for good. Returns its
+ * id (failed now or before), or null when there is none.
  */
 export async function markInngestRunFailed(
   db: Db,
-  failure: { inngestRunId: string; userSyncId: string; syncRunId: string; error: string },
+  failure: EndedInngestRun & { error: string },
 ): Promise<string | null> {
-  const own = await db.syncRun.findFirst({
-    where: { inngestRunId: failure.inngestRunId, userSyncId: failure.userSyncId },
-    select: { id: true },
-  });
-  const unclaimed = own
-    ? null
-    : await db.syncRun.findFirst({
-        where: { id: failure.syncRunId, userSyncId: failure.userSyncId, inngestRunId: null },
-        select: { id: true },
-      });
-  const target = own ?? unclaimed;
+  const target = await syncRunOf(db, failure);
   if (!target) return null;
   // As any failed run: it keeps the phase it stopped in, its scratch goes, its sync is freed.
   await failRun(db, target.id, new Error(failure.error));
   return target.id;
+}
+
+/** Why a run ended without its Cancel, in its SYNC HISTORY row and its report. */
+export const CANCELLED_IN_INNGEST =
+  "Cancelled in Inngest (its dashboard or API), not with this app's Cancel. The run stopped where it stood; what it had already applied stays.";
+
+/**
+ * Ends CANCELLED the SyncRun an Inngest run stands for, after Inngest cancelled that run: no step
+ * of it will run again. Returns the SyncRun's id when this cancel ended it (its report is owed),
+ * or null when there is none or it had ended otherwise (e.g. by the app's Cancel, whose event
+ * then cancelled the Inngest run).
+ */
+export async function markInngestRunCancelled(db: Db, cancel: EndedInngestRun): Promise<string | null> {
+  const target = await syncRunOf(db, cancel);
+  if (!target) return null;
+  if (await cancelRunNow(db, target.id, CANCELLED_IN_INNGEST)) return target.id;
+  // Ended by an earlier attempt of this step, whose report may still be owed (it is sent once).
+  return target.status === "CANCELLED" && target.error === CANCELLED_IN_INNGEST ? target.id : null;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
@@ -77,21 +78,54 @@ export async function requestCancel(
   runId: string,
 ): Promise<"cancelled" | "cancel-requested" | "not-active"> {
   return db.$transaction(async (tx) => {
-    const now = new Date();
-    const ended = await tx.syncRun.updateMany({
-      where: { id: runId, status: { in: ["QUEUED", "BLOCKED"] } },
-      data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now },
-    });
-    if (ended.count === 1) {
-      await closeRun(tx, await tx.syncRun.findUniqueOrThrow({ where: { id: runId } }), { listed: false });
-      return "cancelled";
-    }
+    if (await endCancelled(tx, runId, ["QUEUED", "BLOCKED"], null)) return "cancelled";
     const flagged = await tx.syncRun.updateMany({
       where: { id: runId, status: "RUNNING", cancelRequestedAt: null },
-      data: { cancelRequestedAt: now },
+      data: { cancelRequestedAt: new Date() },
     });
     return flagged.count === 1 ? "cancel-requested" : "not-active";
   });
+}
+
+/**
+ * Ends a run CANCELLED at once, whatever it was doing, when its function will run no more: it
+ * was cancelled in Inngest (its dashboard or API). A step still in flight sees the cancel flag,
+ * abandons its reads and waits, and its commit is refused (the run is no longer at that step).
+ * Deletes nothing, frees the sync and records the cancel in the audit log (by Inngest, no
+ * member). False when the run had already ended.
+ */
+export async function cancelRunNow(db: Db, runId: string, reason: string): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const run = await endCancelled(tx, runId, ACTIVE_STATUSES, reason);
+    if (!run) return false;
+    await recordAudit(tx, {
+      organizationId: run.organizationId,
+      actorId: null,
+      action: "sync-run.cancelled",
+      targetType: "SyncRun",
+      targetId: run.id,
+      details: { by: "inngest" },
+    });
+    return true;
+  });
+}
+
+/** Ends the run CANCELLED if it is in one of `from`, and closes it; the run, or null. */
+async function endCancelled(
+  tx: Tx,
+  runId: string,
+  from: SyncRunStatus[],
+  error: string | null,
+): Promise<SyncRun | null> {
+  const now = new Date();
+  const ended = await tx.syncRun.updateMany({
+    where: { id: runId, status: { in: from } },
+    data: { status: "CANCELLED", cancelRequestedAt: now, finishedAt: now, ...(error && { error }) },
+  });
+  if (ended.count !== 1) return null;
+  const run = await tx.syncRun.findUniqueOrThrow({ where: { id: runId } });
+  await closeRun(tx, run, { listed: false });
+  return run;
 }
 
 /** The reason a step's reads and waits were aborted: a cancel of its run was requested. */

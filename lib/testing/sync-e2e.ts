@@ -21,6 +21,11 @@ import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./
  */
 
 export const RUN_FUNCTION = "okta-workspace-user-sync-user-sync/run";
+/** The function that handles a run's end outside its steps: its failure, or its cancel in Inngest. */
+const END_HANDLERS: Partial<Record<Run["status"], string>> = {
+  Failed: `${RUN_FUNCTION}-failure`,
+  Cancelled: `${RUN_FUNCTION}-cancelled`,
+};
 export const TEST_ENCRYPTION_KEYS = `test:${Buffer.alloc(32, 7).toString("base64")}`;
 /** A whole run, retries and rate-limit waits included, on a machine shared with other tests. */
 export const RUN_TIMEOUT_MS = 120_000;
@@ -181,15 +186,16 @@ export async function finishSync(
   started: { syncRunId: string; inngestRunId: string },
 ) {
   const inngest = await finishedRun(runner.url, started.inngestRunId, RUN_TIMEOUT_MS);
-  if (inngest.status === "Failed") {
-    // Its failure handler (a run of its own) records the failure and sends the report.
+  const handlerFunction = END_HANDLERS[inngest.status];
+  if (handlerFunction) {
+    // Its failure or cancel handler (a run of its own) ends the SyncRun and sends the report.
     const handler = await waitFor(async () =>
       (await getJson<Run[]>(`${runner.url}/runs`)).find(
-        (r) => r.functionId === `${RUN_FUNCTION}-failure` && r.event.data.run_id === inngest.id,
+        (r) => r.functionId === handlerFunction && r.event.data.run_id === inngest.id,
       ),
     );
     const handled = await finishedRun(runner.url, handler.id, RUN_TIMEOUT_MS);
-    if (handled.status !== "Completed") throw new Error(`The failure handler ended ${handled.status}`);
+    if (handled.status !== "Completed") throw new Error(`${handlerFunction} ended ${handled.status}`);
   }
   return { inngest, run: await db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } }) };
 }

@@ -41,8 +41,8 @@ describe("/api/inngest", () => {
     vi.stubEnv("INNGEST_DEV", "1");
     const res = await call((await loadRoute()).GET, "GET");
     expect(res.status).toBe(200);
-    // user-sync/run, its failure handler, user-sync/schedule.
-    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 3 });
+    // user-sync/run, its failure handler, its cancel handler, user-sync/schedule.
+    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 4 });
   });
 });
 

@@ -189,6 +189,24 @@ const cancellable = contract.createFunction(
   },
 );
 
+/**
+ * Subscribed to `inngest/function.cancelled` of `cancellable`, as the app's cleanup is: logs the
+ * event to the file the cancelled run's event names in `cancelledLog`.
+ */
+const onCancelled = contract.createFunction(
+  {
+    id: "on-cancelled",
+    triggers: {
+      event: "inngest/function.cancelled",
+      if: `event.data.function_id == '${cancellable.id(contract.id)}'`,
+    },
+  },
+  async ({ event, step }) => {
+    const { cancelledLog } = (event.data as unknown as { event: { data: Data } }).event.data;
+    if (cancelledLog) await step.run("log", () => line(String(cancelledLog), JSON.stringify(event)));
+  },
+);
+
 /** Step "two" blocks until the file `event.data.release` exists, so a test can stop the app or the runner mid-step. */
 const blocking = contract.createFunction(
   { id: "blocking", triggers: { event: "contract/blocking" } },
@@ -274,6 +292,7 @@ export const contractFunctions = [
   onPing,
   serial,
   cancellable,
+  onCancelled,
   blocking,
   defaultRetries,
   big,
