@@ -5,8 +5,8 @@ export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
     include: ["{lib,inngest,emails,app,components,scripts}/**/*.test.{ts,tsx}"],
-    globalSetup: ["lib/testing/global-setup.ts"],
-    reporters: ["default", "./lib/testing/summary-reporter.ts"],
+    globalSetup: ["test-support/global-setup.ts"],
+    reporters: ["default", "./test-support/summary-reporter.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 30_000,

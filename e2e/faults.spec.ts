@@ -2,8 +2,8 @@
 // by the sync integration tests in inngest/): twenty SYNC DATA clicks at once, two organizations
 // syncing at the same time, and the database dropping the app's connections in the middle of a run.
 import pg from "pg";
-import { getJson } from "@/inngest/runner/testing/harness";
 import { startFakeOkta } from "@/scripts/fake-okta";
+import { getJson } from "@/scripts/inngest-runner/testing/harness";
 import { answerOf, callAction, client, serverActions, signInOverHttp } from "./support/actions";
 import { createOrganization, PASSWORD } from "./support/organizations";
 import type { Stack } from "./support/stack";

@@ -5,8 +5,8 @@
 // outbox, the database, and the runner's run state and API (Inngest step outputs).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { getJson } from "@/inngest/runner/testing/harness";
 import { startFakeOkta } from "@/scripts/fake-okta";
+import { getJson } from "@/scripts/inngest-runner/testing/harness";
 import { answerOf, callAction, client, serverActions, signInOverHttp } from "./support/actions";
 import { createOrganization, PASSWORD } from "./support/organizations";
 import { expect, test } from "./support/stack-fixture";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { renderEmail } from "@/lib/email/render";
-import { hostileText } from "@/lib/testing/hostile";
+import { hostileText } from "@/test-support/hostile";
 import EnrollmentInvitationEmail from "./enrollment-invitation";
 import SafeguardAlertEmail from "./safeguard-alert";
 import SyncReportEmail from "./sync-report";

@@ -3,9 +3,9 @@ import { AUDIT_ACTIONS, listAuditEvents } from "@/lib/audit";
 import type { MemberContext } from "@/lib/auth/member";
 import { decideSafeguard } from "@/lib/sync";
 import { markRunStarted } from "@/lib/sync/run-record";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
+import { createTestDb, type TestDb } from "@/test-support/db";
 
 // The events would go to Inngest: here they go nowhere.
 vi.mock("./client", () => ({ inngest: { send: vi.fn(async () => ({ ids: ["e"] })) } }));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { QUEUE_TIMEOUT_MS } from "@/lib/sync";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { createQueuedSyncRun } from "@/lib/testing/sync-run";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { createQueuedSyncRun } from "@/test-support/sync-run";
 
 // The events go to a stand-in for Inngest's event API that the tests make fail.
 const send = vi.fn(async (_payload: unknown) => ({ ids: ["e"] }));

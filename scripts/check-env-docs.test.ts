@@ -15,7 +15,12 @@ describe("environment variables are documented", () => {
 
   it("scans the app, libraries, functions, scripts, emails, e2e specs and config files", () => {
     const files = scannedFiles();
-    for (const file of ["lib/db/index.ts", "inngest/runner/cli.ts", "next.config.ts", "prisma.config.ts"])
+    for (const file of [
+      "lib/db/index.ts",
+      "scripts/inngest-runner/cli.ts",
+      "next.config.ts",
+      "prisma.config.ts",
+    ])
       expect(files).toContain(file);
     expect(files.some((f) => f.startsWith("e2e/"))).toBe(true);
     expect(files.some((f) => f.startsWith("lib/db/generated/"))).toBe(false);

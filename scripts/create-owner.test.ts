@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "@/lib/auth/password";
-import { createPostgresTestDb, type TestDb } from "@/lib/testing/db";
+import { createPostgresTestDb, type TestDb } from "@/test-support/db";
 
 // The command in its own process, on a PostgreSQL database this test reads.
 let t: TestDb;

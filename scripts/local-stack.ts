@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { type Runner, startRunner } from "@/inngest/runner";
 import { type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
+import { type Runner, startRunner } from "@/scripts/inngest-runner";
 import { localEnvironment } from "./local-env";
 
 export interface LocalStackOptions {

@@ -9,10 +9,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { type Runner, startRunner } from "@/inngest/runner";
-import { freePort, syncApp } from "@/inngest/runner/testing/harness";
 import { createDb, type Db } from "@/lib/db";
-import { freshPostgres } from "@/lib/testing/postgres";
+import { type Runner, startRunner } from "@/scripts/inngest-runner";
+import { freePort, syncApp } from "@/scripts/inngest-runner/testing/harness";
+import { freshPostgres } from "@/test-support/postgres";
 
 export interface Stack {
   url: string;

@@ -1,11 +1,11 @@
 // Data the hardening specs arrange directly in the stack's database: syncs (with a real encrypted
 // token), runs in a given state, and a way to wait until the runner has nothing left to do.
 
-import { getJson, waitFor } from "@/inngest/runner/testing/harness";
 import { encryptSecret, last4, parseKeyring } from "@/lib/crypto/secrets";
 import type { SyncRunStatus } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync/run";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
 import type { Stack } from "./stack";
 
 let counter = 0;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MAX_EVENT_BYTES, MAX_STATE_BYTES, MAX_STEPS } from "@/inngest/runner/limits";
-import { resolveTime } from "@/inngest/runner/time";
 import { INVITATIONS_PER_CALL } from "@/lib/email/enrollment-invitations";
 import { estimateSyncSteps, pagesFor } from "@/lib/sync";
+import { MAX_EVENT_BYTES, MAX_STATE_BYTES, MAX_STEPS } from "@/scripts/inngest-runner/limits";
+import { resolveTime } from "@/scripts/inngest-runner/time";
 import { estimateRunStateBytes, estimateRunSteps } from "./capacity";
 import { SAFEGUARD_WAITS } from "./user-sync-run";
 

@@ -3,15 +3,15 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Runner, startRunner } from "@/inngest/runner";
-import type { App } from "@/inngest/runner/registry";
-import { finishedRun, getJson, runFor, syncApp, waitFor } from "@/inngest/runner/testing/harness";
-import { serveRoutes } from "@/inngest/runner/testing/http";
-import type { Run } from "@/inngest/runner/types";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { orgData, stubSyncEnv } from "@/lib/testing/sync-e2e";
-import { createQueuedSyncRun } from "@/lib/testing/sync-run";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { type Runner, startRunner } from "@/scripts/inngest-runner";
+import type { App } from "@/scripts/inngest-runner/registry";
+import { finishedRun, getJson, runFor, syncApp, waitFor } from "@/scripts/inngest-runner/testing/harness";
+import { serveRoutes } from "@/scripts/inngest-runner/testing/http";
+import type { Run } from "@/scripts/inngest-runner/types";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { orgData, stubSyncEnv } from "@/test-support/sync-e2e";
+import { createQueuedSyncRun } from "@/test-support/sync-run";
 
 // Smoke test of the app's real /api/inngest route (served here without Next.js) driven by the
 // local runner: the app's code as it runs against any Inngest server.

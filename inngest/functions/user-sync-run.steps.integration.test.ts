@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { jsonBytes } from "@/inngest/runner/limits";
-import { getJson, waitFor } from "@/inngest/runner/testing/harness";
-import type { Run } from "@/inngest/runner/types";
 import { type DirectoryShape, estimateSyncSteps, pagesFor } from "@/lib/sync";
+import { jsonBytes } from "@/scripts/inngest-runner/limits";
+import { getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
+import type { Run } from "@/scripts/inngest-runner/types";
 import {
   finishSync,
   orgData,
@@ -10,7 +10,7 @@ import {
   startSync,
   syncOnce,
   withSyncHarness,
-} from "@/lib/testing/sync-e2e";
+} from "@/test-support/sync-e2e";
 
 // The step model (capacity.ts) against the steps the local runner saved for real runs: every
 // term of it, the safeguard's included. The week-long wait nobody answers: user-sync-run.test.ts.

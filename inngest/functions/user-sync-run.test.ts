@@ -1,10 +1,10 @@
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { decideSafeguard, estimateSyncSteps, startRunRequest } from "@/lib/sync";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { countsOf, expectedCounts, orgData, stubSyncEnv } from "@/lib/testing/sync-e2e";
-import { createQueuedSyncRun, type SyncFixtureOptions } from "@/lib/testing/sync-run";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { countsOf, expectedCounts, orgData, stubSyncEnv } from "@/test-support/sync-e2e";
+import { createQueuedSyncRun, type SyncFixtureOptions } from "@/test-support/sync-run";
 import { estimateRunSteps } from "./capacity";
 import { SAFEGUARD_WAITS, userSyncRun } from "./user-sync-run";
 

@@ -1,7 +1,8 @@
 import { InngestTestEngine } from "@inngest/test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { finishedRun, getJson, waitFor } from "@/inngest/runner/testing/harness";
-import type { Run } from "@/inngest/runner/types";
+import type { DirectoryJson } from "@/scripts/fake-okta";
+import { finishedRun, getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
+import type { Run } from "@/scripts/inngest-runner/types";
 import {
   countsOf,
   expectedCounts,
@@ -15,9 +16,8 @@ import {
   syncOnce,
   updatedAts,
   withSyncHarness,
-} from "@/lib/testing/sync-e2e";
-import type { SyncFixture, SyncFixtureOptions } from "@/lib/testing/sync-run";
-import type { DirectoryJson } from "@/scripts/fake-okta";
+} from "@/test-support/sync-e2e";
+import type { SyncFixture, SyncFixtureOptions } from "@/test-support/sync-run";
 
 // Real syncs end to end (see user-sync.integration.test.ts): the safeguard, cancelling, one run at
 // a time, syncs of two organizations at once, replays.

@@ -2,15 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type Runner, startRunner } from "@/inngest/runner";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { type Runner, startRunner } from "@/scripts/inngest-runner";
 import {
   type ChildService,
   freePort,
   startSyncAppProcess,
   syncApp,
   waitFor,
-} from "@/inngest/runner/testing/harness";
-import { createPostgresTestDb, type TestDb } from "@/lib/testing/db";
+} from "@/scripts/inngest-runner/testing/harness";
+import { createPostgresTestDb, type TestDb } from "@/test-support/db";
 import {
   countsOf,
   expectedCounts,
@@ -20,9 +21,8 @@ import {
   startSync,
   stubSyncEnv,
   TEST_ENCRYPTION_KEYS,
-} from "@/lib/testing/sync-e2e";
-import { createSyncFixture } from "@/lib/testing/sync-run";
-import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+} from "@/test-support/sync-e2e";
+import { createSyncFixture } from "@/test-support/sync-run";
 
 // The app process (the real /api/inngest route on PostgreSQL) is killed with SIGKILL in the middle
 // of a users step and started again: the run goes on from its last committed step, exactly once.

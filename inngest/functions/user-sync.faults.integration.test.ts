@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { HOSTILE_TOKEN, leakedForms } from "@/lib/okta/testing";
+import { FAR_RESET_MS, type FakeOkta, type FakeOktaOptions } from "@/scripts/fake-okta";
 import {
   countsOf,
   expectedCounts,
@@ -9,8 +10,7 @@ import {
   snapshot,
   syncOnce,
   withSyncHarness,
-} from "@/lib/testing/sync-e2e";
-import { FAR_RESET_MS, type FakeOkta, type FakeOktaOptions } from "@/scripts/fake-okta";
+} from "@/test-support/sync-e2e";
 
 // Real syncs end to end (see user-sync.integration.test.ts) through Okta's and the database's
 // failures: rate limits, 5xx, slow and malformed pages, a revoked token, a failed write.

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import type { DirectoryJson } from "@/scripts/fake-okta";
 import {
   countsOf,
   expectedCounts,
@@ -9,9 +10,8 @@ import {
   syncOnce,
   updatedAts,
   withSyncHarness,
-} from "@/lib/testing/sync-e2e";
-import type { SyncFixtureOptions } from "@/lib/testing/sync-run";
-import type { DirectoryJson } from "@/scripts/fake-okta";
+} from "@/test-support/sync-e2e";
+import type { SyncFixtureOptions } from "@/test-support/sync-run";
 
 // Real syncs end to end: SYNC DATA (requestSyncRun) → event → local runner → the app's
 // /api/inngest route → advanceSync → OktaClient over HTTP → fake Okta → the test database.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createPostgresTestDb, type TestDb } from "@/lib/testing/db";
+import { createPostgresTestDb, type TestDb } from "@/test-support/db";
 import { hashPassword, verifyPassword } from "./password";
 import { signInWithCredentials } from "./sign-in";
 

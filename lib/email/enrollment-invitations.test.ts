@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { inspectEnrollmentToken } from "@/lib/enrollment/tokens";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import { sendEnrollmentInvitations } from "./enrollment-invitations";
 import { RetriableEmailError } from "./send";
 import { createDirectoryUsers, createOrganization, createUserSync } from "./testing/factories";

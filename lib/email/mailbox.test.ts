@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import { getMailboxEmail, listMailbox, MAILBOX_PAGE_SIZE } from "./mailbox";
 import { createOrganization } from "./testing/factories";
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import { type EmailMessage, RetriableEmailError, sendEmail, sendEmailBatch } from "./send";
 import { type ResendCapture, startResendCapture } from "./testing/resend-capture";
 

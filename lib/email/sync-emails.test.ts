@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Prisma } from "@/lib/db";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import { RetriableEmailError } from "./send";
 import { sendSafeguardAlert, sendSyncReport } from "./sync-emails";
 import { createDirectoryUsers, createOrganization, createSyncRun, createUserSync } from "./testing/factories";

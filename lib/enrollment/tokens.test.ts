@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDirectoryUsers, createOrganization, createUserSync } from "@/lib/email/testing/factories";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import {
   createEnrollmentToken,
   enrollmentUrl,

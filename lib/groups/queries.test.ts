@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { hostileCursor, hostileText, queryValue } from "@/lib/testing/hostile";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { hostileCursor, hostileText, queryValue } from "@/test-support/hostile";
 import { getGroup, groupListQuery, listGroupMembers, listGroups, memberListQuery } from "./queries";
 
 let t: TestDb;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it, vi } from "vitest";
-import { hostileText } from "@/lib/testing/hostile";
+import { hostileText } from "@/test-support/hostile";
 import { domainOptionsFromEnv, isPublicAddress, type Resolve, validateOktaDomain } from "./domain";
 
 const resolvesTo =

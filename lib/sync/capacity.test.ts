@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/test-support/db";
 import { estimateSyncSteps, pagesFor } from "./capacity";
 import { HOUR, openTestDb, syncHarness } from "./testing/fixtures";
 import type { SyncStepResult } from "./types";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/test-support/db";
 import { advanceSync } from "./engine";
 import { requestCancel, startRunRequest } from "./run";
 import { decideSafeguard } from "./safeguard";

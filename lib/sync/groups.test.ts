@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryProvider } from "@/lib/directory/types";
-import type { TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/test-support/db";
 import { HOUR, membershipMap, openTestDb, runSync, syncHarness } from "./testing/fixtures";
 import type { MemoryDirectory } from "./testing/memory-directory";
 

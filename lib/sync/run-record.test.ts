@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { createQueuedSyncRun } from "@/lib/testing/sync-run";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { createQueuedSyncRun } from "@/test-support/sync-run";
 import { ACTIVE_STATUSES, failRun, requestCancel } from "./run";
 import {
   CANCELLED_IN_INNGEST,

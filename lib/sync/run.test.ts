@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DirectoryProvider, ListOptions } from "@/lib/directory/types";
-import type { TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/test-support/db";
 import { advanceSync } from "./engine";
 import { ANALYZE_AFTER_ROWS, describeError, failRun, refreshStatistics, startRunRequest } from "./run";
 import { countsOf, driveRun, HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";

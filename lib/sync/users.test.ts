@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/lib/db";
-import type { TestDb } from "@/lib/testing/db";
+import type { TestDb } from "@/test-support/db";
 import {
   countsOf,
   createUserSync,

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
-import { hostileText } from "@/lib/testing/hostile";
+import { createTestDb, type TestDb } from "@/test-support/db";
+import { hostileText } from "@/test-support/hostile";
 import { userSyncInput } from "./form";
 import { createUserSync } from "./service";
 

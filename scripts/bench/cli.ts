@@ -21,9 +21,9 @@ import { createDb, type Db } from "@/lib/db";
 import { DEFAULT_RESERVE_SHARE, endpointFamily } from "@/lib/okta/pacing";
 import { encodeCursor } from "@/lib/pagination";
 import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS, seedDemo } from "@/lib/seed";
-import { dropDatabase, freshPostgres } from "@/lib/testing/postgres";
 import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { dropDatabase, freshPostgres } from "@/test-support/postgres";
 import { benchEngine } from "./engine";
 import {
   loadavg,

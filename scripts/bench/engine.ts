@@ -7,7 +7,7 @@
 import { createDb } from "@/lib/db";
 import { advanceSync, startRunRequest } from "@/lib/sync";
 import { MemoryDirectory } from "@/lib/sync/testing/memory-directory";
-import { dropDatabase, prepareTemplateDatabase } from "@/lib/testing/postgres";
+import { dropDatabase, prepareTemplateDatabase } from "@/test-support/postgres";
 
 export async function benchEngine(url: string, users: number, groups: number): Promise<void> {
   const scratchUrl = await prepareTemplateDatabase(url);

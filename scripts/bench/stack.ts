@@ -72,7 +72,7 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, verbose: bo
   };
 }
 
-/** The local Inngest runner in a process of its own (`tsx inngest/runner/cli.ts`), so its memory is its own. */
+/** The local Inngest runner in a process of its own (`tsx scripts/inngest-runner/cli.ts`), so its memory is its own. */
 export function startRunnerProcess(options: {
   port: number;
   appUrl: string;
@@ -85,7 +85,7 @@ export function startRunnerProcess(options: {
     [
       "--import",
       "tsx",
-      "inngest/runner/cli.ts",
+      "scripts/inngest-runner/cli.ts",
       "--port",
       String(options.port),
       "--app",

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Db, Prisma, SyncRun, UserSync } from "@/lib/db";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
+import { createTestDb, type TestDb } from "@/test-support/db";
 import { advanceSync } from "../engine";
 import { failRun, startRunRequest } from "../run";
 import type { StepBudget, SyncDeps, SyncState, SyncStepResult } from "../types";

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db } from "@/lib/db";
 import { tinyServer } from "@/lib/okta/testing";
-import { createTestDb, type TestDb } from "@/lib/testing/db";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import { createTestDb, type TestDb } from "@/test-support/db";
 
 const session = vi.hoisted(() => ({ member: null as MemberContext | null, db: null as Db | null }));
 vi.mock("@/lib/auth/member", () => ({ getMemberContext: async () => session.member }));

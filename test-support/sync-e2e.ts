@@ -3,13 +3,13 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, vi } from "vitest";
-import { type Runner, startRunner } from "@/inngest/runner";
-import { finishedRun, getJson, syncApp, waitFor } from "@/inngest/runner/testing/harness";
-import { serveRoutes } from "@/inngest/runner/testing/http";
-import type { Run } from "@/inngest/runner/types";
 import type { Db, SyncRun, SyncTrigger } from "@/lib/db";
 import { NO_CHANGES, pickRun, RUN_COUNTERS } from "@/lib/sync/testing/fixtures";
 import { type DirectoryJson, type FakeOkta, type FakeOktaOptions, startFakeOkta } from "@/scripts/fake-okta";
+import { type Runner, startRunner } from "@/scripts/inngest-runner";
+import { finishedRun, getJson, syncApp, waitFor } from "@/scripts/inngest-runner/testing/harness";
+import { serveRoutes } from "@/scripts/inngest-runner/testing/http";
+import type { Run } from "@/scripts/inngest-runner/types";
 import { createTestDb, type TestDb } from "./db";
 import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./sync-run";
 

@@ -56,22 +56,28 @@ async function spawnTsx(
 
 /** Starts app-process.ts (the contract functions behind the real serve()); `url` is its origin. */
 export function startAppProcess(env: Record<string, string>, port = 0): Promise<ChildService> {
-  return spawnTsx("inngest/runner/testing/app-process.ts", [], { ...env, PORT: String(port) }, (line) =>
-    line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined,
+  return spawnTsx(
+    "scripts/inngest-runner/testing/app-process.ts",
+    [],
+    { ...env, PORT: String(port) },
+    (line) => (line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined),
   );
 }
 
 /** Starts sync-app-process.ts (the app's real /api/inngest route); `url` is its origin. */
 export function startSyncAppProcess(env: Record<string, string>, port = 0): Promise<ChildService> {
-  return spawnTsx("inngest/runner/testing/sync-app-process.ts", [], { ...env, PORT: String(port) }, (line) =>
-    line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined,
+  return spawnTsx(
+    "scripts/inngest-runner/testing/sync-app-process.ts",
+    [],
+    { ...env, PORT: String(port) },
+    (line) => (line.startsWith('{"origin"') ? (JSON.parse(line) as { origin: string }).origin : undefined),
   );
 }
 
 /** Starts the runner as `npm run inngest:runner` does (cli.ts), with the fast backoff; `url` is where it listens. */
 export function startRunnerProcess(args: string[]): Promise<ChildService> {
   return spawnTsx(
-    "inngest/runner/cli.ts",
+    "scripts/inngest-runner/cli.ts",
     args,
     { INNGEST_RUNNER_BACKOFF: "fast" },
     (line) => /Listening on (http:\/\/[^;\s]+);/.exec(line)?.[1],
