@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AUDIT_ACTIONS, listAuditEvents } from "@/lib/audit";
 import type { MemberContext } from "@/lib/auth/member";
 import { decideSafeguard } from "@/lib/sync";
-import { markRunStarted } from "@/lib/sync/run-record";
+import { markRunStarted } from "@/lib/sync/run";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
 import { createTestDb, type TestDb } from "@/test-support/db";

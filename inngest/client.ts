@@ -5,7 +5,7 @@ import { developmentSwitchOn } from "@/lib/dev-switches";
 /**
  * Sent by `SYNC DATA`, the schedule and replays, after the SyncRun row is created (QUEUED).
  * `trigger` is how it was asked for; a replay from the Inngest dashboard re-sends the original
- * event unchanged, so the function tells replays by the SyncRun's state (lib/sync/run-record).
+ * event unchanged, so the function tells replays by the SyncRun's state (lib/sync/run.ts).
  */
 export const userSyncRunRequested = eventType("user-sync/run.requested", {
   schema: z.object({

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { QUEUE_TIMEOUT_MS } from "@/lib/sync";
+import { failUnstartedRuns, QUEUE_TIMEOUT_MS } from "@/lib/sync";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { createQueuedSyncRun } from "@/test-support/sync-run";
 
 // The events go to a stand-in for Inngest's event API that the tests make fail.
 const send = vi.fn(async (_payload: unknown) => ({ ids: ["e"] }));
 vi.mock("./client", () => ({ inngest: { send: (payload: unknown) => send(payload) } }));
-const { failUnstartedRuns, requestSyncRun } = await import("./dispatch");
+const { requestSyncRun } = await import("./dispatch");
 
 let t: TestDb;
 beforeAll(async () => {
@@ -30,6 +30,15 @@ async function idleSync() {
 }
 
 describe("requestSyncRun", () => {
+  it("refuses a sync of another organization, starting and recording nothing", async () => {
+    const { request, userSyncId } = await idleSync();
+    const other = await t.db.organization.create({ data: { name: "Globex", slug: `globex-${userSyncId}` } });
+    expect(await requestSyncRun(t.db, { ...request, organizationId: other.id })).toBe("not-found");
+    expect(await t.db.syncRun.count({ where: { userSyncId } })).toBe(0);
+    expect(await t.db.auditEvent.count({ where: { organizationId: other.id } })).toBe(0);
+    expect(send).not.toHaveBeenCalled();
+  });
+
   it("sends the run's event with the run's id, so a send Inngest retries or the SDK repeats is one event", async () => {
     const { request, userSyncId } = await idleSync();
     expect(await requestSyncRun(t.db, request)).toBe("started");

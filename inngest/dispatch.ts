@@ -1,12 +1,14 @@
-import { recordAudit } from "@/lib/audit";
+/**
+ * The commands on a sync's runs (SYNC DATA, the schedule, Cancel, Approve/Reject): each checks the
+ * organization here, once, then hands ids it trusts to the run's lifecycle (`lib/sync/run.ts`)
+ * and tells Inngest.
+ */
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db, SyncTrigger } from "@/lib/db";
 import { decideSafeguard, failUnstartedRuns, requestCancel, startRunRequest } from "@/lib/sync";
 import { inngest } from "./client";
 
 const EVENT_TRIGGER = { MANUAL: "manual", SCHEDULED: "scheduled", REPLAY: "replay" } as const;
-
-export { failUnstartedRuns };
 
 /**
  * Creates the run (QUEUED, holding the sync so a second request starts nothing) and sends the
@@ -30,14 +32,6 @@ export async function requestSyncRun(
   const result = await startRunRequest(db, { ...request, forceFull: request.trigger === "MANUAL" });
   if (!result.started) return "already-running";
   const { run } = result;
-  await recordAudit(db, {
-    organizationId: run.organizationId,
-    actorId: request.startedById,
-    action: "sync-run.started",
-    targetType: "SyncRun",
-    targetId: run.id,
-    details: { trigger: run.trigger },
-  });
   try {
     await inngest.send({
       id: run.id,
@@ -60,15 +54,7 @@ export async function requestSyncRun(
 export async function cancelSyncRun(db: Db, member: MemberContext, syncRunId: string) {
   const run = await db.syncRun.findFirst({ where: { id: syncRunId, organizationId: member.organizationId } });
   if (!run) return "not-active" as const;
-  const outcome = await requestCancel(db, run.id);
-  if (outcome === "not-active") return outcome;
-  await recordAudit(db, {
-    organizationId: member.organizationId,
-    actorId: member.userId,
-    action: "sync-run.cancelled",
-    targetType: "SyncRun",
-    targetId: run.id,
-  });
+  const outcome = await requestCancel(db, run.id, member.userId);
   // A running run stops within about a second (its step polls for the cancel); a waiting one is ended here, so wake its function.
   if (outcome === "cancelled")
     await inngest.send({ id: `cancel-${run.id}`, name: "user-sync/run.cancel", data: { syncRunId: run.id } });

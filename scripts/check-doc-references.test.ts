@@ -59,8 +59,7 @@ function repository(docs: Record<string, string>): string {
   const files: Record<string, string> = {
     "package.json": JSON.stringify({ scripts: { test: "vitest", "db:migrate": "prisma migrate deploy" } }),
     "lib/auth/guard.ts": "export function orgAction() {}\nexport const REFUSED = { error: 'refused' };\n",
-    "lib/sync/run-record.ts":
-      "export async function markRunStarted(db: Db, input: { syncRunId: string }) {}\n",
+    "lib/sync/run.ts": "export async function markRunStarted(db: Db, input: { syncRunId: string }) {}\n",
     "prisma/schema.prisma":
       "model SyncRun {\n  id String @id\n  phase SyncPhase\n}\nenum SyncPhase {\n  QUEUED\n  DONE\n}\n",
     "scripts/fake-okta/okta-openapi.yaml":
@@ -79,7 +78,7 @@ describe("the checker", () => {
     const root = repository({
       "docs/operations.md": [
         "Time the engine with `scripts/bench-sync.ts` (`npx tsx scripts/bench-sync.ts 100000`).",
-        "Runs are recorded by `lib/sync/run-record.ts`, imported as `@/lib/sync/run-record`; see `lib/auth/`",
+        "Runs are recorded by `lib/sync/run.ts`, imported as `@/lib/sync/run`; see `lib/auth/`",
         "and [the guard](../lib/auth/guard.ts), [a gone page](./gone.md#part) and ![a shot](images/none.png).",
         "```sh",
         "npx tsx scripts/missing-in-a-block.ts",

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { sendSyncReport } from "@/lib/email/sync-emails";
-import { markInngestRunCancelled } from "@/lib/sync/run-record";
+import { markInngestRunCancelled } from "@/lib/sync/run";
 import { inngest, userSyncRunRequested } from "../client";
 import { userSyncRun } from "./user-sync-run";
 

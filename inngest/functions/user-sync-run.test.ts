@@ -41,12 +41,13 @@ const queuedRun = (options: Partial<SyncFixtureOptions> = {}) =>
   createQueuedSyncRun(t.db, { domain: fake.url, token: fake.token, ...options });
 
 describe("user-sync/run", () => {
-  it("marks the run RUNNING in its first step; a replay meanwhile ends at once, never alongside it", async () => {
+  it("claims the run in its first step; a replay meanwhile ends at once, never alongside it", async () => {
     const queued = await queuedRun();
     const started = await engine().executeStep("start-run", { events: requested(queued) });
     expect(started.result).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true });
     const midway = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
-    expect(midway).toMatchObject({ status: "RUNNING", finishedAt: null, stepSeq: 0 });
+    // Claimed for this Inngest run; the engine's first step starts it.
+    expect(midway).toMatchObject({ status: "QUEUED", finishedAt: null, stepSeq: 0 });
     expect(midway.inngestRunId).toBe(started.ctx.runId);
 
     const replay = await engine().execute({ events: requested(queued) });
@@ -54,7 +55,7 @@ describe("user-sync/run", () => {
     expect(replay.result).toEqual({ syncRunId: expect.any(String), replay: true });
     const rows = await t.db.syncRun.findMany({ where: { userSyncId: queued.userSyncId } });
     expect(rows.map((r) => [r.trigger, r.status, r.stepSeq]).sort()).toEqual([
-      ["MANUAL", "RUNNING", 0],
+      ["MANUAL", "QUEUED", 0],
       ["REPLAY", "CANCELLED", 0],
     ]);
   });

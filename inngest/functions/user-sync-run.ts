@@ -4,7 +4,7 @@ import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
 import { sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
 import { retryCannotFix } from "@/lib/okta/errors";
 import { advanceSync, decideSafeguard, type SyncState, safeguardSettled, untilCancelled } from "@/lib/sync";
-import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run-record";
+import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run";
 import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
 

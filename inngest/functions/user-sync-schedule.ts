@@ -1,8 +1,9 @@
 import { getDb } from "@/lib/db";
 import { sendSyncReport } from "@/lib/email/sync-emails";
+import { failUnstartedRuns } from "@/lib/sync";
 import { dueUserSyncs } from "@/lib/sync/schedule";
 import { inngest } from "../client";
-import { failUnstartedRuns, requestSyncRun } from "../dispatch";
+import { requestSyncRun } from "../dispatch";
 
 /**
  * Every 15 minutes: fails the runs no function picked up (their event was lost) and reports them,

@@ -314,8 +314,8 @@ describe("deletions", () => {
     const runId = started.started ? started.run.id : "";
     const first = await driveSteps(h.deps, runId, 2);
 
-    expect(await requestCancel(t.db, runId)).toBe("cancel-requested");
-    expect(await requestCancel(t.db, runId)).toBe("not-active");
+    expect(await requestCancel(t.db, runId, null)).toBe("cancel-requested");
+    expect(await requestCancel(t.db, runId, null)).toBe("not-active");
     const { run, result } = await driveRun(h.deps, runId, first);
     expect(result).toEqual({ status: "finished", runStatus: "CANCELLED" });
     expect(run).toMatchObject({ status: "CANCELLED", phase: "USERS", usersDeleted: 0 });
@@ -329,7 +329,7 @@ describe("deletions", () => {
     await t.db.userSync.update({ where: { id: h.sync.id }, data: { safeguardPercent: 10 } });
     const blocked = await h.run({ forceFull: true });
     expect(blocked.run.status).toBe("BLOCKED");
-    expect(await requestCancel(t.db, blocked.run.id)).toBe("cancelled");
+    expect(await requestCancel(t.db, blocked.run.id, null)).toBe("cancelled");
     expect(await advanceSync(h.deps, blocked.run.id, { seq: blocked.run.stepSeq })).toEqual({
       status: "finished",
       runStatus: "CANCELLED",

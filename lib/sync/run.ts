@@ -1,5 +1,12 @@
+/**
+ * A run's lifecycle, owned here and nowhere else: claiming the sync (a request, an Inngest run, a
+ * replay), starting (the first step), finishing, failing and cancelling it, freeing the sync and
+ * clearing the run's scratch as it ends, and the run's audit events. Callers check the member's
+ * organization and role at their boundary (`inngest/dispatch.ts`); these functions take ids they
+ * trust.
+ */
 import { randomUUID } from "node:crypto";
-import { recordAudit } from "@/lib/audit";
+import { type AuditAction, recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
@@ -32,18 +39,14 @@ export interface StartRunRequest {
 export type StartRunResult = { started: true; run: SyncRun } | { started: false; activeRun: SyncRun | null };
 
 /**
- * Records a run (QUEUED) and makes it the sync's active run, in one transaction. The claim is a
- * compare-and-set on `UserSync.activeRunId`, so of concurrent requests one starts a run and the
- * others get the run in progress. It comes first, under its new id: inserting the run before
- * would share-lock the sync row (foreign key) and deadlock concurrent claims.
+ * Records a run (QUEUED) and makes it the sync's active run, in one transaction with its audit
+ * event. The claim is a compare-and-set on `UserSync.activeRunId`, so of concurrent requests one
+ * starts a run and the others get the run in progress. It comes first, under its new id:
+ * inserting the run before would share-lock the sync row (foreign key) and deadlock concurrent
+ * claims.
  */
 export async function startRunRequest(db: Db, request: StartRunRequest): Promise<StartRunResult> {
   const { organizationId, userSyncId, trigger, startedById, forceFull } = request;
-  const sync = await db.userSync.findFirst({
-    where: { id: userSyncId, organizationId },
-    select: { id: true },
-  });
-  if (!sync) throw new Error(`User sync ${userSyncId} not found`);
   const id = randomUUID();
   const run = await db.$transaction(async (tx) => {
     const claim = await tx.userSync.updateMany({
@@ -51,7 +54,7 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
       data: { activeRunId: id },
     });
     if (claim.count !== 1) return null;
-    return tx.syncRun.create({
+    const created = await tx.syncRun.create({
       data: {
         id,
         organizationId,
@@ -61,6 +64,8 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
         checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
       },
     });
+    await auditRun(tx, created, "sync-run.started", startedById, { trigger });
+    return created;
   });
   if (run) return { started: true, run };
   const { activeRunId } = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId } });
@@ -76,14 +81,22 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
 export async function requestCancel(
   db: Db,
   runId: string,
+  cancelledById: string | null,
 ): Promise<"cancelled" | "cancel-requested" | "not-active"> {
   return db.$transaction(async (tx) => {
-    if (await endCancelled(tx, runId, ["QUEUED", "BLOCKED"], null)) return "cancelled";
-    const flagged = await tx.syncRun.updateMany({
-      where: { id: runId, status: "RUNNING", cancelRequestedAt: null },
-      data: { cancelRequestedAt: new Date() },
-    });
-    return flagged.count === 1 ? "cancel-requested" : "not-active";
+    const ended = await endCancelled(tx, runId, ["QUEUED", "BLOCKED"], null);
+    const flagged = ended
+      ? 0
+      : (
+          await tx.syncRun.updateMany({
+            where: { id: runId, status: "RUNNING", cancelRequestedAt: null },
+            data: { cancelRequestedAt: new Date() },
+          })
+        ).count;
+    if (!ended && flagged !== 1) return "not-active";
+    const run = ended ?? (await tx.syncRun.findUniqueOrThrow({ where: { id: runId } }));
+    await auditRun(tx, run, "sync-run.cancelled", cancelledById);
+    return ended ? "cancelled" : "cancel-requested";
   });
 }
 
@@ -98,14 +111,7 @@ export async function cancelRunNow(db: Db, runId: string, reason: string): Promi
   return db.$transaction(async (tx) => {
     const run = await endCancelled(tx, runId, ACTIVE_STATUSES, reason);
     if (!run) return false;
-    await recordAudit(tx, {
-      organizationId: run.organizationId,
-      actorId: null,
-      action: "sync-run.cancelled",
-      targetType: "SyncRun",
-      targetId: run.id,
-      details: { by: "inngest" },
-    });
+    await auditRun(tx, run, "sync-run.cancelled", null, { by: "inngest" });
     return true;
   });
 }
@@ -228,6 +234,162 @@ async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): 
     where: { id: run.userSyncId, activeRunId: run.id },
     data: { activeRunId: null, ...listings },
   });
+}
+
+/** A run's audit event: by a member, or by no one (the schedule, Inngest, the safeguard's expiry). */
+export async function auditRun(
+  tx: Tx,
+  run: Pick<SyncRun, "organizationId" | "id">,
+  action: Extract<AuditAction, `sync-run.${string}`>,
+  actorId: string | null,
+  details?: Prisma.InputJsonObject,
+): Promise<void> {
+  await recordAudit(tx, {
+    organizationId: run.organizationId,
+    actorId,
+    action,
+    targetType: "SyncRun",
+    targetId: run.id,
+    ...(details && { details }),
+  });
+}
+
+export class SyncRunNotFoundError extends Error {
+  constructor(syncRunId: string) {
+    super(`SyncRun ${syncRunId} does not exist for this sync`);
+    this.name = "SyncRunNotFoundError";
+  }
+}
+
+export interface StartedRun {
+  /** The SyncRun this Inngest run records into: the requested one, or a new REPLAY run. */
+  syncRunId: string;
+  replay: boolean;
+  /** False for a replay that found another run holding the sync: it ended at once. */
+  proceed: boolean;
+}
+
+/** Why a replay did not run, in its SYNC HISTORY row. */
+export const REPLAY_NOT_RUN =
+  "Not run: another run of this sync was in progress when this replay started. Replay it again once that run has ended.";
+
+/**
+ * Claims the requested SyncRun for an Inngest run (its first step then starts it). A run already claimed by
+ * another Inngest run, or already finished, means this execution is a replay of its event: it
+ * gets a SyncRun of its own (trigger REPLAY, the original's mode) so history is never overwritten.
+ * One run at a time per sync, replays included: the replay runs only if it can claim the sync;
+ * otherwise its row ends CANCELLED at once, saying why (Inngest's concurrency limit orders steps,
+ * not runs, so two runs could otherwise interleave). Safe to retry: an Inngest run that already
+ * claimed or created a SyncRun gets that one back.
+ */
+export async function markRunStarted(
+  db: Db,
+  request: { syncRunId: string; userSyncId: string; organizationId: string; inngestRunId: string },
+  now = new Date(),
+): Promise<StartedRun> {
+  const { syncRunId, userSyncId, organizationId, inngestRunId } = request;
+  const own = await db.syncRun.findFirst({
+    where: { inngestRunId, userSyncId },
+    select: { id: true, status: true, startedAt: true },
+  });
+  if (own) {
+    const skipped = own.status === "CANCELLED" && own.startedAt === null;
+    return { syncRunId: own.id, replay: own.id !== syncRunId, proceed: !skipped };
+  }
+
+  const claimed = await db.syncRun.updateMany({
+    where: { id: syncRunId, userSyncId, organizationId, inngestRunId: null, status: "QUEUED" },
+    data: { inngestRunId },
+  });
+  if (claimed.count === 1) return { syncRunId, replay: false, proceed: true };
+
+  const original = await db.syncRun.findFirst({
+    where: { id: syncRunId, userSyncId, organizationId },
+    select: { mode: true },
+  });
+  if (!original) throw new SyncRunNotFoundError(syncRunId);
+  // The claim first, as in startRunRequest: inserting the run before would share-lock the sync row.
+  const id = randomUUID();
+  return db.$transaction(async (tx) => {
+    const claim = await tx.userSync.updateMany({
+      where: { id: userSyncId, activeRunId: null },
+      data: { activeRunId: id },
+    });
+    const proceed = claim.count === 1;
+    const checkpoint = initialSyncState({ forceFull: original.mode === "FULL" });
+    await tx.syncRun.create({
+      data: {
+        id,
+        organizationId,
+        userSyncId,
+        mode: original.mode,
+        trigger: "REPLAY",
+        queuedAt: now,
+        inngestRunId,
+        checkpoint: checkpoint as unknown as Prisma.InputJsonObject,
+        ...(proceed ? {} : { status: "CANCELLED", finishedAt: now, error: REPLAY_NOT_RUN }),
+      },
+    });
+    // Started from the Inngest dashboard, not by a member: the log still shows it.
+    await auditRun(tx, { organizationId, id }, "sync-run.started", null, {
+      trigger: "REPLAY",
+      replayOf: syncRunId,
+      ...(proceed ? {} : { notRun: REPLAY_NOT_RUN }),
+    });
+    return { syncRunId: id, replay: true, proceed };
+  });
+}
+
+/** An Inngest run of `user-sync/run` that ended outside its steps, and the event that started it. */
+export interface EndedInngestRun {
+  inngestRunId: string;
+  userSyncId: string;
+  syncRunId: string;
+}
+
+/**
+ * The SyncRun an Inngest run stands for: the one it recorded into, else (it ended before claiming
+ * one) the requested SyncRun, if it is the sync's and no other run has claimed it. Null when
+ * there is none (the event named no run of this sync).
+ */
+async function syncRunOf(db: Db, ended: EndedInngestRun) {
+  const { inngestRunId, userSyncId, syncRunId } = ended;
+  const select = { id: true, status: true, error: true } as const;
+  const own = await db.syncRun.findFirst({ where: { inngestRunId, userSyncId }, select });
+  return own ?? db.syncRun.findFirst({ where: { id: syncRunId, userSyncId, inngestRunId: null }, select });
+}
+
+/**
+ * Marks FAILED the SyncRun an Inngest run stands for, after that run failed for good. Returns its
+ * id (failed now or before), or null when there is none.
+ */
+export async function markInngestRunFailed(
+  db: Db,
+  failure: EndedInngestRun & { error: string },
+): Promise<string | null> {
+  const target = await syncRunOf(db, failure);
+  if (!target) return null;
+  // As any failed run: it keeps the phase it stopped in, its scratch goes, its sync is freed.
+  await failRun(db, target.id, new Error(failure.error));
+  return target.id;
+}
+
+/** Why a run ended without its Cancel, in its SYNC HISTORY row and its report. */
+export const CANCELLED_IN_INNGEST =
+  "Cancelled in Inngest (its dashboard or API), not with this app's Cancel. The run stopped where it stood; what it had already applied stays.";
+
+/**
+ * Ends CANCELLED the SyncRun an Inngest run stands for, after Inngest cancelled that run: no step
+ * of it will run again. Returns the SyncRun's id when this cancel ended it (its report is owed),
+ * or null when there is none or it had ended otherwise (e.g. by the app's Cancel, whose event
+ * then cancelled the Inngest run).
+ */
+export async function markInngestRunCancelled(db: Db, cancel: EndedInngestRun): Promise<string | null> {
+  const target = await syncRunOf(db, cancel);
+  if (!target) return null;
+  if (await cancelRunNow(db, target.id, CANCELLED_IN_INNGEST)) return target.id;
+  // Ended by an earlier attempt of this step, whose report may still be owed (it is sent once).
+  return target.status === "CANCELLED" && target.error === CANCELLED_IN_INNGEST ? target.id : null;
 }
 
 /** QUEUED: the run begins, full or incremental. */

@@ -1,6 +1,6 @@
-import { recordAudit } from "@/lib/audit";
 import type { Db } from "@/lib/db";
 import { countRemovals } from "./deletions";
+import { auditRun } from "./run";
 import { commitStep, running, type Step } from "./step";
 
 export type SafeguardDecision = "approve" | "reject";
@@ -70,14 +70,13 @@ export async function decideSafeguard(
       select: { organizationId: true },
     });
     // Recorded with the decision, whoever made it: a member, or the wait that expired.
-    await recordAudit(tx, {
-      organizationId,
-      actorId: decidedById,
-      action: decision === "approve" ? "sync-run.approved" : "sync-run.rejected",
-      targetType: "SyncRun",
-      targetId: runId,
-      ...(decidedById ? {} : { details: { reason: "No Owner or Administrator decided in time." } }),
-    });
+    await auditRun(
+      tx,
+      { id: runId, organizationId },
+      decision === "approve" ? "sync-run.approved" : "sync-run.rejected",
+      decidedById,
+      decidedById ? undefined : { reason: "No Owner or Administrator decided in time." },
+    );
     return true;
   });
 }

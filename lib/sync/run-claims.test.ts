@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { createQueuedSyncRun } from "@/test-support/sync-run";
-import { ACTIVE_STATUSES, failRun, requestCancel } from "./run";
 import {
+  ACTIVE_STATUSES,
   CANCELLED_IN_INNGEST,
+  failRun,
   markInngestRunCancelled,
   markInngestRunFailed,
   markRunStarted,
+  requestCancel,
   SyncRunNotFoundError,
-} from "./run-record";
+} from "./run";
 import type { SyncState } from "./types";
 
 let t: TestDb;
@@ -31,8 +33,13 @@ describe("markRunStarted", () => {
     expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true });
     expect(again).toEqual(first);
     const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
-    expect(row).toMatchObject({ status: "RUNNING", inngestRunId: "run-1", trigger: "MANUAL" });
-    expect(row.startedAt).toBeInstanceOf(Date);
+    // Claimed, not yet started: its first step sets RUNNING and startedAt (once, there).
+    expect(row).toMatchObject({
+      status: "QUEUED",
+      inngestRunId: "run-1",
+      trigger: "MANUAL",
+      startedAt: null,
+    });
   });
 
   it("records a replay of a finished run's event as a new REPLAY run, leaving the original intact", async () => {
@@ -51,7 +58,7 @@ describe("markRunStarted", () => {
     });
     expect(rows.map((r) => [r.trigger, r.status, r.inngestRunId])).toEqual([
       ["MANUAL", "SUCCEEDED", "run-a"],
-      ["REPLAY", "RUNNING", "run-b"],
+      ["REPLAY", "QUEUED", "run-b"],
     ]);
     // Like any run, the replay holds its idle sync: a SYNC DATA meanwhile starts nothing, and its
     // end records its listing.
@@ -159,7 +166,7 @@ describe("markInngestRunFailed", () => {
       }),
     ).toBeNull();
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: other.syncRunId } })).toMatchObject({
-      status: "RUNNING",
+      status: "QUEUED",
     });
 
     // An event naming another sync's run (the run failed for it) leaves that run alone.
@@ -224,14 +231,15 @@ describe("markInngestRunCancelled", () => {
 
   it("leaves alone a run the app's Cancel ended, and another sync's run", async () => {
     const waiting = await createQueuedSyncRun(t.db);
-    expect(await requestCancel(t.db, waiting.syncRunId)).toBe("cancelled");
+    expect(await requestCancel(t.db, waiting.syncRunId, null)).toBe("cancelled");
     // The app's cancel event then cancels the Inngest run, which never claimed the SyncRun.
     expect(await markInngestRunCancelled(t.db, { ...waiting, inngestRunId: "run-n" })).toBeNull();
     expect(await t.db.syncRun.findUniqueOrThrow({ where: { id: waiting.syncRunId } })).toMatchObject({
       status: "CANCELLED",
       error: null,
     });
-    expect(await cancelAudits(waiting.syncRunId)).toEqual([]);
+    // Only the app's own cancel is in the log.
+    expect((await cancelAudits(waiting.syncRunId)).map((a) => a.details)).toEqual([null]);
 
     const mine = await createQueuedSyncRun(t.db);
     const theirs = await createQueuedSyncRun(t.db);
