@@ -83,6 +83,18 @@ describe("Okta's failures", () => {
     expect((await syncOnce(harness.db, harness.runner, fixture)).run.status).toBe("SUCCEEDED");
   });
 
+  it("fails a run at once when the org does not exist (Okta answers 404), saying so, and frees the sync", async () => {
+    const { fake, fixture } = await setup(20);
+    fake.injectFault({ fault: { kind: "status", status: 404 }, path: "/api/v1/users", times: 10 });
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(run.error).toMatch(/\(HTTP 404 .*on GET \/api\/v1\/users/);
+    // Not retried: another attempt would be answered the same.
+    expect(fake.requests.filter((r) => r.status === 404)).toHaveLength(1);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.activeRunId).toBeNull();
+  });
+
   it("retries 5xx bursts and slow pages, and completes with exact counts", async () => {
     const { fake, fixture } = await setup(20);
     fake.injectFault({ fault: { kind: "status", status: 503 }, path: "/api/v1/users", skip: 1, times: 2 });

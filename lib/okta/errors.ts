@@ -25,14 +25,17 @@ export class OktaApiError extends OktaError {
 
 /**
  * An error no retry can fix: the token is invalid or may not read (401, 403: only a new token or
- * role helps), or Okta asked for a wait past the caps. The sync fails the run at once instead of
- * retrying it for minutes; rate limits (429), Okta's failures (5xx) and the network retry.
+ * role helps), the org or resource does not exist (404, a name DNS does not know, a redirect), the
+ * address is refused or its certificate invalid, or Okta asked for a wait past the caps. The sync
+ * fails the run at once instead of retrying it for minutes; rate limits (429), Okta's failures
+ * (5xx), the network, timeouts and a garbled page retry.
  */
 export function retryCannotFix(error: unknown): error is OktaError {
-  return (
-    error instanceof OktaWaitRefusedError ||
-    (error instanceof OktaApiError && (error.status === 401 || error.status === 403))
-  );
+  if (error instanceof OktaApiError) return [401, 403, 404].includes(error.status);
+  if (error instanceof OktaConnectionError)
+    return ["dns", "tls", "blocked_address", "invalid_domain"].includes(error.reason);
+  if (error instanceof OktaResponseError) return error.reason === "redirect";
+  return error instanceof OktaWaitRefusedError;
 }
 
 /** Okta answered, but with something the client cannot use: bad JSON, a wrong shape, a redirect. */

@@ -47,7 +47,8 @@ function connectionError(error: unknown, url: URL, timedOut: boolean): OktaConne
   if (error instanceof OktaConnectionError) return error;
   const code = String((error as NodeJS.ErrnoException)?.code ?? "");
   if (timedOut) return new OktaConnectionError("timeout", `${url.host} did not answer in time.`);
-  if (/^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_NODATA)$/.test(code)) {
+  // EAI_AGAIN (the resolver failed for now) stays a network error, which retries.
+  if (/^(ENOTFOUND|EAI_NONAME|EAI_NODATA)$/.test(code)) {
     return new OktaConnectionError("dns", `${url.hostname} could not be found in DNS: check the domain.`);
   }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(VERIFY|GET)|HOSTNAME_MISMATCH/.test(code)) {
