@@ -40,6 +40,26 @@ const requested = ({ organizationId, userSyncId, syncRunId }: Ids) =>
 const queuedRun = (options: Partial<SyncFixtureOptions> = {}) =>
   createQueuedSyncRun(t.db, { domain: fake.url, token: fake.token, ...options });
 
+/**
+ * A synced org of 30 users, then 5 of them deleted in Okta, and the run that will be held by a
+ * 10% safeguard (queued, not yet run).
+ */
+async function runToBeBlocked() {
+  const own = await startFakeOkta({ data: orgData(30, [{ name: "Ops", members: [0, 1, 2] }]) });
+  const first = await createQueuedSyncRun(t.db, { domain: own.url, token: own.token, safeguardPercent: 10 });
+  expect((await engine().execute({ events: requested(first) })).error).toBeUndefined();
+  for (const user of own.directory.users.slice(0, 5)) own.directory.deleteUser(user.id);
+  const next = await startRunRequest(t.db, {
+    organizationId: first.organizationId,
+    userSyncId: first.userSyncId,
+    trigger: "MANUAL",
+    startedById: null,
+    forceFull: true,
+  });
+  if (!next.started) throw new Error("not started");
+  return { own, ids: { ...first, syncRunId: next.run.id } };
+}
+
 describe("user-sync/run", () => {
   it("claims the run in its first step; a replay meanwhile ends at once, never alongside it", async () => {
     const queued = await queuedRun();
@@ -80,24 +100,8 @@ describe("user-sync/run", () => {
   });
 
   it("waits at the safeguard until a decision is recorded, then applies it", async () => {
-    const own = await startFakeOkta({ data: orgData(30, [{ name: "Ops", members: [0, 1, 2] }]) });
+    const { own, ids } = await runToBeBlocked();
     try {
-      const first = await createQueuedSyncRun(t.db, {
-        domain: own.url,
-        token: own.token,
-        safeguardPercent: 10,
-      });
-      expect((await engine().execute({ events: requested(first) })).error).toBeUndefined();
-      for (const user of own.directory.users.slice(0, 5)) own.directory.deleteUser(user.id);
-      const next = await startRunRequest(t.db, {
-        organizationId: first.organizationId,
-        userSyncId: first.userSyncId,
-        trigger: "MANUAL",
-        startedById: null,
-        forceFull: true,
-      });
-      if (!next.started) throw new Error("not started");
-      const ids = { ...first, syncRunId: next.run.id };
       // step.waitForEvent cannot be mocked in @inngest/test 1.0.0: the wait records the approval.
       const waited: unknown[] = [];
       const { error } = await engine((ctx) => {
@@ -128,24 +132,8 @@ describe("user-sync/run", () => {
   });
 
   it("waits a week for a decision nobody makes, in the steps the model counts, then rejects", async () => {
-    const own = await startFakeOkta({ data: orgData(30, [{ name: "Ops", members: [0, 1, 2] }]) });
+    const { own, ids } = await runToBeBlocked();
     try {
-      const first = await createQueuedSyncRun(t.db, {
-        domain: own.url,
-        token: own.token,
-        safeguardPercent: 10,
-      });
-      expect((await engine().execute({ events: requested(first) })).error).toBeUndefined();
-      for (const user of own.directory.users.slice(0, 5)) own.directory.deleteUser(user.id);
-      const next = await startRunRequest(t.db, {
-        organizationId: first.organizationId,
-        userSyncId: first.userSyncId,
-        trigger: "MANUAL",
-        startedById: null,
-        forceFull: true,
-      });
-      if (!next.started) throw new Error("not started");
-      const ids = { ...first, syncRunId: next.run.id };
       // Every wait times out (step.waitForEvent cannot be mocked in @inngest/test 1.0.0).
       const waited = new Set<string>();
       const { error, state } = await engine((ctx) => {

@@ -499,6 +499,19 @@ export class Engine {
     return children;
   }
 
+  /** A step that failed for good: its error is memoized for the function to catch or fail with. */
+  private failStep(run: Run, op: Op, name: string, attempts: number, now: number) {
+    this.memoize(run, op.id, { type: "error", error: op.error }, now);
+    this.record(run, op.id, {
+      name,
+      op: op.op,
+      status: "failed",
+      attempts,
+      ...ranAt(op, now),
+      error: op.error,
+    });
+  }
+
   private applyOp(run: Run, fn: FunctionConfig, op: Op, attempt: number, res: AppResponse, now: number) {
     const name = op.displayName ?? op.name ?? op.id;
     const known = op.id in run.steps || op.id in run.waits || op.id in run.requests;
@@ -516,15 +529,7 @@ export class Engine {
       case "StepError": {
         const next = attempt + 1;
         if (res.noRetry || next >= maxAttempts(fn)) {
-          this.memoize(run, op.id, { type: "error", error: op.error }, now);
-          this.record(run, op.id, {
-            name,
-            op: op.op,
-            status: "failed",
-            attempts: next,
-            ...ranAt(op, now),
-            error: op.error,
-          });
+          this.failStep(run, op, name, next, now);
         } else {
           run.requests[op.id] = { attempt: next, at: now + this.retryDelay(next, res.retryAfter) };
           this.record(run, op.id, { name, op: op.op, status: "retrying", attempts: next, error: op.error });
@@ -532,15 +537,7 @@ export class Engine {
         return;
       }
       case "StepFailed":
-        this.memoize(run, op.id, { type: "error", error: op.error }, now);
-        this.record(run, op.id, {
-          name,
-          op: op.op,
-          status: "failed",
-          attempts: attempt + 1,
-          ...ranAt(op, now),
-          error: op.error,
-        });
+        this.failStep(run, op, name, attempt + 1, now);
         return;
       case "StepPlanned":
         if (known) return;
