@@ -20,7 +20,8 @@ export function localEnvironment(port: number): NodeJS.ProcessEnv {
     NEXT_TELEMETRY_DISABLED: "1",
     CHECKPOINT_DISABLE: "1",
     AUTH_SECRET: process.env.AUTH_SECRET ?? localSecret("auth-secret"),
-    AUTH_URL: process.env.AUTH_URL ?? `http://localhost:${port}`,
+    // No AUTH_URL: Auth.js takes each request's own address (trusted here), so signing in works
+    // at every address `npm run dev` prints, not only at localhost.
     AUTH_TRUST_HOST: "true",
     APP_URL: process.env.APP_URL ?? `http://localhost:${port}`,
     ...process.env,
