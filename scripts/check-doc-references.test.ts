@@ -86,7 +86,7 @@ describe("the checker", () => {
         "Not files: `/api/inngest`, `https://example.com/a.ts`, `.data/pglite`, `<dir>/runs/<id>.json`,",
         "`e2e/*.spec.ts`, `inngest/function.failed`, `user-sync/run`, [Okta](https://developer.okta.com/x.md).",
       ].join("\n"),
-      "lib/sync/README.md": "Beside it: `run-record.ts`, `../auth/guard.ts`, `guard.ts`; not `engine.ts`.\n",
+      "lib/sync/README.md": "Beside it: `run.ts`, `../auth/guard.ts`, `guard.ts`; not `engine.ts`.\n",
     });
     expect(checkDocReferences(root)).toEqual([
       { doc: "docs/operations.md", kind: "file", name: "./gone.md#part" },
