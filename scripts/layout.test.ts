@@ -26,6 +26,29 @@ describe("the layout", () => {
     expect(offending).toEqual([]);
   });
 
+  it("one module owns a run's lifecycle: a run's audit events go through lib/sync/run.ts's auditRun", () => {
+    const recorders = ["lib", "inngest", "app"]
+      .flatMap(sources)
+      .filter((file) => !/\.test\.tsx?$/.test(file))
+      .filter((file) =>
+        /recordAudit\([^)]*\{[^}]*action:\s*[^,}]*"sync-run\./s.test(
+          readFileSync(path.join(ROOT, file), "utf8"),
+        ),
+      );
+    expect(recorders).toEqual([]);
+  });
+
+  it("the statuses of an active run are written out once (ACTIVE_STATUSES)", () => {
+    const lists = ["lib", "inngest", "app", "components"]
+      .flatMap(sources)
+      .filter((file) => !/\.test\.tsx?$/.test(file))
+      .filter((file) => {
+        const text = readFileSync(path.join(ROOT, file), "utf8");
+        return /"QUEUED",\s*"RUNNING",\s*"BLOCKED"/.test(text) || /=== "QUEUED" \|\|/.test(text);
+      });
+    expect(lists).toEqual(["lib/sync/active-statuses.ts"]);
+  });
+
   it("inngest/ holds the client and the functions, not the runner", () => {
     const folders = readdirSync(path.join(ROOT, "inngest"), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())

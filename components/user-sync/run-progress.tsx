@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { pendingRemovalsText } from "@/emails/components/format";
+import { isActiveStatus } from "@/lib/sync/active-statuses";
 import type { RunView } from "@/lib/user-sync/runs";
 import { formatDuration, RunStatus } from "./run-status";
 
@@ -23,7 +24,7 @@ const PHASES = [
   { id: "FINISHING", label: "Finishing" },
 ];
 
-const active = (status: Run["status"]) => status === "QUEUED" || status === "RUNNING" || status === "BLOCKED";
+const active = isActiveStatus;
 
 async function fetchRun(runId: string): Promise<Run> {
   const response = await fetch(`/api/sync-runs/${runId}`, { cache: "no-store" });

@@ -3,7 +3,7 @@
 
 import { encryptSecret, last4, parseKeyring } from "@/lib/crypto/secrets";
 import type { SyncRunStatus } from "@/lib/db";
-import { ACTIVE_STATUSES } from "@/lib/sync/run";
+import { ACTIVE_STATUSES } from "@/lib/sync/active-statuses";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
 import type { Stack } from "./stack";

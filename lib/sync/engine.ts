@@ -1,9 +1,10 @@
 import { formatDuration } from "@/emails/components/format";
 import type { SyncRun } from "@/lib/db";
+import { ACTIVE_STATUSES } from "./active-statuses";
 import { deletionsStep } from "./deletions";
 import { groupsStep } from "./groups";
 import { membershipsStep } from "./memberships";
-import { ACTIVE_STATUSES, cancelStep, failRun, finishStep, initialSyncState, startStep } from "./run";
+import { cancelStep, failRun, finishStep, initialSyncState, startStep } from "./run";
 import { safeguardStep } from "./safeguard";
 import { CountingDirectory, StaleStepError, type Step } from "./step";
 import {

@@ -2,10 +2,11 @@
  * The user-sync engine: plain functions the Inngest function calls, one per `step.run`.
  * README.md describes a run, its exactly-once steps and the Inngest loop.
  */
+
+export { ACTIVE_STATUSES } from "./active-statuses";
 export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
 export { advanceSync } from "./engine";
 export {
-  ACTIVE_STATUSES,
   failRun,
   failUnstartedRuns,
   QUEUE_TIMEOUT_MS,

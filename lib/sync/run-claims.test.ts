@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { createQueuedSyncRun } from "@/test-support/sync-run";
+import { ACTIVE_STATUSES } from "./active-statuses";
 import {
-  ACTIVE_STATUSES,
   CANCELLED_IN_INNGEST,
   failRun,
   markInngestRunCancelled,

@@ -8,13 +8,11 @@
 import { randomUUID } from "node:crypto";
 import { type AuditAction, recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
+import { ACTIVE_STATUSES } from "./active-statuses";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
 import { commitStep, running, type Step, type StepContext } from "./step";
 import type { SyncState } from "./types";
-
-/** A run in these states holds its sync (`UserSync.activeRunId`). */
-export const ACTIVE_STATUSES: SyncRunStatus[] = ["QUEUED", "RUNNING", "BLOCKED"];
 
 export function initialSyncState(options: { forceFull?: boolean } = {}): SyncState {
   return {
