@@ -6,6 +6,7 @@ import { markRunStarted } from "@/lib/sync/run";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
 import { createTestDb, type TestDb } from "@/test-support/db";
+import { createAdministrator } from "@/test-support/members";
 
 // The events would go to Inngest: here they go nowhere.
 vi.mock("./client", () => ({ inngest: { send: vi.fn(async () => ({ ids: ["e"] })) } }));
@@ -18,18 +19,8 @@ let elsewhere: string;
 beforeAll(async () => {
   vi.stubEnv("TOKEN_ENCRYPTION_KEYS", `test:${Buffer.alloc(32, 5).toString("base64")}`);
   t = await createTestDb();
-  const org = await t.db.organization.create({ data: { name: "Acme", slug: "acme" } });
+  admin = await createAdministrator(t.db, { slug: "acme", organizationName: "Acme", name: "Adam Admin" });
   elsewhere = (await t.db.organization.create({ data: { name: "Globex", slug: "globex" } })).id;
-  const user = await t.db.user.create({ data: { email: "admin@acme.test", name: "Adam Admin" } });
-  admin = {
-    userId: user.id,
-    email: user.email,
-    name: user.name,
-    organizationId: org.id,
-    organizationName: "Acme",
-    role: "ADMINISTRATOR",
-    memberships: [],
-  };
 });
 afterAll(() => t.close());
 

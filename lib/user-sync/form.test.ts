@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { hostileText } from "@/test-support/hostile";
+import { createAdministrator } from "@/test-support/members";
 import { userSyncInput } from "./form";
 import { createUserSync } from "./service";
 
@@ -20,17 +21,7 @@ let member: MemberContext;
 beforeAll(async () => {
   vi.stubEnv("TOKEN_ENCRYPTION_KEYS", `test:${Buffer.alloc(32, 9).toString("base64")}`);
   t = await createTestDb();
-  const org = await t.db.organization.create({ data: { name: "Acme", slug: "acme" } });
-  const user = await t.db.user.create({ data: { email: "admin@acme.test" } });
-  member = {
-    userId: user.id,
-    email: user.email,
-    name: null,
-    organizationId: org.id,
-    organizationName: "Acme",
-    role: "ADMINISTRATOR",
-    memberships: [],
-  };
+  member = await createAdministrator(t.db, { slug: "acme", organizationName: "Acme" });
 });
 afterAll(() => t.close());
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import { decryptSecret } from "@/lib/crypto/secrets";
 import { createTestDb, type TestDb } from "@/test-support/db";
+import { createAdministrator } from "@/test-support/members";
 import { type UserSyncInput, userSyncInput } from "./form";
 import {
   createUserSync,
@@ -39,20 +40,7 @@ const input = (over: Record<string, unknown> = {}): UserSyncInput =>
     ...over,
   });
 
-async function memberOf(slug: string): Promise<MemberContext> {
-  const org = await t.db.organization.create({ data: { name: slug, slug } });
-  const user = await t.db.user.create({ data: { email: `admin@${slug}.test` } });
-  await t.db.member.create({ data: { organizationId: org.id, userId: user.id, role: "ADMINISTRATOR" } });
-  return {
-    userId: user.id,
-    email: user.email,
-    name: null,
-    organizationId: org.id,
-    organizationName: slug,
-    role: "ADMINISTRATOR",
-    memberships: [],
-  };
-}
+const memberOf = (slug: string) => createAdministrator(t.db, { slug });
 
 beforeAll(async () => {
   vi.stubEnv("TOKEN_ENCRYPTION_KEYS", `test:${Buffer.alloc(32, 7).toString("base64")}`);

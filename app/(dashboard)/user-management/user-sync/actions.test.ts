@@ -8,6 +8,7 @@ import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { createTestDb, type TestDb } from "@/test-support/db";
+import { createAdministrator } from "@/test-support/members";
 
 const session = vi.hoisted(() => ({ member: null as MemberContext | null, db: null as Db | null }));
 vi.mock("@/lib/auth/member", () => ({ getMemberContext: async () => session.member }));
@@ -43,17 +44,7 @@ beforeAll(async () => {
     stolen.push(req.headers.authorization);
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "00oHostile" }));
   });
-  const org = await t.db.organization.create({ data: { name: "Acme", slug: "acme" } });
-  const user = await t.db.user.create({ data: { email: "admin@acme.test" } });
-  session.member = {
-    userId: user.id,
-    email: user.email,
-    name: null,
-    organizationId: org.id,
-    organizationName: "Acme",
-    role: "ADMINISTRATOR",
-    memberships: [],
-  };
+  session.member = await createAdministrator(t.db, { slug: "acme", organizationName: "Acme" });
   const created = await createUserSync(
     t.db,
     session.member,
