@@ -45,6 +45,48 @@ export interface ListOptions {
   updatedSince?: Date;
 }
 
+/**
+ * One change the directory's change log recorded (Okta's System Log), normalised. Only what the
+ * listings cannot tell cheaply: memberships added and removed, groups created and deleted, users
+ * deleted. User creations and updates come from the users listing's `updatedSince`.
+ */
+export type DirectoryChange = {
+  /** The log's id for the event (Okta `uuid`): the same event read twice has the same id. */
+  id: string;
+  /** When it happened (Okta `published`). Changes are applied in this order. */
+  at: Date;
+} & (
+  | { kind: "membership-added" | "membership-removed"; groupExternalId: string; userExternalId: string }
+  | { kind: "group-created" | "group-deleted"; groupExternalId: string }
+  | { kind: "user-deleted"; userExternalId: string }
+);
+
+export interface ChangeListOptions {
+  /** Lower bound of the changes' `at`, inclusive. */
+  since: Date;
+  /** Upper bound, exclusive: a bounded listing whose last page has no `next`. */
+  until: Date;
+}
+
+/** Why a change log cannot be used for a run: the run then reads the listings instead. */
+export type ChangeLogUnavailableReason =
+  /** The credentials may not read the log (Okta 403: no `okta.logs.read`, or an admin role without it). */
+  | "forbidden"
+  /** `since` is older than the log keeps (Okta: 90 days). */
+  | "retention"
+  /** The listing ended before `until` or could not be read to its end. */
+  | "cut-short";
+
+export class ChangeLogUnavailableError extends Error {
+  constructor(
+    readonly reason: ChangeLogUnavailableReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ChangeLogUnavailableError";
+  }
+}
+
 export interface DirectoryProvider {
   /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
   readonly memberPageSize: number;
@@ -56,4 +98,9 @@ export interface DirectoryProvider {
   listGroups(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryGroup>>;
   /** The external ids of a group's members, a page at a time. */
   listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>>;
+  /**
+   * The change log between `since` and `until`, oldest first, a page at a time; absent when the
+   * directory has none. Throws `ChangeLogUnavailableError` when it cannot be used.
+   */
+  listChanges?(cursor: string | null, options: ChangeListOptions): Promise<Page<DirectoryChange>>;
 }
