@@ -21,7 +21,7 @@ const outputBytes = (output: SyncStepResult) => Buffer.byteLength(JSON.stringify
 
 describe("step count and step size", () => {
   it("the model gives the exact number of steps of real runs, and every step's output is small", async () => {
-    const budget = { userPages: 3, groupPages: 2, memberPages: 4, removals: 2 };
+    const budget = { userPages: 3, groupPages: 2, memberPages: 4, removals: 2, logPages: 1 };
     const pageSize = { pageSize: 2, groupPageSize: 3, memberPageSize: 2 };
     const h = await syncHarness(t.db, { directory: pageSize, budget, settings: { safeguardPercent: 100 } });
     const users = Array.from({ length: 23 }, (_, i) => `u${String(i + 1).padStart(2, "0")}`);

@@ -105,7 +105,7 @@ describe("deletions", () => {
     const h = await syncedDirectory();
     h.directory.updateUser("u1", { status: "DEPROVISIONED" });
     h.directory.deleteUser("u2");
-    const { run } = await h.run();
+    const { run } = await h.run({ trigger: "SCHEDULED" });
 
     expect(run).toMatchObject({ mode: "INCREMENTAL", usersDeleted: 1 });
     expect(await usersOf(h.sync.id)).toEqual([

@@ -1,4 +1,5 @@
 import { type Db, Prisma, type SyncRun, type UserSync } from "@/lib/db";
+import { loggedDeletedGroup, loggedDeletedUser, readsChangeLog } from "./changes";
 import { recordItems } from "./items";
 import { rowKey } from "./match";
 import { markMembersRead } from "./memberships";
@@ -9,10 +10,12 @@ import { DEPROVISIONED } from "./types";
 
 /**
  * Everything a run removes, applied only after the safeguard let it through, from what complete
- * listings showed: the memberships the member listings no longer show (staged by MEMBERSHIPS);
- * in a full run, the sync's groups the listing did not show; and users gone from the directory —
- * in a full run, the sync's users the listing did not show as active (hard-deleted or deactivated
- * in the directory), in an incremental run, those it showed deactivated. The deletion policy says
+ * listings and the change log showed: the memberships the member listings no longer show or the
+ * log removed (staged by MEMBERSHIPS and GROUPS); in a full run, the sync's groups the listing did
+ * not show, in a delta run those the log deleted; and users gone from the directory — in a full
+ * run, the sync's users the listing did not show as active (hard-deleted or deactivated in the
+ * directory), in an incremental run, those it showed deactivated and, in a delta run, those the
+ * log deleted. The deletion policy says
  * whether users are deleted or kept as DEPROVISIONED; either way they leave every group. The
  * memberships and groups go in the first step (later steps find none left), users a batch a step.
  */
@@ -97,13 +100,13 @@ async function removeStagedMemberships(tx: Tx, ctx: StepContext): Promise<number
   return removed;
 }
 
-/** A full run deletes the sync's groups its listing did not show, with their memberships. */
+/** Deletes the sync's groups gone from the directory (`unlistedGroup`), with their memberships. */
 async function removeUnlistedGroups(
   tx: Tx,
   ctx: StepContext,
 ): Promise<{ groupsDeleted: number; membershipsRemoved: number }> {
   const { run, sync } = ctx;
-  if (run.mode !== "FULL") return { groupsDeleted: 0, membershipsRemoved: 0 };
+  if (run.mode !== "FULL" && !readsChangeLog(run)) return { groupsDeleted: 0, membershipsRemoved: 0 };
   const [row] = await tx.$queryRaw<{ memberships: number }[]>`
     SELECT count(*)::int AS memberships FROM "GroupMembership" m JOIN "UserGroup" g ON g.id = m."groupId"
     WHERE g."userSyncId" = ${sync.id} AND ${unlistedGroup(run)}`;
@@ -112,8 +115,12 @@ async function removeUnlistedGroups(
   return { groupsDeleted, membershipsRemoved: groupsDeleted > 0 ? (row?.memberships ?? 0) : 0 };
 }
 
-/** A group (alias g) a full run's listing did not show; an incremental run removes no group. */
+/**
+ * A group (alias g) gone from the directory: one a full run's listing did not show, or a delta
+ * run's log deleted; an incremental run that re-lists removes no group.
+ */
 function unlistedGroup(run: SyncRun): Prisma.Sql {
+  if (readsChangeLog(run)) return loggedDeletedGroup(run);
   if (run.mode !== "FULL") return Prisma.sql`false`;
   return Prisma.sql`NOT EXISTS (
     SELECT 1 FROM "SyncRunSeen" s
@@ -132,6 +139,7 @@ function goneFromDirectory(run: SyncRun): Prisma.Sql {
     SELECT 1 FROM "SyncRunSeen" s
     WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_USERS}
       AND s.key = u."externalId" AND s.deprovisioned = ${deprovisioned})`;
+  if (readsChangeLog(run)) return Prisma.sql`(${seen(true)} OR ${loggedDeletedUser(run)})`;
   return run.mode === "FULL" ? Prisma.sql`NOT ${seen(false)}` : seen(true);
 }
 

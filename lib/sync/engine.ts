@@ -1,6 +1,7 @@
 import { formatDuration } from "@/emails/components/format";
 import type { SyncRun } from "@/lib/db";
 import { ACTIVE_STATUSES } from "./active-statuses";
+import { changesStep } from "./changes";
 import { deletionsStep } from "./deletions";
 import { groupsStep } from "./groups";
 import { membershipsStep } from "./memberships";
@@ -19,6 +20,7 @@ import { usersStep } from "./users";
 
 const STEPS: Record<SyncPhase, Step> = {
   QUEUED: startStep,
+  CHANGES: changesStep,
   USERS: usersStep,
   GROUPS: groupsStep,
   MEMBERSHIPS: membershipsStep,

@@ -161,7 +161,7 @@ describe("groups and memberships", () => {
     h.directory.putGroup({ externalId: "g4" });
     h.directory.setMembers("g4", ["u4"]);
     const calls = h.directory.callCount("listGroupMembers");
-    const { run } = await h.run();
+    const { run } = await h.run({ trigger: "SCHEDULED" });
 
     expect(run).toMatchObject({
       mode: "INCREMENTAL",
@@ -232,7 +232,7 @@ describe("groups and memberships", () => {
     h.clock.advance(HOUR);
     h.directory.updateUser("u2", { status: "ACTIVE" });
     h.directory.updateUser("u3", { email: "u3@acme.test" });
-    const { run } = await h.run();
+    const { run } = await h.run({ trigger: "SCHEDULED" });
     expect(run).toMatchObject({ mode: "INCREMENTAL", usersCreated: 1, usersUpdated: 1, membershipsAdded: 3 });
     expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1", "u2", "u3"], g2: ["u2"] });
   });

@@ -1,5 +1,6 @@
 import type { Prisma, UserGroup } from "@/lib/db";
 import type { DirectoryGroup } from "@/lib/directory/types";
+import { applyLoggedChanges, readsChangeLog } from "./changes";
 import { markSeen, SEEN_GROUPS } from "./seen";
 import { type Columns, type Tx, updateRows } from "./sql";
 import {
@@ -14,7 +15,8 @@ import {
 
 /**
  * GROUPS: a few pages of the group listing, created or updated. A full listing remembers the
- * groups it showed; the others are deleted after the safeguard (`removeUnlistedGroups`).
+ * groups it showed; the others are deleted after the safeguard (`removeUnlistedGroups`). A delta
+ * run applies the memberships its change log read with the last page (`applyLoggedChanges`).
  */
 export const groupsStep: Step = async (ctx, state) => {
   const listed = await fetchPages(ctx.budget.groupPages, state.cursor, (cursor) =>
@@ -23,7 +25,8 @@ export const groupsStep: Step = async (ctx, state) => {
   const next = await commitStep(ctx, state, async (tx) => {
     const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, listed.items)) };
     if (listed.next) return { next: { ...state, cursor: listed.next }, counts };
-    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts };
+    const logged = readsChangeLog(ctx.run) ? await applyLoggedChanges(tx, ctx) : {};
+    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, ...logged } };
   });
   return running(next);
 };

@@ -1,5 +1,6 @@
 import { Prisma } from "@/lib/db";
 import { pagesFor } from "./capacity";
+import { readsChangeLog } from "./changes";
 import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
 import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
@@ -136,12 +137,13 @@ function nextState(state: SyncState, listings: MemberListing[], groupsLeft: numb
 /**
  * The groups whose stored members may differ from Okta's: new ones, and those whose
  * `lastMembershipUpdated` moved since their members were last read whole, in full runs as in
- * incremental ones. Okta moves it on every membership change; users whose memberships did not
+ * incremental ones (in a delta run, the Okta groups the log did not cover). Okta moves it on every membership change; users whose memberships did not
  * move as they arrived mark the groups themselves (`markMembersStale`). A full run still lists
  * every user and group, which is what finds hard deletions.
  */
 async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, limit: number) {
-  const { db, sync } = ctx;
+  const { db, sync, run } = ctx;
+  const moved = { externalMembershipUpdatedAt: { gt: db.userGroup.fields.membershipsUpdatedAt } };
   const groups = await db.userGroup.findMany({
     where: {
       userSyncId: sync.id,
@@ -149,7 +151,8 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
       ...(afterGroupId !== null && { id: { gt: afterGroupId } }),
       OR: [
         { membershipsUpdatedAt: null },
-        { externalMembershipUpdatedAt: { gt: db.userGroup.fields.membershipsUpdatedAt } },
+        // A delta run's log covers the Okta groups (applyLoggedChanges); others are listed.
+        readsChangeLog(run) ? { ...moved, NOT: { type: "OKTA_GROUP" } } : moved,
       ],
     },
     orderBy: { id: "asc" },

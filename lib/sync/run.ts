@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { type AuditAction, recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { ACTIVE_STATUSES } from "./active-statuses";
+import { changeLogGap, fallbackMessage } from "./changes";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
 import { commitStep, running, type Step, type StepContext } from "./step";
@@ -220,13 +221,23 @@ export function describeError(error: unknown): string {
 
 /**
  * Frees the sync and empties the run's scratch. After complete listings, later incremental runs
- * read from this run's start, and a full run's start dates the last full listing.
+ * read from this run's start; a full run's start dates the last full listing, and a full or delta
+ * run's start is where the next delta run reads the System Log from. A run that re-listed instead
+ * of reading the log breaks its continuity. A run whose removals were rejected leaves the last
+ * full listing and the log's cursor as they were, so the next run proposes them again.
  */
 async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): Promise<void> {
   await clearSeen(tx, run.id);
+  await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id } });
+  const relisted = run.mode === "INCREMENTAL" && run.fallback !== null;
+  const kept = run.decision === "REJECTED";
   const listings: Prisma.UserSyncUpdateManyMutationInput =
     listed && run.startedAt
-      ? { lastSyncedFrom: run.startedAt, ...(run.mode === "FULL" && { lastFullSyncAt: run.startedAt }) }
+      ? {
+          lastSyncedFrom: run.startedAt,
+          ...(run.mode === "FULL" && !kept && { lastFullSyncAt: run.startedAt }),
+          ...(relisted ? { logCursor: null } : !kept && { logCursor: run.startedAt }),
+        }
       : {};
   await tx.userSync.updateMany({
     where: { id: run.userSyncId, activeRunId: run.id },
@@ -390,15 +401,23 @@ export async function markInngestRunCancelled(db: Db, cancel: EndedInngestRun): 
   return target.status === "CANCELLED" && target.error === CANCELLED_IN_INNGEST ? target.id : null;
 }
 
-/** QUEUED: the run begins, full or incremental. */
+/**
+ * QUEUED: the run begins: full (the first, a Full resync, or the last full listing
+ * `fullSyncEveryHours` ago), else a delta run reading the System Log (CHANGES), when it was read
+ * without a gap since the last full run. Without that, SYNC DATA runs full (it promises that
+ * deletions show) and a scheduled run re-lists the groups whose members moved; either says why.
+ */
 export const startStep: Step = async (ctx, state) => {
-  const { sync, now } = ctx;
-  const mode = state.forceFull || fullSyncDue(sync, now) ? "FULL" : "INCREMENTAL";
+  const { sync, now, run } = ctx;
+  const due = state.forceFull || fullSyncDue(sync, now);
+  const gap = due ? null : changeLogGap(sync, now, ctx.directory.hasChangeLog);
+  const mode = due || (gap && run.trigger !== "SCHEDULED") ? "FULL" : "INCREMENTAL";
   const next = await commitStep(ctx, state, async (tx) => ({
-    next: { ...state, phase: "USERS" },
+    next: { ...state, phase: mode === "INCREMENTAL" && !gap ? "CHANGES" : "USERS" },
     run: {
       status: "RUNNING",
       mode,
+      fallback: gap ? fallbackMessage(gap, mode) : null,
       startedAt: now,
       // The progress bar's total; unknown for an incremental run, which lists only changes.
       usersExpected:

@@ -10,7 +10,13 @@ export type Tx = Prisma.TransactionClient;
  * Table and column names come from the code, never from data.
  */
 
-type Table = "DirectoryUser" | "UserGroup" | "SyncRunItem" | "SyncRunSeen" | "GroupMembership";
+type Table =
+  | "DirectoryUser"
+  | "UserGroup"
+  | "SyncRunItem"
+  | "SyncRunSeen"
+  | "SyncRunChange"
+  | "GroupMembership";
 type ColumnType =
   | "text"
   | "integer"
@@ -37,20 +43,24 @@ export const ITEM = "\u001f";
 export const PAIR = "\u001e";
 export const splitAggregate = (text: string | null): string[] => (text ? text.split(ITEM) : []);
 
-/** Inserts the rows; returns how many were inserted (duplicates skipped when asked). */
+/**
+ * Inserts the rows; returns how many were written. A duplicate is skipped when asked, or handled
+ * by `onConflict` (an `ON CONFLICT … DO UPDATE` clause).
+ */
 export async function insertRows<Row extends object>(
   tx: Tx,
   table: Table,
   columns: Columns<Row>,
   rows: Row[],
-  { skipDuplicates = false } = {},
+  { skipDuplicates = false, onConflict }: { skipDuplicates?: boolean; onConflict?: Prisma.Sql } = {},
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const names = quoted(Object.keys(columns));
+  const conflict = onConflict ?? (skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty);
   return tx.$executeRaw`
     INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(names)})
     SELECT ${Prisma.raw(names)} FROM ${recordset(columns, rows)}
-    ${skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty}`;
+    ${conflict}`;
 }
 
 /** Sets each row (by id) to its own values, and `updatedAt`. */

@@ -126,6 +126,16 @@ export class CountingDirectory implements DirectoryProvider {
     this.calls++;
     return this.provider.listGroupMembers(...args);
   }
+
+  get hasChangeLog(): boolean {
+    return this.provider.listChanges !== undefined;
+  }
+
+  listChanges(...args: Parameters<NonNullable<DirectoryProvider["listChanges"]>>) {
+    if (!this.provider.listChanges) throw new Error("The directory has no change log");
+    this.calls++;
+    return this.provider.listChanges(...args);
+  }
 }
 
 /** Up to `limit` pages from `cursor` on; `next` is null when the listing is complete. */

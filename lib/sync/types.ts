@@ -7,6 +7,7 @@ import type { DirectoryProvider } from "@/lib/directory/types";
  */
 export type SyncPhase =
   | "QUEUED"
+  | "CHANGES"
   | "USERS"
   | "GROUPS"
   | "MEMBERSHIPS"
@@ -24,7 +25,7 @@ export interface SyncState {
   /** Steps applied so far: the next step is `seq`, and a retried step is recognised by it. */
   seq: number;
   phase: SyncPhase;
-  /** USERS and GROUPS: the directory's cursor for the next page; null at the start. */
+  /** CHANGES, USERS and GROUPS: the directory's cursor for the next page; null at the start. */
   cursor: string | null;
   /** MEMBERSHIPS: groups are reconciled in id order, and those up to this id are done. */
   afterGroupId: string | null;
@@ -52,6 +53,8 @@ export interface StepBudget {
   memberPages: number;
   /** Users removed (deleted or deprovisioned) per step. */
   removals: number;
+  /** System Log pages per step (1,000 changes each from Okta). */
+  logPages: number;
 }
 
 export const DEFAULT_STEP_BUDGET: StepBudget = {
@@ -59,6 +62,7 @@ export const DEFAULT_STEP_BUDGET: StepBudget = {
   groupPages: 5,
   memberPages: 60,
   removals: 2000,
+  logPages: 10,
 };
 
 export interface SyncDeps {
@@ -77,7 +81,10 @@ export interface SyncDeps {
  */
 export const RATE_LIMIT_WAIT_BUDGET_MS = 30 * 60_000;
 
-/** Incremental listings start this long before the previous run's start, for clock skew. */
+/**
+ * Incremental listings start this long before the previous run's start, for clock skew; a delta
+ * run reads the System Log from this long before its cursor, for events Okta publishes late.
+ */
 export const INCREMENTAL_OVERLAP_MS = 5 * 60 * 1000;
 
 /** The directory's status of a deactivated user, and the dashboard's status of a deprovisioned one. */

@@ -127,7 +127,7 @@ describe("users", () => {
     expect(await itemsOf(t.db, full.run.id)).toEqual([]);
 
     h.clock.advance(HOUR);
-    const incremental = await h.run();
+    const incremental = await h.run({ trigger: "SCHEDULED" });
     expect(incremental.run).toMatchObject({ mode: "INCREMENTAL", usersProcessed: 0, status: "SUCCEEDED" });
     expect(countsOf(incremental.run)).toEqual(NO_CHANGES);
     expect(await snapshot(t.db, h.sync.id)).toEqual(before);
@@ -148,7 +148,7 @@ describe("users", () => {
     h.clock.advance(HOUR);
     h.directory.updateUser("u1", { lastName: "Byron", extra: { title: "Countess" } });
     h.directory.updateUser("u2", { email: "U2.New@Acme.test", username: "u2.new" });
-    const { run } = await h.run();
+    const { run } = await h.run({ trigger: "SCHEDULED" });
 
     expect(countsOf(run)).toEqual({ ...NO_CHANGES, usersUpdated: 2 });
     expect(run.usersProcessed).toBe(2);

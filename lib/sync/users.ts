@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { EnrollmentStatus, UserSync } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
+import { readsChangeLog } from "./changes";
 import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
 import { markMembersStale } from "./memberships";
@@ -186,20 +187,28 @@ interface Joiner {
  * a user marks every group for re-reading, in this step's transaction, so that a run cancelled
  * before its MEMBERSHIPS phase leaves the mark for the next. A user created in Okta after the
  * previous run ended (less the skew margin) joined each of its groups later, and those groups
- * moved; it marks only Everyone, whose members are the sync's users.
+ * moved — in a delta run, one created after the start of the log's range, whose joins the log
+ * holds; it marks only Everyone, whose members are the sync's users.
  */
 async function markJoiners(tx: Tx, ctx: StepContext, joined: Joiner[]): Promise<void> {
   if (joined.length === 0) return;
-  const previous = await tx.syncRun.aggregate({
-    where: { userSyncId: ctx.sync.id, id: { not: ctx.run.id } },
-    _max: { finishedAt: true },
-  });
-  const previousEnd = previous._max.finishedAt;
+  const { sync, run } = ctx;
+  let joinsRecordedAfter: number | null;
+  if (readsChangeLog(run) && sync.logCursor) {
+    joinsRecordedAfter = sync.logCursor.getTime() - INCREMENTAL_OVERLAP_MS;
+  } else {
+    const previous = await tx.syncRun.aggregate({
+      where: { userSyncId: sync.id, id: { not: run.id } },
+      _max: { finishedAt: true },
+    });
+    const previousEnd = previous._max.finishedAt;
+    joinsRecordedAfter = previousEnd && previousEnd.getTime() + INCREMENTAL_OVERLAP_MS;
+  }
   const membershipsPredate = ({ person, returning }: Joiner) =>
     returning ||
-    !previousEnd ||
+    joinsRecordedAfter === null ||
     !person.createdAt ||
-    person.createdAt.getTime() <= previousEnd.getTime() + INCREMENTAL_OVERLAP_MS;
+    person.createdAt.getTime() <= joinsRecordedAfter;
   await markMembersStale(tx, ctx.sync.id, joined.some(membershipsPredate) ? "all" : "everyone");
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Db, Prisma, SyncRun, UserSync } from "@/lib/db";
+import type { Db, Prisma, SyncRun, SyncTrigger, UserSync } from "@/lib/db";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { advanceSync } from "../engine";
 import { failRun, startRunRequest } from "../run";
@@ -75,7 +75,7 @@ export async function syncHarness(
     sync,
     adminId,
     deps,
-    run: (runOptions?: DriveOptions & { forceFull?: boolean }) => runSync(deps, sync, runOptions),
+    run: (runOptions?: RunOptions) => runSync(deps, sync, runOptions),
   };
 }
 
@@ -91,16 +91,18 @@ export interface Drive {
   outputs: SyncStepResult[];
 }
 
+export type RunOptions = DriveOptions & {
+  forceFull?: boolean;
+  /** MANUAL (SYNC DATA, the default) or SCHEDULED: they differ when the change log cannot be read. */
+  trigger?: SyncTrigger;
+};
+
 /** Starts a run of the sync and drives it like the Inngest function, until it ends or blocks. */
-export async function runSync(
-  deps: SyncDeps,
-  sync: UserSync,
-  options: DriveOptions & { forceFull?: boolean } = {},
-): Promise<Drive> {
+export async function runSync(deps: SyncDeps, sync: UserSync, options: RunOptions = {}): Promise<Drive> {
   const start = await startRunRequest(deps.db, {
     organizationId: sync.organizationId,
     userSyncId: sync.id,
-    trigger: "MANUAL",
+    trigger: options.trigger ?? "MANUAL",
     startedById: null,
     forceFull: options.forceFull,
   });

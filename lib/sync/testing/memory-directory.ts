@@ -1,15 +1,19 @@
-import type {
-  DirectoryGroup,
-  DirectoryPerson,
-  DirectoryProvider,
-  ListOptions,
-  Page,
+import {
+  type ChangeListOptions,
+  ChangeLogUnavailableError,
+  type DirectoryChange,
+  type DirectoryGroup,
+  type DirectoryPerson,
+  type DirectoryProvider,
+  type ListOptions,
+  type Page,
 } from "@/lib/directory/types";
 
 /**
  * An in-memory directory for the engine's unit tests: paged listings with opaque "after" cursors
- * (like Okta's), `updatedSince` filtering, timestamps from a shared clock, and failures injected
- * into a chosen call. The fake Okta over HTTP (lib/okta) is the end-to-end stand-in.
+ * (like Okta's), `updatedSince` filtering, timestamps from a shared clock, failures injected
+ * into a chosen call, and (with `changeLog`) a change log like Okta's System Log: every edit
+ * recorded, visible `logDelayMs` after it happened. The fake Okta over HTTP (lib/okta) is the end-to-end stand-in.
  */
 
 export type DirectoryMethod = keyof DirectoryProvider;
@@ -21,7 +25,14 @@ export interface MemoryDirectoryOptions {
   memberPageSize?: number;
   /** Stamps updatedAt and membershipUpdatedAt; share it with the engine's `now`. */
   now?: () => Date;
+  /** Records edits and serves them from `listChanges` (off: the directory has no change log). */
+  changeLog?: boolean;
+  /** A change shows in `listChanges` this long after it happened (Okta's log is eventually consistent). */
+  logDelayMs?: number;
+  changePageSize?: number;
 }
+
+type LoggedChange = DirectoryChange & { seq: number };
 
 export interface PersonInput {
   externalId: string;
@@ -56,8 +67,12 @@ export class MemoryDirectory implements DirectoryProvider {
   private readonly members = new Map<string, Set<string>>();
   private readonly calls = new Map<DirectoryMethod, number>();
   private readonly failures: Failure[] = [];
-  private readonly options: Required<MemoryDirectoryOptions>;
+  private readonly log: LoggedChange[] = [];
+  private readonly options: Required<Omit<MemoryDirectoryOptions, "changeLog">>;
   readonly memberPageSize: number;
+  /** Set to make `listChanges` refuse, as Okta does for a token whose admin may not read the log. */
+  logForbidden = false;
+  readonly listChanges?: DirectoryProvider["listChanges"];
 
   constructor(options: MemoryDirectoryOptions = {}) {
     this.options = {
@@ -65,8 +80,11 @@ export class MemoryDirectory implements DirectoryProvider {
       groupPageSize: options.groupPageSize ?? 200,
       memberPageSize: options.memberPageSize ?? 200,
       now: options.now ?? (() => new Date()),
+      logDelayMs: options.logDelayMs ?? 0,
+      changePageSize: options.changePageSize ?? 1000,
     };
     this.memberPageSize = this.options.memberPageSize;
+    if (options.changeLog) this.listChanges = (cursor, range) => this.readLog(cursor, range);
   }
 
   // ------------------------------------------------------------ editing the directory
@@ -104,11 +122,12 @@ export class MemoryDirectory implements DirectoryProvider {
 
   /** A hard delete: the user leaves every group and no listing shows it again. */
   deleteUser(externalId: string): void {
+    const existed = this.people.delete(externalId);
     this.inputs.delete(externalId);
-    this.people.delete(externalId);
     for (const [groupId, ids] of this.members) {
       if (ids.delete(externalId)) this.touchMembership(groupId);
     }
+    if (existed) this.record({ kind: "user-deleted", userExternalId: externalId });
   }
 
   putGroup(input: GroupInput): DirectoryGroup {
@@ -124,18 +143,28 @@ export class MemoryDirectory implements DirectoryProvider {
     };
     this.groups.set(group.externalId, group);
     if (!this.members.has(group.externalId)) this.members.set(group.externalId, new Set());
+    if (!existing) this.record({ kind: "group-created", groupExternalId: group.externalId });
     return group;
   }
 
   deleteGroup(externalId: string): void {
-    this.groups.delete(externalId);
+    if (!this.groups.delete(externalId)) return;
     this.members.delete(externalId);
+    this.record({ kind: "group-deleted", groupExternalId: externalId });
   }
 
   setMembers(groupId: string, userIds: string[]): void {
     if (!this.groups.has(groupId)) throw new Error(`No group ${groupId}`);
-    this.members.set(groupId, new Set(userIds));
+    const before = this.members.get(groupId) ?? new Set<string>();
+    const after = new Set(userIds);
+    this.members.set(groupId, after);
     this.touchMembership(groupId);
+    for (const id of after)
+      if (!before.has(id))
+        this.record({ kind: "membership-added", groupExternalId: groupId, userExternalId: id });
+    for (const id of before)
+      if (!after.has(id))
+        this.record({ kind: "membership-removed", groupExternalId: groupId, userExternalId: id });
   }
 
   addMembers(groupId: string, userIds: string[]): void {
@@ -147,6 +176,11 @@ export class MemoryDirectory implements DirectoryProvider {
       groupId,
       [...(this.members.get(groupId) ?? [])].filter((id) => !userIds.includes(id)),
     );
+  }
+
+  private record(change: DistributiveOmit<DirectoryChange, "id" | "at">): void {
+    const seq = this.log.length;
+    this.log.push({ ...change, id: `event-${seq}`, at: this.options.now(), seq } as LoggedChange);
   }
 
   private touchMembership(groupId: string): void {
@@ -207,7 +241,30 @@ export class MemoryDirectory implements DirectoryProvider {
     if (!ids) throw new Error(`Not found: group ${groupExternalId}`);
     return page([...ids], (id) => id, cursor, this.options.memberPageSize);
   }
+
+  /** The log between `since` and `until` as it is visible now, oldest first (ties in edit order). */
+  private async readLog(
+    cursor: string | null,
+    { since, until }: ChangeListOptions,
+  ): Promise<Page<DirectoryChange>> {
+    this.call("listChanges");
+    if (this.logForbidden)
+      throw new ChangeLogUnavailableError("forbidden", "You do not have permission to read the System Log.");
+    const visibleBefore = this.options.now().getTime() - this.options.logDelayMs;
+    const after = cursor === null ? -1 : Number(decodeCursor(cursor));
+    const matching = this.log.filter(
+      (c) => c.seq > after && c.at >= since && c.at < until && c.at.getTime() <= visibleBefore,
+    );
+    const items = matching.slice(0, this.options.changePageSize);
+    const last = items.at(-1);
+    return {
+      items: items.map(({ seq: _, ...change }) => structuredClone(change) as DirectoryChange),
+      next: matching.length > items.length && last ? encodeCursor(String(last.seq)) : null,
+    };
+  }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** One page of `items` in id order after the cursor's id, with a cursor to the next page. */
 function page<T>(items: T[], idOf: (item: T) => string, cursor: string | null, size: number): Page<T> {
