@@ -119,8 +119,9 @@ describe("listings", () => {
     expect(changed.items.map((g) => g.externalId)).toEqual([renamed?.id, regrouped?.id]);
   });
 
-  it("lists a group's members across pages, Everyone's being every user", async () => {
+  it("lists a group's members 1,000 a page across pages, Everyone's being every user", async () => {
     const okta = client();
+    expect(okta.memberPageSize).toBe(1000);
     const big = [...fake.directory.groups].sort(
       (a, b) => (b.members?.length ?? 0) - (a.members?.length ?? 0),
     )[0];
@@ -128,7 +129,11 @@ describe("listings", () => {
     expect(await collect((cursor) => okta.listGroupMembers(big?.id ?? "", cursor))).toEqual(big?.members);
     const everyone = fake.directory.everyone?.id ?? "";
     expect(await collect((cursor) => okta.listGroupMembers(everyone, cursor))).toHaveLength(1234);
-    expect(fake.requests.every((r) => r.query.limit === "200")).toBe(true);
+    expect(fake.requests.map((r) => [r.path.split("/")[4], r.query.limit])).toEqual([
+      [big?.id, "1000"],
+      [everyone, "1000"],
+      [everyone, "1000"],
+    ]);
   });
 
   it("refuses a cursor that leaves the org or the listing, before sending anything", async () => {
@@ -154,6 +159,114 @@ describe("listings", () => {
     expect(nextLink(`${self}, ${next}`)).toBe("https://acme.okta.com/api/v1/users?after=00u2&limit=200");
     expect(nextLink(self)).toBeNull();
     expect(nextLink(undefined)).toBeNull();
+  });
+});
+
+describe("member pages of 1,000, and of 200 for a group where those fail", () => {
+  const SLOW = "00gslow0000000000000";
+  const FINE = "00gfine0000000000000";
+  const members = Array.from({ length: 2500 }, (_, i) => `00u${String(i).padStart(17, "0")}`);
+
+  /**
+   * Two groups of 2,500 members, paged as Okta pages them (`after` is the last id sent, the next link
+   * keeps the limit); `SLOW` fails every page of more than 200, as `failure` says.
+   */
+  async function membersServer(failure: "503" | "hang") {
+    const seen: { group: string; limit: string | null; after: string | null }[] = [];
+    const server = await tinyServer((req, res) => {
+      const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
+      const group = url.pathname.split("/")[4] ?? "";
+      const limit = url.searchParams.get("limit");
+      const after = url.searchParams.get("after");
+      seen.push({ group, limit, after });
+      if (group === SLOW && Number(limit) > 200) {
+        if (failure === "hang") return;
+        res.writeHead(503, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ errorCode: "E0000009", errorSummary: "Internal Server Error" }));
+        return;
+      }
+      const start = after === null ? 0 : members.indexOf(after) + 1;
+      const page = members.slice(start, start + Number(limit));
+      const links = [`<${url.href}>; rel="self"`];
+      if (start + page.length < members.length) {
+        const next = new URL(url);
+        next.searchParams.set("after", page.at(-1) ?? "");
+        links.push(`<${next.href}>; rel="next"`);
+      }
+      res.writeHead(200, { "Content-Type": "application/json", Link: links });
+      res.end(JSON.stringify(page.map((id) => ({ id, status: "ACTIVE", profile: { login: `${id}@x.io` } }))));
+    });
+    return { ...server, seen };
+  }
+
+  it.each([
+    ["fail (503)", "503" as const],
+    ["time out", "hang" as const],
+  ])(
+    "reads a group whose big pages %s at 200 a page, asking again at once; other groups at 1,000",
+    async (_name, failure) => {
+      const server = await membersServer(failure);
+      const okta = new OktaClient({
+        domain: server.url,
+        token: "t",
+        allowInsecureLocalhost: true,
+        ...time,
+        timeoutMs: 200,
+      });
+      const slow = await collect((cursor) => okta.listGroupMembers(SLOW, cursor));
+      const fine = await collect((cursor) => okta.listGroupMembers(FINE, cursor));
+      await server.close();
+      expect(slow).toEqual(members);
+      expect(fine).toEqual(members);
+      // One big page asked for and failed, not retried: the same page at 200, then 12 more of 200.
+      const slowPages = server.seen.filter((r) => r.group === SLOW);
+      expect(slowPages.slice(0, 2)).toEqual([
+        { group: SLOW, limit: "1000", after: null },
+        { group: SLOW, limit: "200", after: null },
+      ]);
+      expect(slowPages.slice(1).map((r) => r.limit)).toEqual(Array(13).fill("200"));
+      expect(server.seen.filter((r) => r.group === FINE).map((r) => r.limit)).toEqual([
+        "1000",
+        "1000",
+        "1000",
+      ]);
+      expect(okta.requestCount).toBe(1 + 13 + 3);
+      expect(time.slept).toEqual([]);
+    },
+  );
+
+  it("falls back in the middle of a group, from the page that failed", async () => {
+    const server = await membersServer("503");
+    const okta = new OktaClient({ domain: server.url, token: "t", allowInsecureLocalhost: true, ...time });
+    // A cursor from a 1,000-page of the group (as a step before the failure left it).
+    const cursor = `${server.url}/api/v1/groups/${SLOW}/users?limit=1000&after=${members[999]}`;
+    const rest = await collect((next) => okta.listGroupMembers(SLOW, next ?? cursor));
+    await server.close();
+    expect(rest).toEqual(members.slice(1000));
+    expect(server.seen.slice(0, 2)).toEqual([
+      { group: SLOW, limit: "1000", after: members[999] },
+      { group: SLOW, limit: "200", after: members[999] },
+    ]);
+    expect(okta.requestCount).toBe(1 + 8);
+  });
+
+  it("retries a 200-page as usual, and keeps errors no page size explains", async () => {
+    fake.injectFault({ fault: { kind: "status", status: 503 }, path: "/api/v1/groups/", times: 2 });
+    const okta = client();
+    const group = fake.directory.groups[3];
+    expect(await collect((cursor) => okta.listGroupMembers(group?.id ?? "", cursor))).toEqual(group?.members);
+    // The big page failed once; the same page at 200 failed once and was retried after a backoff.
+    expect(fake.requests.map((r) => [r.query.limit, r.status])).toEqual([
+      ["1000", 503],
+      ["200", 503],
+      ["200", 200],
+    ]);
+    expect(time.slept).toEqual([375]);
+
+    fake.clearRequests();
+    fake.setPermissions({ groups: false });
+    await expect(okta.listGroupMembers(group?.id ?? "", null)).rejects.toMatchObject({ status: 403 });
+    expect(fake.requests.map((r) => r.query.limit)).toEqual(["1000"]);
   });
 });
 

@@ -1,15 +1,19 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
-import type {
-  DirectoryGroup,
-  DirectoryPerson,
-  DirectoryProvider,
-  ListOptions,
-  Page,
+import {
+  type ChangeListOptions,
+  ChangeLogUnavailableError,
+  type DirectoryChange,
+  type DirectoryGroup,
+  type DirectoryPerson,
+  type DirectoryProvider,
+  type ListOptions,
+  type Page,
 } from "@/lib/directory/types";
 import { parseOktaDomain, type Resolve } from "./domain";
 import {
   apiError,
+  OktaApiError,
   OktaConnectionError,
   OktaResponseError,
   OktaWaitRefusedError,
@@ -27,10 +31,13 @@ import {
   untilReset,
 } from "./pacing";
 import {
+  CHANGE_EVENT_TYPES,
   OktaGroup,
+  OktaLogEvent,
   OktaMember,
   OktaOrganization,
   OktaUser,
+  toDirectoryChanges,
   toDirectoryGroup,
   toDirectoryPerson,
 } from "./schemas";
@@ -67,7 +74,18 @@ export interface OktaClientOptions {
   random?: () => number;
 }
 
+/** Users and groups a page (Okta's maximum for users). */
 const PAGE_SIZE = 200;
+/** Members a page: Okta's default for a group's users (`PAGE_SIZE` for a group where that fails). */
+const MEMBER_PAGE_SIZE = 1000;
+/** Events a page: the System Log's maximum. */
+const LOG_PAGE_SIZE = 1000;
+/**
+ * How far back the System Log is trusted: Okta keeps 90 days (and may answer an older `since` with
+ * what it still has rather than an error), less an hour for the clocks' skew.
+ */
+const LOG_RETENTION_MS = 90 * 86_400_000 - 3_600_000;
+const LOGS = "/api/v1/logs";
 const USER_STATUSES = [
   "STAGED",
   "PROVISIONED",
@@ -92,6 +110,40 @@ const usersFilter = (updatedSince?: Date) =>
 const groupsFilter = (updatedSince: Date) =>
   `lastUpdated gt ${after(updatedSince)} or lastMembershipUpdated gt ${after(updatedSince)}`;
 
+const changesFilter = CHANGE_EVENT_TYPES.map((type) => `eventType eq "${type}"`).join(" or ");
+
+/** What the client retries (`maxRetries`): Okta failing (5xx), the network, a timeout. */
+const transient = (error: unknown) =>
+  (error instanceof OktaConnectionError && (error.reason === "timeout" || error.reason === "network")) ||
+  (error instanceof OktaApiError && error.status >= 500);
+
+/**
+ * A System Log error the sync answers by reading the listings instead: the token's admin may not read
+ * the log (403), or `since` is past its retention (a 400 about `since`, which the client always sends
+ * well formed and before `until`). Other errors are the client's usual ones.
+ */
+function changeLogError(error: unknown): unknown {
+  if (!(error instanceof OktaApiError)) return error;
+  const { status, errorCode, path, errorId } = error;
+  const where = [`HTTP ${status}`, errorCode, `on GET ${path}`, errorId && `Okta error id ${errorId}`]
+    .filter(Boolean)
+    .join(" ");
+  if (status === 403) {
+    return new ChangeLogUnavailableError(
+      "forbidden",
+      "The API token's admin cannot read Okta's System Log, which lets a sync read only what changed: " +
+        `give that admin the Read-Only Administrator role, or an OAuth app the okta.logs.read scope (${where}).`,
+    );
+  }
+  if (status === 400 && /\bsince\b/i.test(error.summary)) {
+    return new ChangeLogUnavailableError(
+      "retention",
+      `Okta's System Log does not reach back to the changes asked for (it keeps 90 days): ${error.summary} (${where}).`,
+    );
+  }
+  return error;
+}
+
 /** The `rel="next"` target of (possibly several, comma-joined) `Link` headers. */
 export function nextLink(link: string | string[] | undefined): string | null {
   for (const part of [link ?? []].flat().flatMap((value) => value.split(/,\s*(?=<)/))) {
@@ -111,10 +163,10 @@ export async function* pages<T>(list: (cursor: string | null) => Promise<Page<T>
   } while (cursor);
 }
 
-/** Okta's Management API, read-only: users, groups and memberships, paced and retried. */
+/** Okta's Management API, read-only: users, groups, memberships and the System Log, paced and retried. */
 export class OktaClient implements DirectoryProvider {
   readonly origin: string;
-  readonly memberPageSize = PAGE_SIZE;
+  readonly memberPageSize = MEMBER_PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
   readonly #token: string;
   /** Removes the token from everything Okta sends back: the one place that knows it. */
@@ -207,10 +259,55 @@ export class OktaClient implements DirectoryProvider {
     return { items: page.items.map(toDirectoryGroup), next: page.next };
   }
 
+  /**
+   * Pages of 1,000 members; a big page that times out or fails is asked again at once (same `after`)
+   * with 200, and Okta's next link carries that limit on through the rest of the group. At once
+   * rather than after the usual retries: a page too big to serve in time will be too big again (the
+   * retries would cost up to four timeouts, two minutes, before the smaller page), while a failure
+   * that has nothing to do with size still gets every usual retry at 200. The cost of a fallback the
+   * size did not call for is that group's remaining pages at 200.
+   */
   async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
     const path = `/api/v1/groups/${encodeURIComponent(groupExternalId)}/users`;
-    const page = await this.page(cursor ?? this.url(path, {}), path, OktaMember);
+    const url = this.cursor(cursor ?? this.url(path, {}, MEMBER_PAGE_SIZE), path);
+    const big = Number(url.searchParams.get("limit")) > PAGE_SIZE;
+    const page = await this.page(url.href, path, OktaMember, big ? 0 : undefined).catch((error: unknown) => {
+      if (!big || !transient(error)) throw error;
+      url.searchParams.set("limit", String(PAGE_SIZE));
+      return this.page(url.href, path, OktaMember);
+    });
     return { items: page.items.map((member) => member.id), next: page.next };
+  }
+
+  /**
+   * The System Log's membership, group and user-deletion events published in [since, until), oldest
+   * first, as changes. A bounded listing: its last page has no next link. Throws
+   * `ChangeLogUnavailableError` when the token's admin may not read the log or `since` is past its
+   * retention.
+   */
+  async listChanges(
+    cursor: string | null,
+    { since, until }: ChangeListOptions,
+  ): Promise<Page<DirectoryChange>> {
+    if (!(since < until)) throw new RangeError("A change listing's since must be before its until.");
+    if (cursor === null && since.getTime() < this.options.now() - LOG_RETENTION_MS) {
+      throw new ChangeLogUnavailableError(
+        "retention",
+        `Okta's System Log keeps 90 days: it no longer holds every change since ${since.toISOString()}.`,
+      );
+    }
+    const query = {
+      since: since.toISOString(),
+      until: until.toISOString(),
+      sortOrder: "ASCENDING",
+      filter: changesFilter,
+    };
+    try {
+      const page = await this.page(cursor ?? this.url(LOGS, query, LOG_PAGE_SIZE), LOGS, OktaLogEvent);
+      return { items: toDirectoryChanges(page.items), next: page.next };
+    } catch (error) {
+      throw changeLogError(error);
+    }
   }
 
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
@@ -220,9 +317,9 @@ export class OktaClient implements DirectoryProvider {
   }
 
   /** The first page of a listing. */
-  private url(path: string, query: Record<string, string>): string {
+  private url(path: string, query: Record<string, string>, limit = PAGE_SIZE): string {
     const url = new URL(path, this.origin);
-    url.searchParams.set("limit", String(PAGE_SIZE));
+    url.searchParams.set("limit", String(limit));
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     return url.href;
   }
@@ -243,15 +340,16 @@ export class OktaClient implements DirectoryProvider {
     link: string,
     path: string,
     item: z.ZodType<T>,
+    retries?: number,
   ): Promise<{ items: T[]; next: string | null }> {
-    const response = await this.get(this.cursor(link, path), true);
+    const response = await this.get(this.cursor(link, path), true, retries);
     const items = parse(response, z.array(item), path, this.#scrub);
     const next = nextLink(response.headers.link);
     return { items, next: next && this.cursor(next, path).href };
   }
 
-  private get(url: URL, authenticated: boolean): Promise<HttpResponse> {
-    const { timeoutMs, maxRetries, maxRateLimitWaits, now } = this.options;
+  private get(url: URL, authenticated: boolean, maxRetries = this.options.maxRetries): Promise<HttpResponse> {
+    const { timeoutMs, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
     const headers: Record<string, string> = {
       Accept: "application/json",
@@ -277,10 +375,7 @@ export class OktaClient implements DirectoryProvider {
           );
         } catch (error) {
           this.signal?.throwIfAborted();
-          const transient =
-            error instanceof OktaConnectionError &&
-            (error.reason === "timeout" || error.reason === "network");
-          if (!transient || failures >= maxRetries) throw error;
+          if (!transient(error) || failures >= maxRetries) throw error;
           await this.wait(this.backoff(failures++));
           continue;
         }

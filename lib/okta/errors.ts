@@ -152,7 +152,13 @@ const untrusted = (text: string, scrub: Scrub, max: number) =>
     .trim()
     .slice(0, max);
 
-/** Okta's error codes are `E` and seven digits; its error ids are short and alphanumeric. */
+/**
+ * How Okta's ids look (users, groups, log events, errors): short, letters, digits, `-` and `_`. Text
+ * from Okta that should be an id and is not is dropped: no separator, control or long text passes.
+ */
+export const OKTA_ID = /^[\w-]{1,64}$/;
+
+/** Okta's error codes are `E` and seven digits; its error ids look like its other ids. */
 const kept = (text: string | null | undefined, scrub: Scrub, shape: RegExp) => {
   const value = text && scrub(text);
   return value && shape.test(value) ? value : null;
@@ -170,7 +176,7 @@ export function apiError(status: number, body: string, path: string, scrub: Scru
     status,
     kept(parsed?.errorCode, scrub, /^E\d{7}$/),
     untrusted(parsed?.errorSummary || `HTTP ${status}`, scrub, 300),
-    kept(parsed?.errorId, scrub, /^[\w-]{1,64}$/),
+    kept(parsed?.errorId, scrub, OKTA_ID),
     path,
   );
 }

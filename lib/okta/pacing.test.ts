@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateLimitPacer } from "./pacing";
+import { endpointFamily, RateLimitPacer } from "./pacing";
 
 const headers = (limit: number, remaining: number, resetSeconds: number, dateMs: number) => ({
   "x-rate-limit-limit": String(limit),
@@ -42,5 +42,32 @@ describe("RateLimitPacer", () => {
     pacer.record("groups", headers(1, 0, 1, 0), 0);
     await pacer.take("groups");
     expect(sleeps).toEqual([2000]);
+  });
+});
+
+describe("endpointFamily", () => {
+  it("gives users, groups (members included) and the System Log budgets of their own, as Okta does", () => {
+    const families = Object.fromEntries(
+      [
+        "/api/v1/users",
+        "/api/v1/users/00u1",
+        "/api/v1/groups",
+        "/api/v1/groups/00g1/users",
+        "/api/v1/logs",
+        "/api/v1/logsearch",
+        "/api/v1/apps",
+        "/.well-known/okta-organization",
+      ].map((path) => [path, endpointFamily(path)]),
+    );
+    expect(families).toEqual({
+      "/api/v1/users": "users",
+      "/api/v1/users/00u1": "users",
+      "/api/v1/groups": "groups",
+      "/api/v1/groups/00g1/users": "groups",
+      "/api/v1/logs": "logs",
+      "/api/v1/logsearch": "other",
+      "/api/v1/apps": "other",
+      "/.well-known/okta-organization": "other",
+    });
   });
 });

@@ -19,9 +19,12 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 /** Waits `ms` for Okta's reset at `until` (on Okta's clock); may refuse (see `OktaClient`). */
 export type Wait = (ms: number, until: Date) => Promise<void>;
 
-/** Okta counts `/api/v1/users…`, `/api/v1/groups…` and the rest against separate limits. */
+/**
+ * Okta counts `/api/v1/users…`, `/api/v1/groups…`, the System Log (`/api/v1/logs`, a lower
+ * limit: 20–120 a minute) and the rest against separate limits.
+ */
 export const endpointFamily = (pathname: string) =>
-  /^\/api\/v1\/(users|groups)(\/|$)/.exec(pathname)?.[1] ?? "other";
+  /^\/api\/v1\/(users|groups|logs)(\/|$)/.exec(pathname)?.[1] ?? "other";
 
 interface Budget {
   limit: number;
