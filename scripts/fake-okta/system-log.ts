@@ -220,10 +220,11 @@ export function parseLogQuery(params: URLSearchParams, now: number): LogQuery {
     throw error;
   }
   const descending = sortOrder === "DESCENDING";
-  // Okta: a request without `until` in ascending order polls; descending, it is bounded by now.
+  // Okta: a request without `until` in ascending order polls; descending, it is bounded by now
+  // (what was published in this very millisecond included).
   return {
     since,
-    until: until ?? (descending ? now : null),
+    until: until ?? (descending ? now + 1 : null),
     filter,
     limit,
     descending,
