@@ -90,6 +90,10 @@ export const EXTERNAL: { from: string; names: string[] }[] = [
     ],
   },
   { from: "Linux: /proc/<pid>/clear_refs resets a process's peak memory", names: ["clear_refs"] },
+  {
+    from: "Okta's System Log event types (developer.okta.com/docs/reference/api/event-types), e.g. group.user_membership.add",
+    names: ["user_membership", "update_profile", "update_password", "reset_password", "expire_password"],
+  },
   { from: "HTTP: the cookie attribute", names: ["HttpOnly"] },
   {
     from: "the proxy variables of HTTP clients, which the Okta client ignores",

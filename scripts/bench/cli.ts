@@ -85,7 +85,7 @@ const appUrl = `http://127.0.0.1:${appPort}`;
 const runnerUrl = `http://127.0.0.1:${runnerPort}`;
 const OWNER = SEED_MEMBERS[0] as (typeof SEED_MEMBERS)[number];
 const password = process.env.SEED_PASSWORD || DEFAULT_SEED_PASSWORD;
-const UNLIMITED = { users: 1e9, groups: 1e9, other: 1e9, concurrency: 1000 };
+const UNLIMITED = { users: 1e9, groups: 1e9, logs: 1e9, other: 1e9, concurrency: 1000 };
 /** Okta's documented limits the issue asks about. */
 const OKTA_LIMITS = { users: 600, groups: 500 };
 // The bench creates the sync (its token encrypted) and the app decrypts it: one key for both.
@@ -434,7 +434,7 @@ try {
   if (scenarios.has("ratelimited")) {
     // A fresh minute on the fake's clock, so every family starts with its whole budget.
     fake.advanceClock(60_000 - (fake.now() % 60_000) + 10);
-    fake.setRateLimits({ ...OKTA_LIMITS, other: 100, concurrency: 75 });
+    fake.setRateLimits({ ...OKTA_LIMITS, logs: 60, other: 100, concurrency: 75 });
     // Every group's members read, as in a first sync (unchanged groups are otherwise skipped).
     await db?.userGroup.updateMany({
       where: { userSyncId: ids.userSyncId },

@@ -13,6 +13,8 @@ const { values } = parseArgs({
     token: { type: "string" },
     data: { type: "string" },
     "rate-limit": { type: "string" },
+    "log-rate-limit": { type: "string" },
+    "log-delay-ms": { type: "string" },
     hostile: { type: "string", multiple: true, default: [] },
   },
 });
@@ -22,6 +24,9 @@ const HOSTILE_MODES: Record<string, Partial<Hostility>> = {
   "echo-token": { echoToken: true },
   "rate-limit-far": { rateLimitResetInMs: FAR_RESET_MS },
   "empty-org": { emptyOrg: true },
+  "logs-forbidden": { logsForbidden: true },
+  "big-member-pages-fail": { bigMemberPageFault: { kind: "status", status: 500 } },
+  "big-member-pages-hang": { bigMemberPageFault: { kind: "hang" } },
 };
 const hostile: Partial<Hostility> = {};
 for (const mode of values.hostile) {
@@ -33,6 +38,7 @@ for (const mode of values.hostile) {
 
 const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 const perMinute = number(values["rate-limit"]);
+const logsPerMinute = number(values["log-rate-limit"]);
 const fake = await startFakeOkta({
   port: number(values.port),
   host: values.host,
@@ -42,7 +48,11 @@ const fake = await startFakeOkta({
   seed: number(values.seed),
   token: values.token,
   data: values.data ? JSON.parse(readFileSync(values.data, "utf8")) : undefined,
-  rateLimits: perMinute ? { users: perMinute, groups: perMinute, other: perMinute } : undefined,
+  rateLimits: {
+    ...(perMinute ? { users: perMinute, groups: perMinute, other: perMinute } : {}),
+    ...(logsPerMinute === undefined ? {} : { logs: logsPerMinute }),
+  },
+  logDelayMs: number(values["log-delay-ms"]),
   hostile,
 });
 const { users, groups } = fake.directory;

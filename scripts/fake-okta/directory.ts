@@ -1,8 +1,10 @@
 import { type Filter, lowerBound, matches } from "./filter";
+import { type SystemLog, statusEvents } from "./system-log";
 
 /**
  * The fake org's state: users, groups and memberships, kept sorted and indexed so that a page
- * costs O(log N + page size) whatever N is. Timestamps are ms on the fake's clock.
+ * costs O(log N + page size) whatever N is. Timestamps are ms on the fake's clock. Every change
+ * after loading is recorded in the System Log as the events Okta logs for it.
  */
 
 export const USER_STATUSES = [
@@ -108,6 +110,7 @@ export class Directory {
   constructor(
     readonly now: () => number,
     private readonly newId: (prefix: string, sequence: number) => string,
+    readonly log: SystemLog,
   ) {}
 
   /** Adds records as they are (generation and JSON loading); ids must be new. */
@@ -196,7 +199,9 @@ export class Directory {
     return { items: page.items.map((id) => this.user(id)), after: page.after };
   }
 
-  // Changes, as an admin would make them in Okta. Each moves lastUpdated to the fake's now.
+  // Changes, as an admin would make them in Okta. Each moves lastUpdated to the fake's now and is
+  // logged. Like Okta, the log has no membership events for the Everyone group, nor for the
+  // memberships a deleted user or group takes with it.
 
   createUser(profile: Record<string, unknown>, status = "ACTIVE"): FakeUser {
     const now = this.now();
@@ -215,6 +220,10 @@ export class Directory {
     this.userById.set(user.id, user);
     this.touchEveryone(now);
     this.byUpdated = null;
+    this.log.record(
+      { eventType: "user.lifecycle.create", user },
+      ...statusEvents("STAGED", status).map((eventType) => ({ eventType, user })),
+    );
     return user;
   }
 
@@ -222,14 +231,17 @@ export class Directory {
     const user = this.user(id);
     user.profile = { ...user.profile, ...profile };
     this.touch(user);
+    this.log.record({ eventType: "user.account.update_profile", user });
     return user;
   }
 
   setUserStatus(id: string, status: string): FakeUser {
     const user = this.user(id);
+    const events = statusEvents(user.status, status);
     user.status = status;
     user.statusChanged = this.now();
     this.touch(user);
+    this.log.record(...events.map((eventType) => ({ eventType, user })));
     return user;
   }
 
@@ -237,9 +249,17 @@ export class Directory {
     return this.setUserStatus(id, "DEPROVISIONED");
   }
 
-  /** Okta deletes only deactivated users; the fake deletes any, so tests need one call. */
+  /**
+   * Okta deletes only deactivated users; the fake deletes any, so tests need one call, and logs
+   * the deactivation Okta's first call would have made.
+   */
   deleteUser(id: string): void {
-    this.user(id);
+    const user = this.user(id);
+    this.log.record(
+      ...statusEvents(user.status, "DEPROVISIONED").map((eventType) => ({ eventType, user })),
+      { eventType: "user.lifecycle.delete.initiated", user },
+      { eventType: "user.lifecycle.delete.completed", user },
+    );
     this.users.splice(firstAfter(this.users, id, byId, true), 1);
     this.userById.delete(id);
     const now = this.now();
@@ -262,6 +282,7 @@ export class Directory {
     };
     this.groups.splice(firstAfter(this.groups, group.id, byId), 0, group);
     this.groupById.set(group.id, group);
+    this.log.record({ eventType: "group.lifecycle.create", group });
     return group;
   }
 
@@ -270,37 +291,44 @@ export class Directory {
     group.name = name;
     if (description !== undefined) group.description = description;
     group.lastUpdated = this.now();
+    this.log.record({ eventType: "group.profile.update", group });
     return group;
   }
 
   deleteGroup(id: string): void {
-    this.group(id);
+    this.log.record({ eventType: "group.lifecycle.delete", group: this.group(id) });
     this.groups.splice(firstAfter(this.groups, id, byId, true), 1);
     this.groupById.delete(id);
   }
 
   addMember(groupId: string, userId: string): void {
     const group = this.group(groupId);
-    this.user(userId);
+    const user = this.user(userId);
     if (!group.members) throw new Error("Everyone's members are all users");
     const at = firstAfter(group.members, userId, (a, b) => byId({ id: a }, b), true);
     if (group.members[at] === userId) return;
     group.members.splice(at, 0, userId);
     group.lastMembershipUpdated = this.now();
+    this.log.record({ eventType: "group.user_membership.add", user, group });
   }
 
   removeMember(groupId: string, userId: string): void {
     const group = this.group(groupId);
     if (!group.members) throw new Error("Everyone's members are all users");
-    this.removeFrom(group, userId, this.now());
+    const user = this.userById.get(userId);
+    if (this.removeFrom(group, userId, this.now()) && user) {
+      this.log.record({ eventType: "group.user_membership.remove", user, group });
+    }
   }
 
-  private removeFrom(group: FakeGroup, userId: string, now: number) {
+  /** Whether `userId` was a member. */
+  private removeFrom(group: FakeGroup, userId: string, now: number): boolean {
     const members = group.members ?? [];
     const at = firstAfter(members, userId, (a, b) => byId({ id: a }, b), true);
-    if (members[at] !== userId) return;
+    if (members[at] !== userId) return false;
     members.splice(at, 1);
     group.lastMembershipUpdated = now;
+    return true;
   }
 
   private touch(user: FakeUser) {

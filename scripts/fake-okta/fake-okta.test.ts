@@ -11,8 +11,14 @@ afterEach(() => {
   fake.clearFaults();
   fake.revokeTokenAfter(null);
   fake.setPermissions({ users: true, groups: true });
-  fake.setRateLimits({ users: 600, groups: 500, other: 100, concurrency: 75 });
-  fake.setHostile({ echoToken: false, rateLimitResetInMs: null, emptyOrg: false });
+  fake.setRateLimits({ users: 600, groups: 500, logs: 60, other: 100, concurrency: 75 });
+  fake.setHostile({
+    echoToken: false,
+    rateLimitResetInMs: null,
+    emptyOrg: false,
+    logsForbidden: false,
+    bigMemberPageFault: null,
+  });
   fake.advanceClock(60_000); // a fresh rate-limit window for the next test
 });
 
@@ -141,7 +147,7 @@ describe("paging like Okta", () => {
     );
   });
 
-  it("pages groups (default 10000) and members (default 1000, max 10000), Everyone holding every user", async () => {
+  it("pages groups (default 10000) and members, Everyone holding every user", async () => {
     expect(await json(await get("/api/v1/groups"))).toHaveLength(13);
     const everyone = fake.directory.everyone?.id;
     expect((await listAll(`/api/v1/groups/${everyone}/users?limit=100`)).items).toHaveLength(450);
@@ -150,6 +156,18 @@ describe("paging like Okta", () => {
     const members = await listAll(`/api/v1/groups/${group?.id}/users?limit=2`);
     expect(members.items.map((u) => u.id)).toEqual(group?.members);
     expect(members.pages).toBe(Math.ceil((group?.members?.length ?? 0) / 2));
+  });
+
+  it("serves members 1000 a page by default and at most, as Okta documents", async () => {
+    const big = await startFakeOkta({ users: 1100, groups: 1, seed: 3 });
+    const members = (query: string) =>
+      fetch(`${big.url}/api/v1/groups/${big.directory.everyone?.id}/users${query}`, {
+        headers: { Authorization: `SSWS ${big.token}` },
+      }).then(json);
+    expect(await members("")).toHaveLength(1000);
+    expect(await members("?limit=1000")).toHaveLength(1000);
+    expect(await members("?limit=5000")).toHaveLength(1000);
+    await big.close();
   });
 
   it("filters on lastUpdated (gt ge lt le, and/or) and on lastMembershipUpdated", async () => {
@@ -348,6 +366,27 @@ describe("hostile mode", () => {
     expect(response.status).toBe(429);
     const reset = Number(response.headers.get("x-rate-limit-reset")) * 1000;
     expect(reset - Date.parse(response.headers.get("date") ?? "")).toBeGreaterThanOrEqual(FAR_RESET_MS);
+  });
+
+  it("fails member pages of more than 200 users on demand, so a client's fallback to 200 can be tested", async () => {
+    const group = fake.directory.groups.find((g) => (g.members?.length ?? 0) > 3);
+    const members = `/api/v1/groups/${group?.id}/users`;
+    fake.setHostile({ bigMemberPageFault: { kind: "status", status: 500 } });
+    expect((await get(members)).status).toBe(500);
+    expect((await get(`${members}?limit=1000`)).status).toBe(500);
+    expect((await get(`${members}?limit=201`)).status).toBe(500);
+    expect((await get(`${members}?limit=200`)).status).toBe(200);
+    expect((await get("/api/v1/users?limit=200")).status).toBe(200);
+    fake.setHostile({ bigMemberPageFault: { kind: "hang" } });
+    await expect(
+      fetch(`${fake.url}${members}?limit=1000`, {
+        headers: { Authorization: `SSWS ${fake.token}` },
+        signal: AbortSignal.timeout(150),
+      }),
+    ).rejects.toThrow();
+    expect(await json(await get(`${members}?limit=200`))).toHaveLength(group?.members?.length ?? -1);
+    fake.setHostile({ bigMemberPageFault: null });
+    expect((await get(members)).status).toBe(200);
   });
 
   it("empties the org on demand, and brings it back", async () => {

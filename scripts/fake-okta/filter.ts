@@ -1,6 +1,6 @@
 /**
- * Okta's `filter` expressions, as far as listings of users and groups support them:
- * `attr op "value"` joined by `and`/`or` (and binds tighter) with parentheses. Operators are
+ * Okta's `filter` expressions, as far as listings of users and groups and the System Log support
+ * them: `attr op "value"` joined by `and`/`or` (and binds tighter) with parentheses. Operators are
  * case-insensitive; `eq` works on every allowed attribute, `gt ge lt le` only on timestamps.
  */
 
@@ -75,8 +75,11 @@ export function parseFilter(text: string, attributes: FilterAttributes): Filter 
   return filter;
 }
 
-/** Reads an attribute of a record: a string, or a timestamp in ms for time attributes. */
-export type Accessor = (attribute: string) => string | number | null;
+/**
+ * Reads an attribute of a record: a string, a timestamp in ms for time attributes, or the strings
+ * of an array's elements (a log event's `target.id`), which match when one of them does.
+ */
+export type Accessor = (attribute: string) => string | number | readonly string[] | null;
 
 export function matches(filter: Filter, get: Accessor): boolean {
   if (filter.kind !== "compare") {
@@ -86,6 +89,7 @@ export function matches(filter: Filter, get: Accessor): boolean {
   const actual = get(filter.attribute);
   if (actual === null) return false;
   if (typeof actual === "string") return actual === filter.value;
+  if (typeof actual !== "number") return actual.includes(filter.value);
   const wanted = filter.time;
   switch (filter.op) {
     case "eq":

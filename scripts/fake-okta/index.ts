@@ -10,5 +10,7 @@ export {
   type Hostility,
   type RateLimits,
   type RequestRecord,
+  SMALL_MEMBER_PAGE,
   startFakeOkta,
 } from "./server";
+export { LOG_RETENTION_MS, type LogEvent, type LogEventType, type SystemLog } from "./system-log";

@@ -66,6 +66,55 @@ describe("the fake answers as Okta's OpenAPI description says", () => {
     await expectValid("/api/v1/users", (next ?? "").slice(fake.url.length));
   });
 
+  it("validates the validator: a wrong log event fails", () => {
+    const validate = responseValidator("/api/v1/logs", 200);
+    expect(validate([{ uuid: "x", published: "yesterday", outcome: { result: "WON" } }])).toBe(false);
+    expect(validate([{ uuid: "x", published: "2026-01-01T00:00:00.000Z", target: [{ id: 1 }] }])).toBe(false);
+  });
+
+  it("serves the System Log's events, of every type the fake records, as LogEvents", async () => {
+    const since = new Date(fake.now()).toISOString();
+    const dir = fake.directory;
+    const user = dir.createUser({ login: "log.shape@example.com", email: null, firstName: "Zoë" });
+    dir.updateUser(user.id, { title: "Lead" });
+    for (const status of ["SUSPENDED", "ACTIVE", "LOCKED_OUT", "ACTIVE", "RECOVERY", "ACTIVE"]) {
+      dir.setUserStatus(user.id, status);
+    }
+    dir.setUserStatus(user.id, "PASSWORD_EXPIRED");
+    const group = dir.createGroup("Log shape");
+    dir.addMember(group.id, user.id);
+    dir.removeMember(group.id, user.id);
+    dir.renameGroup(group.id, "Log shape, renamed");
+    dir.deleteGroup(group.id);
+    dir.deleteUser(user.id);
+    dir.createUser({ login: "staged.shape@example.com" }, "PROVISIONED");
+
+    const query = `/api/v1/logs?since=${encodeURIComponent(since)}&limit=1000`;
+    const { body } = await expectValid("/api/v1/logs", query);
+    expect(new Set(body.map((event: { eventType: string }) => event.eventType))).toEqual(
+      new Set([
+        "user.lifecycle.create",
+        "user.lifecycle.activate",
+        "user.account.update_profile",
+        "user.lifecycle.suspend",
+        "user.lifecycle.unsuspend",
+        "user.account.lock",
+        "user.account.unlock",
+        "user.account.reset_password",
+        "user.account.update_password",
+        "user.account.expire_password",
+        "group.lifecycle.create",
+        "group.user_membership.add",
+        "group.user_membership.remove",
+        "group.profile.update",
+        "group.lifecycle.delete",
+        "user.lifecycle.deactivate",
+        "user.lifecycle.delete.initiated",
+        "user.lifecycle.delete.completed",
+      ]),
+    );
+  });
+
   it("lists groups, with stats, and a group's members", async () => {
     const { body } = await expectValid("/api/v1/groups", "/api/v1/groups?expand=stats");
     for (const group of body.slice(0, 3)) {
@@ -80,6 +129,12 @@ describe("the fake answers as Okta's OpenAPI description says", () => {
     fake.setPermissions({ users: true });
     fake.setRateLimits({ groups: 0 });
     await expectValid("/api/v1/groups", "/api/v1/groups", 429);
+    await expectValid("/api/v1/logs", "/api/v1/logs?limit=5000", 400);
+    fake.setHostile({ logsForbidden: true });
+    await expectValid("/api/v1/logs", "/api/v1/logs", 403);
+    fake.setHostile({ logsForbidden: false });
+    fake.setRateLimits({ logs: 0 });
+    await expectValid("/api/v1/logs", "/api/v1/logs", 429);
     // The spec documents no 400 for this path: check the body against its Error schema.
     const badFilter = await fetch(`${fake.url}/api/v1/users?filter=bogus`, {
       headers: { Authorization: `SSWS ${fake.token}` },

@@ -19,17 +19,21 @@ import {
   generateDirectory,
   idMaker,
 } from "./generate";
+import { LogQueryError, parseLogQuery, SystemLog } from "./system-log";
 
 /**
  * A stateful fake of Okta's Management API for tests, the demo and the benchmark: the read
- * endpoints a sync uses, with Okta's paging, filters, errors, rate limits and headers, faults on
- * command, and an admin API to change the org between syncs (`/__admin/<command>`).
+ * endpoints a sync uses and the System Log of the changes made to the org, with Okta's paging,
+ * filters, errors, rate limits and headers, faults on command, and an admin API to change the org
+ * between syncs (`/__admin/<command>`).
  */
 
 export interface RateLimits {
-  /** Requests per minute for `/api/v1/users…`, `/api/v1/groups…` and everything else. */
+  /** Requests per minute for `/api/v1/users…`, `/api/v1/groups…`, `/api/v1/logs` and everything else. */
   users: number;
   groups: number;
+  /** Okta's System Log limit is far below the others (20 to 120 a minute by org). */
+  logs: number;
   other: number;
   /** Requests in flight at once before Okta answers 429. */
   concurrency: number;
@@ -57,11 +61,26 @@ export interface Hostility {
   rateLimitResetInMs: number | null;
   /** The org lists no users and no groups (the data is kept: turning it off brings it back). */
   emptyOrg: boolean;
+  /** The token's admin may not read the System Log: `/api/v1/logs` answers 403 `E0000006`. */
+  logsForbidden: boolean;
+  /**
+   * What a group's member page of more than `SMALL_MEMBER_PAGE` users (asked with `limit`, or by
+   * default) meets, e.g. a 500 or a hang, for tests of a client falling back to small pages; null: off.
+   */
+  bigMemberPageFault: Fault | null;
 }
 
 /** How far ahead `rate-limit-far` puts the reset: 20 days, as the hostile org the probe met. */
 export const FAR_RESET_MS = 20 * 24 * 3600_000;
-const NOT_HOSTILE: Hostility = { echoToken: false, rateLimitResetInMs: null, emptyOrg: false };
+/** Member pages above this size meet `bigMemberPageFault` (the users listing's page size). */
+export const SMALL_MEMBER_PAGE = 200;
+const NOT_HOSTILE: Hostility = {
+  echoToken: false,
+  rateLimitResetInMs: null,
+  emptyOrg: false,
+  logsForbidden: false,
+  bigMemberPageFault: null,
+};
 
 export interface FaultRule {
   fault: Fault;
@@ -99,16 +118,21 @@ export interface FakeOktaOptions extends GenerateOptions {
    * The most items a page holds, below Okta's maxima (Okta may send fewer than `limit`): small
    * pages make a small org span many pages, and a sync many steps.
    */
-  maxPageSize?: Partial<Record<keyof typeof PAGE_LIMITS, number>>;
+  maxPageSize?: Partial<Record<keyof typeof PAGE_LIMITS | "logs", number>>;
   /** The rate-limit window (default a minute, as Okta's): shorter in tests, so waits stay short. */
   rateLimitWindowMs?: number;
+  /**
+   * How long after it is published a System Log event becomes visible to queries (ms, default 0):
+   * Okta's log is eventually consistent.
+   */
+  logDelayMs?: number;
   hostile?: Partial<Hostility>;
 }
 
 export const DEFAULT_TOKEN = "00fakeOktaApiToken-for-local-development-only";
-const DEFAULT_LIMITS: RateLimits = { users: 600, groups: 500, other: 100, concurrency: 75 };
-/** Okta's page sizes: [default, max]. */
-const PAGE_LIMITS = { users: [200, 200], groups: [10_000, 10_000], members: [1000, 10_000] } as const;
+const DEFAULT_LIMITS: RateLimits = { users: 600, groups: 500, logs: 60, other: 100, concurrency: 75 };
+/** Okta's page sizes: [default, max]. The System Log's are its own (`LOG_PAGE_LIMITS`). */
+const PAGE_LIMITS = { users: [200, 200], groups: [10_000, 10_000], members: [1000, 1000] } as const;
 const USER_FILTER = {
   status: false,
   lastUpdated: true,
@@ -131,8 +155,14 @@ class OktaFailure extends Error {
   }
 }
 
+/** Okta's rate-limit family of a path: the client's families, and the System Log's own. */
+const rateLimitFamily = (pathname: string) =>
+  pathname === "/api/v1/logs" ? "logs" : endpointFamily(pathname);
+
 export class FakeOkta {
   readonly directory: Directory;
+  /** The changes made to the org since it started, as Okta's System Log shows them. */
+  readonly log: SystemLog;
   readonly requests: RequestRecord[] = [];
   readonly token: string;
   readonly orgId: string;
@@ -163,7 +193,8 @@ export class FakeOkta {
     const seed = options.seed ?? 1;
     const newId = idMaker(seed);
     this.orgId = newId("00o", 0);
-    this.directory = new Directory(() => this.now(), newId);
+    this.log = new SystemLog(() => this.now(), options.logDelayMs);
+    this.directory = new Directory(() => this.now(), newId, this.log);
     const data = options.data ? directoryFromJson(options.data, seed) : generateDirectory(options);
     this.directory.load(data.users, data.groups);
   }
@@ -188,6 +219,11 @@ export class FakeOkta {
   advanceClock(ms: number): number {
     this.advanced += ms;
     return this.now();
+  }
+
+  /** How long after it is published a System Log event becomes visible (ms). */
+  setLogDelay(ms: number): void {
+    this.log.delayMs = ms;
   }
 
   setRateLimits(limits: Partial<RateLimits>): RateLimits {
@@ -243,6 +279,7 @@ export class FakeOkta {
     revokeTokenAfter: (requests: number | null) => this.revokeTokenAfter(requests),
     setPermissions: (permissions: { users?: boolean; groups?: boolean }) => this.setPermissions(permissions),
     advanceClock: (ms: number) => this.advanceClock(ms),
+    setLogDelay: (ms: number) => this.setLogDelay(ms),
     clearRequests: () => this.clearRequests(),
     setHostile: (hostility: Partial<Hostility>) => this.setHostile(hostility),
   };
@@ -255,6 +292,7 @@ export class FakeOkta {
         users: this.directory.users.length,
         groups: this.directory.groups.length,
         memberships: this.directory.membershipCount(),
+        logEvents: this.log.size,
         now: iso(this.now()),
         limits: this.limits,
         hostile: this.hostility,
@@ -311,7 +349,7 @@ export class FakeOkta {
       res.setHeader("Allow", "GET");
       throw new OktaFailure(405, "E0000022", "The endpoint does not support the provided HTTP method");
     }
-    const family = endpointFamily(url.pathname);
+    const family = rateLimitFamily(url.pathname);
     this.spend(res, family);
     if (url.pathname === "/.well-known/okta-organization") {
       return send(res, 200, {
@@ -322,7 +360,7 @@ export class FakeOkta {
       });
     }
     this.authorize(req.headers.authorization, family);
-    const fault = this.takeFault(url.pathname);
+    const fault = this.takeFault(url.pathname) ?? this.bigMemberPageFault(url);
     if (fault?.kind === "hang") return;
     if (fault?.kind === "delay") await delay(fault.ms);
     if (fault?.kind === "status") throw new OktaFailure(fault.status, "E0000009", "Internal Server Error");
@@ -359,6 +397,14 @@ export class FakeOkta {
           JSON.stringify(oktaGroup(g, url.origin, stats ? this.directory : null)),
         );
       }
+      if (url.pathname === "/api/v1/logs") {
+        const query = parseLogQuery(url.searchParams, this.now());
+        const listing = this.log.list({
+          ...query,
+          limit: Math.min(query.limit, this.options.maxPageSize?.logs ?? query.limit),
+        });
+        return page(res, url, listing, (event) => JSON.stringify(event));
+      }
       if (members?.[1] && !this.hostility.emptyOrg) {
         const listing = this.directory.listMembers(
           decodeURIComponent(members[1]),
@@ -371,6 +417,12 @@ export class FakeOkta {
       if (error instanceof NotFoundError) throw new OktaFailure(404, "E0000007", error.message);
       if (error instanceof BadCursorError)
         throw new OktaFailure(400, "E0000001", `Api validation failed: after`);
+      if (error instanceof LogQueryError)
+        throw new OktaFailure(
+          400,
+          "E0000001",
+          `Api validation failed: ${error.parameter} (${error.message})`,
+        );
       throw error;
     }
     throw new OktaFailure(
@@ -418,9 +470,20 @@ export class FakeOkta {
     const valid = header === `SSWS ${this.token}` && (this.tokenUsesLeft === null || this.tokenUsesLeft > 0);
     if (!valid) throw new OktaFailure(401, "E0000011", "Invalid token provided");
     if (this.tokenUsesLeft !== null) this.tokenUsesLeft--;
-    if (this.permissions[family as "users" | "groups"] === false) {
+    if (
+      this.permissions[family as "users" | "groups"] === false ||
+      (family === "logs" && this.hostility.logsForbidden)
+    ) {
       throw new OktaFailure(403, "E0000006", "You do not have permission to perform the requested action");
     }
+  }
+
+  /** The hostile fault of a big member page (`bigMemberPageFault`), if this is one. */
+  private bigMemberPageFault(url: URL): Fault | undefined {
+    const fault = this.hostility.bigMemberPageFault;
+    if (!fault || !/^\/api\/v1\/groups\/[^/]+\/users$/.test(url.pathname)) return undefined;
+    const limit = Number(url.searchParams.get("limit") ?? PAGE_LIMITS.members[0]);
+    return limit > SMALL_MEMBER_PAGE ? fault : undefined;
   }
 
   private takeFault(path: string): Fault | undefined {
