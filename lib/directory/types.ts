@@ -87,6 +87,17 @@ export class ChangeLogUnavailableError extends Error {
   }
 }
 
+/**
+ * The group is gone from the directory (Okta: 404 on its members), deleted after the run listed
+ * it: its members are not read this run, and the log or the next full listing removes it.
+ */
+export class GroupGoneError extends Error {
+  constructor(readonly groupExternalId: string) {
+    super(`The group ${groupExternalId} no longer exists in the directory.`);
+    this.name = "GroupGoneError";
+  }
+}
+
 export interface DirectoryProvider {
   /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
   readonly memberPageSize: number;
@@ -96,7 +107,7 @@ export interface DirectoryProvider {
   listUsers(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryPerson>>;
   /** Groups; with `updatedSince`, those whose profile or membership changed after it. */
   listGroups(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryGroup>>;
-  /** The external ids of a group's members, a page at a time. */
+  /** The external ids of a group's members, a page at a time; `GroupGoneError` for a deleted group. */
   listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>>;
   /**
    * The change log between `since` and `until`, oldest first, a page at a time; absent when the

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GroupGoneError } from "@/lib/directory/types";
 import { FAR_RESET_MS, type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
 import { validateOktaDomain } from "./domain";
@@ -134,6 +135,14 @@ describe("listings", () => {
       [everyone, "1000"],
       [everyone, "1000"],
     ]);
+  });
+
+  it("says a group deleted since it was listed is gone (Okta's 404 on its members)", async () => {
+    const error = await client()
+      .listGroupMembers("00gdeletedsince", null)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GroupGoneError);
+    expect(error).toMatchObject({ groupExternalId: "00gdeletedsince" });
   });
 
   it("refuses a cursor that leaves the org or the listing, before sending anything", async () => {
@@ -453,12 +462,14 @@ describe("retries", () => {
 
   it("does not retry what will not change: 4xx answers", async () => {
     const okta = client();
-    await expect(okta.listGroupMembers("00gmissing", null)).rejects.toMatchObject({
-      status: 404,
-      errorCode: "E0000007",
-      message: expect.stringMatching(/no such resource/),
-    });
-    expect(okta.requestCount).toBe(1);
+    await expect(
+      okta.listUsers(null, {}).then(() => okta.listGroupMembers("00gmissing", null)),
+    ).rejects.toBeInstanceOf(GroupGoneError);
+    expect(okta.requestCount).toBe(2);
+    fake.setPermissions({ users: false });
+    await expect(okta.listUsers(null)).rejects.toMatchObject({ status: 403, errorCode: "E0000006" });
+    fake.setPermissions({ users: true });
+    expect(okta.requestCount).toBe(3);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   type DirectoryGroup,
   type DirectoryPerson,
   type DirectoryProvider,
+  GroupGoneError,
   type ListOptions,
   type Page,
 } from "@/lib/directory/types";
@@ -271,11 +272,16 @@ export class OktaClient implements DirectoryProvider {
     const path = `/api/v1/groups/${encodeURIComponent(groupExternalId)}/users`;
     const url = this.cursor(cursor ?? this.url(path, {}, MEMBER_PAGE_SIZE), path);
     const big = Number(url.searchParams.get("limit")) > PAGE_SIZE;
-    const page = await this.page(url.href, path, OktaMember, big ? 0 : undefined).catch((error: unknown) => {
-      if (!big || !transient(error)) throw error;
-      url.searchParams.set("limit", String(PAGE_SIZE));
-      return this.page(url.href, path, OktaMember);
-    });
+    const page = await this.page(url.href, path, OktaMember, big ? 0 : undefined)
+      .catch((error: unknown) => {
+        if (!big || !transient(error)) throw error;
+        url.searchParams.set("limit", String(PAGE_SIZE));
+        return this.page(url.href, path, OktaMember);
+      })
+      .catch((error: unknown) => {
+        if (error instanceof OktaApiError && error.status === 404) throw new GroupGoneError(groupExternalId);
+        throw error;
+      });
     return { items: page.items.map((member) => member.id), next: page.next };
   }
 

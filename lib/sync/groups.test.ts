@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DirectoryProvider } from "@/lib/directory/types";
+import { type DirectoryProvider, GroupGoneError } from "@/lib/directory/types";
 import type { TestDb } from "@/test-support/db";
 import { HOUR, membershipMap, openTestDb, runSync, syncHarness } from "./testing/fixtures";
 import type { MemoryDirectory } from "./testing/memory-directory";
@@ -38,6 +38,31 @@ async function groupsOf(userSyncId: string) {
 }
 
 describe("groups and memberships", () => {
+  it("leaves a group deleted in Okta between its listing and its members' to the next run", async () => {
+    const h = await syncHarness(t.db);
+    for (const id of ["u1", "u2"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "g1" });
+    h.directory.putGroup({ externalId: "g2" });
+    h.directory.setMembers("g1", ["u1"]);
+    h.directory.setMembers("g2", ["u2"]);
+    const gone: DirectoryProvider = {
+      memberPageSize: h.directory.memberPageSize,
+      listUsers: (...args) => h.directory.listUsers(...args),
+      listGroups: (...args) => h.directory.listGroups(...args),
+      listGroupMembers: (group, cursor) =>
+        group === "g2"
+          ? Promise.reject(new GroupGoneError(group))
+          : h.directory.listGroupMembers(group, cursor),
+    };
+    const { run } = await runSync({ ...h.deps, provider: gone }, h.sync);
+    expect(run).toMatchObject({ status: "SUCCEEDED", groupsCreated: 2, membershipsAdded: 1 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"] });
+    // Not counted as read: the next run reads it (here it still exists).
+    h.clock.advance(HOUR);
+    await h.run();
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ g1: ["u1"], g2: ["u2"] });
+  });
+
   it("imports groups with their descriptions and members, and keeps member counts", async () => {
     const h = await syncHarness(t.db);
     for (const id of ["u1", "u2", "u3"]) h.directory.putUser({ externalId: id });

@@ -1,4 +1,5 @@
 import { Prisma } from "@/lib/db";
+import { GroupGoneError } from "@/lib/directory/types";
 import { pagesFor } from "./capacity";
 import { readsChangeLog } from "./changes";
 import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
@@ -51,12 +52,18 @@ async function readMembers(
   const read = async (index: number, group: GroupToReconcile, cursor: string | null, limit: number) => {
     const externalIds: string[] = [];
     let next = cursor;
-    do {
-      requested++;
-      const page = await ctx.directory.listGroupMembers(group.externalId, next);
-      externalIds.push(...page.items);
-      next = page.next;
-    } while (next !== null && requested < limit && !failure);
+    try {
+      do {
+        requested++;
+        const page = await ctx.directory.listGroupMembers(group.externalId, next);
+        externalIds.push(...page.items);
+        next = page.next;
+      } while (next !== null && requested < limit && !failure);
+    } catch (error) {
+      if (!(error instanceof GroupGoneError)) throw error;
+      slots[index] = { groupId: group.id, externalIds: [], resumed: cursor !== null, next: null, gone: true };
+      return;
+    }
     slots[index] = { groupId: group.id, externalIds, resumed: cursor !== null, next };
   };
 
@@ -112,6 +119,8 @@ interface MemberListing {
   groupId: string;
   /** Okta's Everyone group: members from the database (`isEveryone`). */
   everyone?: boolean;
+  /** Deleted in the directory since it was listed: left as it is for the log or the next full run. */
+  gone?: boolean;
   externalIds: string[];
   /** The listing continues one begun in an earlier step. */
   resumed: boolean;
@@ -191,7 +200,9 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     ctx,
     all.filter((l) => l.everyone),
   );
-  const listings = all.filter((l) => !l.everyone);
+  for (const listing of all.filter((l) => l.gone && l.resumed))
+    await clearSeen(tx, run.id, seenMembersOf(listing.groupId));
+  const listings = all.filter((l) => !l.everyone && !l.gone);
   const stored = await storedMembers(
     tx,
     listings.map((l) => l.groupId),
@@ -235,7 +246,7 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
   const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged]);
   await markMembersRead(
     tx,
-    all.filter((m) => !m.next && !staged.has(m.groupId)).map((m) => m.groupId),
+    all.filter((m) => !m.next && !m.gone && !staged.has(m.groupId)).map((m) => m.groupId),
     now,
   );
   return { membershipsAdded: membershipsAdded + everyone.membershipsAdded };

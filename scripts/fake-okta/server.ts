@@ -156,8 +156,6 @@ class OktaFailure extends Error {
 }
 
 /** Okta's rate-limit family of a path: the client's families, and the System Log's own. */
-const rateLimitFamily = (pathname: string) =>
-  pathname === "/api/v1/logs" ? "logs" : endpointFamily(pathname);
 
 export class FakeOkta {
   readonly directory: Directory;
@@ -349,7 +347,7 @@ export class FakeOkta {
       res.setHeader("Allow", "GET");
       throw new OktaFailure(405, "E0000022", "The endpoint does not support the provided HTTP method");
     }
-    const family = rateLimitFamily(url.pathname);
+    const family = endpointFamily(url.pathname);
     this.spend(res, family);
     if (url.pathname === "/.well-known/okta-organization") {
       return send(res, 200, {

@@ -5,6 +5,7 @@ import {
   type DirectoryGroup,
   type DirectoryPerson,
   type DirectoryProvider,
+  GroupGoneError,
   type ListOptions,
   type Page,
 } from "@/lib/directory/types";
@@ -238,7 +239,7 @@ export class MemoryDirectory implements DirectoryProvider {
   async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
     this.call("listGroupMembers");
     const ids = this.members.get(groupExternalId);
-    if (!ids) throw new Error(`Not found: group ${groupExternalId}`);
+    if (!ids) throw new GroupGoneError(groupExternalId);
     return page([...ids], (id) => id, cursor, this.options.memberPageSize);
   }
 
