@@ -20,16 +20,23 @@ const EVENT_TRIGGER = { MANUAL: "manual", SCHEDULED: "scheduled", REPLAY: "repla
  */
 export async function requestSyncRun(
   db: Db,
-  request: { organizationId: string; userSyncId: string; trigger: SyncTrigger; startedById: string | null },
+  request: {
+    organizationId: string;
+    userSyncId: string;
+    trigger: SyncTrigger;
+    startedById: string | null;
+    /** Full resync: list everything even when a delta run would do. */
+    forceFull?: boolean;
+  },
 ): Promise<"started" | "unconfirmed" | "already-running" | "not-found"> {
   const owned = await db.userSync.count({
     where: { id: request.userSyncId, organizationId: request.organizationId },
   });
   if (!owned) return "not-found";
   await failUnstartedRuns(db, new Date(), request.userSyncId);
-  // SYNC DATA lists everything, so deletions in Okta show after it (the help page's promise);
-  // scheduled runs are incremental between the sync's periodic full reconciles.
-  const result = await startRunRequest(db, { ...request, forceFull: request.trigger === "MANUAL" });
+  // SYNC DATA reads what changed from the System Log (deletions included, the help page's
+  // promise) or lists everything when it cannot (startStep); Full resync always lists everything.
+  const result = await startRunRequest(db, request);
   if (!result.started) return "already-running";
   const { run } = result;
   try {

@@ -88,16 +88,21 @@ const START_MESSAGES = {
   },
 } as const;
 
-/** `SYNC DATA`: one run at a time per sync; a second click says a run is already in progress. */
+/**
+ * `SYNC DATA` (what changed since the last run, or everything when the log cannot tell) and
+ * `Full resync` (everything): one run at a time per sync; a second click says a run is already in
+ * progress.
+ */
 export const startSyncAction = orgAction(
   "sync-run:start",
-  z.object({ userSyncId: recordId }),
-  async ({ userSyncId }, member) => {
+  z.object({ userSyncId: recordId, full: z.boolean().default(false) }),
+  async ({ userSyncId, full }, member) => {
     const result = await requestSyncRun(getDb(), {
       organizationId: member.organizationId,
       userSyncId,
       trigger: "MANUAL",
       startedById: member.userId,
+      forceFull: full,
     });
     if (result === "not-found") return { ok: false, message: "This user sync no longer exists." };
     revalidatePath(`/user-management/user-sync/${userSyncId}`);
