@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { INVITATIONS_PER_CALL } from "@/lib/email/enrollment-invitations";
-import { estimateSyncSteps, pagesFor } from "@/lib/sync";
+import { estimateSyncSteps, MAX_LOGGED_CHANGES, pagesFor } from "@/lib/sync";
 import { MAX_EVENT_BYTES, MAX_STATE_BYTES, MAX_STEPS } from "@/scripts/inngest-runner/limits";
 import { resolveTime } from "@/scripts/inngest-runner/time";
 import { estimateRunStateBytes, estimateRunSteps } from "./capacity";
 import { SAFEGUARD_WAITS } from "./user-sync-run";
 
 const WEEK_MS = 7 * 24 * 3_600_000;
-/** Okta's page size (`limit=200`), for users, groups and members alike. */
+/** Okta's page size (`limit=200`) for users and groups; members are read 1,000 a page, or 200 when those fail. */
 const PAGE = 200;
+/** System Log events a page. */
+const LOG_PAGE = 1000;
 
 describe("the step budget of user-sync/run", () => {
   it("waits a week at the safeguard, in waits short enough at first for an admin watching the run", () => {
@@ -33,19 +35,21 @@ describe("the step budget of user-sync/run", () => {
     const memberships = 3 * users + users;
     // The directory replaced wholesale: every user listed is new (and invited), and the 250,000
     // users of the previous run are gone: the safeguard holds the run for the whole week, and an
-    // approval in its last wait lets the removals through.
+    // approval in its last wait lets the removals through. SYNC DATA first read the System Log
+    // until it held more changes than a listing costs, then fell back to a full run.
     const org = (removals: number) => ({
+      logPages: MAX_LOGGED_CHANGES / LOG_PAGE + 1,
       userPages: pagesFor(users, PAGE),
       groupPages: pagesFor(groups, PAGE),
       memberPages: groups + memberships / PAGE,
       removals,
     });
     const syncSteps = estimateSyncSteps(org(users));
-    expect(syncSteps).toBe(1 + 125 + 6 + 167 + 1 + 125 + 1);
+    expect(syncSteps).toBe(1 + 11 + 125 + 6 + 167 + 1 + 125 + 1);
     const steps = estimateRunSteps({ syncSteps, safeguardWaits: SAFEGUARD_WAITS.length, invitations: users });
     expect(users / INVITATIONS_PER_CALL).toBe(250);
     // start-run and send-report, the sync, the safeguard (alert, 32 checks and waits, expiry, resume), invitations.
-    expect(steps).toBe(2 + 426 + (3 + 2 * 32) + 250);
+    expect(steps).toBe(2 + 437 + (3 + 2 * 32) + 250);
     expect(steps).toBeLessThan(MAX_STEPS * 0.8);
 
     // Every saved result counts toward the state, the event too (at most 256 KB, or Inngest refuses it).
@@ -55,6 +59,6 @@ describe("the step budget of user-sync/run", () => {
 
     // Without the safeguard, a first sync of the same org.
     const first = estimateRunSteps({ syncSteps: estimateSyncSteps(org(0)), invitations: users });
-    expect(first).toBe(1 + (1 + 125 + 6 + 167 + 1 + 0 + 1) + 250 + 1);
+    expect(first).toBe(1 + (1 + 11 + 125 + 6 + 167 + 1 + 0 + 1) + 250 + 1);
   });
 });

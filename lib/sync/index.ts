@@ -5,6 +5,7 @@
 
 export { ACTIVE_STATUSES } from "./active-statuses";
 export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
+export { MAX_LOGGED_CHANGES, readsChangeLog } from "./changes";
 export { advanceSync } from "./engine";
 export {
   failRun,
