@@ -165,6 +165,8 @@ export async function startSync(
   runner: Runner,
   fixture: SyncFixture,
   trigger: SyncTrigger = "MANUAL",
+  /** Full resync (MANUAL): list everything even when a delta run would do. */
+  { forceFull = false } = {},
 ): Promise<{ syncRunId: string; inngestRunId: string }> {
   // Imported late: the Inngest client reads INNGEST_DEV when it is created.
   const { requestSyncRun } = await import("@/inngest/dispatch");
@@ -173,6 +175,7 @@ export async function startSync(
     userSyncId: fixture.userSyncId,
     trigger,
     startedById: fixture.startedById,
+    forceFull,
   });
   if (outcome !== "started") throw new Error(`requestSyncRun: ${outcome}`);
   const run = await latestRun(db, fixture.userSyncId);
@@ -207,8 +210,9 @@ export async function syncOnce(
   runner: Runner,
   fixture: SyncFixture,
   trigger: SyncTrigger = "MANUAL",
+  { forceFull = false } = {},
 ) {
-  return finishSync(db, runner, await startSync(db, runner, fixture, trigger));
+  return finishSync(db, runner, await startSync(db, runner, fixture, trigger, { forceFull }));
 }
 
 /** The counters of a run, with its outcome, for exact comparisons. */

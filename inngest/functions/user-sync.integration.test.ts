@@ -108,12 +108,19 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
     expect(await itemKinds(second.run.id)).toEqual({});
 
-    // SYNC DATA is always full: everyone listed again, all unchanged, nothing written.
+    // SYNC DATA within a day of the full run is a delta run: the System Log shows no change.
     const third = await syncOnce(harness.db, harness.runner, fixture);
-    expect(countsOf(third.run)).toEqual(expectedCounts({ usersProcessed: 60, usersUnchanged: 60 }));
+    expect(countsOf(third.run)).toEqual(expectedCounts({ mode: "INCREMENTAL" }));
+    expect(third.run).toMatchObject({ fallback: null, logChanges: 0 });
+    expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
+    expect(await itemKinds(third.run.id)).toEqual({});
+
+    // Full resync: everyone listed again, all unchanged, nothing written.
+    const fourth = await syncOnce(harness.db, harness.runner, fixture, "MANUAL", { forceFull: true });
+    expect(countsOf(fourth.run)).toEqual(expectedCounts({ usersProcessed: 60, usersUnchanged: 60 }));
     expect(await updatedAts(harness.db, fixture.userSyncId)).toEqual(before);
     expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(data);
-    expect(await itemKinds(third.run.id)).toEqual({});
+    expect(await itemKinds(fourth.run.id)).toEqual({});
   });
 
   for (const policy of ["DELETE", "DEPROVISION"] as const) {
@@ -228,40 +235,69 @@ describe("a sync through the runner, the route and a fake Okta", () => {
     fake.directory.deactivateUser(id(6));
     fake.directory.deleteUser(id(7));
     const incremental = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
-    // Listed: the changed and the deactivated user; a deleted user shows in no listing, so it is
-    // left (in Everyone too) for the next full run. Groups: Ops re-read, Everyone reconciled.
+    // A delta run. Listed: the changed and the deactivated user; the deleted user (it shows in no
+    // listing) and Ops's new member come from the System Log, so Ops's members are not listed.
+    // Everyone reconciled in the database.
     expect(countsOf(incremental.run)).toEqual(
       expectedCounts({
         mode: "INCREMENTAL",
         trigger: "SCHEDULED",
         usersProcessed: 2,
         usersUpdated: 1,
-        usersDeleted: 1,
+        usersDeleted: 2,
         membershipsAdded: 1,
-        membershipsRemoved: 1,
+        membershipsRemoved: 2,
       }),
     );
-    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(19);
-    expect(
-      await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId, externalId: id(7) } }),
-    ).toBe(1);
+    // The log, the users and the groups: a request each.
+    expect(incremental.run).toMatchObject({ fallback: null, oktaRequests: 3 });
+    expect(incremental.run.logChanges).toBeGreaterThanOrEqual(2);
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
 
-    // An hour later (on the app's clock) a full run is due: the deleted user goes.
+    // An hour later (on the app's clock) a full run is due: everything listed, nothing left to remove.
     await harness.db.userSync.update({
       where: { id: fixture.userSyncId },
       data: { lastFullSyncAt: new Date(Date.now() - 3_600_000) },
     });
     const full = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
     expect(countsOf(full.run)).toEqual(
-      // The deleted user goes, and with it its membership of Everyone.
+      expectedCounts({ trigger: "SCHEDULED", usersProcessed: 19, usersUnchanged: 18 }),
+    );
+    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
+  });
+
+  it("falls back when Okta refuses the System Log: SYNC DATA lists in full, a scheduled run re-lists groups", async () => {
+    const { fake, fixture } = await setup(orgData(12, [{ name: "Ops", members: [0, 1] }]));
+    await syncOnce(harness.db, harness.runner, fixture);
+    fake.setHostile({ logsForbidden: true });
+    const ids = fake.directory.users.map((u) => u.id);
+    fake.directory.deleteUser(ids[3] as string);
+    fake.directory.addMember(oktaGroupId(fake, "Ops"), ids[4] as string);
+
+    const manual = await syncOnce(harness.db, harness.runner, fixture);
+    expect(countsOf(manual.run)).toEqual(
       expectedCounts({
-        trigger: "SCHEDULED",
-        usersProcessed: 19,
-        usersUnchanged: 18,
+        usersProcessed: 11,
+        usersUnchanged: 11,
         usersDeleted: 1,
+        membershipsAdded: 1,
         membershipsRemoved: 1,
       }),
     );
-    expect(await harness.db.directoryUser.count({ where: { userSyncId: fixture.userSyncId } })).toBe(18);
+    expect(manual.run.fallback).toMatch(
+      /did not let this API token read the System Log.*listed every user and group/,
+    );
+    // The report says so too.
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: manual.run.id } });
+    expect(report.html).toContain("did not let this API token read the System Log");
+
+    fake.directory.removeMember(oktaGroupId(fake, "Ops"), ids[4] as string);
+    const scheduled = await syncOnce(harness.db, harness.runner, fixture, "SCHEDULED");
+    expect(countsOf(scheduled.run)).toEqual(
+      expectedCounts({ mode: "INCREMENTAL", trigger: "SCHEDULED", membershipsRemoved: 1 }),
+    );
+    expect(scheduled.run.fallback).toMatch(/re-listed the groups whose members changed/);
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.logCursor).toBeNull();
   });
 });

@@ -201,7 +201,7 @@ describe("delta runs ≡ a full run", () => {
         expect(full.run).toMatchObject({ mode: "FULL", status: "SUCCEEDED" });
         expect(await storeOf(sync.id)).toEqual(await storeOf(reference.id));
       }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
+      { numRuns: 200 },
     );
   }, 600_000);
 });
