@@ -31,6 +31,12 @@ export const CHANGE_LOG_RETENTION_MS = 89 * 24 * 3600_000;
  */
 export const MAX_LOGGED_CHANGES = 100_000;
 
+/**
+ * The group types whose membership changes Okta's System Log records (group.user_membership.add
+ * and .remove), for people added by hand, by group rules and by app imports alike.
+ */
+export const LOGGED_TYPES = ["OKTA_GROUP", "APP_GROUP"] as const;
+
 /** A delta run: incremental, reading the change log (no fallback). */
 export const readsChangeLog = (run: Pick<SyncRun, "mode" | "fallback">) =>
   run.mode === "INCREMENTAL" && run.fallback === null;
@@ -189,8 +195,8 @@ async function recordChanges(tx: Tx, syncRunId: string, changes: DirectoryChange
 
 /**
  * After the users and groups listings of a delta run, in the transaction of the last group page:
- * the logged memberships of the sync's Okta groups (OKTA_GROUP; app groups and Everyone are read as
- * before) are added now, or staged for removal after the safeguard. Then every such group whose
+ * the logged memberships of the sync's groups (Okta and app groups; Everyone, BUILT_IN, is the
+ * sync's users, reconciled in the database, and a group of no known type is listed) are added now, or staged for removal after the safeguard. Then every such group whose
  * members moved counts as read up to the run's start, unless it has staged removals (it counts
  * once they are applied) or was neither known nor created within the log's range (its members are
  * listed). Users not imported (refused) or deprovisioned are members of nothing, as in listings.
@@ -200,7 +206,7 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
   const until = run.startedAt ?? now;
   const pairs = Prisma.sql`
     FROM "SyncRunChange" c
-    JOIN "UserGroup" g ON g."userSyncId" = ${sync.id} AND g.type = 'OKTA_GROUP'
+    JOIN "UserGroup" g ON g."userSyncId" = ${sync.id} AND g.type IN (${LOGGED_TYPES[0]}, ${LOGGED_TYPES[1]})
       AND g."externalId" = split_part(c.key, ${PAIR}, 1)
     JOIN "DirectoryUser" u ON u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
       AND u."externalId" = split_part(c.key, ${PAIR}, 2)
@@ -219,7 +225,7 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
     UPDATE "UserGroup" g
     SET "membershipsUpdatedAt" = least(coalesce(g."externalMembershipUpdatedAt", ${until}), ${until}),
       "updatedAt" = ${now}
-    WHERE g."userSyncId" = ${sync.id} AND g.type = 'OKTA_GROUP'
+    WHERE g."userSyncId" = ${sync.id} AND g.type IN (${LOGGED_TYPES[0]}, ${LOGGED_TYPES[1]})
       AND (
         g."externalMembershipUpdatedAt" > g."membershipsUpdatedAt"
         OR (g."membershipsUpdatedAt" IS NULL AND EXISTS (

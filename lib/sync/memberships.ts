@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/db";
 import { GroupGoneError } from "@/lib/directory/types";
 import { pagesFor } from "./capacity";
-import { readsChangeLog } from "./changes";
+import { LOGGED_TYPES, readsChangeLog } from "./changes";
 import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
 import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
@@ -160,8 +160,10 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
       ...(afterGroupId !== null && { id: { gt: afterGroupId } }),
       OR: [
         { membershipsUpdatedAt: null },
-        // A delta run's log covers the Okta groups (applyLoggedChanges); others are listed.
-        readsChangeLog(run) ? { ...moved, NOT: { type: "OKTA_GROUP" } } : moved,
+        // A delta run's log covers the Okta and app groups (applyLoggedChanges); others are listed.
+        readsChangeLog(run)
+          ? { ...moved, OR: [{ type: null }, { type: { notIn: [...LOGGED_TYPES] } }] }
+          : moved,
       ],
     },
     orderBy: { id: "asc" },
