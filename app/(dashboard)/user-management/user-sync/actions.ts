@@ -95,7 +95,8 @@ const START_MESSAGES = {
  */
 export const startSyncAction = orgAction(
   "sync-run:start",
-  z.object({ userSyncId: recordId, full: z.boolean().default(false) }),
+  // `full` comes from a form field ("true"), as the Full resync button posts it.
+  z.object({ userSyncId: recordId, full: z.stringbool().default(false) }),
   async ({ userSyncId, full }, member) => {
     const result = await requestSyncRun(getDb(), {
       organizationId: member.organizationId,
