@@ -154,6 +154,7 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
     schedule: "OFF",
     deletionPolicy: "DELETE",
     safeguardPercent: 20,
+    fullSyncEveryHours: 24,
   });
   if (!created.ok)
     throw new Error(`createUserSync: ${created.message} ${JSON.stringify(created.fieldErrors)}`);

@@ -8,6 +8,7 @@ import { Table, Td, Th } from "@/components/ui/table";
 import {
   CancelRunButton,
   DeleteUserSyncButton,
+  FullResyncButton,
   SafeguardDecision,
   SyncDataButton,
 } from "@/components/user-sync/run-actions";
@@ -18,6 +19,7 @@ import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync";
 import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
 
@@ -49,6 +51,7 @@ export default async function UserSyncDetailPage({
     ["Schedule", labelOf(SCHEDULES, sync.schedule)],
     ["Deleted users", labelOf(DELETION_POLICIES, sync.deletionPolicy)],
     ["Safeguard", `Wait for approval above ${sync.safeguardPercent}% removed`],
+    ["Full sync", `Every ${sync.fullSyncEveryHours} ${sync.fullSyncEveryHours === 1 ? "hour" : "hours"}`],
   ];
   return (
     <>
@@ -62,7 +65,12 @@ export default async function UserSyncDetailPage({
         description="All Okta Workspace users are synced into the dashboard upon clicking SYNC DATA."
         actions={
           <>
-            {can(member.role, "sync-run:start") && <SyncDataButton userSyncId={sync.id} disabled={running} />}
+            {can(member.role, "sync-run:start") && (
+              <>
+                <SyncDataButton userSyncId={sync.id} disabled={running} />
+                <FullResyncButton userSyncId={sync.id} disabled={running} />
+              </>
+            )}
             {manage && (
               <ButtonLink href={`/user-management/user-sync/${sync.id}/edit`} variant="secondary">
                 EDIT
@@ -120,6 +128,7 @@ export default async function UserSyncDetailPage({
                     <tr>
                       <Th>Started</Th>
                       <Th>Trigger</Th>
+                      <Th>Mode</Th>
                       <Th>By</Th>
                       <Th>Status</Th>
                       <Th>Duration</Th>
@@ -138,9 +147,8 @@ export default async function UserSyncDetailPage({
                             {formatWhen(run.startedAt ?? run.queuedAt)}
                           </Link>
                         </Td>
-                        <Td>
-                          {TRIGGER_LABEL[run.trigger]} · {run.mode === "FULL" ? "full" : "incremental"}
-                        </Td>
+                        <Td>{TRIGGER_LABEL[run.trigger]}</Td>
+                        <Td className="whitespace-nowrap">{oktaReadingLabel(run) ?? "—"}</Td>
                         <Td>
                           {run.startedBy?.name ??
                             run.startedBy?.email ??
