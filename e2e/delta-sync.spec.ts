@@ -33,7 +33,13 @@ test.beforeAll(async ({ stack }) => {
   okta = await startFakeOkta({
     token: "00delta-okta-token-0123456789abcdef",
     data: {
-      users: [person(ADA, "ada", "Ada"), person(BEN, "ben", "Ben"), person(CY, "cy", "Cy")],
+      // Ten users: removing one stays under the safeguard's 20 %.
+      users: [
+        person(ADA, "ada", "Ada"),
+        person(BEN, "ben", "Ben"),
+        person(CY, "cy", "Cy"),
+        ...Array.from({ length: 7 }, (_, i) => person(`00ufiller00000000000${i}`, `filler${i}`, "Filler")),
+      ],
       groups: [{ id: ENGINEERS, name: "Engineers", members: [ADA] }],
     },
   });
@@ -72,8 +78,11 @@ async function runWith(stack: Stack, page: Page, button: ReturnType<typeof syncD
     orderBy: { queuedAt: "desc" },
   });
   expect(run.status).toBe("SUCCEEDED");
-  // The page refreshes itself when the run ends: the history then holds it.
-  await expect(page.getByRole("table", { name: "Sync history" }).getByRole("row")).toHaveCount(before + 2);
+  // The page refreshes itself when the run ends: the history then shows it ended.
+  const history = page.getByRole("table", { name: "Sync history" }).getByRole("row");
+  await expect(history).toHaveCount(before + 2);
+  await expect(history.nth(1).getByRole("cell").nth(4)).toHaveText("Succeeded");
+  await expect(page.getByTestId("run-progress").getByRole("heading", { name: "Latest run" })).toBeVisible();
   return run;
 }
 
@@ -107,7 +116,7 @@ test("SYNC DATA after a recent full run reads the System Log; Full resync lists 
 
   // The first run lists everything: there is no full run to read changes from.
   const first = await runWith(stack, page, syncData(page));
-  expect(first).toMatchObject({ mode: "FULL", fallback: null, usersCreated: 3 });
+  expect(first).toMatchObject({ mode: "FULL", fallback: null, usersCreated: 10 });
   await expect(newestMode(page)).toHaveText("Full");
 
   // Meanwhile, in Okta: a user deleted, a membership added.
@@ -123,7 +132,7 @@ test("SYNC DATA after a recent full run reads the System Log; Full resync lists 
   expect(requested("members")).toBe(0);
   expect(requested("every user")).toBe(0);
   await expect(newestMode(page)).toHaveText("Delta (System Log)");
-  expect(await stack.db.directoryUser.count({ where: { userSyncId: syncId } })).toBe(2);
+  expect(await stack.db.directoryUser.count({ where: { userSyncId: syncId } })).toBe(9);
   await page.screenshot({ path: test.info().outputPath("sync-page.png"), fullPage: true });
   await expectAccessible(page);
 

@@ -13,7 +13,13 @@ import {
   SyncDataButton,
 } from "@/components/user-sync/run-actions";
 import { RunProgress, type RunProgressData } from "@/components/user-sync/run-progress";
-import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
+import {
+  formatDuration,
+  formatWhen,
+  RunStatus,
+  TRIGGER_LABEL,
+  WrapBeforeParenthesis,
+} from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
@@ -87,10 +93,11 @@ export default async function UserSyncDetailPage({
             : "Changes saved."}
         </p>
       )}
-      <div className="grid gap-6 xl:grid-cols-3">
-        <Card className="p-5 xl:col-span-1">
+      {/* SYNC HISTORY needs the full width below 2xl: the configuration sits above it, in two columns. */}
+      <div className="grid gap-6 2xl:grid-cols-3">
+        <Card className="p-5 2xl:col-span-1">
           <h2 className="mb-3 text-sm font-semibold">Configuration</h2>
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm lg:grid-cols-[auto_1fr_auto_1fr] 2xl:grid-cols-[auto_1fr]">
             {config.map(([label, value]) => (
               <div key={label} className="contents">
                 <dt className="text-slate-500">{label}</dt>
@@ -99,7 +106,8 @@ export default async function UserSyncDetailPage({
             ))}
           </dl>
         </Card>
-        <div className="flex flex-col gap-6 xl:col-span-2">
+        {/* min-w-0: a table too wide for the column scrolls inside it instead of widening the page. */}
+        <div className="flex min-w-0 flex-col gap-6 2xl:col-span-2">
           {latest && (
             <RunProgress initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}>
               <div className="mt-4 flex flex-wrap gap-2">
@@ -148,7 +156,9 @@ export default async function UserSyncDetailPage({
                           </Link>
                         </Td>
                         <Td>{TRIGGER_LABEL[run.trigger]}</Td>
-                        <Td className="whitespace-nowrap">{oktaReadingLabel(run) ?? "—"}</Td>
+                        <Td>
+                          <WrapBeforeParenthesis text={oktaReadingLabel(run) ?? "—"} />
+                        </Td>
                         <Td>
                           {run.startedBy?.name ??
                             run.startedBy?.email ??
