@@ -56,7 +56,9 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await syncAndWait(page, /Succeeded/);
   const history = page.getByRole("table", { name: "Sync history" });
   await expect(history.getByRole("row")).toHaveCount(2);
-  await expect(history.getByRole("row").nth(1)).toContainText("Manual · full");
+  const newest = history.getByRole("row").nth(1).getByRole("cell");
+  await expect(newest.nth(1)).toHaveText("Manual");
+  await expect(newest.nth(2)).toHaveText("Full");
   await expect(history).toContainText("+5");
   await snap(page, "04-sync-detail");
 
@@ -90,6 +92,8 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await page.getByRole("link", { name: "Okta production" }).click();
   await syncAndWait(page, /Succeeded/);
   await expect(history.getByRole("row")).toHaveCount(3);
+  // SYNC DATA after a recent full run reads what changed from Okta's System Log, deletions included.
+  await expect(newest.nth(2)).toHaveText("Delta (System Log)");
   await page.getByRole("table", { name: "Sync history" }).getByRole("link").first().click();
   await expect(page.getByRole("heading", { level: 1, name: /Sync run of/ })).toBeVisible();
   await page.getByRole("link", { name: "Updated" }).click();

@@ -30,6 +30,7 @@ const templates = {
       syncName={text}
       startedBy={text}
       runError={text}
+      fallback={text}
       errors={[{ userKey: text, reason: text }]}
     />
   ),

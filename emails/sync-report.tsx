@@ -44,6 +44,12 @@ export interface SyncReportEmailProps extends PendingRemovals {
   errorCount: number;
   /** Why the run failed or stopped, when it did. */
   runError: string | null;
+  /** How the run read Okta (`oktaReadingLabel`: "Delta (System Log)", …); null if it never started. */
+  reading: string | null;
+  /** System Log changes a delta run read; null for the other runs. */
+  logChanges: number | null;
+  /** Why the run could not use the System Log, and what it did instead. */
+  fallback: string | null;
   runUrl: string;
 }
 
@@ -146,6 +152,19 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
           {props.runError}
         </Text>
       )}
+      {props.fallback && (
+        <Text
+          style={{
+            ...styles.paragraph,
+            padding: "10px 12px",
+            backgroundColor: "#fffbeb",
+            borderRadius: "6px",
+            color: "#78350f",
+          }}
+        >
+          {`Okta's System Log was not used. ${props.fallback}`}
+        </Text>
+      )}
       {status === "BLOCKED" && props.pendingRemovals !== null && (
         <Text style={styles.paragraph}>
           Waiting for approval: {pendingRemovalsText(props)} would be removed.
@@ -159,6 +178,10 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
           ["Started by", startedBy],
           ["Started", formatDateTime(props.startedAt)],
           ["Duration", props.durationMs === null ? "—" : formatDuration(props.durationMs)],
+          ...(props.reading ? [["How Okta was read", props.reading] as [string, string]] : []),
+          ...(props.logChanges === null
+            ? []
+            : [["System Log changes read", formatNumber(props.logChanges)] as [string, string]]),
         ]}
       />
 
@@ -243,6 +266,9 @@ SyncReportEmail.PreviewProps = {
   ],
   errorCount: 2,
   runError: null,
+  reading: "Full",
+  logChanges: null,
+  fallback: null,
   pendingRemovals: null,
   pendingGroupRemovals: null,
   pendingMembershipRemovals: null,

@@ -93,6 +93,26 @@ describe("sync report", () => {
     expect(text).toContain("First 2 of 25 errors");
   });
 
+  it("says how the run read Okta, the System Log changes of a delta run, and why a run did not use the log", async () => {
+    const delta = await rendered(
+      <SyncReportEmail {...report} reading="Delta (System Log)" logChanges={1234} />,
+    );
+    for (const part of [delta.words, delta.text]) expect(part).toContain("Delta (System Log)");
+    expect(delta.text).toMatch(/How Okta was read\s+Delta \(System Log\)\n/);
+    expect(delta.text).toMatch(/System Log changes read\s+1,234\n/);
+    expect(delta.text).not.toContain("was not used");
+
+    const fallback =
+      "The System Log was last read more than 90 days ago. This run listed every user and group instead.";
+    const full = await rendered(<SyncReportEmail {...report} reading="Full" fallback={fallback} />);
+    for (const part of [full.words, full.text])
+      expect(part).toContain(`Okta's System Log was not used. ${fallback}`);
+    expect(full.text).not.toContain("System Log changes read");
+
+    const unstarted = await rendered(<SyncReportEmail {...report} status="FAILED" reading={null} />);
+    expect(unstarted.text).not.toContain("How Okta was read");
+  });
+
   it("for a blocked run, says how many users wait for approval; a clean run lists no errors", async () => {
     const { text } = await rendered(
       <SyncReportEmail {...report} status="BLOCKED" pendingRemovals={340} errors={[]} errorCount={0} />,

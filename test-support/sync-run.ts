@@ -84,15 +84,11 @@ export async function addUserSync(
     schedule: options.schedule ?? "OFF",
     deletionPolicy: options.deletionPolicy ?? "DELETE",
     safeguardPercent: options.safeguardPercent ?? 20,
+    // Stored as given: tests may set intervals the form refuses (over 24 hours).
+    fullSyncEveryHours: options.fullSyncEveryHours ?? 24,
   };
   const created = await createUserSync(db, owner, input);
   if (!created.ok) throw new Error(`createUserSync refused the fixture: ${JSON.stringify(created)}`);
-  if (options.fullSyncEveryHours !== undefined) {
-    await db.userSync.update({
-      where: { id: created.id },
-      data: { fullSyncEveryHours: options.fullSyncEveryHours },
-    });
-  }
   return created.id;
 }
 

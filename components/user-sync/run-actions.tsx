@@ -20,18 +20,50 @@ function useToast(state: ActionState) {
   }, [state]);
 }
 
-export function SyncDataButton({ userSyncId, disabled }: { userSyncId: string; disabled?: boolean }) {
+/**
+ * Starts a run: `SYNC DATA` (what changed since the last run, when Okta's System Log can tell) or
+ * `Full resync` (every user and group). One run at a time: both are disabled while one is active.
+ */
+function StartRunButton({
+  userSyncId,
+  disabled,
+  full,
+}: {
+  userSyncId: string;
+  disabled?: boolean;
+  full: boolean;
+}) {
   const [state, action, pending] = useActionState<ActionState, FormData>(startSyncAction, { ok: false });
   useToast(state);
+  const description = `start-run-${full ? "full" : "delta"}-description`;
   return (
     <form action={action}>
       <input type="hidden" name="userSyncId" value={userSyncId} />
-      <Button type="submit" disabled={pending || disabled}>
-        {pending ? "Starting…" : "SYNC DATA"}
+      {full && <input type="hidden" name="full" value="true" />}
+      <Button
+        type="submit"
+        variant={full ? "secondary" : "primary"}
+        disabled={pending || disabled}
+        aria-describedby={description}
+      >
+        {pending ? "Starting…" : full ? "Full resync" : "SYNC DATA"}
       </Button>
+      <span id={description} className="sr-only">
+        {full
+          ? "Lists every user and group in Okta, not only what changed."
+          : "Reads what changed in Okta since the last sync, or lists everything when Okta's System Log cannot tell."}
+      </span>
     </form>
   );
 }
+
+export const SyncDataButton = (props: { userSyncId: string; disabled?: boolean }) => (
+  <StartRunButton {...props} full={false} />
+);
+
+export const FullResyncButton = (props: { userSyncId: string; disabled?: boolean }) => (
+  <StartRunButton {...props} full />
+);
 
 export function CancelRunButton({ syncRunId }: { syncRunId: string }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(cancelRunAction, { ok: false });

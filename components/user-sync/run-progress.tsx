@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { pendingRemovalsText } from "@/emails/components/format";
 import { isActiveStatus } from "@/lib/sync/active-statuses";
+import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import type { RunView } from "@/lib/user-sync/runs";
 import { formatDuration, RunStatus } from "./run-status";
 
@@ -16,6 +17,8 @@ type Run = Omit<RunView, "queuedAt" | "startedAt" | "finishedAt" | "decidedAt" |
 };
 
 const PHASES = [
+  // A delta run reads Okta's System Log first.
+  { id: "CHANGES", label: "System Log" },
   { id: "USERS", label: "Users" },
   { id: "GROUPS", label: "Groups" },
   { id: "MEMBERSHIPS", label: "Memberships" },
@@ -61,7 +64,9 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
   const elapsed = run.startedAt
     ? (run.finishedAt ? new Date(run.finishedAt).getTime() : now) - new Date(run.startedAt).getTime()
     : 0;
-  const phaseIndex = PHASES.findIndex((p) => p.id === run.phase);
+  const phases = PHASES.filter((p) => p.id !== "CHANGES" || oktaReading(run) === "delta");
+  const phaseIndex = phases.findIndex((p) => p.id === run.phase);
+  const reading = oktaReadingLabel(run);
   return (
     <section
       aria-labelledby="progress-heading"
@@ -69,13 +74,16 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
       data-testid="run-progress"
     >
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="progress-heading" className="text-base font-semibold">
-          {running ? "Sync in progress" : "Latest run"}
-        </h2>
+        <div className="flex flex-wrap items-baseline gap-x-2">
+          <h2 id="progress-heading" className="text-base font-semibold">
+            {running ? "Sync in progress" : "Latest run"}
+          </h2>
+          {reading && <span className="text-sm text-slate-600">{reading}</span>}
+        </div>
         <RunStatus status={run.status} />
       </div>
       <ol className="mt-4 flex flex-wrap gap-2 text-xs" aria-label="Phases">
-        {PHASES.map((phase, i) => (
+        {phases.map((phase, i) => (
           <li
             key={phase.id}
             aria-current={phase.id === run.phase ? "step" : undefined}
@@ -120,6 +128,9 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
           This run would remove {pendingRemovalsText(run)}, more than the safeguard allows. Approve to apply
           the removals, or reject to finish without removing anything.
         </p>
+      )}
+      {run.fallback && (
+        <p className="mt-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900">{run.fallback}</p>
       )}
       {run.error && <p className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
       {error && <p className="mt-3 text-sm text-red-700">{error.message}</p>}

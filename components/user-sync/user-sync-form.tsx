@@ -10,7 +10,13 @@ import { Button, ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { FieldError, FormMessage, TextField } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/guard";
-import { DELETION_POLICIES, ENROLLMENT_TYPES, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import {
+  DELETION_POLICIES,
+  ENROLLMENT_TYPES,
+  MAX_FULL_SYNC_EVERY_HOURS,
+  SCHEDULES,
+  UNIQUE_FIELDS,
+} from "@/lib/user-sync/form";
 import { ChoiceGroup } from "./choice-group";
 
 export interface UserSyncFormValues {
@@ -23,6 +29,7 @@ export interface UserSyncFormValues {
   schedule: string;
   deletionPolicy: string;
   safeguardPercent: number;
+  fullSyncEveryHours: number;
 }
 
 const EMPTY: UserSyncFormValues = {
@@ -33,6 +40,7 @@ const EMPTY: UserSyncFormValues = {
   schedule: "OFF",
   deletionPolicy: "DELETE",
   safeguardPercent: 20,
+  fullSyncEveryHours: 24,
 };
 
 /** The Okta Workspace configuration: CREATE a new sync, or save an EDIT of one. */
@@ -155,6 +163,17 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           </select>
           <FieldError id="field-schedule-error" errors={errors.schedule} />
         </div>
+        <TextField
+          label="Full sync every (hours)"
+          name="fullSyncEveryHours"
+          type="number"
+          min={1}
+          max={MAX_FULL_SYNC_EVERY_HOURS}
+          defaultValue={values.fullSyncEveryHours}
+          errors={errors.fullSyncEveryHours}
+          className="max-w-xs"
+          hint={`How often a run lists every user and group in Okta (1 to ${MAX_FULL_SYNC_EVERY_HOURS}). In between, SYNC DATA and scheduled runs read only what changed, from Okta's System Log.`}
+        />
         <ChoiceGroup
           legend="When a user is deleted or deactivated in Okta"
           name="deletionPolicy"

@@ -80,6 +80,37 @@ describe("sendSyncReport", () => {
     expect(email?.text).toContain(`https://dash.acme.test/user-management/user-sync/${sync.id}/runs/${r.id}`);
   });
 
+  it("says how the run read Okta: a delta run with the changes it read, a fallback with its reason", async () => {
+    const delta = await sendSyncReport(
+      t.db,
+      (await run({ startedById: org.users[admin]?.id, mode: "INCREMENTAL", logChanges: 1234 })).id,
+    );
+    expect(delta?.text).toMatch(/How Okta was read\s+Delta \(System Log\)\n/);
+    expect(delta?.text).toMatch(/System Log changes read\s+1,234\n/);
+    expect(delta?.text).not.toContain("was not used");
+
+    const fallback =
+      "Okta did not let this API token read the System Log: its admin needs the okta.logs.read scope or a read-only admin role. Okta answered 403 for SSWS 00secretToken123. This run listed every user and group instead.";
+    const full = await sendSyncReport(
+      t.db,
+      (await run({ startedById: org.users[admin]?.id, mode: "FULL", fallback })).id,
+    );
+    expect(full?.text).toMatch(/How Okta was read\s+Full\n/);
+    expect(full?.text).not.toContain("System Log changes read");
+    expect(full?.text).toContain(
+      "Okta's System Log was not used. Okta did not let this API token read the System Log: its admin needs the okta.logs.read scope or a read-only admin role.",
+    );
+    expect(full?.text).toContain("This run listed every user and group instead.");
+    expect(`${full?.html}${full?.text}`).not.toContain("00secretToken123");
+
+    const relisted = await sendSyncReport(
+      t.db,
+      (await run({ trigger: "SCHEDULED", mode: "INCREMENTAL", fallback: "The System Log was refused." })).id,
+    );
+    expect(relisted?.text).toMatch(/How Okta was read\s+Incremental \(re-listing\)\n/);
+    expect(relisted?.text).toContain("Okta's System Log was not used. The System Log was refused.");
+  });
+
   it("sends a scheduled run's report to the sync's owner, once, however often it is called", async () => {
     const r = await run({ trigger: "SCHEDULED", status: "PARTIAL", usersFailed: 1 });
     const first = await sendSyncReport(t.db, r.id);

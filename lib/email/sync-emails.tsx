@@ -2,6 +2,7 @@ import SafeguardAlertEmail, { safeguardAlertSubject } from "@/emails/safeguard-a
 import SyncReportEmail, { type FinishedRunStatus, syncReportSubject } from "@/emails/sync-report";
 import { appUrl } from "@/lib/app-url";
 import type { Db, Email, SyncProvider, SyncRunStatus } from "@/lib/db";
+import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
 import { MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
@@ -57,6 +58,9 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
     })),
     errorCount,
     runError: run.error ? redactSecrets(run.error) : null,
+    reading: oktaReadingLabel(run),
+    logChanges: run.startedAt && oktaReading(run) === "delta" ? run.logChanges : null,
+    fallback: run.fallback ? redactSecrets(run.fallback) : null,
     pendingRemovals: run.pendingRemovals,
     pendingGroupRemovals: run.pendingGroupRemovals,
     pendingMembershipRemovals: run.pendingMembershipRemovals,

@@ -47,6 +47,7 @@ const form = fc.record(
     uniqueField: fc.oneof(fc.constantFrom("EMAIL", "USERNAME"), hostileText(20)),
     schedule: fc.oneof(fc.constantFrom("OFF", "DAILY"), hostileText(20)),
     safeguardPercent: fc.oneof(fc.constantFrom("20", "1", "100"), hostileText(20)),
+    fullSyncEveryHours: fc.oneof(fc.constantFrom("24", "1", "6", "0", "25"), fc.integer(), hostileText(20)),
   },
   { requiredKeys: [] },
 );
@@ -65,17 +66,30 @@ describe("the Okta Workspace form under hostile input", () => {
         expect(parsed.data.name).not.toMatch(/\p{Cc}/u);
         expect(parsed.data.token).toMatch(/^[\x21-\x7e]{0,200}$/);
         expect(Number.isInteger(parsed.data.safeguardPercent)).toBe(true);
+        expect(Number.isInteger(parsed.data.fullSyncEveryHours)).toBe(true);
+        expect(parsed.data.fullSyncEveryHours).toBeGreaterThanOrEqual(1);
+        expect(parsed.data.fullSyncEveryHours).toBeLessThanOrEqual(24);
       }),
       { numRuns: 400 },
     );
   });
 
-  it("takes the safeguard threshold only as a decimal whole number", () => {
-    const percent = (safeguardPercent: unknown) => {
-      const parsed = userSyncInput.shape.safeguardPercent.safeParse(safeguardPercent);
-      return parsed.success ? parsed.data : "refused";
-    };
-    expect([percent("16"), percent("016"), percent(16), percent(undefined)]).toEqual([16, 16, 16, 20]);
+  // Both numbers a form posts: the safeguard threshold and the full sync interval.
+  const numberOf = (field: "safeguardPercent" | "fullSyncEveryHours", typed: unknown) => {
+    const parsed = userSyncInput.shape[field].safeParse(typed);
+    return parsed.success ? parsed.data : "refused";
+  };
+
+  it.each([
+    ["safeguardPercent", 20],
+    ["fullSyncEveryHours", 24],
+  ] as const)("takes %s only as a decimal whole number (default %i)", (field, byDefault) => {
+    expect([
+      numberOf(field, "16"),
+      numberOf(field, "016"),
+      numberOf(field, 16),
+      numberOf(field, undefined),
+    ]).toEqual([16, 16, 16, byDefault]);
     for (const typed of [
       "0x10",
       "0o20",
@@ -89,8 +103,29 @@ describe("the Okta Workspace form under hostile input", () => {
       "١٦",
       16.5,
       "Infinity",
+      null,
+      true,
     ])
-      expect(percent(typed), JSON.stringify(typed)).toBe("refused");
+      expect(numberOf(field, typed), JSON.stringify(typed)).toBe("refused");
+  });
+
+  it("takes a full sync interval of 1 to 24 hours only: scheduled runs list everything at least daily", () => {
+    expect(["1", "12", "24", 24].map((typed) => numberOf("fullSyncEveryHours", typed))).toEqual([
+      1, 12, 24, 24,
+    ]);
+    for (const typed of ["0", 0, "-1", -1, "25", 25, "48", "168", 2 ** 31, Number.MAX_SAFE_INTEGER + 2])
+      expect(numberOf("fullSyncEveryHours", typed), JSON.stringify(typed)).toBe("refused");
+    const refused = userSyncInput.safeParse({
+      name: "Okta",
+      domain: "acme.okta.com",
+      token: "",
+      enrollmentType: "ONLY_SYNC",
+      uniqueField: "EMAIL",
+      fullSyncEveryHours: "25",
+    });
+    expect(refused.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([
+      [["fullSyncEveryHours"], "Use a value from 1 to 24."],
+    ]);
   });
 
   it("stores a sync only for a valid, public Okta domain: a refused form leaves no row, no audit event", async () => {

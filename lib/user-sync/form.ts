@@ -57,6 +57,24 @@ export const labelOf = <T extends { value: string; label: string }>(options: rea
 const choice = <T extends string>(values: Record<string, T>, message: string) =>
   z.enum(Object.values(values) as [T, ...T[]], { error: message });
 
+/**
+ * The longest a sync may go without a full run: scheduled runs list everything at least daily, so
+ * what the System Log cannot tell (or missed) is caught within a day.
+ */
+export const MAX_FULL_SYNC_EVERY_HOURS = 24;
+
+/** A whole number from `min` to `max`, typed in decimal digits (as a form posts it) or given as a number. */
+const wholeNumber = (message: string, min: number, max: number) =>
+  z.preprocess(
+    // Only decimal digits become a number: `Number()` would also read "0x10", "1e1" or " 16 ".
+    (value) => (typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: message })
+      .int(message)
+      .min(min, `Use a value from ${min} to ${max}.`)
+      .max(max, `Use a value from ${min} to ${max}.`),
+  );
+
 /** The Okta Workspace form, as the server validates it. */
 export const userSyncInput = z.object({
   name: z
@@ -80,17 +98,12 @@ export const userSyncInput = z.object({
   uniqueField: choice(UniqueField, "Choose a Unique field."),
   schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),
   deletionPolicy: choice(DeletionPolicy, "Choose what happens to deleted users.").default("DELETE"),
-  safeguardPercent: z
-    .preprocess(
-      // Only decimal digits become a number: `Number()` would also read "0x10", "1e1" or " 16 ".
-      (value) => (typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value),
-      z
-        .number({ error: "Enter a whole percentage, e.g. 20." })
-        .int("Enter a whole percentage, e.g. 20.")
-        .min(1, "Use a value from 1 to 100.")
-        .max(100, "Use a value from 1 to 100."),
-    )
-    .default(20),
+  safeguardPercent: wholeNumber("Enter a whole percentage, e.g. 20.", 1, 100).default(20),
+  fullSyncEveryHours: wholeNumber(
+    "Enter a whole number of hours, e.g. 24.",
+    1,
+    MAX_FULL_SYNC_EVERY_HOURS,
+  ).default(24),
 });
 
 export type UserSyncInput = z.infer<typeof userSyncInput>;

@@ -17,6 +17,8 @@ export const runFields = {
   usersProcessed: true,
   usersExpected: true,
   oktaRequests: true,
+  logChanges: true,
+  fallback: true,
   usersCreated: true,
   usersUpdated: true,
   usersUnchanged: true,

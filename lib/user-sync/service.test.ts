@@ -115,7 +115,13 @@ describe("user sync configuration", () => {
         t.db,
         acme,
         id,
-        input({ domain: "HTTPS://Acme.Okta.com./", token: "", uniqueField: "USERNAME", schedule: "DAILY" }),
+        input({
+          domain: "HTTPS://Acme.Okta.com./",
+          token: "",
+          uniqueField: "USERNAME",
+          schedule: "DAILY",
+          fullSyncEveryHours: "6",
+        }),
       ),
     ).toEqual({ ok: true, id });
     let row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
@@ -123,6 +129,7 @@ describe("user sync configuration", () => {
       domain: "https://acme.okta.com",
       uniqueField: "USERNAME",
       schedule: "DAILY",
+      fullSyncEveryHours: 6,
       tokenLast4: "wxyz",
     });
     expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
@@ -133,7 +140,10 @@ describe("user sync configuration", () => {
       where: { action: "user-sync.updated" },
       orderBy: { createdAt: "asc" },
     });
-    expect(audit.details).toEqual({ name: "Okta production", changed: ["uniqueField", "schedule"] });
+    expect(audit.details).toEqual({
+      name: "Okta production",
+      changed: ["uniqueField", "schedule", "fullSyncEveryHours"],
+    });
   });
 
   it("never lets the saved token follow a new domain: a blank token is refused on the API Token field", async () => {

@@ -155,6 +155,7 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
     schedule: "OFF",
     deletionPolicy: "DELETE",
     safeguardPercent: 20,
+    fullSyncEveryHours: 24,
   });
   if (!created.ok)
     throw new Error(`createUserSync: ${created.message} ${JSON.stringify(created.fieldErrors)}`);
@@ -259,7 +260,7 @@ async function syncDataAction(full: boolean): Promise<void> {
   const form = new FormData();
   // React encodes a FormData argument as "$K<id>" and its fields under "_<id>_".
   form.set("_1_userSyncId", ids.userSyncId);
-  if (full) form.set("_1_full", "full");
+  if (full) form.set("_1_full", "true");
   form.set("0", JSON.stringify([{ ok: false }, "$K1"]));
   const res = await fetch(`${appUrl}/user-management/user-sync/${ids.userSyncId}`, {
     method: "POST",

@@ -1,5 +1,6 @@
 // Test connection, called as the browser calls it (FormData, an Administrator's session), against a
-// real fake Okta holding the saved token and a hostile server on 127.0.0.1 recording what reaches it.
+// real fake Okta holding the saved token and a hostile server on 127.0.0.1 recording what reaches it;
+// and SYNC DATA / Full resync as their buttons post them.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db } from "@/lib/db";
@@ -17,7 +18,11 @@ vi.mock("@/lib/db", async (importOriginal) => ({
   getDb: () => session.db,
 }));
 
-const { testConnectionAction } = await import("./actions");
+// Runs are handed to a stand-in for Inngest; pages are not revalidated outside Next.
+vi.mock("@/inngest/client", () => ({ inngest: { send: async () => ({ ids: ["e"] }) } }));
+vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
+
+const { startSyncAction, testConnectionAction } = await import("./actions");
 
 let t: TestDb;
 let okta: FakeOkta;
@@ -86,5 +91,34 @@ describe("Test connection on EDIT", () => {
     expect(result.ok).toBe(false);
     expect(stolen).toContain("SSWS 00typed-for-this-host");
     expect(stolen.join()).not.toContain(okta.token);
+  });
+});
+
+describe("SYNC DATA and Full resync", () => {
+  /** Starts a run as the button posts it; the run's requested state, and the sync freed again. */
+  async function start(values: Record<string, string>) {
+    const answer = await startSyncAction(undefined, form({ userSyncId, ...values }));
+    const run = await session.db?.syncRun.findFirst({ where: { userSyncId }, orderBy: { queuedAt: "desc" } });
+    await session.db?.userSync.update({ where: { id: userSyncId }, data: { activeRunId: null } });
+    return {
+      answer,
+      forceFull: (run?.checkpoint as { forceFull?: boolean } | undefined)?.forceFull,
+      runId: run?.id,
+    };
+  }
+
+  it("SYNC DATA lets the run read what changed; Full resync forces a full run", async () => {
+    const syncData = await start({});
+    expect(syncData).toMatchObject({ answer: { ok: true }, forceFull: false });
+    const full = await start({ full: "true" });
+    expect(full).toMatchObject({ answer: { ok: true }, forceFull: true });
+    expect(full.runId).not.toBe(syncData.runId);
+  });
+
+  it("refuses a full flag that is not a yes or no, and starts nothing", async () => {
+    const before = await session.db?.syncRun.count({ where: { userSyncId } });
+    const refused = await startSyncAction(undefined, form({ userSyncId, full: "everything" }));
+    expect(refused).toMatchObject({ ok: false, fieldErrors: { full: [expect.any(String)] } });
+    expect(await session.db?.syncRun.count({ where: { userSyncId } })).toBe(before);
   });
 });

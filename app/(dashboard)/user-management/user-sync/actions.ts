@@ -95,15 +95,15 @@ const START_MESSAGES = {
  */
 export const startSyncAction = orgAction(
   "sync-run:start",
-  // A form field: "full" present (the Full resync button's name) or absent (SYNC DATA).
-  z.object({ userSyncId: recordId, full: z.literal("full").optional() }),
+  // `full` comes from a form field ("true"), as the Full resync button posts it.
+  z.object({ userSyncId: recordId, full: z.stringbool().default(false) }),
   async ({ userSyncId, full }, member) => {
     const result = await requestSyncRun(getDb(), {
       organizationId: member.organizationId,
       userSyncId,
       trigger: "MANUAL",
       startedById: member.userId,
-      forceFull: full === "full",
+      forceFull: full,
     });
     if (result === "not-found") return { ok: false, message: "This user sync no longer exists." };
     revalidatePath(`/user-management/user-sync/${userSyncId}`);

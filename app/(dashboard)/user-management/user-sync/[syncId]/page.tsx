@@ -8,16 +8,24 @@ import { Table, Td, Th } from "@/components/ui/table";
 import {
   CancelRunButton,
   DeleteUserSyncButton,
+  FullResyncButton,
   SafeguardDecision,
   SyncDataButton,
 } from "@/components/user-sync/run-actions";
 import { RunProgress, type RunProgressData } from "@/components/user-sync/run-progress";
-import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
+import {
+  formatDuration,
+  formatWhen,
+  RunStatus,
+  TRIGGER_LABEL,
+  WrapBeforeParenthesis,
+} from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync";
 import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
 
@@ -49,6 +57,7 @@ export default async function UserSyncDetailPage({
     ["Schedule", labelOf(SCHEDULES, sync.schedule)],
     ["Deleted users", labelOf(DELETION_POLICIES, sync.deletionPolicy)],
     ["Safeguard", `Wait for approval above ${sync.safeguardPercent}% removed`],
+    ["Full sync", `Every ${sync.fullSyncEveryHours} ${sync.fullSyncEveryHours === 1 ? "hour" : "hours"}`],
   ];
   return (
     <>
@@ -62,7 +71,12 @@ export default async function UserSyncDetailPage({
         description="All Okta Workspace users are synced into the dashboard upon clicking SYNC DATA."
         actions={
           <>
-            {can(member.role, "sync-run:start") && <SyncDataButton userSyncId={sync.id} disabled={running} />}
+            {can(member.role, "sync-run:start") && (
+              <>
+                <SyncDataButton userSyncId={sync.id} disabled={running} />
+                <FullResyncButton userSyncId={sync.id} disabled={running} />
+              </>
+            )}
             {manage && (
               <ButtonLink href={`/user-management/user-sync/${sync.id}/edit`} variant="secondary">
                 EDIT
@@ -79,10 +93,11 @@ export default async function UserSyncDetailPage({
             : "Changes saved."}
         </p>
       )}
-      <div className="grid gap-6 xl:grid-cols-3">
-        <Card className="p-5 xl:col-span-1">
+      {/* SYNC HISTORY needs the full width below 2xl: the configuration sits above it, in two columns. */}
+      <div className="grid gap-6 2xl:grid-cols-3">
+        <Card className="p-5 2xl:col-span-1">
           <h2 className="mb-3 text-sm font-semibold">Configuration</h2>
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm lg:grid-cols-[auto_1fr_auto_1fr] 2xl:grid-cols-[auto_1fr]">
             {config.map(([label, value]) => (
               <div key={label} className="contents">
                 <dt className="text-slate-500">{label}</dt>
@@ -91,7 +106,8 @@ export default async function UserSyncDetailPage({
             ))}
           </dl>
         </Card>
-        <div className="flex flex-col gap-6 xl:col-span-2">
+        {/* min-w-0: a table too wide for the column scrolls inside it instead of widening the page. */}
+        <div className="flex min-w-0 flex-col gap-6 2xl:col-span-2">
           {latest && (
             <RunProgress initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}>
               <div className="mt-4 flex flex-wrap gap-2">
@@ -120,6 +136,7 @@ export default async function UserSyncDetailPage({
                     <tr>
                       <Th>Started</Th>
                       <Th>Trigger</Th>
+                      <Th>Mode</Th>
                       <Th>By</Th>
                       <Th>Status</Th>
                       <Th>Duration</Th>
@@ -138,8 +155,9 @@ export default async function UserSyncDetailPage({
                             {formatWhen(run.startedAt ?? run.queuedAt)}
                           </Link>
                         </Td>
+                        <Td>{TRIGGER_LABEL[run.trigger]}</Td>
                         <Td>
-                          {TRIGGER_LABEL[run.trigger]} · {run.mode === "FULL" ? "full" : "incremental"}
+                          <WrapBeforeParenthesis text={oktaReadingLabel(run) ?? "—"} />
                         </Td>
                         <Td>
                           {run.startedBy?.name ??

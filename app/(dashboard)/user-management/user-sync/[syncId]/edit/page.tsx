@@ -35,6 +35,7 @@ export default async function EditUserSyncPage({ params }: { params: Promise<{ s
           schedule: sync.schedule,
           deletionPolicy: sync.deletionPolicy,
           safeguardPercent: sync.safeguardPercent,
+          fullSyncEveryHours: sync.fullSyncEveryHours,
         }}
       />
     </div>

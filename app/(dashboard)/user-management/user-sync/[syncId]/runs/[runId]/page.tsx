@@ -12,6 +12,7 @@ import { pendingRemovalsText } from "@/emails/components/format";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
+import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
 export const metadata: Metadata = { title: "Sync run" };
@@ -51,6 +52,7 @@ export default async function SyncRunPage({
   if (!run || run.userSyncId !== syncId) notFound();
   const query = itemQuery.parse(await searchParams);
   const items = await listRunItems(db, run.id, query.kind, query);
+  const delta = oktaReading(run) === "delta";
   const counts: [string, number][] = [
     ["Users created", run.usersCreated],
     ["Users updated", run.usersUpdated],
@@ -64,6 +66,7 @@ export default async function SyncRunPage({
     ["Memberships added", run.membershipsAdded],
     ["Memberships removed", run.membershipsRemoved],
     ["Okta requests", run.oktaRequests],
+    ...(delta ? [["System Log changes read", run.logChanges] as [string, number]] : []),
   ];
   const duration =
     run.startedAt && run.finishedAt
@@ -78,10 +81,21 @@ export default async function SyncRunPage({
       </p>
       <PageHeader
         title={`Sync run of ${formatWhen(run.startedAt ?? run.queuedAt)}`}
-        description={`${TRIGGER_LABEL[run.trigger]} ${run.mode === "FULL" ? "full" : "incremental"} sync${run.startedBy ? ` started by ${run.startedBy.name ?? run.startedBy.email}` : ""}.`}
+        description={`${TRIGGER_LABEL[run.trigger]} sync${run.startedBy ? ` started by ${run.startedBy.name ?? run.startedBy.email}` : ""}.`}
         actions={<RunStatus status={run.status} />}
       />
       {run.error && <p className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
+      {run.fallback && (
+        <section
+          aria-labelledby="fallback-heading"
+          className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900"
+        >
+          <h2 id="fallback-heading" className="font-semibold">
+            Okta's System Log was not used
+          </h2>
+          <p className="mt-1">{run.fallback}</p>
+        </section>
+      )}
       {run.status === "BLOCKED" && (
         <section aria-label="Safeguard" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
           <p className="text-sm text-amber-900">
@@ -95,7 +109,11 @@ export default async function SyncRunPage({
           )}
         </section>
       )}
-      <div className="mb-6 grid gap-4 sm:grid-cols-3">
+      <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <Card className="p-4">
+          <p className="text-xs text-slate-500">How Okta was read</p>
+          <p className="text-sm font-medium">{oktaReadingLabel(run) ?? "—"}</p>
+        </Card>
         <Card className="p-4">
           <p className="text-xs text-slate-500">Queued</p>
           <p className="text-sm font-medium">{formatWhen(run.queuedAt)}</p>
