@@ -11,6 +11,7 @@ function detailsOf(entry: AuditEntry): string {
     changed?: unknown;
     domain?: { from?: unknown; to?: unknown };
     trigger?: unknown;
+    forceFull?: unknown;
     reason?: unknown;
   };
   const moved =
@@ -19,6 +20,7 @@ function detailsOf(entry: AuditEntry): string {
       : "";
   if (Array.isArray(details.changed))
     return details.changed.length ? `Changed: ${details.changed.join(", ")}${moved}` : "No changes";
+  if (details.forceFull === true) return "Trigger: Full resync";
   if (typeof details.trigger === "string") return `Trigger: ${TRIGGERS[details.trigger] ?? details.trigger}`;
   if (typeof details.reason === "string") return details.reason;
   return "—";

@@ -219,6 +219,16 @@ describe("fallbacks, said on the run", () => {
     expect(await t.db.syncRunChange.count({ where: { syncRunId: run.id } })).toBe(0);
   }, 120_000);
 
+  it("Full resync lists everything within the day, and the audit log says it was a Full resync", async () => {
+    const h = await syncedWithLog();
+    const { run } = await h.run({ forceFull: true });
+    expect(run).toMatchObject({ mode: "FULL", fallback: null, usersProcessed: 5 });
+    const started = await t.db.auditEvent.findFirstOrThrow({
+      where: { targetId: run.id, action: "sync-run.started" },
+    });
+    expect(started.details).toEqual({ trigger: "MANUAL", forceFull: true });
+  });
+
   it("a scheduled run after the full-sync interval is full, whatever the log", async () => {
     const h = await syncedWithLog();
     h.clock.advance(25 * HOUR);

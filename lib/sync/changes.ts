@@ -60,13 +60,16 @@ const WHY: Record<LogGap, string> = {
   "cut-short": "Okta's System Log listing ended before this run's start.",
 };
 
-/** What the run's page and report say about a run that could not use the log. */
+/**
+ * What the run's page and report say about a run that could not use the log. The directory's own
+ * words (`detail`) are added where they tell more than the reason (where a listing was cut short).
+ */
 export function fallbackMessage(gap: LogGap, mode: "FULL" | "INCREMENTAL", detail?: string): string {
   const instead =
     mode === "FULL"
       ? "This run listed every user and group instead."
       : "This run re-listed the groups whose members changed instead; users deleted in Okta are removed by the next full run.";
-  return [WHY[gap], detail, instead].filter(Boolean).join(" ");
+  return [WHY[gap], gap === "cut-short" && detail, instead].filter(Boolean).join(" ");
 }
 
 /**

@@ -63,7 +63,10 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
         checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
       },
     });
-    await auditRun(tx, created, "sync-run.started", startedById, { trigger });
+    await auditRun(tx, created, "sync-run.started", startedById, {
+      trigger,
+      ...(forceFull && { forceFull }),
+    });
     return created;
   });
   if (run) return { started: true, run };

@@ -18,3 +18,7 @@ CREATE TABLE "SyncRunChange" (
 
 -- AddForeignKey
 ALTER TABLE "SyncRunChange" ADD CONSTRAINT "SyncRunChange_syncRunId_fkey" FOREIGN KEY ("syncRunId") REFERENCES "SyncRun"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- Runs recorded before delta runs existed re-listed groups: say so, rather than show them as delta runs.
+UPDATE "SyncRun" SET "fallback" = 'Recorded before delta runs: this run re-listed the groups whose members changed.'
+WHERE "mode" = 'INCREMENTAL';
