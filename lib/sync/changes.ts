@@ -119,7 +119,7 @@ async function fallBack(ctx: StepContext, state: SyncState, gap: LogGap, detail:
   const next = await commitStep(ctx, state, async (tx) => {
     await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id } });
     return {
-      next: { ...state, phase: "USERS", cursor: null },
+      next: { ...state, phase: mode === "FULL" ? "GROUPS" : "USERS", cursor: null },
       run: {
         mode,
         fallback: fallbackMessage(gap, mode, detail),

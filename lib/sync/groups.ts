@@ -25,6 +25,8 @@ export const groupsStep: Step = async (ctx, state) => {
   const next = await commitStep(ctx, state, async (tx) => {
     const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, listed.items)) };
     if (listed.next) return { next: { ...state, cursor: listed.next }, counts };
+    // A full run lists its groups first, then the users with the members alongside.
+    if (ctx.run.mode === "FULL") return { next: { ...state, phase: "USERS", cursor: null }, counts };
     const logged = readsChangeLog(ctx.run) ? await applyLoggedChanges(tx, ctx) : {};
     return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, ...logged } };
   });

@@ -2,7 +2,16 @@ import { Prisma } from "@/lib/db";
 import { GroupGoneError } from "@/lib/directory/types";
 import { pagesFor } from "./capacity";
 import { LOGGED_TYPES, readsChangeLog } from "./changes";
-import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
+import {
+  clearSeen,
+  markSeen,
+  memberRemovalKey,
+  SEEN_MEMBER_REMOVALS,
+  SEEN_MEMBERS_READ,
+  SEEN_PENDING_MEMBERS,
+  seenKeys,
+  seenMembersOf,
+} from "./seen";
 import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
@@ -24,6 +33,71 @@ export const membershipsStep: Step = async (ctx, state) => {
   }));
   return running(next);
 };
+
+/*
+ * Members alongside the users. Okta budgets the users and the groups families apart, so a full
+ * run reads them side by side: its GROUPS phase comes first, then each USERS step also reads a
+ * budget of member pages (`readMembersAlongside`) and applies them after the step's users
+ * (`applyMembersAlongside`). A member whose user is not imported yet — not listed so far, or
+ * deprovisioned so far — is staged by Okta id (SEEN_PENDING_MEMBERS) and resolved when the users
+ * listing is complete (`resolvePendingMembers`); its group counts as read only then. Everyone
+ * (the sync's users) and the groups left when the users are done are read in MEMBERSHIPS, which
+ * skips the groups read whole alongside (SEEN_MEMBERS_READ).
+ */
+
+export type MembersRead = Awaited<ReturnType<typeof readMembersAlongside>>;
+
+export async function readMembersAlongside(ctx: StepContext, state: SyncState) {
+  const groups = await groupsToReconcile(ctx, state.afterGroupId, ctx.budget.memberPages + 1, {
+    alongside: true,
+  });
+  return { ...(await readMembers(ctx, groups, state.memberCursor)), groups: groups.length };
+}
+
+/** Applies a USERS step's member pages; returns the counts and where the member listings stand. */
+export async function applyMembersAlongside(
+  tx: Tx,
+  ctx: StepContext,
+  state: SyncState,
+  read: MembersRead,
+): Promise<{ counts: RunCounts; position: Pick<SyncState, "afterGroupId" | "memberCursor"> }> {
+  const counts = {
+    pagesFetched: read.requested,
+    ...(await applyMembers(tx, ctx, read.listings, { alongside: true })),
+  };
+  const next = nextState(state, read.listings, read.groups);
+  const done = next.phase !== state.phase;
+  return {
+    counts,
+    position: done
+      ? { afterGroupId: read.listings.at(-1)?.groupId ?? state.afterGroupId, memberCursor: null }
+      : { afterGroupId: next.afterGroupId, memberCursor: next.memberCursor },
+  };
+}
+
+/** Once the users are in: the members staged by Okta id join their groups (`importedUser`). */
+export async function resolvePendingMembers(tx: Tx, ctx: StepContext): Promise<{ membershipsAdded: number }> {
+  const { run, now } = ctx;
+  const added = await tx.$queryRaw<{ groupId: string }[]>`
+    INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+    SELECT split_part(s.key, ${PAIR}, 1), u.id, ${now}::timestamp(3)
+    FROM "SyncRunSeen" s
+    JOIN "DirectoryUser" u ON u."externalId" = split_part(s.key, ${PAIR}, 2) AND ${importedUser(ctx)}
+    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
+    ON CONFLICT DO NOTHING
+    RETURNING "groupId"`;
+  const [row] = await tx.$queryRaw<{ groups: string | null }[]>`
+    SELECT string_agg(DISTINCT split_part(s.key, ${PAIR}, 1), ${ITEM}) AS groups FROM "SyncRunSeen" s
+    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
+      AND EXISTS (SELECT 1 FROM "SyncRunSeen" r WHERE r."syncRunId" = s."syncRunId"
+        AND r.scope = ${SEEN_MEMBERS_READ} AND r.key = split_part(s.key, ${PAIR}, 1))
+      AND NOT EXISTS (SELECT 1 FROM "SyncRunSeen" r WHERE r."syncRunId" = s."syncRunId"
+        AND r.scope = ${SEEN_MEMBER_REMOVALS} AND split_part(r.key, ${PAIR}, 1) = split_part(s.key, ${PAIR}, 1))`;
+  await clearSeen(tx, run.id, SEEN_PENDING_MEMBERS);
+  await refreshMemberCounts(tx, [...new Set(added.map((a) => a.groupId))], now);
+  await markMembersRead(tx, splitAggregate(row?.groups ?? null), now);
+  return { membershipsAdded: added.length };
+}
 
 /** Groups whose member listings are read at once (the Okta client's default concurrency is 3). */
 const READERS = 3;
@@ -150,20 +224,35 @@ function nextState(state: SyncState, listings: MemberListing[], groupsLeft: numb
  * move as they arrived mark the groups themselves (`markMembersStale`). A full run still lists
  * every user and group, which is what finds hard deletions.
  */
-async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, limit: number) {
+async function groupsToReconcile(
+  ctx: StepContext,
+  afterGroupId: string | null,
+  limit: number,
+  { alongside = false } = {},
+) {
   const { db, sync, run } = ctx;
   const moved = { externalMembershipUpdatedAt: { gt: db.userGroup.fields.membershipsUpdatedAt } };
+  const readAlongside = run.mode === "FULL" ? await seenKeys(db, run.id, SEEN_MEMBERS_READ) : [];
   const groups = await db.userGroup.findMany({
     where: {
       userSyncId: sync.id,
       externalId: { not: null },
       ...(afterGroupId !== null && { id: { gt: afterGroupId } }),
-      OR: [
-        { membershipsUpdatedAt: null },
-        // A delta run's log covers the Okta and app groups (applyLoggedChanges); others are listed.
-        readsChangeLog(run)
-          ? { ...moved, OR: [{ type: null }, { type: { notIn: [...LOGGED_TYPES] } }] }
-          : moved,
+      ...(readAlongside.length > 0 && { NOT: { id: { in: readAlongside } } }),
+      AND: [
+        {
+          OR: [
+            { membershipsUpdatedAt: null },
+            // A delta run's log covers the Okta and app groups (applyLoggedChanges); others are listed.
+            readsChangeLog(run)
+              ? { ...moved, OR: [{ type: null }, { type: { notIn: [...LOGGED_TYPES] } }] }
+              : moved,
+          ],
+        },
+        // Everyone's members are the sync's users: reconciled once they are all in.
+        ...(alongside
+          ? [{ OR: [{ type: null }, { type: { not: "BUILT_IN" } }, { name: { not: "Everyone" } }] }]
+          : []),
       ],
     },
     orderBy: { id: "asc" },
@@ -173,17 +262,22 @@ async function groupsToReconcile(ctx: StepContext, afterGroupId: string | null, 
   return groups.flatMap((g) => (g.externalId === null ? [] : [{ ...g, externalId: g.externalId }]));
 }
 
-/** Marks the sync's groups (or only Everyone) for their members to be read again. */
+/**
+ * Marks the sync's groups (or only Everyone) for their members to be read again, but those this
+ * run read whole alongside the users: their listings showed the user, staged if not yet imported.
+ */
 export async function markMembersStale(
   tx: Tx,
-  userSyncId: string,
+  run: { id: string; userSyncId: string },
   groups: "all" | "everyone",
 ): Promise<void> {
   const everyoneOnly =
     groups === "everyone" ? Prisma.sql`AND type = 'BUILT_IN' AND name = 'Everyone'` : Prisma.empty;
   await tx.$executeRaw`
-    UPDATE "UserGroup" SET "membershipsUpdatedAt" = NULL
-    WHERE "userSyncId" = ${userSyncId} AND "membershipsUpdatedAt" IS NOT NULL ${everyoneOnly}`;
+    UPDATE "UserGroup" g SET "membershipsUpdatedAt" = NULL
+    WHERE g."userSyncId" = ${run.userSyncId} AND g."membershipsUpdatedAt" IS NOT NULL ${everyoneOnly}
+      AND NOT EXISTS (SELECT 1 FROM "SyncRunSeen" s
+        WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_MEMBERS_READ} AND s.key = g.id)`;
 }
 
 /**
@@ -195,7 +289,12 @@ export async function markMembersStale(
  * removals counts as read only when they are applied, so a run that ends before (rejected,
  * cancelled, failed) leaves it to be read again.
  */
-async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Promise<RunCounts> {
+async function applyMembers(
+  tx: Tx,
+  ctx: StepContext,
+  all: MemberListing[],
+  { alongside = false } = {},
+): Promise<RunCounts> {
   const { run, now } = ctx;
   const everyone = await applyEveryone(
     tx,
@@ -233,6 +332,14 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     if (listing.resumed) await clearSeen(tx, run.id, seenMembersOf(groupId));
   }
   const membershipsAdded = await addMembers(tx, ctx, additions);
+  const pending = alongside ? await stagePendingMembers(tx, ctx, additions) : new Set<string>();
+  if (alongside)
+    await markSeen(
+      tx,
+      run.id,
+      SEEN_MEMBERS_READ,
+      listings.filter((l) => !l.next).map((l) => ({ key: l.groupId })),
+    );
   await markSeen(
     tx,
     run.id,
@@ -245,7 +352,7 @@ async function applyMembers(tx: Tx, ctx: StepContext, all: MemberListing[]): Pro
     all.map((m) => m.groupId),
     now,
   );
-  const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged]);
+  const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged, ...pending]);
   await markMembersRead(
     tx,
     all.filter((m) => !m.next && !m.gone && !staged.has(m.groupId)).map((m) => m.groupId),
@@ -303,6 +410,24 @@ async function addMembers(
       AS l("groupId", "externalId")
     JOIN "DirectoryUser" u ON u."externalId" = l."externalId" AND ${importedUser(ctx)}
     ON CONFLICT DO NOTHING`;
+}
+
+/** Stages the additions whose user is not imported (yet); returns their groups. */
+async function stagePendingMembers(
+  tx: Tx,
+  ctx: StepContext,
+  additions: { groupId: string; externalId: string }[],
+): Promise<Set<string>> {
+  if (additions.length === 0) return new Set();
+  const staged = await tx.$queryRaw<{ groupId: string }[]>`
+    INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
+    SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, l."groupId" || ${PAIR} || l."externalId"
+    FROM unnest(${additions.map((a) => a.groupId)}::text[], ${additions.map((a) => a.externalId)}::text[])
+      AS l("groupId", "externalId")
+    WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = l."externalId" AND ${importedUser(ctx)})
+    ON CONFLICT DO NOTHING
+    RETURNING split_part(key, ${PAIR}, 1) AS "groupId"`;
+  return new Set(staged.map((s) => s.groupId));
 }
 
 /**

@@ -416,7 +416,7 @@ export const startStep: Step = async (ctx, state) => {
   const gap = due ? null : changeLogGap(sync, now, ctx.directory.hasChangeLog);
   const mode = due || (gap && run.trigger !== "SCHEDULED") ? "FULL" : "INCREMENTAL";
   const next = await commitStep(ctx, state, async (tx) => ({
-    next: { ...state, phase: mode === "INCREMENTAL" && !gap ? "CHANGES" : "USERS" },
+    next: { ...state, phase: mode === "FULL" ? "GROUPS" : gap ? "USERS" : "CHANGES" },
     run: {
       status: "RUNNING",
       mode,

@@ -14,6 +14,13 @@ export const seenMembersOf = (groupId: string) => `members:${groupId}`;
  */
 export const SEEN_MEMBER_REMOVALS = "member-removals";
 export const memberRemovalKey = (groupId: string, userId: string) => `${groupId}${PAIR}${userId}`;
+/** Full runs: the groups whose members were read whole alongside the users (not read again). */
+export const SEEN_MEMBERS_READ = "members-read";
+/**
+ * Full runs: members listed before their user was (key: UserGroup id, U+001E, external id),
+ * resolved once the users listing is complete (`resolvePendingMembers`).
+ */
+export const SEEN_PENDING_MEMBERS = "pending-members";
 
 interface SeenRow {
   syncRunId: string;

@@ -5,7 +5,12 @@ import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } 
 import { readsChangeLog } from "./changes";
 import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
-import { markMembersStale } from "./memberships";
+import {
+  applyMembersAlongside,
+  markMembersStale,
+  readMembersAlongside,
+  resolvePendingMembers,
+} from "./memberships";
 import { markSeen, SEEN_USERS } from "./seen";
 import { type Columns, insertRows, lockOrganizationUsers, type Tx, updateRows } from "./sql";
 import {
@@ -19,15 +24,36 @@ import {
 } from "./step";
 import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
 
-/** USERS: a few pages of the user listing, matched and written in one transaction. */
+/**
+ * USERS: a few pages of the user listing, matched and written in one transaction. A full run
+ * (which listed its groups first) reads member pages alongside, applied after the step's users
+ * (`applyMembersAlongside`); the last users step resolves the members listed before their user.
+ */
 export const usersStep: Step = async (ctx, state) => {
-  const listed = await fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
-    ctx.directory.listUsers(cursor, listOptions(ctx)),
-  );
-  const next = await commitStep(ctx, state, async (tx) => ({
-    next: listed.next ? { ...state, cursor: listed.next } : { ...state, phase: "GROUPS", cursor: null },
-    counts: { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, listed.items)) },
-  }));
+  const alongside = ctx.run.mode === "FULL";
+  const [listed, members] = await Promise.all([
+    fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
+      ctx.directory.listUsers(cursor, listOptions(ctx)),
+    ),
+    alongside ? readMembersAlongside(ctx, state) : null,
+  ]);
+  const next = await commitStep(ctx, state, async (tx) => {
+    const counts: RunCounts = { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, listed.items)) };
+    const read = members && (await applyMembersAlongside(tx, ctx, state, members));
+    if (read) {
+      counts.pagesFetched = (counts.pagesFetched ?? 0) + (read.counts.pagesFetched ?? 0);
+      counts.membershipsAdded = read.counts.membershipsAdded;
+    }
+    if (listed.next) return { next: { ...state, ...read?.position, cursor: listed.next }, counts };
+    if (!read) return { next: { ...state, phase: "GROUPS", cursor: null }, counts };
+    const resolved = await resolvePendingMembers(tx, ctx);
+    counts.membershipsAdded = (counts.membershipsAdded ?? 0) + resolved.membershipsAdded;
+    // MEMBERSHIPS reads what is left from the start: Everyone, and groups not read whole alongside.
+    return {
+      next: { ...state, ...read.position, phase: "MEMBERSHIPS", cursor: null, afterGroupId: null },
+      counts,
+    };
+  });
   return running(next);
 };
 
@@ -209,7 +235,7 @@ async function markJoiners(tx: Tx, ctx: StepContext, joined: Joiner[]): Promise<
     joinsRecordedAfter === null ||
     !person.createdAt ||
     person.createdAt.getTime() <= joinsRecordedAfter;
-  await markMembersStale(tx, ctx.sync.id, joined.some(membershipsPredate) ? "all" : "everyone");
+  await markMembersStale(tx, ctx.run, joined.some(membershipsPredate) ? "all" : "everyone");
 }
 
 function newUser({ run, sync, now }: StepContext, person: DirectoryPerson): NewUser {
