@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { pendingRemovalsText } from "@/emails/components/format";
 import { isActiveStatus } from "@/lib/sync/active-statuses";
-import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
+import { type OktaReading, oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import type { RunView } from "@/lib/user-sync/runs";
 import { formatDuration, RunStatus } from "./run-status";
 
@@ -16,16 +16,26 @@ type Run = Omit<RunView, "queuedAt" | "startedAt" | "finishedAt" | "decidedAt" |
   cancelRequestedAt: string | null;
 };
 
-const PHASES = [
-  // A delta run reads Okta's System Log first.
-  { id: "CHANGES", label: "System Log" },
-  { id: "USERS", label: "Users" },
-  { id: "GROUPS", label: "Groups" },
+const LAST_PHASES = [
   { id: "MEMBERSHIPS", label: "Memberships" },
   { id: "SAFEGUARD", label: "Safeguard" },
   { id: "DELETIONS", label: "Deletions" },
   { id: "FINISHING", label: "Finishing" },
 ];
+
+/** The phases in the order the run goes through them (lib/sync/README.md, "A run"). */
+const PHASES: Record<OktaReading, { id: string; label: string }[]> = {
+  // A delta run reads Okta's System Log first.
+  delta: [
+    { id: "CHANGES", label: "System Log" },
+    { id: "USERS", label: "Users" },
+    { id: "GROUPS", label: "Groups" },
+    ...LAST_PHASES,
+  ],
+  relisting: [{ id: "USERS", label: "Users" }, { id: "GROUPS", label: "Groups" }, ...LAST_PHASES],
+  // A full run lists the groups, then the users with the groups' members alongside.
+  full: [{ id: "GROUPS", label: "Groups" }, { id: "USERS", label: "Users and members" }, ...LAST_PHASES],
+};
 
 const active = isActiveStatus;
 
@@ -64,7 +74,7 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
   const elapsed = run.startedAt
     ? (run.finishedAt ? new Date(run.finishedAt).getTime() : now) - new Date(run.startedAt).getTime()
     : 0;
-  const phases = PHASES.filter((p) => p.id !== "CHANGES" || oktaReading(run) === "delta");
+  const phases = PHASES[oktaReading(run)];
   const phaseIndex = phases.findIndex((p) => p.id === run.phase);
   const reading = oktaReadingLabel(run);
   return (

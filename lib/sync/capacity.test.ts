@@ -42,17 +42,21 @@ describe("step count and step size", () => {
 
     const first = await h.run();
     expect(first.outputs.length).toBeLessThanOrEqual(estimateSyncSteps(shape(23, groupSizes, 0), budget));
-    // Member pages 1, 1, 3, 5, 1, 1, 2 at 4 a step: g0–g2 (5 pages), g3 cut at 4, g3's last page
-    // then g4–g6 (5): 3 steps where the model allows 4.
-    expect(first.outputs).toHaveLength(1 + 4 + 2 + 3 + 1 + 0 + 1);
+    // Groups first (3 pages, 2 steps), then 12 user pages (4 steps) with the member pages
+    // alongside — 1, 1, 3, 5, 1, 1, 2 at 4 a step: g0–g2 (5 pages), g3 cut at 4, g3's last page
+    // then g4–g6 (5), nothing in the fourth — then one MEMBERSHIPS step (nothing left), where the
+    // model allows 4 users steps and 4 memberships steps.
+    expect(first.outputs).toHaveLength(1 + 2 + 4 + 1 + 1 + 0 + 1);
 
     h.clock.advance(HOUR);
     for (const id of users.slice(18)) h.directory.deleteUser(id);
     h.directory.removeMembers("g3", ["u01"]);
     const second = await h.run({ forceFull: true });
     expect(second.run.usersDeleted).toBe(5);
-    // Only g3's members moved: a full run lists every user and group, and those members.
+    // Only g3's members moved: a full run lists every user and group, and those members (read
+    // alongside the users); the one MEMBERSHIPS step finds nothing left.
     expect(second.outputs).toHaveLength(estimateSyncSteps(shape(18, [8], 5), budget));
+    expect(second.outputs).toHaveLength(1 + 2 + 3 + 1 + 1 + 3 + 1);
 
     // A step returns one cursor at most, plus a few hundred bytes; an Okta "next" link is ~200.
     for (const output of [...first.outputs, ...second.outputs]) {

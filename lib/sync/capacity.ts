@@ -19,7 +19,8 @@ export const pagesFor = (items: number, pageSize: number) => Math.max(1, Math.ce
  * start, the System Log's pages, the users, groups and memberships listings at their page budgets,
  * the safeguard check, the removals, finish. Users, groups and removals steps fill their budgets, so those counts are
  * exact; a memberships step reads its budget at least (whole groups, up to twice the budget), so
- * its count is at most this when the directory's member counts are right.
+ * its count is at most this when the directory's member counts are right. A full run reads
+ * member pages alongside its users steps, so its memberships steps are fewer still (one at least).
  */
 export function estimateSyncSteps(shape: DirectoryShape, budget: StepBudget = DEFAULT_STEP_BUDGET): number {
   return (

@@ -163,6 +163,26 @@ async function storeOf(userSyncId: string) {
   };
 }
 
+/** What the store should hold, from the directory itself: an oracle for the full run too. */
+async function truthOf(directory: MemoryDirectory) {
+  const people = (await directory.listUsers(null)).items.filter((p) => p.status !== "DEPROVISIONED");
+  const imported = new Set(people.map((p) => p.externalId));
+  const groups = (await directory.listGroups(null)).items;
+  const memberships: string[] = [];
+  for (const group of groups) {
+    const members =
+      group.name === "Everyone" && group.type === "BUILT_IN"
+        ? [...imported]
+        : (await directory.listGroupMembers(group.externalId, null)).items.filter((id) => imported.has(id));
+    for (const id of members) memberships.push(`${group.externalId}/${id}`);
+  }
+  return {
+    users: people.map((p) => p.externalId).sort(),
+    groups: groups.map((g) => [g.externalId, g.name]).sort(),
+    memberships: memberships.sort(),
+  };
+}
+
 describe("delta runs ≡ a full run", () => {
   it("over 200 random orgs and sequences of Okta changes, late events included", async () => {
     await fc.assert(
@@ -199,7 +219,14 @@ describe("delta runs ≡ a full run", () => {
         const { sync: reference } = await createUserSync(t.db, settings);
         const full = await runSync(deps, reference);
         expect(full.run).toMatchObject({ mode: "FULL", status: "SUCCEEDED" });
-        expect(await storeOf(sync.id)).toEqual(await storeOf(reference.id));
+        const store = await storeOf(sync.id);
+        expect(store).toEqual(await storeOf(reference.id));
+        // And both hold what the directory holds.
+        expect({
+          users: store.users.map((u) => u.externalId),
+          groups: store.groups.map((g) => [g.externalId, g.name]),
+          memberships: store.memberships,
+        }).toEqual(await truthOf(directory));
       }),
       { numRuns: 200 },
     );

@@ -344,13 +344,17 @@ describe("deletions", () => {
       times: Number.POSITIVE_INFINITY,
       error: new Error("Okta answered 500 (SSWS 00abcdefSECRET)"),
     });
+    const calls = h.directory.callCount();
+    const userCalls = h.directory.callCount("listUsers");
     const { run, result } = await h.run({ forceFull: true, attempts: 3 });
 
     expect(result).toEqual({ status: "finished", runStatus: "FAILED" });
-    expect(run).toMatchObject({ status: "FAILED", phase: "USERS", usersDeleted: 0, pagesFetched: 1 });
+    // One users page applied, then three failed attempts.
+    expect(run).toMatchObject({ status: "FAILED", phase: "USERS", usersDeleted: 0, usersProcessed: 2 });
     expect(run.error).toBe("Okta answered 500 (SSWS [redacted])");
-    // one page applied, then three failed attempts
-    expect(run.oktaRequests).toBe(4);
+    expect(h.directory.callCount("listUsers") - userCalls).toBe(4);
+    // Every request counted, those of the failed attempts included.
+    expect(run.oktaRequests).toBe(h.directory.callCount() - calls);
     expect(await usersOf(h.sync.id)).toHaveLength(5);
     expect((await t.db.userSync.findUniqueOrThrow({ where: { id: h.sync.id } })).activeRunId).toBeNull();
   });

@@ -5,7 +5,7 @@ import { advanceSync } from "./engine";
 import { ANALYZE_AFTER_ROWS, describeError, failRun, refreshStatistics, startRunRequest } from "./run";
 import { countsOf, driveRun, HOUR, membershipMap, openTestDb, syncHarness } from "./testing/fixtures";
 import type { MemoryDirectory } from "./testing/memory-directory";
-import type { SyncState } from "./types";
+import type { SyncState, SyncStepResult } from "./types";
 
 let t: TestDb;
 beforeAll(async () => {
@@ -147,28 +147,38 @@ describe("exactly-once steps", () => {
       startedById: null,
     });
     const runId = started.started ? started.run.id : "";
-    const afterStart = await advanceSync(h.deps, runId, { seq: 0 });
-    const afterUsers = await advanceSync(
-      h.deps,
-      runId,
-      afterStart.status === "running" ? afterStart.state : { seq: -1 },
-    );
-
+    // Start; the groups, a page a step (a full run lists them first); a users step.
+    const outputs: SyncStepResult[] = [];
+    let state: Pick<SyncState, "seq"> = { seq: 0 };
+    for (let i = 0; i < 4; i++) {
+      const result = await advanceSync(h.deps, runId, state);
+      outputs.push(result);
+      if (result.status === "running") state = result.state;
+    }
+    const afterUsers = outputs.at(-1);
+    expect(outputs.map((o) => (o.status === "running" ? o.state.phase : o.status))).toEqual([
+      "GROUPS",
+      "GROUPS",
+      "USERS",
+      "USERS",
+    ]);
     expect(afterUsers).toEqual({
       status: "running",
-      state: expect.objectContaining({ seq: 2, phase: "USERS", cursor: expect.any(String) }),
+      state: expect.objectContaining({ seq: 4, phase: "USERS", cursor: expect.any(String) }),
     });
     const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    // 2 group pages, 2 user pages, and 2 member pages read alongside the users (g1's first two).
     expect(run).toMatchObject({
       status: "RUNNING",
       phase: "USERS",
-      stepSeq: 2,
-      pagesFetched: 2,
-      oktaRequests: 2,
+      stepSeq: 4,
+      pagesFetched: 6,
+      oktaRequests: 6,
       usersProcessed: 4,
       usersCreated: 4,
+      membershipsAdded: 4,
     });
-    expect(run.checkpoint).toEqual(afterUsers.status === "running" ? afterUsers.state : null);
+    expect(run.checkpoint).toEqual(afterUsers?.status === "running" ? afterUsers.state : null);
   });
 
   it("a provider error propagates and leaves the run where it was", async () => {
@@ -182,22 +192,28 @@ describe("exactly-once steps", () => {
       startedById: null,
     });
     const runId = started.started ? started.run.id : "";
-    const afterStart = await advanceSync(h.deps, runId, { seq: 0 });
-    const state = afterStart.status === "running" ? afterStart.state : ({ seq: -1 } as SyncState);
+    let state = { seq: 0 } as SyncState;
+    for (let i = 0; i < 3; i++) {
+      const result = await advanceSync(h.deps, runId, state);
+      if (result.status === "running") state = result.state;
+    }
+    expect(state).toMatchObject({ seq: 3, phase: "USERS" });
 
     await expect(advanceSync(h.deps, runId, state)).rejects.toThrow(
       "Directory unavailable (listUsers call 2)",
     );
     const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+    // The groups' 2 pages applied; the failed step's 2 user and 2 member requests counted.
     expect(run).toMatchObject({
-      stepSeq: 1,
+      stepSeq: 3,
       phase: "USERS",
       usersCreated: 0,
-      pagesFetched: 0,
-      oktaRequests: 2,
+      membershipsAdded: 0,
+      pagesFetched: 2,
+      oktaRequests: 6,
     });
     expect(await t.db.directoryUser.count({ where: { userSyncId: h.sync.id } })).toBe(0);
-    await expect(advanceSync(h.deps, runId, { seq: 5 })).rejects.toThrow("is at step 1, not 5");
+    await expect(advanceSync(h.deps, runId, { seq: 5 })).rejects.toThrow("is at step 3, not 5");
   });
 
   it("retried steps, repeated steps and concurrent attempts apply once: the outcome equals a clean run's", async () => {
@@ -215,7 +231,8 @@ describe("exactly-once steps", () => {
     retried.directory.failOn("listUsers", 2);
     retried.directory.failOn("listGroups", 2);
     retried.directory.failOn("listGroupMembers", 3);
-    const retriedRun = await retried.run({ attempts: 2 });
+    // A full run's users steps read members too: a step may meet two of the failures.
+    const retriedRun = await retried.run({ attempts: 3 });
     expect(await outcome(retried, retriedRun.run.id)).toEqual(expected);
     // Requests count every call made, those of failed attempts included.
     expect(retriedRun.run.oktaRequests).toBe(retried.directory.callCount());
@@ -272,7 +289,8 @@ describe("failRun", () => {
     const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
     expect(run).toMatchObject({
       status: "FAILED",
-      phase: "USERS",
+      // A full run lists its groups first.
+      phase: "GROUPS",
       error: "GET https://acme.okta.com/x?token=[redacted] failed: Bearer [redacted]",
     });
     expect(await advanceSync(h.deps, runId, { seq: 1 })).toEqual({ status: "finished", runStatus: "FAILED" });
