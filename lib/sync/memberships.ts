@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/db";
 import { pagesFor } from "./capacity";
 import { clearSeen, markSeen, memberRemovalKey, SEEN_MEMBER_REMOVALS, seenKeys, seenMembersOf } from "./seen";
-import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
+import { ITEM, PAIR, recordset, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
@@ -280,12 +280,12 @@ async function addMembers(
   additions: { groupId: string; externalId: string }[],
 ): Promise<number> {
   if (additions.length === 0) return 0;
+  const listed = await recordset({ groupId: "text", externalId: "text" }, additions);
   return tx.$executeRaw`
     INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-    SELECT l."groupId", u.id, ${ctx.now}
-    FROM unnest(${additions.map((a) => a.groupId)}::text[], ${additions.map((a) => a.externalId)}::text[])
-      AS l("groupId", "externalId")
-    JOIN "DirectoryUser" u ON u."externalId" = l."externalId" AND ${importedUser(ctx)}
+    SELECT v."groupId", u.id, ${ctx.now}
+    FROM ${listed}
+    JOIN "DirectoryUser" u ON u."externalId" = v."externalId" AND ${importedUser(ctx)}
     ON CONFLICT DO NOTHING`;
 }
 
