@@ -9,10 +9,12 @@
  *
  * Scenarios: first (first full sync), nochange (a second one, SYNC DATA), scheduled (a scheduled,
  * incremental one with no change), incremental (after 1% of users and 1% of memberships changed),
- * ratelimited (a full sync reading every group's members, under Okta's limits), pages (Users and
- * User Sync pages), engine (the engine alone, in this process). `all` is every one but engine.
+ * ratelimited (a full sync reading every group's members, under Okta's limits), busy (the Users page
+ * timed while a first full sync runs, and idle after it), pages (Users and User Sync pages), engine
+ * (the engine alone, in this process). `all` is every one but engine. Each sync also reports the
+ * longest the app's event loop was held while it ran (`event-loop-monitor.mjs`).
  */
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -27,6 +29,7 @@ import { dropDatabase, freshPostgres } from "@/test-support/postgres";
 import { benchEngine } from "./engine";
 import {
   loadavg,
+  longestBlockMs,
   machine,
   mb,
   PeakMemory,
@@ -35,7 +38,7 @@ import {
   textTable,
   writesBetween,
 } from "./measure";
-import { type PageTiming, signIn, timePage } from "./pages";
+import { type PageTiming, samplePage, sampleStats, signIn, timePage } from "./pages";
 import { ensureBuild, freshPglite, startApp, startRunnerProcess, waitFor } from "./stack";
 
 const SCENARIOS = [
@@ -44,6 +47,7 @@ const SCENARIOS = [
   "scheduled",
   "incremental",
   "ratelimited",
+  "busy",
   "pages",
   "engine",
 ] as const;
@@ -108,10 +112,11 @@ if (scenarios.has("engine")) {
   scenarios.delete("engine");
   if (scenarios.size === 0) process.exit(0);
 }
-for (const scenario of ["scheduled", "incremental"] as const) {
+for (const scenario of ["scheduled", "incremental", "busy"] as const) {
   if (postgres || !scenarios.has(scenario)) continue;
   // An incremental run is a scheduled one: only requestSyncRun in this process can ask for it,
-  // and PGlite admits one process (the app's).
+  // and PGlite admits one process (the app's); busy clears the sync's users first, and PGlite
+  // would run its queries on the app's event loop.
   console.log(`[bench] ${scenario} needs PostgreSQL (DATABASE_URL): skipped on PGlite`);
   scenarios.delete(scenario);
 }
@@ -202,12 +207,18 @@ const runner = startRunnerProcess({
   verbose: Boolean(args.verbose),
 });
 const profileDir = path.join(process.cwd(), ".data", "bench", "profiles");
+const eventLoopLog = path.join(process.cwd(), ".data", "bench", "event-loop.jsonl");
+rmSync(eventLoopLog, { force: true });
 const app = startApp({
   port: appPort,
   databaseUrl,
   runnerUrl,
-  env: {} as NodeJS.ProcessEnv,
-  nodeArgs: args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  env: { NODE_ENV: "production", BENCH_EVENT_LOOP_LOG: eventLoopLog },
+  nodeArgs: [
+    "--import",
+    path.join(import.meta.dirname, "event-loop-monitor.mjs"),
+    ...(args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  ],
   verbose: Boolean(args.verbose),
 });
 const stopAll = async () => {
@@ -306,7 +317,8 @@ async function runSync(scenario: string, trigger: "MANUAL" | "SCHEDULED"): Promi
     60 * 60_000,
   );
   const finished = run as RunnerRun;
-  const wallSeconds = ((finished.endedAt ?? Date.now()) - t0) / 1000;
+  const endedAt = finished.endedAt ?? Date.now();
+  const wallSeconds = (endedAt - t0) / 1000;
   const appPeak = appMemory.stop();
   const runnerPeak = runnerMemory.stop();
   const detail = await runnerJson<RunnerRun>(`/runs/${finished.id}`);
@@ -323,6 +335,7 @@ async function runSync(scenario: string, trigger: "MANUAL" | "SCHEDULED"): Promi
   const usersListed = record?.usersProcessed ?? orgShape.users;
   return {
     scenario,
+    syncRunId,
     runnerStatus: finished.status,
     status: record?.status,
     mode: record?.mode,
@@ -353,6 +366,7 @@ async function runSync(scenario: string, trigger: "MANUAL" | "SCHEDULED"): Promi
     dbRowsByTable: rowsByTable,
     appPeakMB: mb(appPeak),
     runnerPeakMB: mb(runnerPeak),
+    appLongestBlockMs: longestBlockMs(eventLoopLog, t0, endedAt),
     loadavgBefore: load,
     loadavgAfter: loadavg(),
   };
@@ -417,8 +431,28 @@ function changeOrg(okta: FakeOkta, share: number) {
   return { usersChanged: changedUsers, membershipsRemoved: removed, membershipsAdded: added };
 }
 
+/** The Users page (busy), loaded by one admin a request at a time, this long apart. */
+const USERS_PAGE = "/user-management/users";
+const ADMIN_PAUSE_MS = 200;
+const IDLE_REQUESTS = 50;
+
+/**
+ * Forgets what the sync imported and when it last ran, so its next run does a first sync's work;
+ * the statistics are refreshed as a first sync finds them (tables with a few rows).
+ */
+async function forgetImports(database: Db, userSyncId: string): Promise<void> {
+  await database.directoryUser.deleteMany({ where: { userSyncId } });
+  await database.userGroup.deleteMany({ where: { userSyncId } });
+  await database.userSync.update({
+    where: { id: userSyncId },
+    data: { lastSyncedFrom: null, lastFullSyncAt: null },
+  });
+  await database.$executeRaw`ANALYZE "DirectoryUser", "GroupMembership", "UserGroup"`;
+}
+
 const results: SyncFigures[] = [];
 const pages: PageTiming[] = [];
+let usersPage: Record<"during" | "idle", ReturnType<typeof sampleStats>> | null = null;
 try {
   if (scenarios.has("first")) results.push(await runSync("first full sync", "MANUAL"));
   if (scenarios.has("nochange")) results.push(await runSync("full sync, no change", "MANUAL"));
@@ -456,6 +490,26 @@ try {
       ratioToBound: round((figures.wallSeconds as number) / raw),
       ratioToBoundWithReserve: round((figures.wallSeconds as number) / reserve),
     });
+  }
+  if (scenarios.has("busy") && db) {
+    await forgetImports(db, ids.userSyncId);
+    let ended = false;
+    const during = samplePage(appUrl, USERS_PAGE, cookie, ADMIN_PAUSE_MS, () => ended);
+    const figures = await runSync("first full sync, Users page timed", "MANUAL").finally(() => {
+      ended = true;
+    });
+    const run = await db.syncRun.findUniqueOrThrow({ where: { id: String(figures.syncRunId) } });
+    const [from, to] = [run.startedAt?.getTime() ?? 0, run.finishedAt?.getTime() ?? Date.now()];
+    const samples = (await during).filter((s) => s.at >= from && s.at <= to);
+    const idle = await samplePage(
+      appUrl,
+      USERS_PAGE,
+      cookie,
+      ADMIN_PAUSE_MS,
+      (s) => s.length >= IDLE_REQUESTS,
+    );
+    usersPage = { during: sampleStats(samples), idle: sampleStats(idle) };
+    results.push({ ...figures, usersPageDuringSync: usersPage.during, usersPageIdle: usersPage.idle });
   }
   for (const r of results) print(r);
 
@@ -515,6 +569,7 @@ try {
           "DB rows",
           "app MB",
           "runner MB",
+          "loop ms",
           "load",
         ],
         results.map((r) => [
@@ -527,10 +582,19 @@ try {
           String(r.dbRowsWritten ?? "n/a"),
           String(r.appPeakMB),
           String(r.runnerPeakMB),
+          String(r.appLongestBlockMs ?? "n/a"),
           String(r.loadavgBefore),
         ]),
       )}`,
     );
+    console.log("loop ms: the longest the app's event loop was held while the sync ran");
+    if (usersPage) {
+      const { during, idle } = usersPage;
+      console.log(
+        `busy: Users page p95 ${during.p95Ms} ms during the sync (median ${during.medianMs}, max ${during.maxMs}, ` +
+          `${during.requests} requests, ${during.errors} errors), ${idle.p95Ms} ms idle (median ${idle.medianMs})`,
+      );
+    }
     const limited = results.find((r) => r.boundSeconds !== undefined);
     if (limited)
       console.log(
