@@ -1,4 +1,4 @@
-import { setImmediate } from "node:timers/promises";
+import { setTimeout as delay } from "node:timers/promises";
 
 /** How long a loop may hold the event loop before it lets waiting work run. */
 const SLICE_MS = 10;
@@ -20,10 +20,10 @@ export function yielder(sliceMs = SLICE_MS): () => Promise<void> {
 }
 
 /**
- * Resumes after the event loop has run its timers and read its sockets. One `setImmediate` is not
- * enough: called from an I/O callback (a query's answer), it runs in the same turn, before either.
+ * Resumes on a later turn of the event loop, after it has read its sockets. A timer, not
+ * `setImmediate`: while Next.js renders a page it runs the immediates queued meanwhile, anyone's,
+ * in the same task (its "fast setImmediate"), so they would not yield at all.
  */
 async function nextTurn(): Promise<void> {
-  await setImmediate();
-  await setImmediate();
+  await delay(0);
 }

@@ -14,7 +14,7 @@
  * (the engine alone, in this process). `all` is every one but engine. Each sync also reports the
  * longest the app's event loop was held while it ran (`event-loop-monitor.mjs`).
  */
-import { appendFileSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -208,6 +208,7 @@ const runner = startRunnerProcess({
 });
 const profileDir = path.join(process.cwd(), ".data", "bench", "profiles");
 const eventLoopLog = path.join(process.cwd(), ".data", "bench", "event-loop.jsonl");
+mkdirSync(path.dirname(eventLoopLog), { recursive: true });
 rmSync(eventLoopLog, { force: true });
 const app = startApp({
   port: appPort,
