@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 
 /** How long a loop may hold the event loop before it lets waiting work run. */
-const SLICE_MS = 10;
+const SLICE_MS = 5;
 
 /**
  * A sync's steps run in the app's own process (Inngest's `serve()` route), and a page request
