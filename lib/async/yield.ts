@@ -14,16 +14,10 @@ export function yielder(sliceMs = SLICE_MS): () => Promise<void> {
   let since = Number.NEGATIVE_INFINITY;
   return async () => {
     if (performance.now() - since < sliceMs) return;
-    await nextTurn();
+    // A timer: the loop reads its sockets between two of them. Not setImmediate: while Next.js
+    // renders a page it runs the immediates queued meanwhile, anyone's, in the same task (its
+    // "fast setImmediate"), so they would not yield at all.
+    await delay(0);
     since = performance.now();
   };
-}
-
-/**
- * Resumes on a later turn of the event loop, after it has read its sockets. A timer, not
- * `setImmediate`: while Next.js renders a page it runs the immediates queued meanwhile, anyone's,
- * in the same task (its "fast setImmediate"), so they would not yield at all.
- */
-async function nextTurn(): Promise<void> {
-  await delay(0);
 }
