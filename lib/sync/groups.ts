@@ -1,8 +1,9 @@
-import type { Prisma, UserGroup } from "@/lib/db";
+import { monotonicFactory } from "ulid";
+import type { UserGroup } from "@/lib/db";
 import type { DirectoryGroup } from "@/lib/directory/types";
 import { applyLoggedChanges, readsChangeLog } from "./changes";
 import { markSeen, SEEN_GROUPS } from "./seen";
-import { type Columns, type Tx, updateRows } from "./sql";
+import { type Columns, insertRows, type Tx, updateRows } from "./sql";
 import {
   commitStep,
   fetchPages,
@@ -53,6 +54,27 @@ const UPDATE_COLUMNS: Columns<GroupUpdate> = {
   externalMembershipUpdatedAt: "timestamp(3)",
 };
 
+interface NewGroup extends GroupUpdate {
+  organizationId: string;
+  userSyncId: string;
+  externalId: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+// Written like users (sql.ts): Prisma's createMany held the event loop about 1 ms a group.
+const NEW_GROUP_COLUMNS: Columns<NewGroup> = {
+  ...UPDATE_COLUMNS,
+  organizationId: "text",
+  userSyncId: "text",
+  externalId: "text",
+  createdAt: "timestamp(3)",
+  updatedAt: "timestamp(3)",
+};
+
+/** Ids in the order groups are created, as Prisma's cuids were: members are read in id order. */
+const newGroupId = monotonicFactory();
+
 async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): Promise<RunCounts> {
   const { run, sync, now } = ctx;
   const existing = new Map(
@@ -62,7 +84,7 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
       })
     ).map((g) => [g.externalId, g]),
   );
-  const creates: Prisma.UserGroupCreateManyInput[] = [];
+  const creates: NewGroup[] = [];
   const updates: GroupUpdate[] = [];
   let groupsUpdated = 0;
   for (const group of groups) {
@@ -78,9 +100,12 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
     if (!row) {
       creates.push({
         ...values,
+        id: newGroupId(),
         organizationId: run.organizationId,
         userSyncId: sync.id,
         externalId: group.externalId,
+        createdAt: now,
+        updatedAt: now,
       });
       continue;
     }
@@ -90,7 +115,7 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
     // A moved membership timestamp is a write too: it marks the group's members for re-reading.
     if (renamed || !sameListing(row, values)) updates.push({ id: row.id, ...values });
   }
-  await tx.userGroup.createMany({ data: creates });
+  await insertRows(tx, "UserGroup", NEW_GROUP_COLUMNS, creates);
   await updateRows(tx, "UserGroup", UPDATE_COLUMNS, updates, now);
   if (run.mode === "FULL") {
     await markSeen(

@@ -12,7 +12,7 @@ import {
   seenKeys,
   seenMembersOf,
 } from "./seen";
-import { ITEM, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
+import { ITEM, PAIR, recordset, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
@@ -331,8 +331,7 @@ async function applyMembers(
     }
     if (listing.resumed) await clearSeen(tx, run.id, seenMembersOf(groupId));
   }
-  const membershipsAdded = await addMembers(tx, ctx, additions);
-  const pending = alongside ? await stagePendingMembers(tx, ctx, additions) : new Set<string>();
+  const { added: membershipsAdded, pending } = await addMembers(tx, ctx, additions, { alongside });
   if (alongside)
     await markSeen(
       tx,
@@ -397,37 +396,33 @@ async function importedUserIds(tx: Tx, ctx: StepContext, externalIds: string[]):
   return splitAggregate(row?.ids ?? null);
 }
 
+/**
+ * Adds the listed members whose user is imported. Alongside the users (a full run), those whose
+ * user is not imported yet are staged by Okta id; returns the groups they are staged for.
+ */
 async function addMembers(
   tx: Tx,
   ctx: StepContext,
   additions: { groupId: string; externalId: string }[],
-): Promise<number> {
-  if (additions.length === 0) return 0;
-  return tx.$executeRaw`
+  { alongside = false } = {},
+): Promise<{ added: number; pending: Set<string> }> {
+  if (additions.length === 0) return { added: 0, pending: new Set() };
+  const listed = await recordset({ groupId: "text", externalId: "text" }, additions);
+  const added = await tx.$executeRaw`
     INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-    SELECT l."groupId", u.id, ${ctx.now}
-    FROM unnest(${additions.map((a) => a.groupId)}::text[], ${additions.map((a) => a.externalId)}::text[])
-      AS l("groupId", "externalId")
-    JOIN "DirectoryUser" u ON u."externalId" = l."externalId" AND ${importedUser(ctx)}
+    SELECT v."groupId", u.id, ${ctx.now}
+    FROM ${listed}
+    JOIN "DirectoryUser" u ON u."externalId" = v."externalId" AND ${importedUser(ctx)}
     ON CONFLICT DO NOTHING`;
-}
-
-/** Stages the additions whose user is not imported (yet); returns their groups. */
-async function stagePendingMembers(
-  tx: Tx,
-  ctx: StepContext,
-  additions: { groupId: string; externalId: string }[],
-): Promise<Set<string>> {
-  if (additions.length === 0) return new Set();
+  if (!alongside) return { added, pending: new Set() };
   const staged = await tx.$queryRaw<{ groupId: string }[]>`
     INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
-    SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, l."groupId" || ${PAIR} || l."externalId"
-    FROM unnest(${additions.map((a) => a.groupId)}::text[], ${additions.map((a) => a.externalId)}::text[])
-      AS l("groupId", "externalId")
-    WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = l."externalId" AND ${importedUser(ctx)})
+    SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || v."externalId"
+    FROM ${listed}
+    WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = v."externalId" AND ${importedUser(ctx)})
     ON CONFLICT DO NOTHING
     RETURNING split_part(key, ${PAIR}, 1) AS "groupId"`;
-  return new Set(staged.map((s) => s.groupId));
+  return { added, pending: new Set(staged.map((s) => s.groupId)) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { yielder } from "@/lib/async/yield";
 import { Prisma } from "@/lib/db";
 
 /** The client a step's writes go through: the transaction that also moves the checkpoint. */
@@ -6,8 +7,9 @@ export type Tx = Prisma.TransactionClient;
 /*
  * Bulk writes of a step: each is one statement whose rows travel as a single JSON parameter
  * (jsonb_to_recordset), so PostgreSQL parses them rather than the client building thousands of
- * bind parameters; Prisma's createMany spends most of a large batch in the client's CPU.
- * Table and column names come from the code, never from data.
+ * bind parameters; Prisma's createMany spends most of a large batch in the client's CPU. The
+ * JSON is built a row at a time, yielding to the event loop (`yielder`): the steps share the
+ * app's process with its pages. Table and column names come from the code, never from data.
  */
 
 type Table =
@@ -28,12 +30,28 @@ type ColumnType =
 /** The PostgreSQL type of each column of a row, for the statement's record set. */
 export type Columns<Row> = { [K in keyof Row]-?: ColumnType };
 
-const quoted = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
+export const quoted = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
 
-function recordset<Row extends object>(columns: Columns<Row>, rows: Row[]): Prisma.Sql {
+/** The rows as a record set named `v`, for a statement's FROM. */
+export async function recordset<Row extends object>(columns: Columns<Row>, rows: Row[]): Promise<Prisma.Sql> {
   const shape = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`);
-  return Prisma.sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS v(${Prisma.raw(shape.join(", "))})`;
+  return Prisma.sql`jsonb_to_recordset(${await jsonArray(rows)}::jsonb) AS v(${Prisma.raw(shape.join(", "))})`;
 }
+
+/** `JSON.stringify(rows)`, a row at a time: a step's batch is megabytes of text (`yielder`). */
+async function jsonArray(rows: object[]): Promise<string> {
+  const pause = yielder();
+  const texts: string[] = [];
+  for (const row of rows) {
+    await pause();
+    texts.push(JSON.stringify(row));
+  }
+  return `[${texts.join(",")}]`;
+}
+
+/** The texts as a subquery for `IN`, in one JSON parameter (ids from the directory may hold anything). */
+export const textSet = (texts: string[]): Prisma.Sql =>
+  Prisma.sql`(SELECT jsonb_array_elements_text(${JSON.stringify(texts)}::jsonb))`;
 
 /*
  * Aggregates of ids travel as one text per group (ids never hold these control characters): a
@@ -57,9 +75,10 @@ export async function insertRows<Row extends object>(
   if (rows.length === 0) return 0;
   const names = quoted(Object.keys(columns));
   const conflict = onConflict ?? (skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty);
+  const values = await recordset(columns, rows);
   return tx.$executeRaw`
     INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(names)})
-    SELECT ${Prisma.raw(names)} FROM ${recordset(columns, rows)}
+    SELECT ${Prisma.raw(names)} FROM ${values}
     ${conflict}`;
 }
 
@@ -75,9 +94,10 @@ export async function updateRows<Row extends { id: string }>(
   const set = Object.keys(columns)
     .filter((name) => name !== "id")
     .map((name) => `"${name}" = v."${name}"`);
+  const values = await recordset(columns, rows);
   await tx.$executeRaw`
     UPDATE ${Prisma.raw(`"${table}"`)} AS t SET ${Prisma.raw(set.join(", "))}, "updatedAt" = ${updatedAt}
-    FROM ${recordset(columns, rows)}
+    FROM ${values}
     WHERE t.id = v.id`;
 }
 

@@ -1,3 +1,4 @@
+import { yielder } from "@/lib/async/yield";
 import type { Db, Prisma, SyncRun, UserSync } from "@/lib/db";
 import type { DirectoryProvider, ListOptions, Page } from "@/lib/directory/types";
 import type { Tx } from "./sql";
@@ -145,9 +146,11 @@ export async function fetchPages<T>(
   list: (cursor: string | null) => Promise<Page<T>>,
 ): Promise<{ items: T[]; pages: number; next: string | null }> {
   const items: T[] = [];
+  const pause = yielder();
   let pages = 0;
   let next = cursor;
   do {
+    await pause();
     const page = await list(next);
     pages++;
     items.push(...page.items);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { EnrollmentStatus, UserSync } from "@/lib/db";
+import { yielder } from "@/lib/async/yield";
+import { type EnrollmentStatus, Prisma, type UserSync } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
 import { readsChangeLog } from "./changes";
@@ -12,7 +13,7 @@ import {
   resolvePendingMembers,
 } from "./memberships";
 import { markSeen, SEEN_USERS } from "./seen";
-import { type Columns, insertRows, lockOrganizationUsers, type Tx, updateRows } from "./sql";
+import { type Columns, insertRows, lockOrganizationUsers, quoted, type Tx, textSet, updateRows } from "./sql";
 import {
   commitStep,
   fetchPages,
@@ -131,16 +132,13 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   const keys = people.flatMap((p) => uniqueKey(p, sync.uniqueField) ?? []);
 
   await lockOrganizationUsers(tx, run.organizationId);
-  const rows = await tx.directoryUser.findMany({
-    where: {
-      organizationId: run.organizationId,
-      OR: [
-        { userSyncId: sync.id, externalId: { in: people.map((p) => p.externalId) } },
-        { [keyColumn]: { in: keys } },
-      ],
-    },
-    select: USER_ROW,
-  });
+  // The organization's users these people may be. Raw, the ids as one JSON parameter each: Prisma
+  // binds each value of an `in` list apart, which held the event loop tens of ms for a step's 4,000.
+  const rows = await tx.$queryRaw<UserRow[]>`
+    SELECT ${Prisma.raw(quoted(Object.keys(USER_ROW)))} FROM "DirectoryUser"
+    WHERE "organizationId" = ${run.organizationId}
+      AND (("userSyncId" = ${sync.id} AND "externalId" IN ${textSet(people.map((p) => p.externalId))})
+        OR ${Prisma.raw(`"${keyColumn}"`)} IN ${textSet(keys)})`;
 
   const counts = {
     usersProcessed: listed.length,
@@ -153,7 +151,11 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   const updates: UserValues[] = [];
   const items: RunItem[] = [];
   const joined: Joiner[] = [];
+  // Mapping the rows held the event loop, and so will matching them: a turn between.
+  const pause = yielder();
+  await pause();
   for (const match of matchPeople(people, rows, sync)) {
+    await pause();
     const { externalId } = match.person;
     if (match.kind === "error") {
       counts.usersFailed++;

@@ -10,10 +10,12 @@
  * Scenarios: first (first full sync), nochange (Full resync, then SYNC DATA — a delta run — with
  * nothing changed), scheduled (a scheduled delta run with no change), incremental (a delta run
  * after 1% of users and 1% of memberships changed), ratelimited (under Okta's limits: SYNC DATA
- * with nothing changed, then a full sync reading every group's members), pages (Users and User
- * Sync pages), engine (the engine alone, in this process). `all` is every one but engine.
+ * with nothing changed, then a full sync reading every group's members), busy (the Users page
+ * timed while a first full sync runs, and idle after it), pages (Users and User Sync pages),
+ * engine (the engine alone, in this process). `all` is every one but engine. Each sync also
+ * reports the longest the app's event loop was held while it ran (`event-loop-monitor.mjs`).
  */
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
@@ -28,6 +30,7 @@ import { dropDatabase, freshPostgres } from "@/test-support/postgres";
 import { benchEngine } from "./engine";
 import {
   loadavg,
+  longestBlockMs,
   machine,
   mb,
   PeakMemory,
@@ -36,7 +39,7 @@ import {
   textTable,
   writesBetween,
 } from "./measure";
-import { type PageTiming, signIn, timePage } from "./pages";
+import { type PageTiming, samplePage, sampleStats, signIn, timePage } from "./pages";
 import { ensureBuild, freshPglite, startApp, startRunnerProcess, waitFor } from "./stack";
 
 const SCENARIOS = [
@@ -45,6 +48,7 @@ const SCENARIOS = [
   "scheduled",
   "incremental",
   "ratelimited",
+  "busy",
   "pages",
   "engine",
 ] as const;
@@ -109,10 +113,11 @@ if (scenarios.has("engine")) {
   scenarios.delete("engine");
   if (scenarios.size === 0) process.exit(0);
 }
-for (const scenario of ["scheduled", "incremental"] as const) {
+for (const scenario of ["scheduled", "incremental", "busy"] as const) {
   if (postgres || !scenarios.has(scenario)) continue;
   // An incremental run is a scheduled one: only requestSyncRun in this process can ask for it,
-  // and PGlite admits one process (the app's).
+  // and PGlite admits one process (the app's); busy clears the sync's users first, and PGlite
+  // would run its queries on the app's event loop.
   console.log(`[bench] ${scenario} needs PostgreSQL (DATABASE_URL): skipped on PGlite`);
   scenarios.delete(scenario);
 }
@@ -204,12 +209,19 @@ const runner = startRunnerProcess({
   verbose: Boolean(args.verbose),
 });
 const profileDir = path.join(process.cwd(), ".data", "bench", "profiles");
+const eventLoopLog = path.join(process.cwd(), ".data", "bench", "event-loop.jsonl");
+mkdirSync(path.dirname(eventLoopLog), { recursive: true });
+rmSync(eventLoopLog, { force: true });
 const app = startApp({
   port: appPort,
   databaseUrl,
   runnerUrl,
-  env: {} as NodeJS.ProcessEnv,
-  nodeArgs: args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  env: { NODE_ENV: "production", BENCH_EVENT_LOOP_LOG: eventLoopLog },
+  nodeArgs: [
+    "--import",
+    path.join(import.meta.dirname, "event-loop-monitor.mjs"),
+    ...(args["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+  ],
   verbose: Boolean(args.verbose),
 });
 const stopAll = async () => {
@@ -314,7 +326,8 @@ async function runSync(
     60 * 60_000,
   );
   const finished = run as RunnerRun;
-  const wallSeconds = ((finished.endedAt ?? Date.now()) - t0) / 1000;
+  const endedAt = finished.endedAt ?? Date.now();
+  const wallSeconds = (endedAt - t0) / 1000;
   const appPeak = appMemory.stop();
   const runnerPeak = runnerMemory.stop();
   const detail = await runnerJson<RunnerRun>(`/runs/${finished.id}`);
@@ -331,6 +344,7 @@ async function runSync(
   const usersListed = record?.usersProcessed ?? orgShape.users;
   return {
     scenario,
+    syncRunId,
     runnerStatus: finished.status,
     status: record?.status,
     mode: record?.mode,
@@ -363,6 +377,7 @@ async function runSync(
     dbRowsByTable: rowsByTable,
     appPeakMB: mb(appPeak),
     runnerPeakMB: mb(runnerPeak),
+    appLongestBlockMs: longestBlockMs(eventLoopLog, t0, endedAt),
     loadavgBefore: load,
     loadavgAfter: loadavg(),
   };
@@ -426,8 +441,30 @@ function changeOrg(okta: FakeOkta, share: number) {
   return { usersChanged: changedUsers, membershipsRemoved: removed, membershipsAdded: added };
 }
 
+/** The Users page (busy), loaded by one admin a request at a time, this long apart. */
+const USERS_PAGE = "/user-management/users";
+const ADMIN_PAUSE_MS = 200;
+const IDLE_REQUESTS = 50;
+
+/**
+ * Forgets what the sync imported and when it last ran, so its next run does a first sync's work.
+ * VACUUM too: statistics of the emptied tables whose pages still hold the deleted rows tell the
+ * planner they stay empty however they grow, and the import's Everyone reconciliation then ran as
+ * a nested loop for a quarter of an hour.
+ */
+async function forgetImports(database: Db, userSyncId: string): Promise<void> {
+  await database.directoryUser.deleteMany({ where: { userSyncId } });
+  await database.userGroup.deleteMany({ where: { userSyncId } });
+  await database.userSync.update({
+    where: { id: userSyncId },
+    data: { lastSyncedFrom: null, lastFullSyncAt: null },
+  });
+  await database.$executeRaw`VACUUM ANALYZE "DirectoryUser", "GroupMembership", "UserGroup"`;
+}
+
 const results: SyncFigures[] = [];
 const pages: PageTiming[] = [];
+let usersPage: Record<"during" | "idle", ReturnType<typeof sampleStats>> | null = null;
 try {
   if (scenarios.has("first")) results.push(await runSync("first full sync", "MANUAL"));
   if (scenarios.has("nochange")) {
@@ -472,6 +509,26 @@ try {
       ratioToBound: round((figures.wallSeconds as number) / raw),
       ratioToBoundWithReserve: round((figures.wallSeconds as number) / reserve),
     });
+  }
+  if (scenarios.has("busy") && db) {
+    await forgetImports(db, ids.userSyncId);
+    let ended = false;
+    const during = samplePage(appUrl, USERS_PAGE, cookie, ADMIN_PAUSE_MS, () => ended);
+    const figures = await runSync("first full sync, Users page timed", "MANUAL").finally(() => {
+      ended = true;
+    });
+    const run = await db.syncRun.findUniqueOrThrow({ where: { id: String(figures.syncRunId) } });
+    const [from, to] = [run.startedAt?.getTime() ?? 0, run.finishedAt?.getTime() ?? Date.now()];
+    const samples = (await during).filter((s) => s.at >= from && s.at <= to);
+    const idle = await samplePage(
+      appUrl,
+      USERS_PAGE,
+      cookie,
+      ADMIN_PAUSE_MS,
+      (s) => s.length >= IDLE_REQUESTS,
+    );
+    usersPage = { during: sampleStats(samples), idle: sampleStats(idle) };
+    results.push({ ...figures, usersPageDuringSync: usersPage.during, usersPageIdle: usersPage.idle });
   }
   for (const r of results) print(r);
 
@@ -531,6 +588,7 @@ try {
           "DB rows",
           "app MB",
           "runner MB",
+          "loop ms",
           "load",
         ],
         results.map((r) => [
@@ -543,10 +601,19 @@ try {
           String(r.dbRowsWritten ?? "n/a"),
           String(r.appPeakMB),
           String(r.runnerPeakMB),
+          String(r.appLongestBlockMs ?? "n/a"),
           String(r.loadavgBefore),
         ]),
       )}`,
     );
+    console.log("loop ms: the longest the app's event loop was held while the sync ran");
+    if (usersPage) {
+      const { during, idle } = usersPage;
+      console.log(
+        `busy: Users page p95 ${during.p95Ms} ms during the sync (median ${during.medianMs}, max ${during.maxMs}, ` +
+          `${during.requests} requests, ${during.errors} errors), ${idle.p95Ms} ms idle (median ${idle.medianMs})`,
+      );
+    }
     const limited = results.find((r) => r.boundSeconds !== undefined);
     if (limited)
       console.log(

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import pg from "pg";
 
@@ -141,4 +141,20 @@ export function percentiles(values: number[]): { median: number; p95: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
   return { median: rank(0.5), p95: rank(0.95) };
+}
+
+/**
+ * The longest the app's event loop was held between two times (epoch ms), from the log that
+ * event-loop-monitor.mjs writes each second; null when it has no line for them.
+ */
+export function longestBlockMs(log: string, from: number, to: number): number | null {
+  if (!existsSync(log)) return null;
+  const blocks = readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { at: number; maxMs: number })
+    // A line covers the second before it.
+    .filter((line) => line.at > from && line.at - 1000 < to)
+    .map((line) => line.maxMs);
+  return blocks.length > 0 ? Math.round(Math.max(...blocks)) : null;
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import autocannon from "autocannon";
 import { percentiles } from "./measure";
 
@@ -77,3 +78,52 @@ export async function timePage(
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+
+export interface PageSample {
+  /** When the request was sent (epoch ms). */
+  at: number;
+  ms: number;
+  ok: boolean;
+}
+
+/**
+ * A page timed the way an admin's browser loads it while other work goes on: one GET at a time,
+ * `pauseMs` apart, each timed to its last byte, until `done` says so.
+ */
+export async function samplePage(
+  appUrl: string,
+  path: string,
+  cookie: string,
+  pauseMs: number,
+  done: (samples: PageSample[]) => boolean,
+): Promise<PageSample[]> {
+  const samples: PageSample[] = [];
+  while (!done(samples)) {
+    const at = Date.now();
+    const t0 = performance.now();
+    let ok = false;
+    try {
+      const res = await fetch(`${appUrl}${path}`, { headers: { cookie }, redirect: "manual" });
+      await res.arrayBuffer();
+      ok = res.status === 200;
+    } catch {
+      // counted as an error
+    }
+    samples.push({ at, ms: performance.now() - t0, ok });
+    await delay(pauseMs);
+  }
+  return samples;
+}
+
+/** Median, 95th percentile and maximum of the samples' times, and how many failed. */
+export function sampleStats(samples: PageSample[]) {
+  const times = samples.map((s) => s.ms);
+  const { median, p95 } = percentiles(times);
+  return {
+    requests: samples.length,
+    medianMs: round(median),
+    p95Ms: round(p95),
+    maxMs: round(Math.max(0, ...times)),
+    errors: samples.filter((s) => !s.ok).length,
+  };
+}
