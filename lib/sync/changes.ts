@@ -5,7 +5,7 @@ import {
   type DirectoryChange,
 } from "@/lib/directory/types";
 import { SEEN_MEMBER_REMOVALS } from "./seen";
-import { type Columns, insertRows, PAIR, refreshMemberCounts, type Tx } from "./sql";
+import { type Columns, ITEM, insertRows, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
 import { commitStep, fetchPages, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS, type SyncState } from "./types";
 
@@ -214,11 +214,13 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
     JOIN "DirectoryUser" u ON u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
       AND u."externalId" = split_part(c.key, ${PAIR}, 2)
     WHERE c."syncRunId" = ${run.id} AND c.kind = 'membership'`;
-  const added = await tx.$queryRaw<{ groupId: string }[]>`
-    INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-    SELECT g.id, u.id, ${now}::timestamp(3) ${pairs} AND c.change = 'added'
-    ON CONFLICT DO NOTHING
-    RETURNING "groupId"`;
+  const [added] = await tx.$queryRaw<{ count: number; groups: string | null }[]>`
+    WITH added AS (
+      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+      SELECT g.id, u.id, ${now}::timestamp(3) ${pairs} AND c.change = 'added'
+      ON CONFLICT DO NOTHING
+      RETURNING "groupId")
+    SELECT count(*)::int AS count, string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM added`;
   await tx.$executeRaw`
     INSERT INTO "SyncRunSeen" ("syncRunId", scope, key, deprovisioned)
     SELECT ${run.id}, ${SEEN_MEMBER_REMOVALS}, g.id || ${PAIR} || u.id, false ${pairs} AND c.change = 'removed'
@@ -238,8 +240,8 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
       AND NOT EXISTS (
         SELECT 1 FROM "SyncRunSeen" s WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_MEMBER_REMOVALS}
           AND split_part(s.key, ${PAIR}, 1) = g.id)`;
-  await refreshMemberCounts(tx, [...new Set(added.map((row) => row.groupId))], now);
-  return { membershipsAdded: added.length };
+  await refreshMemberCounts(tx, splitAggregate(added?.groups ?? null), now);
+  return { membershipsAdded: added?.count ?? 0 };
 }
 
 /** A user (alias u) the run's change log says was deleted. */

@@ -78,14 +78,16 @@ export async function applyMembersAlongside(
 /** Once the users are in: the members staged by Okta id join their groups (`importedUser`). */
 export async function resolvePendingMembers(tx: Tx, ctx: StepContext): Promise<{ membershipsAdded: number }> {
   const { run, now } = ctx;
-  const added = await tx.$queryRaw<{ groupId: string }[]>`
-    INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-    SELECT split_part(s.key, ${PAIR}, 1), u.id, ${now}::timestamp(3)
-    FROM "SyncRunSeen" s
-    JOIN "DirectoryUser" u ON u."externalId" = split_part(s.key, ${PAIR}, 2) AND ${importedUser(ctx)}
-    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
-    ON CONFLICT DO NOTHING
-    RETURNING "groupId"`;
+  const [added] = await tx.$queryRaw<{ count: number; groups: string | null }[]>`
+    WITH added AS (
+      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+      SELECT split_part(s.key, ${PAIR}, 1), u.id, ${now}::timestamp(3)
+      FROM "SyncRunSeen" s
+      JOIN "DirectoryUser" u ON u."externalId" = split_part(s.key, ${PAIR}, 2) AND ${importedUser(ctx)}
+      WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
+      ON CONFLICT DO NOTHING
+      RETURNING "groupId")
+    SELECT count(*)::int AS count, string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM added`;
   const [row] = await tx.$queryRaw<{ groups: string | null }[]>`
     SELECT string_agg(DISTINCT split_part(s.key, ${PAIR}, 1), ${ITEM}) AS groups FROM "SyncRunSeen" s
     WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
@@ -94,9 +96,9 @@ export async function resolvePendingMembers(tx: Tx, ctx: StepContext): Promise<{
       AND NOT EXISTS (SELECT 1 FROM "SyncRunSeen" r WHERE r."syncRunId" = s."syncRunId"
         AND r.scope = ${SEEN_MEMBER_REMOVALS} AND split_part(r.key, ${PAIR}, 1) = split_part(s.key, ${PAIR}, 1))`;
   await clearSeen(tx, run.id, SEEN_PENDING_MEMBERS);
-  await refreshMemberCounts(tx, [...new Set(added.map((a) => a.groupId))], now);
+  await refreshMemberCounts(tx, splitAggregate(added?.groups ?? null), now);
   await markMembersRead(tx, splitAggregate(row?.groups ?? null), now);
-  return { membershipsAdded: added.length };
+  return { membershipsAdded: added?.count ?? 0 };
 }
 
 /** Groups whose member listings are read at once (the Okta client's default concurrency is 3). */
@@ -415,14 +417,16 @@ async function addMembers(
     JOIN "DirectoryUser" u ON u."externalId" = v."externalId" AND ${importedUser(ctx)}
     ON CONFLICT DO NOTHING`;
   if (!alongside) return { added, pending: new Set() };
-  const staged = await tx.$queryRaw<{ groupId: string }[]>`
-    INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
-    SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || v."externalId"
-    FROM ${listed}
-    WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = v."externalId" AND ${importedUser(ctx)})
-    ON CONFLICT DO NOTHING
-    RETURNING split_part(key, ${PAIR}, 1) AS "groupId"`;
-  return { added, pending: new Set(staged.map((s) => s.groupId)) };
+  const [staged] = await tx.$queryRaw<{ groups: string | null }[]>`
+    WITH staged AS (
+      INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
+      SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || v."externalId"
+      FROM ${listed}
+      WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = v."externalId" AND ${importedUser(ctx)})
+      ON CONFLICT DO NOTHING
+      RETURNING split_part(key, ${PAIR}, 1) AS "groupId")
+    SELECT string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM staged`;
+  return { added, pending: new Set(splitAggregate(staged?.groups ?? null)) };
 }
 
 /**
