@@ -83,7 +83,8 @@ export async function resolvePendingMembers(tx: Tx, ctx: StepContext): Promise<{
       INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
       SELECT split_part(s.key, ${PAIR}, 1), u.id, ${now}::timestamp(3)
       FROM "SyncRunSeen" s
-      JOIN "DirectoryUser" u ON u."externalId" = split_part(s.key, ${PAIR}, 2) AND ${importedUser(ctx)}
+      CROSS JOIN LATERAL unnest(string_to_array(s."externalIds", ${ITEM})) AS m("externalId")
+      JOIN "DirectoryUser" u ON u."externalId" = m."externalId" AND ${importedUser(ctx)}
       WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
       ON CONFLICT DO NOTHING
       RETURNING "groupId")
@@ -417,15 +418,17 @@ async function addMembers(
     JOIN "DirectoryUser" u ON u."externalId" = v."externalId" AND ${importedUser(ctx)}
     ON CONFLICT DO NOTHING`;
   if (!alongside) return { added, pending: new Set() };
+  // One row a group: at a first sync about half the memberships wait for their user.
   const [staged] = await tx.$queryRaw<{ groups: string | null }[]>`
     WITH staged AS (
-      INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
-      SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || v."externalId"
+      INSERT INTO "SyncRunSeen" ("syncRunId", scope, key, "externalIds")
+      SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || ${ctx.run.stepSeq}::text,
+        string_agg(v."externalId", ${ITEM})
       FROM ${listed}
       WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = v."externalId" AND ${importedUser(ctx)})
-      ON CONFLICT DO NOTHING
+      GROUP BY v."groupId"
       RETURNING split_part(key, ${PAIR}, 1) AS "groupId")
-    SELECT string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM staged`;
+    SELECT string_agg("groupId", ${ITEM}) AS groups FROM staged`;
   return { added, pending: new Set(splitAggregate(staged?.groups ?? null)) };
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SyncRunSeen" ADD COLUMN     "externalIds" TEXT;
