@@ -1,5 +1,6 @@
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
 import type { FakeOkta } from "@/scripts/fake-okta";
 
 /**
@@ -55,6 +56,12 @@ export function tokenForms(token: string): string[] {
 /** The forms of `token` found in `text` (none, for text that may be shown). */
 export const leakedForms = (text: unknown, token: string) =>
   tokenForms(token).filter((form) => String(text).includes(form));
+
+/** The forms of `token` in any way an error may be shown: message, string, stack, JSON, inspection. */
+export const leakedFromError = (error: Error, token: string) =>
+  [error.message, String(error), error.stack, JSON.stringify(error), inspect(error, { depth: 10 })].flatMap(
+    (text) => leakedForms(text, token),
+  );
 
 /** A token with characters that URL encoding changes, as an Okta token may not have but a test should. */
 export const HOSTILE_TOKEN = "00Hostile/Token+With=Specials~0123456789abcdef";
