@@ -33,15 +33,15 @@ import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
 export const usersStep: Step = async (ctx, state) => {
   const alongside = ctx.run.mode === "FULL";
   // Both read to their end, so a failed step counts every request it made and leaves none running.
-  const [users, read] = await Promise.allSettled([
+  const [users, memberPages] = await Promise.allSettled([
     fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
       ctx.directory.listUsers(cursor, listOptions(ctx)),
     ),
     alongside ? readMembersAlongside(ctx, state) : null,
   ]);
   if (users.status === "rejected") throw users.reason;
-  if (read.status === "rejected") throw read.reason;
-  const [listed, members] = [users.value, read.value];
+  if (memberPages.status === "rejected") throw memberPages.reason;
+  const [listed, members] = [users.value, memberPages.value];
   const next = await commitStep(ctx, state, async (tx) => {
     const counts: RunCounts = { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, listed.items)) };
     const read = members && (await applyMembersAlongside(tx, ctx, state, members));
