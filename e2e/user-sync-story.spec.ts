@@ -47,6 +47,12 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await page.getByRole("radio", { name: /^Username/ }).check();
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByText(/the token can read users and groups \(5 users\)/)).toBeVisible();
+  // What the token can do beyond: the System Log (delta runs), and the rate limit left per family.
+  await expect(
+    page.getByText(
+      /and the System Log, so SYNC DATA reads only what changed\. Rate limit left this minute: users \d+ of \d+, groups \d+ of \d+, System Log \d+ of \d+\./,
+    ),
+  ).toBeVisible();
   await snap(page, "03-okta-form");
   await page.getByRole("button", { name: "CREATE" }).click();
   await expect(page.getByText("User Sync created successfully.")).toBeVisible();

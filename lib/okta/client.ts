@@ -245,6 +245,11 @@ export class OktaClient implements DirectoryProvider {
     return this.requests;
   }
 
+  /** What is left of each endpoint family's rate limit, per Okta's last answer on it. */
+  get rateLimits(): Record<string, { limit: number; remaining: number }> {
+    return this.pacer.left();
+  }
+
   async listUsers(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryPerson>> {
     const url = cursor ?? this.url("/api/v1/users", { filter: usersFilter(options.updatedSince) });
     const page = await this.page(url, "/api/v1/users", OktaUser);

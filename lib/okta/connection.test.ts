@@ -21,13 +21,36 @@ beforeEach(() => {
 const dev = { allowInsecureLocalhost: true };
 
 describe("testOktaConnection", () => {
-  it("returns the org's identity and what it could count of users", async () => {
-    expect(await testOktaConnection(`${fake.url}/`, ` ${fake.token} `, dev)).toEqual({
+  it("says when the token may not read the System Log, without failing the test", async () => {
+    fake.setHostile({ logsForbidden: true });
+    try {
+      const result = await testOktaConnection(fake.url, fake.token, dev);
+      expect(result).toMatchObject({
+        ok: true,
+        users: { count: 200, more: true },
+        systemLog: { readable: false, reason: expect.stringMatching(/System Log/) },
+      });
+    } finally {
+      fake.setHostile({ logsForbidden: false });
+    }
+  });
+
+  it("returns the org's identity, what it could count of users, the System Log's access and the rate limits left", async () => {
+    const result = await testOktaConnection(`${fake.url}/`, ` ${fake.token} `, dev);
+    expect(result).toEqual({
       ok: true,
       origin: fake.url,
       organization: { id: fake.orgId, pipeline: "idx", url: fake.url },
       users: { count: 200, more: true },
+      systemLog: { readable: true },
+      rateLimits: expect.any(Object),
     });
+    // One request each in a fresh minute: Okta's budgets, less that request.
+    const limits = result.ok ? result.rateLimits : {};
+    for (const family of ["users", "groups", "logs"]) {
+      expect(limits[family]?.remaining, family).toBe((limits[family]?.limit ?? 0) - 1);
+    }
+    expect(limits.users?.limit).toBe(600);
     const small = await startFakeOkta({ users: 12, groups: 1 });
     expect(await testOktaConnection(small.url, small.token, dev)).toMatchObject({
       ok: true,
@@ -43,7 +66,11 @@ describe("testOktaConnection", () => {
       "GET /.well-known/okta-organization",
       "GET /api/v1/users",
       "GET /api/v1/groups",
+      "GET /api/v1/logs",
     ]);
+    // The log: the last minute's, one page.
+    const log = fake.requests.at(-1);
+    expect(Date.parse(String(log?.query.until)) - Date.parse(String(log?.query.since))).toBe(60_000);
   });
 
   it.each([

@@ -1,6 +1,7 @@
+import { ChangeLogUnavailableError } from "@/lib/directory/types";
 import { OktaClient, type OktaClientOptions } from "./client";
 import { type DomainOptions, validateOktaDomain } from "./domain";
-import { type ConnectionFailure, OktaApiError, OktaConnectionError } from "./errors";
+import { type ConnectionFailure, OktaApiError, OktaConnectionError, OktaError } from "./errors";
 
 export type ConnectionTestCode =
   | ConnectionFailure
@@ -18,6 +19,10 @@ export type ConnectionTest =
       organization: { id: string; pipeline: string | null; url: string | null };
       /** Users on the first page (all statuses); `more` when there are others beyond it. */
       users: { count: number; more: boolean };
+      /** Whether delta runs can read the System Log; why not, when they cannot. */
+      systemLog: { readable: true } | { readable: false; reason: string };
+      /** Each endpoint family's rate limit and what is left of it this minute (users, groups, logs). */
+      rateLimits: Record<string, { limit: number; remaining: number }>;
     }
   | { ok: false; code: ConnectionTestCode; message: string };
 
@@ -45,8 +50,9 @@ function failure(error: unknown, answeringOkta: boolean): ConnectionTest {
 
 /**
  * What `Test connection` runs before a sync is saved: the domain, that it is an Okta org, that
- * the token is accepted and may read users and groups. Three requests, no retries or waits, so the
- * admin gets an answer in seconds.
+ * the token is accepted and may read users and groups, and whether it may read the System Log
+ * (delta runs need it; without it SYNC DATA lists everything, so it does not fail the test). Four
+ * requests, no retries or waits, so the admin gets an answer in seconds.
  */
 export async function testOktaConnection(
   domain: string,
@@ -77,6 +83,7 @@ export async function testOktaConnection(
   try {
     const users = await okta.listUsers(null);
     await okta.listGroups(null);
+    const systemLog = await systemLogAccess(okta);
     return {
       ok: true,
       origin: checked.origin,
@@ -86,8 +93,25 @@ export async function testOktaConnection(
         url: organization._links?.organization?.href ?? null,
       },
       users: { count: users.items.length, more: users.next !== null },
+      systemLog,
+      rateLimits: okta.rateLimits,
     };
   } catch (error) {
     return failure(error, true);
+  }
+}
+
+/** One page of the last minute's System Log: readable, or the reason delta runs cannot use it. */
+async function systemLogAccess(
+  okta: OktaClient,
+): Promise<{ readable: true } | { readable: false; reason: string }> {
+  const until = new Date();
+  try {
+    await okta.listChanges(null, { since: new Date(until.getTime() - 60_000), until });
+    return { readable: true };
+  } catch (error) {
+    if (error instanceof ChangeLogUnavailableError || error instanceof OktaError)
+      return { readable: false, reason: error.message };
+    throw error;
   }
 }

@@ -74,6 +74,13 @@ export class RateLimitPacer {
     }
   }
 
+  /** Each family's budget as Okta's last answer on it told: its limit and what is left of it. */
+  left(): Record<string, { limit: number; remaining: number }> {
+    return Object.fromEntries(
+      [...this.budgets].map(([family, { limit, remaining }]) => [family, { limit, remaining }]),
+    );
+  }
+
   /** Learns the budget from a response's `X-Rate-Limit-*` headers, received at `receivedAt`. */
   record(family: string, headers: IncomingHttpHeaders, receivedAt: number): void {
     const limit = Number(header(headers, "x-rate-limit-limit"));

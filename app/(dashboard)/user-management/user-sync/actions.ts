@@ -7,7 +7,7 @@ import { cancelSyncRun, decideSyncRun, requestSyncRun } from "@/inngest/dispatch
 import { orgAction } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { recordId } from "@/lib/input";
-import { testOktaConnection } from "@/lib/okta/connection";
+import { type ConnectionTest, testOktaConnection } from "@/lib/okta/connection";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
 import { QUEUE_TIMEOUT_MS } from "@/lib/sync";
 import { userSyncInput } from "@/lib/user-sync/form";
@@ -67,11 +67,7 @@ export const testConnectionAction = orgAction(
       const field = result.code === "bad_token" || result.code === "missing_permission" ? "token" : "domain";
       return { ok: false, message: result.message, fieldErrors: { [field]: [result.message] } };
     }
-    const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
-    return {
-      ok: true,
-      message: `Connected to ${result.origin}: the token can read users and groups (${users} users).`,
-    };
+    return { ok: true, message: connectionMessage(result) };
   },
   SECRET,
 );
@@ -144,3 +140,20 @@ export const decideRunAction = orgAction(
     };
   },
 );
+
+const FAMILY_NAMES: Record<string, string> = { users: "users", groups: "groups", logs: "System Log" };
+
+/** What Test connection found the token can do, and the rate limit it has left. */
+function connectionMessage(result: Extract<ConnectionTest, { ok: true }>): string {
+  const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
+  const log = result.systemLog.readable
+    ? " and the System Log, so SYNC DATA reads only what changed"
+    : `, but not the System Log, so SYNC DATA lists every user and group: ${result.systemLog.reason}`;
+  const limits = Object.entries(FAMILY_NAMES)
+    .flatMap(([family, name]) => {
+      const budget = result.rateLimits[family];
+      return budget ? [`${name} ${budget.remaining} of ${budget.limit}`] : [];
+    })
+    .join(", ");
+  return `Connected to ${result.origin}: the token can read users and groups (${users} users)${log}.${limits ? ` Rate limit left this minute: ${limits}.` : ""}`;
+}
