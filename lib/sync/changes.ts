@@ -209,7 +209,7 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
   const until = run.startedAt ?? now;
   const pairs = Prisma.sql`
     FROM "SyncRunChange" c
-    JOIN "UserGroup" g ON g."userSyncId" = ${sync.id} AND g.type IN (${LOGGED_TYPES[0]}, ${LOGGED_TYPES[1]})
+    JOIN "UserGroup" g ON g."userSyncId" = ${sync.id} AND g.type = ANY(${[...LOGGED_TYPES]}::text[])
       AND g."externalId" = split_part(c.key, ${PAIR}, 1)
     JOIN "DirectoryUser" u ON u."userSyncId" = ${sync.id} AND u.status <> ${DEPROVISIONED}
       AND u."externalId" = split_part(c.key, ${PAIR}, 2)
@@ -230,7 +230,7 @@ export async function applyLoggedChanges(tx: Tx, ctx: StepContext): Promise<{ me
     UPDATE "UserGroup" g
     SET "membershipsUpdatedAt" = least(coalesce(g."externalMembershipUpdatedAt", ${until}), ${until}),
       "updatedAt" = ${now}
-    WHERE g."userSyncId" = ${sync.id} AND g.type IN (${LOGGED_TYPES[0]}, ${LOGGED_TYPES[1]})
+    WHERE g."userSyncId" = ${sync.id} AND g.type = ANY(${[...LOGGED_TYPES]}::text[])
       AND (
         g."externalMembershipUpdatedAt" > g."membershipsUpdatedAt"
         OR (g."membershipsUpdatedAt" IS NULL AND EXISTS (
