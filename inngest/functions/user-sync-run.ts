@@ -48,7 +48,7 @@ export const userSyncRun = inngest.createFunction(
     },
   },
   async ({ event, step, runId }) => {
-    const { syncRunId, replay, proceed } = await step.run("start-run", async () => {
+    const { syncRunId, replay, proceed, preview } = await step.run("start-run", async () => {
       try {
         return await markRunStarted(getDb(), { ...event.data, inngestRunId: runId });
       } catch (error) {
@@ -102,6 +102,8 @@ export const userSyncRun = inngest.createFunction(
       state = result.state;
     }
 
+    // A preview wrote no user to invite, and its report is its page.
+    if (preview) return { syncRunId, replay };
     for (let i = 0; ; i++) {
       const { remaining } = await step.run(`enrollment-emails-${i}`, () =>
         sendEnrollmentInvitations(getDb(), event.data.userSyncId),

@@ -166,6 +166,15 @@ describe("sendSyncReport", () => {
     expect(await t.db.email.count({ where: { syncRunId: { in: [running.id, orphan.id] } } })).toBe(0);
   });
 
+  it("sends nothing for a preview, finished or failed: its page is its report", async () => {
+    const previews = [
+      await run({ status: "PARTIAL", preview: true, startedById: org.users[admin]?.id }),
+      await run({ status: "FAILED", preview: true, startedById: org.users[admin]?.id }),
+    ];
+    for (const preview of previews) expect(await sendSyncReport(t.db, preview.id)).toBeNull();
+    expect(await t.db.email.count({ where: { syncRunId: { in: previews.map((p) => p.id) } } })).toBe(0);
+  });
+
   it("through Resend: a 5xx throws for the step to retry, and the retry delivers one report", async () => {
     vi.stubEnv("RESEND_API_KEY", capture.apiKey);
     vi.stubEnv("RESEND_BASE_URL", capture.url);

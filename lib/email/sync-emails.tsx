@@ -36,7 +36,8 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
   const run = await loadRun(db, syncRunId);
   if (!FINISHED.includes(run.status)) throw new Error(`Sync run ${run.id} has not finished (${run.status}).`);
   const recipient = run.startedBy ?? run.userSync.createdBy;
-  if (!recipient) return null;
+  // A preview sends nothing: the admin who started it reads it on its page.
+  if (!recipient || run.preview) return null;
   const where = { syncRunId, kind: "ERROR" as const };
   const [errors, errorCount] = await Promise.all([
     db.syncRunItem.findMany({ where, orderBy: { createdAt: "asc" }, take: REPORT_ERROR_LIMIT }),

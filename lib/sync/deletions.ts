@@ -20,6 +20,7 @@ import { DEPROVISIONED } from "./types";
  * memberships and groups go in the first step (later steps find none left), users a batch a step.
  */
 export const deletionsStep: Step = async (ctx, state) => {
+  if (ctx.run.preview) return previewRemovals(ctx, state);
   const next = await commitStep(ctx, state, async (tx) => {
     const membershipsRemoved = await removeStagedMemberships(tx, ctx);
     const groups = await removeUnlistedGroups(tx, ctx);
@@ -32,6 +33,27 @@ export const deletionsStep: Step = async (ctx, state) => {
         membershipsRemoved: membershipsRemoved + groups.membershipsRemoved + (counts.membershipsRemoved ?? 0),
       },
     };
+  });
+  return running(next);
+};
+
+/**
+ * A preview's DELETIONS: records what the removals would be — an item for each user, the counts of
+ * users and groups — in one step, removing nothing (memberships are not previewed).
+ */
+const previewRemovals: Step = async (ctx, state) => {
+  const { run, sync, now } = ctx;
+  const kind = sync.deletionPolicy === "DELETE" ? "DELETED" : "DEPROVISIONED";
+  const key = Prisma.raw(sync.uniqueField === "EMAIL" ? `u."emailKey"` : "u.username");
+  const next = await commitStep(ctx, state, async (tx) => {
+    const users = await tx.$executeRaw`
+      INSERT INTO "SyncRunItem" (id, "syncRunId", kind, "externalId", "userKey", "createdAt")
+      SELECT gen_random_uuid()::text, ${run.id}, ${kind}::"SyncRunItemKind", u."externalId", ${key}, ${now}
+      FROM "DirectoryUser" u WHERE ${removable(sync)} AND ${goneFromDirectory(run)}`;
+    const [groups] = await tx.$queryRaw<{ count: number }[]>`
+      SELECT count(*)::int AS count FROM "UserGroup" g WHERE g."userSyncId" = ${sync.id} AND ${unlistedGroup(run)}`;
+    const counts: RunCounts = kind === "DELETED" ? { usersDeleted: users } : { usersDeprovisioned: users };
+    return { next: { ...state, phase: "FINISHING" }, counts: { ...counts, groupsDeleted: groups?.count } };
   });
   return running(next);
 };

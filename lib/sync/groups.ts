@@ -115,8 +115,10 @@ async function applyGroups(tx: Tx, ctx: StepContext, groups: DirectoryGroup[]): 
     // A moved membership timestamp is a write too: it marks the group's members for re-reading.
     if (renamed || !sameListing(row, values)) updates.push({ id: row.id, ...values });
   }
-  await insertRows(tx, "UserGroup", NEW_GROUP_COLUMNS, creates);
-  await updateRows(tx, "UserGroup", UPDATE_COLUMNS, updates, now);
+  if (!run.preview) {
+    await insertRows(tx, "UserGroup", NEW_GROUP_COLUMNS, creates);
+    await updateRows(tx, "UserGroup", UPDATE_COLUMNS, updates, now);
+  }
   if (run.mode === "FULL") {
     await markSeen(
       tx,

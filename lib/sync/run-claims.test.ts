@@ -30,7 +30,7 @@ describe("markRunStarted", () => {
     const queued = await createQueuedSyncRun(t.db);
     const first = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
     const again = await markRunStarted(t.db, { ...queued, inngestRunId: "run-1" });
-    expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true });
+    expect(first).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true, preview: false });
     expect(again).toEqual(first);
     const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
     // Claimed, not yet started: its first step sets RUNNING and startedAt (once, there).
@@ -64,6 +64,18 @@ describe("markRunStarted", () => {
     // end records its listing.
     const sync = await t.db.userSync.findUniqueOrThrow({ where: { id: queued.userSyncId } });
     expect(sync.activeRunId).toBe(replay.syncRunId);
+  });
+
+  it("replays a preview as a preview: it writes nothing and sends no email either", async () => {
+    const queued = await createQueuedSyncRun(t.db);
+    await t.db.syncRun.update({ where: { id: queued.syncRunId }, data: { preview: true } });
+    expect(await markRunStarted(t.db, { ...queued, inngestRunId: "run-v" })).toMatchObject({ preview: true });
+    await finish(queued.syncRunId);
+
+    const replay = await markRunStarted(t.db, { ...queued, inngestRunId: "run-w" });
+    expect(replay).toMatchObject({ replay: true, proceed: true, preview: true });
+    const row = await t.db.syncRun.findUniqueOrThrow({ where: { id: replay.syncRunId } });
+    expect(row).toMatchObject({ trigger: "REPLAY", preview: true });
   });
 
   it("never runs a replay alongside the run that holds the sync: it ends at once, saying why", async () => {

@@ -10,6 +10,7 @@ import { type AuditAction, recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { ACTIVE_STATUSES } from "./active-statuses";
 import { changeLogGap, fallbackMessage } from "./changes";
+import { clearPreviewed } from "./preview";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
 import { commitStep, running, type Step, type StepContext } from "./step";
@@ -33,6 +34,8 @@ export interface StartRunRequest {
   startedById: string | null;
   /** List everything even if an incremental run is due. */
   forceFull?: boolean;
+  /** A preview: lists everything and records what SYNC DATA would do, writing none of it (preview.ts). */
+  preview?: boolean;
 }
 
 export type StartRunResult = { started: true; run: SyncRun } | { started: false; activeRun: SyncRun | null };
@@ -45,7 +48,7 @@ export type StartRunResult = { started: true; run: SyncRun } | { started: false;
  * claims.
  */
 export async function startRunRequest(db: Db, request: StartRunRequest): Promise<StartRunResult> {
-  const { organizationId, userSyncId, trigger, startedById, forceFull } = request;
+  const { organizationId, userSyncId, trigger, startedById, forceFull, preview } = request;
   const id = randomUUID();
   const run = await db.$transaction(async (tx) => {
     const claim = await tx.userSync.updateMany({
@@ -60,12 +63,16 @@ export async function startRunRequest(db: Db, request: StartRunRequest): Promise
         userSyncId,
         trigger,
         startedById,
-        checkpoint: initialSyncState({ forceFull }) as unknown as Prisma.InputJsonObject,
+        preview,
+        checkpoint: initialSyncState({
+          forceFull: forceFull || preview,
+        }) as unknown as Prisma.InputJsonObject,
       },
     });
     await auditRun(tx, created, "sync-run.started", startedById, {
       trigger,
       ...(forceFull && { forceFull }),
+      ...(preview && { preview }),
     });
     return created;
   });
@@ -232,10 +239,12 @@ export function describeError(error: unknown): string {
 async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): Promise<void> {
   await clearSeen(tx, run.id);
   await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id } });
+  await clearPreviewed(tx, run.id);
   const relisted = run.mode === "INCREMENTAL" && run.fallback !== null;
   const kept = run.decision === "REJECTED";
   const listings: Prisma.UserSyncUpdateManyMutationInput =
-    listed && run.startedAt
+    // A preview wrote nothing: the store is as the last run left it.
+    listed && run.startedAt && !run.preview
       ? {
           lastSyncedFrom: run.startedAt,
           ...(run.mode === "FULL" && !kept && { lastFullSyncAt: run.startedAt }),
@@ -279,6 +288,8 @@ export interface StartedRun {
   replay: boolean;
   /** False for a replay that found another run holding the sync: it ended at once. */
   proceed: boolean;
+  /** A preview, which sends no email (`SyncRun.preview`; a replay of a preview is one too). */
+  preview: boolean;
 }
 
 /** Why a replay did not run, in its SYNC HISTORY row. */
@@ -302,24 +313,24 @@ export async function markRunStarted(
   const { syncRunId, userSyncId, organizationId, inngestRunId } = request;
   const own = await db.syncRun.findFirst({
     where: { inngestRunId, userSyncId },
-    select: { id: true, status: true, startedAt: true },
+    select: { id: true, status: true, startedAt: true, preview: true },
   });
   if (own) {
     const skipped = own.status === "CANCELLED" && own.startedAt === null;
-    return { syncRunId: own.id, replay: own.id !== syncRunId, proceed: !skipped };
+    return { syncRunId: own.id, replay: own.id !== syncRunId, proceed: !skipped, preview: own.preview };
   }
 
   const claimed = await db.syncRun.updateMany({
     where: { id: syncRunId, userSyncId, organizationId, inngestRunId: null, status: "QUEUED" },
     data: { inngestRunId },
   });
-  if (claimed.count === 1) return { syncRunId, replay: false, proceed: true };
-
   const original = await db.syncRun.findFirst({
     where: { id: syncRunId, userSyncId, organizationId },
-    select: { mode: true },
+    select: { mode: true, preview: true },
   });
   if (!original) throw new SyncRunNotFoundError(syncRunId);
+  const { preview } = original;
+  if (claimed.count === 1) return { syncRunId, replay: false, proceed: true, preview };
   // The claim first, as in startRunRequest: inserting the run before would share-lock the sync row.
   const id = randomUUID();
   return db.$transaction(async (tx) => {
@@ -335,6 +346,7 @@ export async function markRunStarted(
         organizationId,
         userSyncId,
         mode: original.mode,
+        preview,
         trigger: "REPLAY",
         queuedAt: now,
         inngestRunId,
@@ -348,7 +360,7 @@ export async function markRunStarted(
       replayOf: syncRunId,
       ...(proceed ? {} : { notRun: REPLAY_NOT_RUN }),
     });
-    return { syncRunId: id, replay: true, proceed };
+    return { syncRunId: id, replay: true, proceed, preview };
   });
 }
 
@@ -439,7 +451,7 @@ function fullSyncDue(sync: UserSync, now: Date): boolean {
 export const finishStep: Step = async (ctx, state) => {
   const runStatus = ctx.run.usersFailed > 0 ? "PARTIAL" : "SUCCEEDED";
   await endRun(ctx, state, { status: runStatus, next: { ...state, phase: "DONE" }, listed: true });
-  await refreshStatistics(ctx.db, ctx.run);
+  if (!ctx.run.preview) await refreshStatistics(ctx.db, ctx.run);
   return { status: "finished", runStatus };
 };
 

@@ -29,21 +29,24 @@ export const safeguardStep: Step = async (ctx, state) => {
 
   const { removals, population } = await countRemovals(ctx.db, run, sync);
   const kinds = ["users", "groups", "memberships"] as const;
-  if (kinds.some((kind) => removals[kind] * 100 > sync.safeguardPercent * population[kind])) {
+  const pending = {
+    pendingRemovals: removals.users,
+    pendingGroupRemovals: removals.groups,
+    pendingMembershipRemovals: removals.memberships,
+  };
+  const stops = kinds.some((kind) => removals[kind] * 100 > sync.safeguardPercent * population[kind]);
+  if (stops && !run.preview) {
     const next = await commitStep(ctx, state, async () => ({
       next: state,
-      run: {
-        status: "BLOCKED",
-        pendingRemovals: removals.users,
-        pendingGroupRemovals: removals.groups,
-        pendingMembershipRemovals: removals.memberships,
-      },
+      run: { status: "BLOCKED", ...pending },
     }));
     return { status: "blocked", state: next, pendingRemovals: removals.users };
   }
+  // A preview does not stop: it records that SYNC DATA would, and lists the removals all the same.
   const any = kinds.some((kind) => removals[kind] > 0);
   const next = await commitStep(ctx, state, async () => ({
     next: { ...state, phase: any ? "DELETIONS" : "FINISHING" },
+    ...(stops && { run: pending }),
   }));
   return running(next);
 };

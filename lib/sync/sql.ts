@@ -18,6 +18,7 @@ type Table =
   | "SyncRunItem"
   | "SyncRunSeen"
   | "SyncRunChange"
+  | "SyncRunPreviewUser"
   | "GroupMembership";
 type ColumnType =
   | "text"

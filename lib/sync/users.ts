@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { yielder } from "@/lib/async/yield";
-import { type EnrollmentStatus, Prisma, type UserSync } from "@/lib/db";
+import { type EnrollmentStatus, Prisma, type UniqueField, type UserSync } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
 import { readsChangeLog } from "./changes";
@@ -12,6 +12,7 @@ import {
   readMembersAlongside,
   resolvePendingMembers,
 } from "./memberships";
+import { asPreviewed, recordPreviewed } from "./preview";
 import { markSeen, SEEN_USERS } from "./seen";
 import { type Columns, insertRows, lockOrganizationUsers, quoted, type Tx, textSet, updateRows } from "./sql";
 import {
@@ -31,7 +32,8 @@ import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
  * (`applyMembersAlongside`); the last users step resolves the members listed before their user.
  */
 export const usersStep: Step = async (ctx, state) => {
-  const alongside = ctx.run.mode === "FULL";
+  // A preview reads no members (lib/sync/preview.ts).
+  const alongside = ctx.run.mode === "FULL" && !ctx.run.preview;
   // Both read to their end, so a failed step counts every request it made and leaves none running.
   const [users, memberPages] = await Promise.allSettled([
     fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
@@ -50,6 +52,7 @@ export const usersStep: Step = async (ctx, state) => {
       counts.membershipsAdded = read.counts.membershipsAdded;
     }
     if (listed.next) return { next: { ...state, ...read?.position, cursor: listed.next }, counts };
+    if (ctx.run.preview) return { next: { ...state, phase: "SAFEGUARD", cursor: null }, counts };
     if (!read) return { next: { ...state, phase: "GROUPS", cursor: null }, counts };
     const resolved = await resolvePendingMembers(tx, ctx);
     counts.membershipsAdded = (counts.membershipsAdded ?? 0) + resolved.membershipsAdded;
@@ -130,15 +133,17 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   const people = [...new Map(listed.map((p) => [p.externalId, p])).values()];
   const keyColumn = sync.uniqueField === "EMAIL" ? "emailKey" : "username";
   const keys = people.flatMap((p) => uniqueKey(p, sync.uniqueField) ?? []);
+  const externalIds = people.map((p) => p.externalId);
 
   await lockOrganizationUsers(tx, run.organizationId);
   // The organization's users these people may be. Raw, the ids as one JSON parameter each: Prisma
   // binds each value of an `in` list apart, which held the event loop tens of ms for a step's 4,000.
-  const rows = await tx.$queryRaw<UserRow[]>`
+  const stored = await tx.$queryRaw<UserRow[]>`
     SELECT ${Prisma.raw(quoted(Object.keys(USER_ROW)))} FROM "DirectoryUser"
     WHERE "organizationId" = ${run.organizationId}
-      AND (("userSyncId" = ${sync.id} AND "externalId" IN ${textSet(people.map((p) => p.externalId))})
+      AND (("userSyncId" = ${sync.id} AND "externalId" IN ${textSet(externalIds)})
         OR ${Prisma.raw(`"${keyColumn}"`)} IN ${textSet(keys)})`;
+  const rows = run.preview ? await asPreviewed(tx, run, sync.uniqueField, stored, externalIds, keys) : stored;
 
   const counts = {
     usersProcessed: listed.length,
@@ -189,10 +194,14 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     }
   }
 
-  await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
-  await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
   await recordItems(tx, run.id, items, now);
-  await markJoiners(tx, ctx, joined);
+  if (run.preview) {
+    await recordPreviewed(tx, run.id, previewedUsers(sync.uniqueField, creates, updates));
+  } else {
+    await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
+    await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
+    await markJoiners(tx, ctx, joined);
+  }
   // A full run remembers everyone it listed (deletions remove the rest); an incremental run,
   // which sees only changes, remembers whom it saw deactivated.
   const seen = run.mode === "FULL" ? people : people.filter((p) => p.status === DEPROVISIONED);
@@ -203,6 +212,15 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     seen.map((p) => ({ key: p.externalId, deprovisioned: p.status === DEPROVISIONED })),
   );
   return counts;
+}
+
+/** The users a preview would have written, with the key each would then hold. */
+function previewedUsers(field: UniqueField, creates: NewUser[], updates: UserValues[]) {
+  const keyOf = (user: UserValues) => (field === "EMAIL" ? user.emailKey : user.username) ?? "";
+  return [
+    ...creates.map((user) => ({ externalId: user.externalId, userId: null, key: keyOf(user) })),
+    ...updates.map((user) => ({ externalId: user.externalId, userId: user.id, key: keyOf(user) })),
+  ];
 }
 
 /** A user who became a member-to-be of the sync's groups in this step. */

@@ -95,6 +95,8 @@ export type RunOptions = DriveOptions & {
   forceFull?: boolean;
   /** MANUAL (SYNC DATA, the default) or SCHEDULED: they differ when the change log cannot be read. */
   trigger?: SyncTrigger;
+  /** A preview (dry run): records what SYNC DATA would do and writes none of it. */
+  preview?: boolean;
 };
 
 /** Starts a run of the sync and drives it like the Inngest function, until it ends or blocks. */
@@ -105,6 +107,7 @@ export async function runSync(deps: SyncDeps, sync: UserSync, options: RunOption
     trigger: options.trigger ?? "MANUAL",
     startedById: null,
     forceFull: options.forceFull,
+    preview: options.preview,
   });
   if (!start.started) throw new Error("The sync already has an active run");
   return driveRun(deps, start.run.id, { seq: 0 }, options);
