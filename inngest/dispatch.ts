@@ -27,6 +27,8 @@ export async function requestSyncRun(
     startedById: string | null;
     /** Full resync: list everything even when a delta run would do. */
     forceFull?: boolean;
+    /** Preview: what SYNC DATA would do, written nowhere (lib/sync/preview.ts). */
+    preview?: boolean;
   },
 ): Promise<"started" | "unconfirmed" | "already-running" | "not-found"> {
   const owned = await db.userSync.count({

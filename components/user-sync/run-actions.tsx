@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef } from "react";
 import { toast } from "sonner";
 import {
@@ -20,50 +21,83 @@ function useToast(state: ActionState) {
   }, [state]);
 }
 
+/** The buttons that start a run, and what each posts. */
+const START_RUN = {
+  sync: {
+    label: "SYNC DATA",
+    variant: "primary",
+    field: null,
+    description:
+      "Reads what changed in Okta since the last sync, or lists everything when Okta's System Log cannot tell.",
+  },
+  full: {
+    label: "Full resync",
+    variant: "secondary",
+    field: "full",
+    description: "Lists every user and group in Okta, not only what changed.",
+  },
+  preview: {
+    label: "Preview",
+    variant: "secondary",
+    field: "preview",
+    description:
+      "Reads every user and group in Okta and shows what SYNC DATA would create, update, remove and refuse, changing nothing.",
+  },
+  apply: {
+    label: "Apply",
+    variant: "primary",
+    field: null,
+    description:
+      "Runs SYNC DATA now. Okta is read again, so changes made there since the preview are included.",
+  },
+} as const;
+
 /**
- * Starts a run: `SYNC DATA` (what changed since the last run, when Okta's System Log can tell) or
- * `Full resync` (every user and group). One run at a time: both are disabled while one is active.
+ * Starts a run: `SYNC DATA` (what changed since the last run, when Okta's System Log can tell),
+ * `Full resync` (every user and group), `Preview` (what SYNC DATA would do, applied nowhere), or
+ * `Apply` on a preview's page (SYNC DATA, then back to the sync's page to follow it). One run at
+ * a time: they are disabled while one is active.
  */
 function StartRunButton({
   userSyncId,
   disabled,
-  full,
+  kind,
 }: {
   userSyncId: string;
   disabled?: boolean;
-  full: boolean;
+  kind: keyof typeof START_RUN;
 }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(startSyncAction, { ok: false });
   useToast(state);
-  const description = `start-run-${full ? "full" : "delta"}-description`;
+  const router = useRouter();
+  useEffect(() => {
+    if (kind === "apply" && state.ok) router.push(`/user-management/user-sync/${userSyncId}`);
+  }, [kind, state, router, userSyncId]);
+  const { label, variant, field, description } = START_RUN[kind];
+  const descriptionId = `start-run-${kind}-description`;
   return (
     <form action={action}>
       <input type="hidden" name="userSyncId" value={userSyncId} />
-      {full && <input type="hidden" name="full" value="true" />}
-      <Button
-        type="submit"
-        variant={full ? "secondary" : "primary"}
-        disabled={pending || disabled}
-        aria-describedby={description}
-      >
-        {pending ? "Starting…" : full ? "Full resync" : "SYNC DATA"}
+      {field && <input type="hidden" name={field} value="true" />}
+      <Button type="submit" variant={variant} disabled={pending || disabled} aria-describedby={descriptionId}>
+        {pending ? "Starting…" : label}
       </Button>
-      <span id={description} className="sr-only">
-        {full
-          ? "Lists every user and group in Okta, not only what changed."
-          : "Reads what changed in Okta since the last sync, or lists everything when Okta's System Log cannot tell."}
+      <span id={descriptionId} className="sr-only">
+        {description}
       </span>
     </form>
   );
 }
 
-export const SyncDataButton = (props: { userSyncId: string; disabled?: boolean }) => (
-  <StartRunButton {...props} full={false} />
-);
+type StartRunProps = { userSyncId: string; disabled?: boolean };
 
-export const FullResyncButton = (props: { userSyncId: string; disabled?: boolean }) => (
-  <StartRunButton {...props} full />
-);
+export const SyncDataButton = (props: StartRunProps) => <StartRunButton {...props} kind="sync" />;
+
+export const FullResyncButton = (props: StartRunProps) => <StartRunButton {...props} kind="full" />;
+
+export const PreviewButton = (props: StartRunProps) => <StartRunButton {...props} kind="preview" />;
+
+export const ApplyPreviewButton = (props: StartRunProps) => <StartRunButton {...props} kind="apply" />;
 
 export function CancelRunButton({ syncRunId }: { syncRunId: string }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(cancelRunAction, { ok: false });

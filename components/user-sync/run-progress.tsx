@@ -37,6 +37,15 @@ const PHASES: Record<OktaReading, { id: string; label: string }[]> = {
   full: [{ id: "GROUPS", label: "Groups" }, { id: "USERS", label: "Users and members" }, ...LAST_PHASES],
 };
 
+/** A preview lists the groups, then the users (no members), and records the removals it would make. */
+const PREVIEW_PHASES = [
+  { id: "GROUPS", label: "Groups" },
+  { id: "USERS", label: "Users" },
+  { id: "SAFEGUARD", label: "Safeguard" },
+  { id: "DELETIONS", label: "Removals" },
+  { id: "FINISHING", label: "Finishing" },
+];
+
 const active = isActiveStatus;
 
 async function fetchRun(runId: string): Promise<Run> {
@@ -74,7 +83,7 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
   const elapsed = run.startedAt
     ? (run.finishedAt ? new Date(run.finishedAt).getTime() : now) - new Date(run.startedAt).getTime()
     : 0;
-  const phases = PHASES[oktaReading(run)];
+  const phases = run.preview ? PREVIEW_PHASES : PHASES[oktaReading(run)];
   const phaseIndex = phases.findIndex((p) => p.id === run.phase);
   const reading = oktaReadingLabel(run);
   return (
@@ -86,9 +95,15 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div className="flex flex-wrap items-baseline gap-x-2">
           <h2 id="progress-heading" className="text-base font-semibold">
-            {running ? "Sync in progress" : "Latest run"}
+            {run.preview
+              ? running
+                ? "Preview in progress"
+                : "Latest preview"
+              : running
+                ? "Sync in progress"
+                : "Latest run"}
           </h2>
-          {reading && <span className="text-sm text-slate-600">{reading}</span>}
+          {reading && !run.preview && <span className="text-sm text-slate-600">{reading}</span>}
         </div>
         <RunStatus status={run.status} />
       </div>

@@ -28,6 +28,11 @@ export function WrapBeforeParenthesis({ text }: { text: string }) {
 
 export const TRIGGER_LABEL = { MANUAL: "Manual", SCHEDULED: "Scheduled", REPLAY: "Replay" } as const;
 
+/** What started a run, as SYNC HISTORY says it: a preview says so whoever started it. */
+export function triggerLabel(run: { trigger: keyof typeof TRIGGER_LABEL; preview: boolean }): string {
+  return run.preview ? "Preview" : TRIGGER_LABEL[run.trigger];
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s`;

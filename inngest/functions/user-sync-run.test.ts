@@ -64,7 +64,12 @@ describe("user-sync/run", () => {
   it("claims the run in its first step; a replay meanwhile ends at once, never alongside it", async () => {
     const queued = await queuedRun();
     const started = await engine().executeStep("start-run", { events: requested(queued) });
-    expect(started.result).toEqual({ syncRunId: queued.syncRunId, replay: false, proceed: true, preview: false });
+    expect(started.result).toEqual({
+      syncRunId: queued.syncRunId,
+      replay: false,
+      proceed: true,
+      preview: false,
+    });
     const midway = await t.db.syncRun.findUniqueOrThrow({ where: { id: queued.syncRunId } });
     // Claimed for this Inngest run; the engine's first step starts it.
     expect(midway).toMatchObject({ status: "QUEUED", finishedAt: null, stepSeq: 0 });

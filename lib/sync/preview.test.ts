@@ -182,8 +182,7 @@ describe("Preview", () => {
             budget: { userPages: 1 },
             settings: { safeguardPercent: 100 },
           });
-          const put = (directory: MemoryDirectory, p: Person) =>
-            directory.putUser(user(p.n, p.email, p));
+          const put = (directory: MemoryDirectory, p: Person) => directory.putUser(user(p.n, p.email, p));
           for (const p of first) put(h.directory, p);
           for (const email of walkIns) {
             await t.db.directoryUser.create({

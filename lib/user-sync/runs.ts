@@ -9,6 +9,7 @@ export const runFields = {
   status: true,
   mode: true,
   trigger: true,
+  preview: true,
   phase: true,
   queuedAt: true,
   startedAt: true,

@@ -72,6 +72,11 @@ export const testConnectionAction = orgAction(
   SECRET,
 );
 
+const PREVIEW_STARTED = {
+  ok: true,
+  message: "Preview started: Okta is read and nothing is changed. Progress is shown below.",
+} as const;
+
 const START_MESSAGES = {
   started: { ok: true, message: "Sync started. Progress is shown below." },
   unconfirmed: {
@@ -85,24 +90,30 @@ const START_MESSAGES = {
 } as const;
 
 /**
- * `SYNC DATA` (what changed since the last run, or everything when the log cannot tell) and
- * `Full resync` (everything): one run at a time per sync; a second click says a run is already in
- * progress.
+ * `SYNC DATA` (what changed since the last run, or everything when the log cannot tell), `Full
+ * resync` (everything) and `Preview` (what SYNC DATA would do, applied nowhere): one run at a time
+ * per sync; a second click says a run is already in progress.
  */
 export const startSyncAction = orgAction(
   "sync-run:start",
-  // `full` comes from a form field ("true"), as the Full resync button posts it.
-  z.object({ userSyncId: recordId, full: z.stringbool().default(false) }),
-  async ({ userSyncId, full }, member) => {
+  // `full` and `preview` come from form fields ("true"), as the Full resync and Preview buttons post them.
+  z.object({
+    userSyncId: recordId,
+    full: z.stringbool().default(false),
+    preview: z.stringbool().default(false),
+  }),
+  async ({ userSyncId, full, preview }, member) => {
     const result = await requestSyncRun(getDb(), {
       organizationId: member.organizationId,
       userSyncId,
       trigger: "MANUAL",
       startedById: member.userId,
       forceFull: full,
+      preview,
     });
     if (result === "not-found") return { ok: false, message: "This user sync no longer exists." };
     revalidatePath(`/user-management/user-sync/${userSyncId}`);
+    if (preview && result === "started") return PREVIEW_STARTED;
     return START_MESSAGES[result];
   },
 );

@@ -9,6 +9,7 @@ import {
   CancelRunButton,
   DeleteUserSyncButton,
   FullResyncButton,
+  PreviewButton,
   SafeguardDecision,
   SyncDataButton,
 } from "@/components/user-sync/run-actions";
@@ -17,7 +18,7 @@ import {
   formatDuration,
   formatWhen,
   RunStatus,
-  TRIGGER_LABEL,
+  triggerLabel,
   WrapBeforeParenthesis,
 } from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
@@ -75,6 +76,7 @@ export default async function UserSyncDetailPage({
               <>
                 <SyncDataButton userSyncId={sync.id} disabled={running} />
                 <FullResyncButton userSyncId={sync.id} disabled={running} />
+                <PreviewButton userSyncId={sync.id} disabled={running} />
               </>
             )}
             {manage && (
@@ -116,7 +118,7 @@ export default async function UserSyncDetailPage({
                   <SafeguardDecision syncRunId={latest.id} />
                 )}
                 <ButtonLink href={`/user-management/user-sync/${sync.id}/runs/${latest.id}`} variant="ghost">
-                  Run details →
+                  {latest.preview ? "View preview →" : "Run details →"}
                 </ButtonLink>
               </div>
             </RunProgress>
@@ -155,7 +157,7 @@ export default async function UserSyncDetailPage({
                             {formatWhen(run.startedAt ?? run.queuedAt)}
                           </Link>
                         </Td>
-                        <Td>{TRIGGER_LABEL[run.trigger]}</Td>
+                        <Td>{triggerLabel(run)}</Td>
                         <Td>
                           <WrapBeforeParenthesis text={oktaReadingLabel(run) ?? "—"} />
                         </Td>

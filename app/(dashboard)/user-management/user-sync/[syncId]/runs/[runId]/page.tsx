@@ -6,6 +6,7 @@ import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
+import { PreviewSummary } from "@/components/user-sync/preview-summary";
 import { SafeguardDecision } from "@/components/user-sync/run-actions";
 import { formatDuration, formatWhen, RunStatus, TRIGGER_LABEL } from "@/components/user-sync/run-status";
 import { pendingRemovalsText } from "@/emails/components/format";
@@ -53,6 +54,16 @@ export default async function SyncRunPage({
   const query = itemQuery.parse(await searchParams);
   const items = await listRunItems(db, run.id, query.kind, query);
   const delta = oktaReading(run) === "delta";
+  const startedBy = run.startedBy ? (run.startedBy.name ?? run.startedBy.email) : null;
+  const sync = await db.userSync.findUniqueOrThrow({
+    where: { id: run.userSyncId },
+    select: { deletionPolicy: true, activeRunId: true },
+  });
+  // Apply is SYNC DATA: offered once the preview has finished, while no run holds the sync.
+  const canApply =
+    can(member.role, "sync-run:start") &&
+    (run.status === "SUCCEEDED" || run.status === "PARTIAL") &&
+    sync.activeRunId === null;
   const counts: [string, number][] = [
     ["Users created", run.usersCreated],
     ["Users updated", run.usersUpdated],
@@ -63,8 +74,13 @@ export default async function SyncRunPage({
     ["Groups created", run.groupsCreated],
     ["Groups updated", run.groupsUpdated],
     ["Groups deleted", run.groupsDeleted],
-    ["Memberships added", run.membershipsAdded],
-    ["Memberships removed", run.membershipsRemoved],
+    // A preview reads no members.
+    ...(run.preview
+      ? []
+      : ([
+          ["Memberships added", run.membershipsAdded],
+          ["Memberships removed", run.membershipsRemoved],
+        ] as [string, number][])),
     ["Okta requests", run.oktaRequests],
     ...(delta ? [["System Log changes read", run.logChanges] as [string, number]] : []),
   ];
@@ -80,8 +96,12 @@ export default async function SyncRunPage({
         </Link>
       </p>
       <PageHeader
-        title={`Sync run of ${formatWhen(run.startedAt ?? run.queuedAt)}`}
-        description={`${TRIGGER_LABEL[run.trigger]} sync${run.startedBy ? ` started by ${run.startedBy.name ?? run.startedBy.email}` : ""}.`}
+        title={`${run.preview ? "Preview" : "Sync run"} of ${formatWhen(run.startedAt ?? run.queuedAt)}`}
+        description={
+          run.preview
+            ? `What SYNC DATA would do${startedBy ? `, previewed by ${startedBy}` : ""}. Nothing was written and no email was sent.`
+            : `${TRIGGER_LABEL[run.trigger]} sync${startedBy ? ` started by ${startedBy}` : ""}.`
+        }
         actions={<RunStatus status={run.status} />}
       />
       {run.error && <p className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
@@ -96,6 +116,7 @@ export default async function SyncRunPage({
           <p className="mt-1">{run.fallback}</p>
         </section>
       )}
+      {run.preview && <PreviewSummary run={run} deletionPolicy={sync.deletionPolicy} canApply={canApply} />}
       {run.status === "BLOCKED" && (
         <section aria-label="Safeguard" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
           <p className="text-sm text-amber-900">
