@@ -10,11 +10,12 @@ import { ApplyPreviewButton } from "./run-actions";
 export function PreviewSummary({
   run,
   deletionPolicy,
-  canApply,
+  apply,
 }: {
   run: RunView & PendingRemovals;
   deletionPolicy: DeletionPolicy;
-  canApply: boolean;
+  /** Null when the member may not start runs; busy while a run holds the sync. */
+  apply: { busy: boolean } | null;
 }) {
   const finished = run.status === "SUCCEEDED" || run.status === "PARTIAL";
   const removed = run.usersDeleted + run.usersDeprovisioned;
@@ -59,9 +60,10 @@ export function PreviewSummary({
             The lists below show each user. Apply runs SYNC DATA, which reads Okta again: what changed there
             since this preview is applied too.
           </p>
-          {canApply && (
-            <div className="mt-3">
-              <ApplyPreviewButton userSyncId={run.userSyncId} />
+          {apply && (
+            <div className="mt-3 flex flex-wrap items-center gap-3">
+              <ApplyPreviewButton userSyncId={run.userSyncId} disabled={apply.busy} />
+              {apply.busy && <span className="text-slate-600">A run of this sync is in progress.</span>}
             </div>
           )}
         </>

@@ -59,11 +59,8 @@ export default async function SyncRunPage({
     where: { id: run.userSyncId },
     select: { deletionPolicy: true, activeRunId: true },
   });
-  // Apply is SYNC DATA: offered once the preview has finished, while no run holds the sync.
-  const canApply =
-    can(member.role, "sync-run:start") &&
-    (run.status === "SUCCEEDED" || run.status === "PARTIAL") &&
-    sync.activeRunId === null;
+  // Apply is SYNC DATA, disabled while a run holds the sync (it stays on the page as one starts).
+  const apply = can(member.role, "sync-run:start") ? { busy: sync.activeRunId !== null } : null;
   const counts: [string, number][] = [
     ["Users created", run.usersCreated],
     ["Users updated", run.usersUpdated],
@@ -116,7 +113,7 @@ export default async function SyncRunPage({
           <p className="mt-1">{run.fallback}</p>
         </section>
       )}
-      {run.preview && <PreviewSummary run={run} deletionPolicy={sync.deletionPolicy} canApply={canApply} />}
+      {run.preview && <PreviewSummary run={run} deletionPolicy={sync.deletionPolicy} apply={apply} />}
       {run.status === "BLOCKED" && (
         <section aria-label="Safeguard" className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4">
           <p className="text-sm text-amber-900">
