@@ -233,6 +233,26 @@ describe("user sync configuration", () => {
     await deleteUserSync(t.db, acme, id);
   });
 
+  it("lists each sync with its latest run that synced: a preview after it does not stand for it", async () => {
+    const [sync] = await listUserSyncs(t.db, acme.organizationId);
+    const run = (queuedAt: string, preview: boolean) =>
+      t.db.syncRun.create({
+        data: {
+          organizationId: acme.organizationId,
+          userSyncId: sync?.id ?? "",
+          trigger: "MANUAL",
+          status: "SUCCEEDED",
+          queuedAt: new Date(queuedAt),
+          preview,
+          usersCreated: preview ? 500 : 3,
+        },
+      });
+    const synced = await run("2026-12-01T10:00:00Z", false);
+    await run("2026-12-01T11:00:00Z", true);
+    const [listed] = await listUserSyncs(t.db, acme.organizationId);
+    expect(listed?.runs.map((r) => [r.id, r.usersCreated])).toEqual([[synced.id, 3]]);
+  });
+
   it("never lets another organization read, change or delete the sync", async () => {
     const [sync] = await listUserSyncs(t.db, acme.organizationId);
     const id = sync?.id ?? "";

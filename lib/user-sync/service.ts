@@ -202,14 +202,17 @@ export async function getUserSync(db: Db, organizationId: string, userSyncId: st
 
 export type PublicUserSync = NonNullable<Awaited<ReturnType<typeof getUserSync>>>;
 
-/** Every sync of the organization with its latest run, for the User Sync page. */
+/**
+ * Every sync of the organization with its latest run, for the User Sync page: the latest that
+ * synced, since a preview's counts are what a sync would have done.
+ */
 export async function listUserSyncs(db: Db, organizationId: string) {
   return db.userSync.findMany({
     where: { organizationId },
     orderBy: { createdAt: "asc" },
     select: {
       ...publicUserSyncFields,
-      runs: { orderBy: { queuedAt: "desc" }, take: 1 },
+      runs: { where: { preview: false }, orderBy: { queuedAt: "desc" }, take: 1 },
       _count: { select: { directoryUsers: true, userGroups: true } },
     },
   });
