@@ -29,7 +29,8 @@ export function syncedAttributes(person: DirectoryPerson): SyncedAttributes {
   };
 }
 
-function displayName(person: DirectoryPerson): string {
+/** The name the dashboard shows: display name, else first and last name, else username or email. */
+export function displayName(person: DirectoryPerson): string {
   const full = [person.firstName, person.lastName].filter(Boolean).join(" ");
   return (person.displayName || full || person.username || person.email || "").trim();
 }

@@ -156,7 +156,12 @@ function removable(sync: UserSync): Prisma.Sql {
   return Prisma.sql`u."userSyncId" = ${sync.id} ${alreadyDeprovisioned}`;
 }
 
-function goneFromDirectory(run: SyncRun): Prisma.Sql {
+/**
+ * A user (alias u, any row with the user's `externalId`) this run learned is gone from the
+ * directory: a full run's listing did not show it active, an incremental run listed it deactivated,
+ * a delta run also read its deletion in the log. Only once the run's listings are complete.
+ */
+export function goneFromDirectory(run: SyncRun): Prisma.Sql {
   const seen = (deprovisioned: boolean) => Prisma.sql`EXISTS (
     SELECT 1 FROM "SyncRunSeen" s
     WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_USERS}

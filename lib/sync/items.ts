@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { SyncRunItemKind } from "@/lib/db";
 import type { Changes } from "./attributes";
-import { type Columns, insertRows, type Tx } from "./sql";
+import { type Columns, insertRows, storableText, type Tx } from "./sql";
 
 /** A per-user change or error of a run, for its detail page. */
 export interface RunItem {
@@ -45,6 +45,8 @@ export async function recordItems(
       syncRunId,
       createdAt,
       ...item,
+      // A refused user's value may hold what the database cannot (the NUL that refused it).
+      userKey: item.userKey === null ? null : storableText(item.userKey),
       reason: item.reason ?? null,
       changes: item.changes ?? null,
     })),

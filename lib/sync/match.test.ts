@@ -134,6 +134,36 @@ describe("matchPeople", () => {
     ]);
   });
 
+  it("says what fixes each refusal: its code, and the user its value collides with", () => {
+    const other = row("r1", { userSyncId: "sync-b", externalId: "x9", email: "taken@acme.test" });
+    const manual = row("r2", { userSyncId: null, externalId: null, email: "manual@acme.test" });
+    const matches = matchPeople(
+      [
+        person("u1", { email: null }),
+        person("u2", { email: "not-an-email" }),
+        person("u3", { email: "taken@acme.test" }),
+        person("u4", { email: "manual@acme.test" }),
+        person("u5", { email: "twin@acme.test" }),
+        person("u6", { email: "twin@acme.test" }),
+        person("u7", { email: "u8@acme.test" }),
+      ],
+      [row("u4"), row("u8"), other, manual],
+      SYNC,
+    );
+    expect(
+      matches.map((m) => (m.kind === "error" ? [m.person.externalId, m.code, m.collidesWith] : m.kind)),
+    ).toEqual([
+      ["u1", "NO_UNIQUE_VALUE", null],
+      ["u2", "INVALID_DATA", null],
+      ["u3", "HELD_BY_OTHER_SOURCE", { externalId: null, userId: "r1" }],
+      // u4 has a user already: the unsourced r2 is not its to adopt.
+      ["u4", "HELD_BY_UNSOURCED_USER", { externalId: null, userId: "r2" }],
+      "create",
+      ["u6", "DUPLICATE", { externalId: "u5", userId: null }],
+      ["u7", "DUPLICATE", { externalId: "u8", userId: "u8" }],
+    ]);
+  });
+
   it("refuses invalid data with a reason", () => {
     const matches = matchPeople(
       [

@@ -1,4 +1,4 @@
-import type { DirectoryUser, UniqueField } from "@/lib/db";
+import type { DirectoryUser, SyncAttentionCode, UniqueField } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
 import { DEPROVISIONED } from "./types";
 
@@ -31,7 +31,25 @@ export type Match =
   | { kind: "update"; person: DirectoryPerson; key: string; row: UserRow }
   /** Deactivated in the directory: never imported; an existing user is removed by the deletions phase. */
   | { kind: "deprovisioned"; person: DirectoryPerson; row: UserRow | null }
-  | { kind: "error"; person: DirectoryPerson; key: string | null; reason: string };
+  | ({ kind: "error"; person: DirectoryPerson; key: string | null } & Refusal);
+
+/** Why a person is refused: the words of the run's Errors tab, and what Needs attention needs for the fix. */
+export interface Refusal {
+  reason: string;
+  code: SyncAttentionCode;
+  /** Who holds the value a refused claim wanted (the three collision codes); null otherwise. */
+  collidesWith: Collider | null;
+}
+
+/**
+ * A user the refused value collides with: another directory user of the sync (its external id,
+ * and its user when it has one), or a user of no source or of another sync (its user only: an
+ * external id of another sync means nothing here).
+ */
+export interface Collider {
+  externalId: string | null;
+  userId: string | null;
+}
 
 export interface MatchingSync {
   id: string;
@@ -120,18 +138,21 @@ export function matchPeople(people: DirectoryPerson[], rows: UserRow[], sync: Ma
         person,
         key,
         reason: `No ${FIELD_LABEL[field]}, the sync's unique field`,
+        code: "NO_UNIQUE_VALUE",
+        collidesWith: null,
       };
       return;
     }
     const reason = invalidReason(person);
-    if (reason) matches[index] = { kind: "error", person, key, reason };
+    if (reason)
+      matches[index] = { kind: "error", person, key, reason, code: "INVALID_DATA", collidesWith: null };
     else claims.push({ index, person, key, row: row ?? sourceless.get(key) ?? null });
   });
 
   const accepted = new Set(claims);
-  const refuse = (claim: Claim, reason: string) => {
+  const refuse = (claim: Claim, refusal: Refusal) => {
     accepted.delete(claim);
-    matches[claim.index] = { kind: "error", person: claim.person, key: claim.key, reason };
+    matches[claim.index] = { kind: "error", person: claim.person, key: claim.key, ...refusal };
   };
   let before: number;
   do {
@@ -139,12 +160,17 @@ export function matchPeople(people: DirectoryPerson[], rows: UserRow[], sync: Ma
     for (const { claims: claimants, holders } of keyHolders(accepted, rows, keyOf).values()) {
       const [holder] = holders;
       if (holder) {
-        for (const claim of claimants) refuse(claim, heldReason(field, sync.id, holder));
+        for (const claim of claimants) refuse(claim, heldRefusal(field, sync.id, holder));
         continue;
       }
       const winner = claimants.find((c) => c.row && keyOf(c.row) === c.key) ?? claimants[0];
       for (const claim of claimants) {
-        if (winner && claim !== winner) refuse(claim, duplicateReason(field, winner.person.externalId));
+        if (winner && claim !== winner) {
+          refuse(
+            claim,
+            duplicate(field, { externalId: winner.person.externalId, userId: winner.row?.id ?? null }),
+          );
+        }
       }
     }
   } while (accepted.size < before);
@@ -179,14 +205,28 @@ function keyHolders(accepted: Set<Claim>, rows: UserRow[], keyOf: (row: UserRow)
   return byKey;
 }
 
-function duplicateReason(field: UniqueField, otherExternalId: string | null): string {
-  return `Another directory user (${otherExternalId}) has the same ${FIELD_LABEL[field]}`;
+function duplicate(field: UniqueField, other: Collider): Refusal {
+  return {
+    reason: `Another directory user (${other.externalId}) has the same ${FIELD_LABEL[field]}`,
+    code: "DUPLICATE",
+    collidesWith: other,
+  };
 }
 
-function heldReason(field: UniqueField, syncId: string, holder: UserRow): string {
-  if (holder.userSyncId === syncId) return duplicateReason(field, holder.externalId);
+function heldRefusal(field: UniqueField, syncId: string, holder: UserRow): Refusal {
+  if (holder.userSyncId === syncId)
+    return duplicate(field, { externalId: holder.externalId, userId: holder.id });
+  const collidesWith = { externalId: null, userId: holder.id };
   if (holder.userSyncId === null) {
-    return `The ${FIELD_LABEL[field]} is already used by another user of the organization`;
+    return {
+      reason: `The ${FIELD_LABEL[field]} is already used by another user of the organization`,
+      code: "HELD_BY_UNSOURCED_USER",
+      collidesWith,
+    };
   }
-  return `The ${FIELD_LABEL[field]} is already owned by another source`;
+  return {
+    reason: `The ${FIELD_LABEL[field]} is already owned by another source`,
+    code: "HELD_BY_OTHER_SOURCE",
+    collidesWith,
+  };
 }

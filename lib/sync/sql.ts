@@ -19,6 +19,7 @@ type Table =
   | "SyncRunSeen"
   | "SyncRunChange"
   | "SyncRunPreviewUser"
+  | "SyncAttention"
   | "GroupMembership";
 type ColumnType =
   | "text"
@@ -27,7 +28,8 @@ type ColumnType =
   | "boolean"
   | "timestamp(3)"
   | '"EnrollmentStatus"'
-  | '"SyncRunItemKind"';
+  | '"SyncRunItemKind"'
+  | '"SyncAttentionCode"';
 /** The PostgreSQL type of each column of a row, for the statement's record set. */
 export type Columns<Row> = { [K in keyof Row]-?: ColumnType };
 
@@ -50,9 +52,22 @@ async function jsonArray(rows: object[]): Promise<string> {
   return `[${texts.join(",")}]`;
 }
 
-/** The texts as a subquery for `IN`, in one JSON parameter (ids from the directory may hold anything). */
+/**
+ * Directory text as a refusal records it: PostgreSQL stores no NUL character (one would fail the
+ * step's whole write, the very refusal that names it), so each becomes U+FFFD; at most `max` UTF-16
+ * units, without splitting a surrogate pair (JSON would carry half of one, which jsonb refuses).
+ */
+export function storableText(text: string, max = 1000): string {
+  const clean = text.replaceAll("\0", "\uFFFD");
+  return clean.length <= max ? clean : `${clean.slice(0, max).replace(/[\uD800-\uDBFF]$/, "")}…`;
+}
+
+/**
+ * The texts as a subquery for `IN`, in one JSON parameter (ids from the directory may hold
+ * anything). A text with a NUL matches nothing stored, and jsonb refuses one: it is left out.
+ */
 export const textSet = (texts: string[]): Prisma.Sql =>
-  Prisma.sql`(SELECT jsonb_array_elements_text(${JSON.stringify(texts)}::jsonb))`;
+  Prisma.sql`(SELECT jsonb_array_elements_text(${JSON.stringify(texts.filter((text) => !text.includes("\0")))}::jsonb))`;
 
 /*
  * Aggregates of ids travel as one text per group (ids never hold these control characters): a

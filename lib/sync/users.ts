@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { yielder } from "@/lib/async/yield";
 import { type EnrollmentStatus, Prisma, type UniqueField, type UserSync } from "@/lib/db";
 import type { DirectoryPerson } from "@/lib/directory/types";
+import { noteMatches } from "./attention";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
 import { readsChangeLog } from "./changes";
 import { type RunItem, recordItems } from "./items";
@@ -159,7 +160,8 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
   // Mapping the rows held the event loop, and so will matching them: a turn between.
   const pause = yielder();
   await pause();
-  for (const match of matchPeople(people, rows, sync)) {
+  const matches = matchPeople(people, rows, sync);
+  for (const match of matches) {
     await pause();
     const { externalId } = match.person;
     if (match.kind === "error") {
@@ -201,6 +203,7 @@ async function applyUsers(tx: Tx, ctx: StepContext, listed: DirectoryPerson[]): 
     await insertRows(tx, "DirectoryUser", NEW_USER_COLUMNS, creates);
     await updateRows(tx, "DirectoryUser", VALUE_COLUMNS, updates, now);
     await markJoiners(tx, ctx, joined);
+    await noteMatches(tx, ctx, matches);
   }
   // A full run remembers everyone it listed (deletions remove the rest); an incremental run,
   // which sees only changes, remembers whom it saw deactivated.
