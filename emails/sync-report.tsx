@@ -1,4 +1,4 @@
-import { Heading, Section, Text } from "@react-email/components";
+import { Heading, Link, Section, Text } from "@react-email/components";
 import type { SyncRunStatus, SyncTrigger } from "@/lib/db/generated/enums";
 import {
   formatDateTime,
@@ -8,7 +8,7 @@ import {
   pendingRemovalsText,
   plural,
 } from "./components/format";
-import { DetailTable, EmailButton, EmailLayout, LinkFallback, styles } from "./components/layout";
+import { colors, DetailTable, EmailButton, EmailLayout, LinkFallback, styles } from "./components/layout";
 
 /** The statuses a run ends in: each one sends a report. */
 export type FinishedRunStatus = Exclude<SyncRunStatus, "QUEUED" | "RUNNING">;
@@ -51,6 +51,9 @@ export interface SyncReportEmailProps extends PendingRemovals {
   /** Why the run could not use the System Log, and what it did instead. */
   fallback: string | null;
   runUrl: string;
+  /** The sync's Okta users not imported now (Needs attention), after this run. */
+  attentionCount: number;
+  attentionUrl: string;
 }
 
 const STATUS: Record<
@@ -230,6 +233,19 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
         </>
       )}
 
+      {props.attentionCount > 0 && (
+        <>
+          <Text style={styles.sectionTitle}>Needs attention</Text>
+          <Text style={styles.paragraph}>
+            {`${plural(props.attentionCount, "Okta user")} of this sync ${props.attentionCount === 1 ? "is" : "are"} not imported now (a duplicate Unique field, a missing value or invalid data). `}
+            <Link href={props.attentionUrl} style={{ color: colors.brand }}>
+              See who, why and what fixes it
+            </Link>
+            .
+          </Text>
+        </>
+      )}
+
       <Section style={{ margin: "24px 0 16px" }}>
         <EmailButton href={props.runUrl}>View the run</EmailButton>
       </Section>
@@ -273,4 +289,6 @@ SyncReportEmail.PreviewProps = {
   pendingGroupRemovals: null,
   pendingMembershipRemovals: null,
   runUrl: "http://localhost:3000/user-management/user-sync/sync_1/runs/run_1",
+  attentionCount: 3,
+  attentionUrl: "http://localhost:3000/user-management/user-sync/sync_1/attention",
 } satisfies SyncReportEmailProps;

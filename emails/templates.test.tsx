@@ -122,6 +122,25 @@ describe("sync report", () => {
     expect(text).not.toMatch(/errors?\n/i);
   });
 
+  it("links to Needs attention when Okta users are not imported, and says nothing of it otherwise", async () => {
+    const { html, words, text } = await rendered(<SyncReportEmail {...report} />);
+    for (const part of [words, text]) {
+      expect(part).toContain(
+        "3 Okta users of this sync are not imported now (a duplicate Unique field, a missing value or invalid data). See who, why and what fixes it",
+      );
+    }
+    expect(text).toMatch(/NEEDS ATTENTION|Needs attention/);
+    expect(text).toContain(report.attentionUrl);
+    expect(html).toContain(`href="${report.attentionUrl}"`);
+
+    const one = await rendered(<SyncReportEmail {...report} attentionCount={1} />);
+    expect(one.words).toContain("1 Okta user of this sync is not imported now");
+
+    const none = await rendered(<SyncReportEmail {...report} attentionCount={0} />);
+    expect(none.html).not.toContain(report.attentionUrl);
+    expect(none.words).not.toMatch(/needs attention|not imported now/i);
+  });
+
   it("labels every final status and trigger", async () => {
     const labels = {
       SUCCEEDED: "Succeeded",

@@ -111,6 +111,43 @@ describe("sendSyncReport", () => {
     expect(relisted?.text).toContain("Okta's System Log was not used. The System Log was refused.");
   });
 
+  it("links to Needs attention while the sync has Okta users it does not import, and not once they are imported", async () => {
+    const other = await createUserSync(t.db, {
+      organizationId: org.organization.id,
+      createdById: org.users[owner]?.id,
+    });
+    const otherRun = (data: Partial<Prisma.SyncRunUncheckedCreateInput>) =>
+      createSyncRun(t.db, { organizationId: org.organization.id, userSyncId: other.id, ...data });
+    const refused = await otherRun({ startedById: org.users[admin]?.id, status: "PARTIAL", usersFailed: 2 });
+    const seen = {
+      firstSeenRunId: refused.id,
+      firstSeenAt: new Date(),
+      lastSeenRunId: refused.id,
+      lastSeenAt: new Date(),
+    };
+    await t.db.syncAttention.createMany({
+      data: ["00u1", "00u2"].map((externalId) => ({
+        userSyncId: other.id,
+        externalId,
+        code: "NO_UNIQUE_VALUE" as const,
+        reason: "No email, the sync's unique field",
+        name: externalId,
+        ...seen,
+      })),
+    });
+    const url = `https://dash.acme.test/user-management/user-sync/${other.id}/attention`;
+    const report = await sendSyncReport(t.db, refused.id);
+    expect(report?.text).toContain(
+      `2 Okta users of this sync are not imported now (a duplicate Unique field, a missing value or invalid data). See who, why and what fixes it ${url}`,
+    );
+    expect(report?.html).toContain(`href="${url}"`);
+
+    await t.db.syncAttention.deleteMany({ where: { userSyncId: other.id } });
+    const clean = await sendSyncReport(t.db, (await otherRun({ startedById: org.users[admin]?.id })).id);
+    expect(`${clean?.text}${clean?.html}`).not.toContain("/attention");
+    expect(clean?.text).not.toMatch(/needs attention/i);
+  });
+
   it("sends a scheduled run's report to the sync's owner, once, however often it is called", async () => {
     const r = await run({ trigger: "SCHEDULED", status: "PARTIAL", usersFailed: 1 });
     const first = await sendSyncReport(t.db, r.id);

@@ -2,6 +2,7 @@ import SafeguardAlertEmail, { safeguardAlertSubject } from "@/emails/safeguard-a
 import SyncReportEmail, { type FinishedRunStatus, syncReportSubject } from "@/emails/sync-report";
 import { appUrl } from "@/lib/app-url";
 import type { Db, Email, SyncProvider, SyncRunStatus } from "@/lib/db";
+import { countAttention } from "@/lib/user-sync/attention";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
@@ -15,6 +16,10 @@ export const REPORT_ERROR_LIMIT = 10;
 
 export function runUrl(userSyncId: string, runId: string): string {
   return appUrl(`/user-management/user-sync/${userSyncId}/runs/${runId}`);
+}
+
+export function attentionUrl(userSyncId: string): string {
+  return appUrl(`/user-management/user-sync/${userSyncId}/attention`);
 }
 
 const person = (user: { name: string | null; email: string }) =>
@@ -39,9 +44,10 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
   // A preview sends nothing: the admin who started it reads it on its page.
   if (!recipient || run.preview) return null;
   const where = { syncRunId, kind: "ERROR" as const };
-  const [errors, errorCount] = await Promise.all([
+  const [errors, errorCount, attentionCount] = await Promise.all([
     db.syncRunItem.findMany({ where, orderBy: { createdAt: "asc" }, take: REPORT_ERROR_LIMIT }),
     db.syncRunItem.count({ where }),
+    countAttention(db, run.userSyncId),
   ]);
   const props = {
     organizationName: run.organization.name,
@@ -66,6 +72,8 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
     pendingGroupRemovals: run.pendingGroupRemovals,
     pendingMembershipRemovals: run.pendingMembershipRemovals,
     runUrl: runUrl(run.userSyncId, run.id),
+    attentionCount,
+    attentionUrl: attentionUrl(run.userSyncId),
   };
   return sendEmail(db, {
     template: "sync-report",

@@ -5,6 +5,7 @@ import { ButtonLink } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
+import { AttentionCallout } from "@/components/user-sync/attention-callout";
 import {
   CancelRunButton,
   DeleteUserSyncButton,
@@ -25,6 +26,7 @@ import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync";
+import { countAttention } from "@/lib/user-sync/attention";
 import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
 import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns } from "@/lib/user-sync/runs";
@@ -47,6 +49,7 @@ export default async function UserSyncDetailPage({
   const history = await listRuns(db, sync.id, { after: query.after, before: query.before });
   const latest =
     query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
+  const attention = await countAttention(db, sync.id);
   const manage = can(member.role, "user-sync:manage");
   const running = latest ? ACTIVE_STATUSES.includes(latest.status) : false;
   const config: [string, string][] = [
@@ -95,6 +98,7 @@ export default async function UserSyncDetailPage({
             : "Changes saved."}
         </p>
       )}
+      <AttentionCallout userSyncId={sync.id} count={attention} />
       {/* SYNC HISTORY needs the full width below 2xl: the configuration sits above it, in two columns. */}
       <div className="grid gap-6 2xl:grid-cols-3">
         <Card className="p-5 2xl:col-span-1">
