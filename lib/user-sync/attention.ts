@@ -24,17 +24,22 @@ const OTHER: Record<UniqueField, UniqueField> = { EMAIL: "USERNAME", USERNAME: "
 const RETRY =
   "SYNC DATA imports a user once they change in Okta; after a fix anywhere else, click Full resync.";
 
+export interface AttentionProblem {
+  label: string;
+  fix: string;
+  /** How a row names the colliding user: the words before and after its name. */
+  collision?: [before: string, after: string];
+}
+
 /** What a problem is called, and what fixes it, under the sync's Unique field. */
-export function attentionProblem(
-  code: SyncAttentionCode,
-  field: UniqueField,
-): { label: string; fix: string } {
+export function attentionProblem(code: SyncAttentionCode, field: UniqueField): AttentionProblem {
   const value = VALUE[field];
   const switchField = `or, if every Okta user has a unique ${VALUE[OTHER[field]]}, switch the Unique field to ${FIELD[OTHER[field]]} (EDIT) and click Full resync.`;
   switch (code) {
     case "DUPLICATE":
       return {
         label: `Same ${value} as another Okta user`,
+        collision: [`Same ${value} as`, ""],
         fix: `Give each Okta user their own ${value}: change it in Okta on the user listed here (the user already imported keeps it), ${switchField} ${RETRY}`,
       };
     case "NO_UNIQUE_VALUE":
@@ -50,11 +55,13 @@ export function attentionProblem(
     case "HELD_BY_UNSOURCED_USER":
       return {
         label: `${FIELD[field]} held by a user of no source`,
+        collision: [`${FIELD[field]} held by`, ""],
         fix: `The ${value} belongs to a dashboard user no sync imported, while this Okta user was imported as another one: change the ${value} in Okta, or ask your operator to remove the duplicate dashboard user. ${RETRY}`,
       };
     case "HELD_BY_OTHER_SOURCE":
       return {
         label: `${FIELD[field]} held by another sync's user`,
+        collision: [`${FIELD[field]} held by`, " (another sync)"],
         fix: `Another sync of your organization imports a user with this ${value}: decide which sync owns the person (two syncs must not import the same people with the same Unique field), then change the ${value} in one of the directories. ${RETRY}`,
       };
   }

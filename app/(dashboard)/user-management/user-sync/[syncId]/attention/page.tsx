@@ -79,22 +79,24 @@ export default async function NeedsAttentionPage({
         </EmptyState>
       ) : (
         <>
-          <Card className="mb-6 p-5">
-            <h2 className="mb-3 text-sm font-semibold">How to fix</h2>
-            <dl className="grid gap-3 text-sm">
-              {shown.map(({ code, count }) => {
-                const { label, fix } = attentionProblem(code, sync.uniqueField);
-                return (
-                  <div key={code}>
-                    <dt className="font-medium text-slate-900">
-                      {label} ({count.toLocaleString("en")})
-                    </dt>
-                    <dd className="mt-0.5 max-w-4xl text-slate-600">{fix}</dd>
-                  </div>
-                );
-              })}
-            </dl>
-          </Card>
+          {shown.length > 0 && (
+            <Card className="mb-6 p-5">
+              <h2 className="mb-3 text-sm font-semibold">How to fix</h2>
+              <dl className="grid gap-3 text-sm">
+                {shown.map(({ code, count }) => {
+                  const { label, fix } = attentionProblem(code, sync.uniqueField);
+                  return (
+                    <div key={code}>
+                      <dt className="font-medium text-slate-900">
+                        {label} ({count.toLocaleString("en")})
+                      </dt>
+                      <dd className="mt-0.5 max-w-4xl text-slate-600">{fix}</dd>
+                    </div>
+                  );
+                })}
+              </dl>
+            </Card>
+          )}
           <nav aria-label="Problems" className="mb-3 flex flex-wrap gap-2">
             <ProblemLink href={basePath} current={!problem}>
               All ({total.toLocaleString("en")})
@@ -119,7 +121,9 @@ export default async function NeedsAttentionPage({
                   Show all
                 </ButtonLink>
               }
-            />
+            >
+              No Okta user of this sync has this problem now.
+            </EmptyState>
           ) : (
             <>
               <Table caption="Okta users not imported">
@@ -136,7 +140,10 @@ export default async function NeedsAttentionPage({
                   {page.items.map((entry) => (
                     <tr key={entry.id}>
                       <Td>
-                        <Clipped className="max-w-40" text={entry.name || entry.externalId}>
+                        <Clipped
+                          className="max-w-40"
+                          text={`${entry.name || entry.externalId} (Okta id ${entry.externalId})`}
+                        >
                           {entry.userId ? (
                             <Link href={`/user-management/users/${entry.userId}`} className={link}>
                               <bdi>{entry.name || entry.externalId}</bdi>
@@ -147,12 +154,12 @@ export default async function NeedsAttentionPage({
                         </Clipped>
                       </Td>
                       <Td>
-                        <Clipped className="max-w-48" text={uniqueValue(entry, sync.uniqueField) ?? "—"}>
+                        <Clipped className="max-w-44" text={uniqueValue(entry, sync.uniqueField) ?? "—"}>
                           <bdi>{uniqueValue(entry, sync.uniqueField) ?? "—"}</bdi>
                         </Clipped>
                       </Td>
                       <Td>
-                        <Clipped className="max-w-60" text={problemText(entry, sync.uniqueField)}>
+                        <Clipped className="max-w-56" text={problemText(entry, sync.uniqueField)}>
                           <Problem entry={entry} field={sync.uniqueField} />
                         </Clipped>
                       </Td>
@@ -233,18 +240,21 @@ function colliderLabel({ collider }: AttentionEntry): string {
 
 /** The problem in words, for the tooltip. */
 function problemText(entry: AttentionEntry, field: UniqueField): string {
-  if (!entry.collider) return entry.reason;
+  const { collision } = attentionProblem(entry.code, field);
+  if (!entry.collider || !collision) return entry.reason;
   const free = entry.collider.holdsValue ? "" : " · now free";
-  return `${attentionProblem(entry.code, field).label}: ${colliderLabel(entry)}${free}`;
+  return `${collision[0]} ${colliderLabel(entry)}${collision[1]}${free}`;
 }
 
 function Problem({ entry, field }: { entry: AttentionEntry; field: UniqueField }) {
   const { collider } = entry;
-  if (!collider) return entry.reason;
+  const { label, collision } = attentionProblem(entry.code, field);
+  // Invalid data says which value; the other problems' labels say it all, shorter.
+  if (!collider || !collision) return entry.code === "INVALID_DATA" ? entry.reason : label;
   const name = <bdi>{colliderLabel(entry)}</bdi>;
   return (
     <>
-      {attentionProblem(entry.code, field).label}:{" "}
+      {collision[0]}{" "}
       {collider.userId ? (
         <Link href={`/user-management/users/${collider.userId}`} className={link}>
           {name}
@@ -252,6 +262,7 @@ function Problem({ entry, field }: { entry: AttentionEntry; field: UniqueField }
       ) : (
         name
       )}
+      {collision[1]}
       {!collider.holdsValue && <span className="text-emerald-800"> · now free</span>}
     </>
   );
