@@ -273,6 +273,7 @@ const ROUTES: Record<string, { permitted: readonly Caller[] | "public" | "innges
   "/user-management/user-sync/new/okta": { permitted: ["admin", "owner", "foreignAdmin"] },
   "/user-management/user-sync/[syncId]": { permitted: ["admin", "owner"] },
   "/user-management/user-sync/[syncId]/edit": { permitted: ["admin", "owner"] },
+  "/user-management/user-sync/[syncId]/attention": { permitted: ["admin", "owner"] },
   "/user-management/user-sync/[syncId]/runs/[runId]": { permitted: ["admin", "owner"] },
   "/mailbox": { permitted: ["admin", "owner", "foreignAdmin"] },
   "/mailbox/[emailId]": { permitted: ["admin", "owner"] },
@@ -346,6 +347,22 @@ test("pages and route handlers answer each caller as expected, with no other org
     const group = await stack.db.userGroup.create({
       data: { organizationId: org.id, name: `Secret group of ${org.name}` },
     });
+    const seen = {
+      firstSeenRunId: run.id,
+      firstSeenAt: new Date(),
+      lastSeenRunId: run.id,
+      lastSeenAt: new Date(),
+    };
+    await stack.db.syncAttention.create({
+      data: {
+        userSyncId: sync.id,
+        externalId: "00urefused",
+        code: "DUPLICATE",
+        reason: "Another directory user (00uother) has the same email",
+        name: `Refused person of ${org.name}`,
+        ...seen,
+      },
+    });
     const email = await stack.db.email.create({
       data: {
         organizationId: org.id,
@@ -366,6 +383,15 @@ test("pages and route handlers answer each caller as expected, with no other org
     };
   };
   const ids = { [home.id]: await records(home), [foreign.id]: await records(foreign) };
+  // A refusal of Acme's sync that names another organization's user: the page must not show it.
+  const acme = ids[home.id];
+  const foreignUser = ids[foreign.id]?.userId;
+  if (acme && foreignUser) {
+    await stack.db.syncAttention.updateMany({
+      where: { userSyncId: acme.syncId },
+      data: { collidesWithUserId: foreignUser },
+    });
+  }
   for (const { route, kind } of appRoutes()) {
     const expectation = ROUTES[route];
     if (!expectation) continue;

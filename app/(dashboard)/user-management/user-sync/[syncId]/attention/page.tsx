@@ -73,15 +73,17 @@ export default async function NeedsAttentionPage({
             </ButtonLink>
           }
         >
-          No run of this sync has left an Okta user out. A user a run cannot import (a duplicate {field}, no{" "}
-          {field.toLowerCase()}, invalid data) is listed here, with what fixes it, until a later run imports
-          them.
+          No Okta user of this sync is left out now. A user a run cannot import (a duplicate{" "}
+          {field.toLowerCase()}, no {field.toLowerCase()}, invalid data) is listed here, with what fixes it,
+          until a later run imports them.
         </EmptyState>
       ) : (
         <>
           {shown.length > 0 && (
-            <Card className="mb-6 p-5">
-              <h2 className="mb-3 text-sm font-semibold">How to fix</h2>
+            <Card className="mb-6 p-5" aria-labelledby="fix-heading">
+              <h2 id="fix-heading" className="mb-3 text-sm font-semibold">
+                How to fix
+              </h2>
               <dl className="grid gap-3 text-sm">
                 {shown.map(({ code, count }) => {
                   const { label, fix } = attentionProblem(code, sync.uniqueField);
