@@ -5,10 +5,10 @@ import type { Page } from "@playwright/test";
 import type { SyncRun } from "@/lib/db";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { expectAccessible } from "./support/a11y";
-import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
+import { createOrganization, type Organization, signInAs } from "./support/organizations";
 import type { Stack } from "./support/stack";
 import { expect, test } from "./support/stack-fixture";
-import { createSync } from "./support/world";
+import { createSync, runFrom } from "./support/world";
 
 test.describe.configure({ mode: "serial" });
 // The width the pages are checked at.
@@ -50,37 +50,16 @@ test.afterAll(async () => {
   await okta?.close();
 });
 
-async function signIn(page: Page, stack: Stack) {
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("Email").fill(org.admin.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("member-name")).toBeVisible();
-}
+const signIn = (page: Page, stack: Stack) => signInAs(page, stack.url, org.admin.email);
 
 const syncData = (page: Page) => page.getByRole("button", { name: "SYNC DATA", exact: true });
 const fullResync = (page: Page) => page.getByRole("button", { name: "Full resync", exact: true });
 
 /** Presses Enter on a start button once no run holds the sync, and returns the run it started, finished. */
 async function runWith(stack: Stack, page: Page, button: ReturnType<typeof syncData>): Promise<SyncRun> {
-  const before = await stack.db.syncRun.count({ where: { userSyncId: syncId } });
-  await expect(button).toBeEnabled({ timeout: 30_000 });
-  await button.focus();
-  await page.keyboard.press("Enter");
-  await expect(page.getByText("Sync started. Progress is shown below.")).toBeVisible();
-  await expect
-    .poll(() => stack.db.syncRun.count({ where: { userSyncId: syncId, finishedAt: { not: null } } }), {
-      timeout: 60_000,
-    })
-    .toBe(before + 1);
-  const run = await stack.db.syncRun.findFirstOrThrow({
-    where: { userSyncId: syncId },
-    orderBy: { queuedAt: "desc" },
-  });
+  const run = await runFrom(stack, page, syncId, button);
   expect(run.status).toBe("SUCCEEDED");
-  // The page refreshes itself when the run ends: the history then shows it ended.
   const history = page.getByRole("table", { name: "Sync history" }).getByRole("row");
-  await expect(history).toHaveCount(before + 2);
   await expect(history.nth(1).getByRole("cell").nth(4)).toHaveText("Succeeded");
   await expect(page.getByTestId("run-progress").getByRole("heading", { name: "Latest run" })).toBeVisible();
   return run;

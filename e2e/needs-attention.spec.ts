@@ -5,10 +5,10 @@ import type { Page } from "@playwright/test";
 import type { SyncRun } from "@/lib/db";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { expectAccessible } from "./support/a11y";
-import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
+import { createOrganization, type Organization, signInAs } from "./support/organizations";
 import type { Stack } from "./support/stack";
 import { expect, test } from "./support/stack-fixture";
-import { createSync } from "./support/world";
+import { createSync, runFrom } from "./support/world";
 
 test.describe.configure({ mode: "serial" });
 // The width the pages are checked at.
@@ -57,34 +57,10 @@ test.afterAll(async () => {
   await okta?.close();
 });
 
-async function signIn(page: Page, stack: Stack) {
-  await page.goto(`${stack.url}/sign-in`);
-  await page.getByLabel("Email").fill(org.admin.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("member-name")).toBeVisible();
-}
-
-/** Clicks SYNC DATA on the sync's page and returns the run it started, finished. */
+/** SYNC DATA on the sync's page: the run it started, finished. */
 async function syncData(stack: Stack, page: Page): Promise<SyncRun> {
   await page.goto(`${stack.url}/user-management/user-sync/${syncId}`);
-  const before = await stack.db.syncRun.count({ where: { userSyncId: syncId } });
-  const button = page.getByRole("button", { name: "SYNC DATA", exact: true });
-  await expect(button).toBeEnabled({ timeout: 30_000 });
-  await button.click();
-  await expect(page.getByText("Sync started. Progress is shown below.")).toBeVisible();
-  await expect
-    .poll(() => stack.db.syncRun.count({ where: { userSyncId: syncId, finishedAt: { not: null } } }), {
-      timeout: 60_000,
-    })
-    .toBe(before + 1);
-  const run = await stack.db.syncRun.findFirstOrThrow({
-    where: { userSyncId: syncId },
-    orderBy: { queuedAt: "desc" },
-  });
-  // The page refreshes itself when the run ends.
-  await expect(page.getByRole("table", { name: "Sync history" }).getByRole("row")).toHaveCount(before + 2);
-  return run;
+  return runFrom(stack, page, syncId, page.getByRole("button", { name: "SYNC DATA", exact: true }));
 }
 
 /** The sync report of a run, once sent. */
@@ -116,7 +92,7 @@ test("lists the Okta users a sync does not import with the colliding users and t
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await signIn(page, stack);
+  await signInAs(page, stack.url, org.admin.email);
 
   const first = await syncData(stack, page);
   expect(first).toMatchObject({ mode: "FULL", status: "PARTIAL", usersCreated: 2, usersFailed: 4 });

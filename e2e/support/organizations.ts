@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { expect, type Page } from "@playwright/test";
 import { hashPassword } from "@/lib/auth/password";
 import type { Db, Role } from "@/lib/db";
 
@@ -15,6 +16,15 @@ export interface Organization {
   owner: Person;
   admin: Person;
   member: Person;
+}
+
+/** Signs in on the sign-in page of the app at `baseUrl` (password PASSWORD). */
+export async function signInAs(page: Page, baseUrl: string, email: string): Promise<void> {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("member-name")).toBeVisible();
 }
 
 /** An organization of its own for a spec, with one member of each role (password PASSWORD). */

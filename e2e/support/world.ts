@@ -1,8 +1,9 @@
 // Data the hardening specs arrange directly in the stack's database: syncs (with a real encrypted
 // token), runs in a given state, and a way to wait until the runner has nothing left to do.
 
+import { expect, type Locator, type Page } from "@playwright/test";
 import { encryptSecret, last4, parseKeyring } from "@/lib/crypto/secrets";
-import type { SyncRunStatus } from "@/lib/db";
+import type { SyncRun, SyncRunStatus } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync/active-statuses";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
@@ -54,6 +55,31 @@ export async function createRun(
   if (ACTIVE_STATUSES.includes(status))
     await stack.db.userSync.update({ where: { id: sync.id }, data: { activeRunId: run.id } });
   return run;
+}
+
+/**
+ * Presses Enter on a start button of the sync's page (SYNC DATA, Full resync) once no run holds
+ * the sync; returns the run it started once it has finished and the page shows it in SYNC HISTORY.
+ */
+export async function runFrom(
+  stack: Stack,
+  page: Page,
+  userSyncId: string,
+  button: Locator,
+): Promise<SyncRun> {
+  const before = await stack.db.syncRun.count({ where: { userSyncId } });
+  await expect(button).toBeEnabled({ timeout: 30_000 });
+  await button.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByText("Sync started. Progress is shown below.")).toBeVisible();
+  await expect
+    .poll(() => stack.db.syncRun.count({ where: { userSyncId, finishedAt: { not: null } } }), {
+      timeout: 60_000,
+    })
+    .toBe(before + 1);
+  // The page refreshes itself when the run ends: the history then shows it.
+  await expect(page.getByRole("table", { name: "Sync history" }).getByRole("row")).toHaveCount(before + 2);
+  return stack.db.syncRun.findFirstOrThrow({ where: { userSyncId }, orderBy: { queuedAt: "desc" } });
 }
 
 /** Until every run the runner knows of has ended (runs started by a test write as they go). */

@@ -2,9 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "@/lib/db";
 import type { TestDb } from "@/test-support/db";
 import { advanceSync } from "./engine";
-import { startRunRequest } from "./run";
 import { decideSafeguard } from "./safeguard";
-import { createUserSync, driveRun, HOUR, openTestDb, syncHarness } from "./testing/fixtures";
+import { driveRun, HOUR, openTestDb, startRun, syncHarness, userOfAnotherSync } from "./testing/fixtures";
 import type { SyncDeps } from "./types";
 
 const MINUTE = 60_000;
@@ -40,17 +39,7 @@ async function userIdOf(userSyncId: string, externalId: string): Promise<string>
 describe("Needs attention", () => {
   it("records every refused user with its code and collision, keeps the first run and moves the last, and clears a user once imported", async () => {
     const h = await syncHarness(t.db, { directory: { pageSize: 3 } });
-    const other = await createUserSync(t.db, { organizationId: h.sync.organizationId });
-    const taken = await t.db.directoryUser.create({
-      data: {
-        organizationId: h.sync.organizationId,
-        userSyncId: other.sync.id,
-        externalId: "azure-1",
-        email: "taken@acme.test",
-        emailKey: "taken@acme.test",
-        status: "ACTIVE",
-      },
-    });
+    const taken = await userOfAnotherSync(t.db, h.sync.organizationId, "taken@acme.test");
     h.directory.putUser({ externalId: "u1" });
     h.directory.putUser({ externalId: "u2", email: null, username: "no-email", displayName: "Nora Noemail" });
     h.directory.putUser({ externalId: "u3", email: "not an email" });
@@ -250,15 +239,7 @@ describe("Needs attention", () => {
     h.clock.advance(HOUR);
     h.directory.updateUser("x1", { email: "x1@acme.test" });
     h.directory.putUser({ externalId: "x2", email: null });
-    const start = await startRunRequest(t.db, {
-      organizationId: h.sync.organizationId,
-      userSyncId: h.sync.id,
-      trigger: "MANUAL",
-      startedById: null,
-      forceFull: true,
-    });
-    if (!start.started) throw new Error("not started");
-    const runId = start.run.id;
+    const runId = await startRun(t.db, h.sync, { forceFull: true });
     let result = await advanceSync(h.deps, runId, { seq: 0 });
     while (result.status === "running" && result.state.phase !== "USERS") {
       result = await advanceSync(h.deps, runId, result.state);

@@ -99,9 +99,9 @@ export type RunOptions = DriveOptions & {
   preview?: boolean;
 };
 
-/** Starts a run of the sync and drives it like the Inngest function, until it ends or blocks. */
-export async function runSync(deps: SyncDeps, sync: UserSync, options: RunOptions = {}): Promise<Drive> {
-  const start = await startRunRequest(deps.db, {
+/** Starts a run of the sync (QUEUED, no step applied yet); returns its id. */
+export async function startRun(db: Db, sync: UserSync, options: RunOptions = {}): Promise<string> {
+  const start = await startRunRequest(db, {
     organizationId: sync.organizationId,
     userSyncId: sync.id,
     trigger: options.trigger ?? "MANUAL",
@@ -110,7 +110,27 @@ export async function runSync(deps: SyncDeps, sync: UserSync, options: RunOption
     preview: options.preview,
   });
   if (!start.started) throw new Error("The sync already has an active run");
-  return driveRun(deps, start.run.id, { seq: 0 }, options);
+  return start.run.id;
+}
+
+/** Starts a run of the sync and drives it like the Inngest function, until it ends or blocks. */
+export async function runSync(deps: SyncDeps, sync: UserSync, options: RunOptions = {}): Promise<Drive> {
+  return driveRun(deps, await startRun(deps.db, sync, options), { seq: 0 }, options);
+}
+
+/** A user imported by another sync of the organization, holding this email. */
+export async function userOfAnotherSync(db: Db, organizationId: string, email: string) {
+  const other = await createUserSync(db, { organizationId });
+  return db.directoryUser.create({
+    data: {
+      organizationId,
+      userSyncId: other.sync.id,
+      externalId: "azure-1",
+      email,
+      emailKey: email.toLowerCase(),
+      status: "ACTIVE",
+    },
+  });
 }
 
 /** Calls `advanceSync` from `state` until the run ends or blocks; a step that keeps failing fails the run. */
