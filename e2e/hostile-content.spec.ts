@@ -131,6 +131,9 @@ test("pages show synced markup as text and run none of it", async ({ stack, page
   await expect(page.getByRole("heading", { name: `Okta ${SCRIPT}` })).toBeVisible();
   await visitInert(page, `${stack.url}/user-management/user-sync/${syncId}/runs/${run.id}?kind=ERROR`);
   await expect(page.getByText(`dup${SVG}@hostile.test`).first()).toBeVisible();
+  // Needs attention: the refused duplicate, its email and the user it collides with, as text.
+  await visitInert(page, `${stack.url}/user-management/user-sync/${syncId}/attention`);
+  await expect(page.getByText(`dup${SVG}@hostile.test`).first()).toBeVisible();
 
   // Every email of the run (the invitation to the hostile user, the report) in the Mailbox.
   const emails = await stack.db.email.findMany({ where: { organizationId: org.id } });

@@ -99,6 +99,7 @@ test("lists the Okta users a sync does not import with the colliding users and t
   const callout = page.getByRole("region", { name: "4 Okta users not imported" });
   await expect(callout).toBeVisible();
   await page.screenshot({ path: test.info().outputPath("sync-page.png"), fullPage: true });
+  await expectAccessible(page);
   await callout.getByRole("link", { name: "Needs attention (4)" }).click();
 
   await expect(page.getByRole("heading", { level: 1, name: "Needs attention" })).toBeVisible();
