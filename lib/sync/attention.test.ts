@@ -292,6 +292,29 @@ describe("Needs attention", () => {
     expect(item.userKey).toBe("nul\uFFFD@acme.test");
   });
 
+  it("a preview neither records nor clears an entry; the run after it does", async () => {
+    const h = await syncHarness(t.db);
+    h.directory.putUser({ externalId: "u1" });
+    h.directory.putUser({ externalId: "x1", email: null });
+    h.directory.putUser({ externalId: "x2", email: null });
+    await h.run();
+    const before = await t.db.syncAttention.findMany({ where: { userSyncId: h.sync.id } });
+    expect(before).toHaveLength(2);
+
+    h.clock.advance(HOUR);
+    h.directory.updateUser("x1", { email: "x1@acme.test" });
+    h.directory.deleteUser("x2");
+    h.directory.putUser({ externalId: "x3", email: null });
+    const preview = (await h.run({ preview: true })).run;
+    expect(preview).toMatchObject({ preview: true, usersCreated: 1, usersFailed: 1 });
+    expect(await t.db.syncAttention.findMany({ where: { userSyncId: h.sync.id } })).toEqual(before);
+
+    const real = (await h.run({ forceFull: true })).run;
+    expect(await entriesOf(h.sync.id)).toEqual({
+      x3: expect.objectContaining({ code: "NO_UNIQUE_VALUE", seen: [real.id, real.id] }),
+    });
+  });
+
   it("goes with its sync", async () => {
     const h = await syncHarness(t.db);
     h.directory.putUser({ externalId: "x1", email: null });
