@@ -20,13 +20,14 @@ import {
   TRIGGER_LABEL,
   WrapBeforeParenthesis,
 } from "@/components/user-sync/run-status";
+import { RunTrends } from "@/components/user-sync/run-trends";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync";
 import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
 import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
-import { listRuns } from "@/lib/user-sync/runs";
+import { listRuns, listRunTrends } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User sync" };
@@ -43,7 +44,10 @@ export default async function UserSyncDetailPage({
   const sync = await getUserSync(db, member.organizationId, (await params).syncId);
   if (!sync) notFound();
   const query = await searchParams;
-  const history = await listRuns(db, sync.id, { after: query.after, before: query.before });
+  const [history, trends] = await Promise.all([
+    listRuns(db, sync.id, { after: query.after, before: query.before }),
+    listRunTrends(db, sync.id),
+  ]);
   const latest =
     query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
   const manage = can(member.role, "user-sync:manage");
@@ -121,6 +125,7 @@ export default async function UserSyncDetailPage({
               </div>
             </RunProgress>
           )}
+          <RunTrends syncId={sync.id} runs={trends} />
           <section aria-labelledby="history-heading">
             <h2 id="history-heading" className="mb-2 text-base font-semibold">
               SYNC HISTORY
