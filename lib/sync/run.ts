@@ -10,6 +10,7 @@ import { type AuditAction, recordAudit } from "@/lib/audit";
 import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
 import { ACTIVE_STATUSES } from "./active-statuses";
 import { changeLogGap, fallbackMessage } from "./changes";
+import { closeHealthIncident, HEALTHY_STATUSES } from "./health";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
 import { commitStep, running, type Step, type StepContext } from "./step";
@@ -480,6 +481,7 @@ async function endRun(
 ) {
   await commitStep(ctx, state, async (tx) => {
     await closeRun(tx, ctx.run, { listed });
+    if (HEALTHY_STATUSES.includes(status)) await closeHealthIncident(tx, ctx.run.userSyncId);
     return { next, run: { status, finishedAt: ctx.now } };
   });
 }

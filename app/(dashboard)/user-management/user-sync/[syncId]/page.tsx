@@ -5,6 +5,7 @@ import { ButtonLink } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
+import { HealthBanner } from "@/components/user-sync/health-banner";
 import {
   CancelRunButton,
   DeleteUserSyncButton,
@@ -24,8 +25,15 @@ import { RunTrends } from "@/components/user-sync/run-trends";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
-import { ACTIVE_STATUSES } from "@/lib/sync";
-import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { ACTIVE_STATUSES, listHealthIncidents } from "@/lib/sync";
+import {
+  DELETION_POLICIES,
+  ENROLLMENT_TYPES,
+  healthAlertsLabel,
+  labelOf,
+  SCHEDULES,
+  UNIQUE_FIELDS,
+} from "@/lib/user-sync/form";
 import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns, listRunTrends } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
@@ -44,9 +52,10 @@ export default async function UserSyncDetailPage({
   const sync = await getUserSync(db, member.organizationId, (await params).syncId);
   if (!sync) notFound();
   const query = await searchParams;
-  const [history, trends] = await Promise.all([
+  const [history, trends, [incident]] = await Promise.all([
     listRuns(db, sync.id, { after: query.after, before: query.before }),
     listRunTrends(db, sync.id),
+    listHealthIncidents(db, member.organizationId, sync.id),
   ]);
   const latest =
     query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
@@ -62,6 +71,7 @@ export default async function UserSyncDetailPage({
     ["Deleted users", labelOf(DELETION_POLICIES, sync.deletionPolicy)],
     ["Safeguard", `Wait for approval above ${sync.safeguardPercent}% removed`],
     ["Full sync", `Every ${sync.fullSyncEveryHours} ${sync.fullSyncEveryHours === 1 ? "hour" : "hours"}`],
+    ["Health alerts", healthAlertsLabel(sync)],
   ];
   return (
     <>
@@ -90,6 +100,7 @@ export default async function UserSyncDetailPage({
           </>
         }
       />
+      {incident && <HealthBanner incident={incident} />}
       {(query.created || query.saved) && (
         <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
           {query.created
