@@ -4,6 +4,7 @@ import { renderEmail } from "@/lib/email/render";
 import { hostileText } from "@/test-support/hostile";
 import EnrollmentInvitationEmail from "./enrollment-invitation";
 import SafeguardAlertEmail from "./safeguard-alert";
+import SyncHealthAlertEmail from "./sync-health-alert";
 import SyncReportEmail from "./sync-report";
 
 // Names, emails, sync names, per-user errors: text that comes from Okta or from an admin's form
@@ -36,6 +37,14 @@ const templates = {
   ),
   "safeguard alert": (text: string) => (
     <SafeguardAlertEmail {...SafeguardAlertEmail.PreviewProps} organizationName={text} syncName={text} />
+  ),
+  "sync health alert": (text: string) => (
+    <SyncHealthAlertEmail
+      {...SyncHealthAlertEmail.PreviewProps}
+      organizationName={text}
+      syncName={text}
+      lastError={text}
+    />
   ),
   "enrollment invitation": (text: string) => (
     <EnrollmentInvitationEmail

@@ -1,7 +1,14 @@
-import { Heading, Section, Text } from "@react-email/components";
+import { Section, Text } from "@react-email/components";
 import type { DeletionPolicy } from "@/lib/db/generated/enums";
 import { formatDateTime, formatNumber, type PendingRemovals, pendingRemovalsText } from "./components/format";
-import { DetailTable, EmailButton, EmailLayout, styles } from "./components/layout";
+import {
+  adminAlertFooter,
+  DetailTable,
+  EmailButton,
+  EmailLayout,
+  SyncAlertHeading,
+  styles,
+} from "./components/layout";
 
 export interface SafeguardAlertEmailProps extends PendingRemovals {
   organizationName: string;
@@ -48,14 +55,11 @@ export default function SafeguardAlertEmail(props: SafeguardAlertEmailProps) {
     <EmailLayout
       preview={safeguardAlertSubject(props)}
       organizationName={props.organizationName}
-      footer={`You receive this alert as an Owner or Administrator of ${props.organizationName}.`}
+      footer={adminAlertFooter(props.organizationName)}
     >
-      <Text style={{ ...styles.muted, margin: "0 0 6px" }}>
-        {props.providerLabel} · {props.syncName}
-      </Text>
-      <Heading as="h1" style={styles.heading}>
+      <SyncAlertHeading providerLabel={props.providerLabel} syncName={props.syncName}>
         A sync is waiting for your approval
-      </Heading>
+      </SyncAlertHeading>
       <Text style={styles.paragraph}>
         {`The sync would remove ${removalSummary(props)}, which is more than the safeguard allows (${props.thresholdPercent}%). It has stopped before removing anything.`}
       </Text>

@@ -3,6 +3,7 @@ import { renderEmail } from "@/lib/email/render";
 import { formatDuration } from "./components/format";
 import EnrollmentInvitationEmail, { enrollmentInvitationSubject } from "./enrollment-invitation";
 import SafeguardAlertEmail, { safeguardAlertSubject } from "./safeguard-alert";
+import SyncHealthAlertEmail, { syncHealthAlertSubject } from "./sync-health-alert";
 import SyncReportEmail, { type SyncReportEmailProps, syncReportSubject } from "./sync-report";
 
 const ENTITIES: Record<string, string> = {
@@ -204,6 +205,46 @@ describe("safeguard alert", () => {
         pendingMembershipRemovals: 0,
       }),
     ).toBe('Action needed: Okta Workspace sync "Acme Okta" would remove 3 groups');
+  });
+});
+
+describe("sync health alert", () => {
+  const alert = SyncHealthAlertEmail.PreviewProps;
+
+  it("says how long and how often the sync failed, the last error, the settings, what to do, and links to the sync", async () => {
+    const { html, words, text } = await rendered(<SyncHealthAlertEmail {...alert} />);
+    for (const part of [words, text]) {
+      expect(part).toContain("Okta Workspace · Acme Okta");
+      expect(part).toContain("A scheduled sync is failing");
+      expect(part).toContain(
+        "The sync has 3 failed runs in a row, no success since Nov 29, 2026, 9:30 AM UTC. Until a run succeeds",
+      );
+      expect(part).toContain("Then click SYNC DATA: once a run succeeds, the alert clears.");
+      expect(part).toContain("This is the only email about this incident.");
+      expect(part).toContain("You receive this alert as an Owner or Administrator of Acme.");
+    }
+    expect(text).toMatch(/Failed runs in a row\s+3 runs\n/);
+    expect(text).toMatch(/Last successful run\s+Nov 29, 2026, 9:30 AM UTC\n/);
+    expect(text).toMatch(/Last failure\s+Nov 29, 2026, 12:31 PM UTC\n/);
+    expect(text).toContain("Okta rejected the API token: it is wrong, was revoked");
+    expect(text).toMatch(/Alert settings\s+After 3 failed runs in a row, or 24 hours without success/);
+    expect(html).toContain(`href="${alert.syncUrl}"`);
+    expect(text).toContain(`Open the sync ${alert.syncUrl}`);
+    expectSelfContained(html);
+  });
+
+  it("has a subject that asks for action, and words a sync that never succeeded and a single failure", async () => {
+    expect(syncHealthAlertSubject(alert)).toBe(
+      'Action needed: Okta Workspace sync "Acme Okta" is failing (3 failed runs in a row, no success since Nov 29, 2026, 9:30 AM UTC)',
+    );
+    const never = { ...alert, failures: 1, lastSuccessAt: null, lastError: null, alertAfterFailures: 1 };
+    expect(syncHealthAlertSubject(never)).toBe(
+      'Action needed: Okta Workspace sync "Acme Okta" is failing (1 failed run in a row, no successful run yet)',
+    );
+    const { text } = await rendered(<SyncHealthAlertEmail {...never} />);
+    expect(text).toMatch(/Last successful run\s+None yet\n/);
+    expect(text).toMatch(/Last error\s+No error recorded\n/);
+    expect(text).toMatch(/Alert settings\s+After 1 failed run in a row/);
   });
 });
 

@@ -15,6 +15,8 @@ export interface SyncFixtureOptions {
   schedule?: SyncSchedule;
   safeguardPercent?: number;
   fullSyncEveryHours?: number;
+  alertAfterFailures?: number;
+  alertAfterHours?: number;
   name?: string;
 }
 
@@ -86,6 +88,8 @@ export async function addUserSync(
     safeguardPercent: options.safeguardPercent ?? 20,
     // Stored as given: tests may set intervals the form refuses (over 24 hours).
     fullSyncEveryHours: options.fullSyncEveryHours ?? 24,
+    alertAfterFailures: options.alertAfterFailures ?? 3,
+    alertAfterHours: options.alertAfterHours ?? 24,
   };
   const created = await createUserSync(db, owner, input);
   if (!created.ok) throw new Error(`createUserSync refused the fixture: ${JSON.stringify(created)}`);

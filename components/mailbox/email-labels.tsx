@@ -5,6 +5,7 @@ import type { EmailStatus } from "@/lib/db/generated/enums";
 export const TEMPLATE_LABEL: Record<string, string> = {
   "sync-report": "Sync report",
   "safeguard-alert": "Safeguard alert",
+  "sync-health-alert": "Sync health alert",
   "enrollment-invitation": "Enrollment invitation",
 };
 

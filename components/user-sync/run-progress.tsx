@@ -117,7 +117,7 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
                 ? "rounded-full bg-brand-600 px-2.5 py-1 font-semibold text-white"
                 : i < phaseIndex || run.phase === "DONE"
                   ? "rounded-full bg-brand-50 px-2.5 py-1 text-brand-700"
-                  : "rounded-full bg-slate-100 px-2.5 py-1 text-slate-500"
+                  : "rounded-full bg-slate-100 px-2.5 py-1 text-slate-600"
             }
           >
             {phase.label}

@@ -10,9 +10,12 @@ import { Button, ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { FieldError, FormMessage, TextField } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/guard";
+import { DEFAULT_ALERT_AFTER_FAILURES, DEFAULT_ALERT_AFTER_HOURS } from "@/lib/sync/health";
 import {
   DELETION_POLICIES,
   ENROLLMENT_TYPES,
+  MAX_ALERT_AFTER_FAILURES,
+  MAX_ALERT_AFTER_HOURS,
   MAX_FULL_SYNC_EVERY_HOURS,
   SCHEDULES,
   UNIQUE_FIELDS,
@@ -30,6 +33,8 @@ export interface UserSyncFormValues {
   deletionPolicy: string;
   safeguardPercent: number;
   fullSyncEveryHours: number;
+  alertAfterFailures: number;
+  alertAfterHours: number;
 }
 
 const EMPTY: UserSyncFormValues = {
@@ -41,7 +46,24 @@ const EMPTY: UserSyncFormValues = {
   deletionPolicy: "DELETE",
   safeguardPercent: 20,
   fullSyncEveryHours: 24,
+  alertAfterFailures: DEFAULT_ALERT_AFTER_FAILURES,
+  alertAfterHours: DEFAULT_ALERT_AFTER_HOURS,
 };
+
+const HEALTH_ALERT_FIELDS = [
+  {
+    name: "alertAfterFailures",
+    label: "Alert after failed runs in a row",
+    max: MAX_ALERT_AFTER_FAILURES,
+    hint: `1 to ${MAX_ALERT_AFTER_FAILURES}, default ${DEFAULT_ALERT_AFTER_FAILURES}.`,
+  },
+  {
+    name: "alertAfterHours",
+    label: "Alert after hours without success",
+    max: MAX_ALERT_AFTER_HOURS,
+    hint: `1 to ${MAX_ALERT_AFTER_HOURS}, default ${DEFAULT_ALERT_AFTER_HOURS}; counted once a run has failed.`,
+  },
+] as const;
 
 /** The Okta Workspace configuration: CREATE a new sync, or save an EDIT of one. */
 export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
@@ -192,6 +214,29 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           className="max-w-xs"
           hint="A sync that would remove more than this share of the users stops and waits for your approval."
         />
+        <fieldset aria-describedby="health-alerts-hint">
+          <legend className="mb-1 text-sm font-medium text-slate-800">Health alerts (scheduled syncs)</legend>
+          <p id="health-alerts-hint" className="mb-3 text-sm text-slate-600">
+            The Owners and Administrators get one email, and the sync a banner until a run succeeds, when
+            either holds.
+          </p>
+          <div className="flex flex-wrap gap-4">
+            {HEALTH_ALERT_FIELDS.map((field) => (
+              <TextField
+                key={field.name}
+                label={field.label}
+                name={field.name}
+                type="number"
+                min={1}
+                max={field.max}
+                defaultValue={values[field.name]}
+                errors={errors[field.name]}
+                className="w-64"
+                hint={field.hint}
+              />
+            ))}
+          </div>
+        </fieldset>
       </Card>
       <div className="flex gap-3">
         <Button type="submit" disabled={saving}>

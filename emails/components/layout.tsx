@@ -3,6 +3,7 @@ import {
   Button,
   Container,
   Head,
+  Heading,
   Hr,
   Html,
   Link,
@@ -173,3 +174,29 @@ export function LinkFallback({ label, href }: { label: string; href: string }) {
     </Text>
   );
 }
+
+/** The top of an alert about one sync: which sync (provider · name), then what happened. */
+export function SyncAlertHeading({
+  providerLabel,
+  syncName,
+  children,
+}: {
+  providerLabel: string;
+  syncName: string;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <Text style={{ ...styles.muted, margin: "0 0 6px" }}>
+        {providerLabel} · {syncName}
+      </Text>
+      <Heading as="h1" style={styles.heading}>
+        {children}
+      </Heading>
+    </>
+  );
+}
+
+/** Why an organization's Owners and Administrators receive its alerts. */
+export const adminAlertFooter = (organizationName: string) =>
+  `You receive this alert as an Owner or Administrator of ${organizationName}.`;

@@ -1,9 +1,16 @@
-import { NonRetriableError } from "inngest";
-import { getDb } from "@/lib/db";
+import { type GetStepTools, NonRetriableError } from "inngest";
+import { getDb, type SyncRunStatus } from "@/lib/db";
 import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
-import { sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
+import { sendHealthAlert, sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
 import { retryCannotFix } from "@/lib/okta/errors";
-import { advanceSync, decideSafeguard, type SyncState, safeguardSettled, untilCancelled } from "@/lib/sync";
+import {
+  advanceSync,
+  decideSafeguard,
+  detectHealthIncident,
+  type SyncState,
+  safeguardSettled,
+  untilCancelled,
+} from "@/lib/sync";
 import { markInngestRunFailed, markRunStarted, SyncRunNotFoundError } from "@/lib/sync/run";
 import { directoryFor } from "@/lib/user-sync/directory";
 import { inngest, userSyncRunRequested } from "../client";
@@ -44,6 +51,7 @@ export const userSyncRun = inngest.createFunction(
         await step.run("send-report", async () => {
           await sendSyncReport(getDb(), syncRunId);
         });
+        await checkHealth(step, String(failed.data.userSyncId));
       }
     },
   },
@@ -62,6 +70,7 @@ export const userSyncRun = inngest.createFunction(
     if (!proceed) return { syncRunId, replay };
 
     let state: Pick<SyncState, "seq"> = { seq: 0 };
+    let ended: SyncRunStatus | undefined;
     for (let i = 0; ; i++) {
       const result = await step.run(`sync-${i}`, async () => {
         const db = getDb();
@@ -79,7 +88,10 @@ export const userSyncRun = inngest.createFunction(
           throw error;
         }
       });
-      if (result.status === "finished") break;
+      if (result.status === "finished") {
+        ended = result.runStatus;
+        break;
+      }
       if (result.status === "blocked") {
         await step.run(`safeguard-alert-${i}`, async () => {
           await sendSafeguardAlert(getDb(), syncRunId);
@@ -113,6 +125,16 @@ export const userSyncRun = inngest.createFunction(
     await step.run("send-report", async () => {
       await sendSyncReport(getDb(), syncRunId);
     });
+    // A run that failed in a step (past Okta's rate-limit budget) ends here, not in onFailure.
+    if (ended === "FAILED") await checkHealth(step, event.data.userSyncId);
     return { syncRunId, replay };
   },
 );
+
+/** After a run failed: whether the sync's failures now open a health incident, and its one alert. */
+async function checkHealth(step: GetStepTools<typeof inngest>, userSyncId: string) {
+  if (await step.run("check-health", () => detectHealthIncident(getDb(), userSyncId, new Date())))
+    await step.run("health-alert", async () => {
+      await sendHealthAlert(getDb(), userSyncId);
+    });
+}

@@ -3,7 +3,7 @@ import type { Db, Email } from "@/lib/db";
 import { emailProvider } from "./config";
 import { type OutgoingEmail, type ResendOutcome, sendBatch, sendOne } from "./resend";
 
-export type EmailTemplate = "sync-report" | "enrollment-invitation" | "safeguard-alert";
+export type EmailTemplate = "sync-report" | "enrollment-invitation" | "safeguard-alert" | "sync-health-alert";
 
 export interface EmailMessage extends OutgoingEmail {
   template: EmailTemplate;

@@ -1,12 +1,14 @@
 import SafeguardAlertEmail, { safeguardAlertSubject } from "@/emails/safeguard-alert";
+import SyncHealthAlertEmail, { syncHealthAlertSubject } from "@/emails/sync-health-alert";
 import SyncReportEmail, { type FinishedRunStatus, syncReportSubject } from "@/emails/sync-report";
 import { appUrl } from "@/lib/app-url";
 import type { Db, Email, SyncProvider, SyncRunStatus } from "@/lib/db";
+import { healthFacts, markHealthAlertSent } from "@/lib/sync/health";
 import { countAttention } from "@/lib/user-sync/attention";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
-import { MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
+import { type EmailMessage, MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
 
 export const PROVIDER_LABEL: Record<SyncProvider, string> = { OKTA: "Okta Workspace" };
 
@@ -94,14 +96,9 @@ export async function sendSafeguardAlert(db: Db, syncRunId: string): Promise<Ema
   const run = await loadRun(db, syncRunId);
   if (run.status !== "BLOCKED" || run.pendingRemovals === null)
     throw new Error(`Sync run ${run.id} is not waiting at the safeguard.`);
-  const [admins, totalUsers] = await Promise.all([
-    db.member.findMany({
-      where: { organizationId: run.organizationId, role: { in: ["OWNER", "ADMINISTRATOR"] } },
-      include: { user: true },
-      orderBy: { createdAt: "asc" },
-    }),
-    db.directoryUser.count({ where: { userSyncId: run.userSyncId, status: { not: "DEPROVISIONED" } } }),
-  ]);
+  const totalUsers = await db.directoryUser.count({
+    where: { userSyncId: run.userSyncId, status: { not: "DEPROVISIONED" } },
+  });
   const props = {
     organizationName: run.organization.name,
     providerLabel: PROVIDER_LABEL[run.userSync.provider],
@@ -115,21 +112,70 @@ export async function sendSafeguardAlert(db: Db, syncRunId: string): Promise<Ema
     startedAt: run.startedAt ?? run.queuedAt,
     runUrl: runUrl(run.userSyncId, run.id),
   };
-  const content = {
+  const rendered = await renderEmail(<SafeguardAlertEmail {...props} />);
+  return sendToAdmins(db, run.organizationId, (userId) => ({
+    template: "safeguard-alert",
     subject: safeguardAlertSubject(props),
-    ...(await renderEmail(<SafeguardAlertEmail {...props} />)),
-  };
-  const messages = admins.map(({ user }) => ({
-    template: "safeguard-alert" as const,
-    to: user.email,
-    ...content,
-    idempotencyKey: `safeguard-alert:${run.id}:${user.id}`,
-    organizationId: run.organizationId,
+    ...rendered,
+    idempotencyKey: `safeguard-alert:${run.id}:${userId}`,
     syncRunId: run.id,
   }));
+}
+
+type AdminAlert = Omit<EmailMessage, "to" | "organizationId">;
+
+/** One email to each Owner and Administrator of the organization, in batches; `alert` names each one. */
+async function sendToAdmins(
+  db: Db,
+  organizationId: string,
+  alert: (userId: string) => AdminAlert,
+): Promise<Email[]> {
+  const admins = await db.member.findMany({
+    where: { organizationId, role: { in: ["OWNER", "ADMINISTRATOR"] } },
+    include: { user: true },
+    orderBy: { createdAt: "asc" },
+  });
+  const messages = admins.map(({ user }) => ({ ...alert(user.id), to: user.email, organizationId }));
   const sent: Email[] = [];
   for (let i = 0; i < messages.length; i += MAX_BATCH_SIZE) {
     sent.push(...(await sendEmailBatch(db, messages.slice(i, i + MAX_BATCH_SIZE))));
   }
+  return sent;
+}
+
+/**
+ * The alert of a sync's open health incident (lib/sync/health.ts) to the organization's Owners and
+ * Administrators: one per incident and recipient, however many detectors call at once or a step is
+ * retried (the Email row's key names the incident). Nothing when no incident is open or its alert
+ * went out.
+ */
+export async function sendHealthAlert(db: Db, userSyncId: string, now = new Date()): Promise<Email[]> {
+  const sync = await db.userSync.findUniqueOrThrow({
+    where: { id: userSyncId },
+    include: { organization: true },
+  });
+  const since = sync.healthIncidentSince;
+  if (!since || sync.healthAlertSentAt) return [];
+  const facts = await healthFacts(db, sync.id);
+  const props = {
+    organizationName: sync.organization.name,
+    providerLabel: PROVIDER_LABEL[sync.provider],
+    syncName: sync.name,
+    failures: facts.failures,
+    lastSuccessAt: facts.lastSuccessAt,
+    lastFailureAt: facts.lastFailure?.finishedAt ?? null,
+    lastError: facts.lastFailure?.error ? redactSecrets(facts.lastFailure.error) : null,
+    alertAfterFailures: sync.alertAfterFailures,
+    alertAfterHours: sync.alertAfterHours,
+    syncUrl: appUrl(`/user-management/user-sync/${sync.id}`),
+  };
+  const rendered = await renderEmail(<SyncHealthAlertEmail {...props} />);
+  const sent = await sendToAdmins(db, sync.organizationId, (userId) => ({
+    template: "sync-health-alert",
+    subject: syncHealthAlertSubject(props),
+    ...rendered,
+    idempotencyKey: `sync-health-alert:${sync.id}:${since.toISOString()}:${userId}`,
+  }));
+  await markHealthAlertSent(db, sync.id, since, now);
   return sent;
 }

@@ -8,6 +8,14 @@ export { type DirectoryShape, estimateSyncSteps, pagesFor } from "./capacity";
 export { MAX_LOGGED_CHANGES, readsChangeLog } from "./changes";
 export { advanceSync } from "./engine";
 export {
+  DEFAULT_ALERT_AFTER_FAILURES,
+  DEFAULT_ALERT_AFTER_HOURS,
+  detectHealthIncident,
+  detectHealthIncidents,
+  type HealthIncident,
+  listHealthIncidents,
+} from "./health";
+export {
   failRun,
   failUnstartedRuns,
   QUEUE_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "
 import { ACTIVE_STATUSES } from "./active-statuses";
 import { clearGoneUsers } from "./attention";
 import { changeLogGap, fallbackMessage } from "./changes";
+import { closeHealthIncident, HEALTHY_STATUSES } from "./health";
 import { clearPreviewed } from "./preview";
 import { clearSeen } from "./seen";
 import type { Tx } from "./sql";
@@ -496,6 +497,8 @@ async function endRun(
 ) {
   await commitStep(ctx, state, async (tx) => {
     await closeRun(tx, ctx.run, { listed });
+    if (HEALTHY_STATUSES.includes(status) && !ctx.run.preview)
+      await closeHealthIncident(tx, ctx.run.userSyncId);
     return { next, run: { status, finishedAt: ctx.now } };
   });
 }

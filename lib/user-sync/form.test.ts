@@ -48,6 +48,8 @@ const form = fc.record(
     schedule: fc.oneof(fc.constantFrom("OFF", "DAILY"), hostileText(20)),
     safeguardPercent: fc.oneof(fc.constantFrom("20", "1", "100"), hostileText(20)),
     fullSyncEveryHours: fc.oneof(fc.constantFrom("24", "1", "6", "0", "25"), fc.integer(), hostileText(20)),
+    alertAfterFailures: fc.oneof(fc.constantFrom("3", "1", "20", "0", "21"), fc.integer(), hostileText(20)),
+    alertAfterHours: fc.oneof(fc.constantFrom("24", "1", "168", "0", "169"), fc.integer(), hostileText(20)),
   },
   { requiredKeys: [] },
 );
@@ -69,13 +71,21 @@ describe("the Okta Workspace form under hostile input", () => {
         expect(Number.isInteger(parsed.data.fullSyncEveryHours)).toBe(true);
         expect(parsed.data.fullSyncEveryHours).toBeGreaterThanOrEqual(1);
         expect(parsed.data.fullSyncEveryHours).toBeLessThanOrEqual(24);
+        expect(parsed.data.alertAfterFailures).toBeGreaterThanOrEqual(1);
+        expect(parsed.data.alertAfterFailures).toBeLessThanOrEqual(20);
+        expect(Number.isInteger(parsed.data.alertAfterHours)).toBe(true);
+        expect(parsed.data.alertAfterHours).toBeGreaterThanOrEqual(1);
+        expect(parsed.data.alertAfterHours).toBeLessThanOrEqual(168);
       }),
       { numRuns: 400 },
     );
   });
 
-  // Both numbers a form posts: the safeguard threshold and the full sync interval.
-  const numberOf = (field: "safeguardPercent" | "fullSyncEveryHours", typed: unknown) => {
+  // The numbers a form posts: the safeguard threshold, the full sync interval, the health alerts'.
+  const numberOf = (
+    field: "safeguardPercent" | "fullSyncEveryHours" | "alertAfterFailures" | "alertAfterHours",
+    typed: unknown,
+  ) => {
     const parsed = userSyncInput.shape[field].safeParse(typed);
     return parsed.success ? parsed.data : "refused";
   };
@@ -83,6 +93,8 @@ describe("the Okta Workspace form under hostile input", () => {
   it.each([
     ["safeguardPercent", 20],
     ["fullSyncEveryHours", 24],
+    ["alertAfterFailures", 3],
+    ["alertAfterHours", 24],
   ] as const)("takes %s only as a decimal whole number (default %i)", (field, byDefault) => {
     expect([
       numberOf(field, "16"),
@@ -126,6 +138,13 @@ describe("the Okta Workspace form under hostile input", () => {
     expect(refused.error?.issues.map((issue) => [issue.path, issue.message])).toEqual([
       [["fullSyncEveryHours"], "Use a value from 1 to 24."],
     ]);
+  });
+
+  it("takes health alerts after 1 to 20 failed runs in a row, or 1 to 168 hours without success", () => {
+    expect(["1", "20"].map((typed) => numberOf("alertAfterFailures", typed))).toEqual([1, 20]);
+    expect(["1", "168"].map((typed) => numberOf("alertAfterHours", typed))).toEqual([1, 168]);
+    for (const typed of ["0", "-1", "21", 100]) expect(numberOf("alertAfterFailures", typed)).toBe("refused");
+    for (const typed of ["0", "169", 720]) expect(numberOf("alertAfterHours", typed)).toBe("refused");
   });
 
   it("stores a sync only for a valid, public Okta domain: a refused form leaves no row, no audit event", async () => {

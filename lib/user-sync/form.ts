@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DeletionPolicy, EnrollmentType, SyncSchedule, UniqueField } from "@/lib/db/generated/enums";
 import { withoutInvisibleControls } from "@/lib/input";
+import { DEFAULT_ALERT_AFTER_FAILURES, DEFAULT_ALERT_AFTER_HOURS } from "@/lib/sync/health";
 
 /** The labels and descriptions of the help page, used by the form and the detail page alike. */
 export const ENROLLMENT_TYPES = [
@@ -54,6 +55,17 @@ export const DELETION_POLICIES = [
 export const labelOf = <T extends { value: string; label: string }>(options: readonly T[], value: string) =>
   options.find((o) => o.value === value)?.label ?? value;
 
+/** The health alert settings in a line, for the sync's page. */
+export function healthAlertsLabel(sync: {
+  schedule: string;
+  alertAfterFailures: number;
+  alertAfterHours: number;
+}) {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+  const when = `After ${plural(sync.alertAfterFailures, "failed run")} in a row or ${plural(sync.alertAfterHours, "hour")} without success`;
+  return sync.schedule === "OFF" ? `${when} (once scheduled)` : when;
+}
+
 const choice = <T extends string>(values: Record<string, T>, message: string) =>
   z.enum(Object.values(values) as [T, ...T[]], { error: message });
 
@@ -62,6 +74,10 @@ const choice = <T extends string>(values: Record<string, T>, message: string) =>
  * what the System Log cannot tell (or missed) is caught within a day.
  */
 export const MAX_FULL_SYNC_EVERY_HOURS = 24;
+
+/** Health alerts (lib/sync/health.ts): after at most 20 failed runs in a row, or a week without success. */
+export const MAX_ALERT_AFTER_FAILURES = 20;
+export const MAX_ALERT_AFTER_HOURS = 168;
 
 /** A whole number from `min` to `max`, typed in decimal digits (as a form posts it) or given as a number. */
 const wholeNumber = (message: string, min: number, max: number) =>
@@ -104,6 +120,14 @@ export const userSyncInput = z.object({
     1,
     MAX_FULL_SYNC_EVERY_HOURS,
   ).default(24),
+  alertAfterFailures: wholeNumber(
+    "Enter a whole number of runs, e.g. 3.",
+    1,
+    MAX_ALERT_AFTER_FAILURES,
+  ).default(DEFAULT_ALERT_AFTER_FAILURES),
+  alertAfterHours: wholeNumber("Enter a whole number of hours, e.g. 24.", 1, MAX_ALERT_AFTER_HOURS).default(
+    DEFAULT_ALERT_AFTER_HOURS,
+  ),
 });
 
 export type UserSyncInput = z.infer<typeof userSyncInput>;

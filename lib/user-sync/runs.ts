@@ -1,6 +1,7 @@
-import type { Db, Prisma } from "@/lib/db";
+import type { Db, Prisma, SyncRunStatus } from "@/lib/db";
 import { isRecordId } from "@/lib/input";
 import { keysetPage } from "@/lib/pagination";
+import { ACTIVE_STATUSES } from "@/lib/sync/active-statuses";
 
 /** What the history and the live progress show of a run (not the engine's internal checkpoint). */
 export const runFields = {
@@ -87,4 +88,68 @@ export async function listRunItems(
       take: args.take,
     }),
   );
+}
+
+/**
+ * How many runs the sync's trends show: 30 is a day and a bit of an hourly sync (its daily full
+ * run among them) or a month of a daily one, and leaves each run about 25 px of the chart at
+ * 1024 px.
+ */
+export const TREND_RUNS = 30;
+
+/** One finished run in the sync's trends: its user counts and how long it took. */
+export interface RunTrend {
+  id: string;
+  startedAt: Date;
+  status: SyncRunStatus;
+  created: number;
+  updated: number;
+  /** Deleted or deprovisioned, as the deletion policy says. */
+  removed: number;
+  failed: number;
+  durationMs: number;
+}
+
+/**
+ * The sync's last `limit` runs that started and finished, oldest first. Runs still active, and runs
+ * that ended without starting (cancelled while queued, never picked up), have no duration and did no
+ * work: they are left out.
+ */
+export async function listRunTrends(db: Db, userSyncId: string, limit = TREND_RUNS): Promise<RunTrend[]> {
+  const runs = await db.syncRun.findMany({
+    where: {
+      userSyncId,
+      // A preview's counts are what a sync would have done.
+      preview: false,
+      status: { notIn: ACTIVE_STATUSES },
+      startedAt: { not: null },
+      finishedAt: { not: null },
+    },
+    orderBy: { queuedAt: "desc" },
+    take: limit,
+    select: {
+      id: true,
+      status: true,
+      startedAt: true,
+      finishedAt: true,
+      usersCreated: true,
+      usersUpdated: true,
+      usersDeleted: true,
+      usersDeprovisioned: true,
+      usersFailed: true,
+    },
+  });
+  return runs.reverse().map((run) => {
+    const startedAt = run.startedAt as Date;
+    return {
+      id: run.id,
+      startedAt,
+      status: run.status,
+      created: run.usersCreated,
+      updated: run.usersUpdated,
+      removed: run.usersDeleted + run.usersDeprovisioned,
+      failed: run.usersFailed,
+      durationMs: (run.finishedAt as Date).getTime() - startedAt.getTime(),
+    };
+  });
 }

@@ -121,6 +121,7 @@ describe("user sync configuration", () => {
           uniqueField: "USERNAME",
           schedule: "DAILY",
           fullSyncEveryHours: "6",
+          alertAfterHours: "48",
         }),
       ),
     ).toEqual({ ok: true, id });
@@ -130,6 +131,8 @@ describe("user sync configuration", () => {
       uniqueField: "USERNAME",
       schedule: "DAILY",
       fullSyncEveryHours: 6,
+      alertAfterFailures: 3,
+      alertAfterHours: 48,
       tokenLast4: "wxyz",
     });
     expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
@@ -142,7 +145,7 @@ describe("user sync configuration", () => {
     });
     expect(audit.details).toEqual({
       name: "Okta production",
-      changed: ["uniqueField", "schedule", "fullSyncEveryHours"],
+      changed: ["uniqueField", "schedule", "fullSyncEveryHours", "alertAfterHours"],
     });
   });
 

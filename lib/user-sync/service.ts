@@ -29,6 +29,8 @@ export const publicUserSyncFields = {
   deletionPolicy: true,
   safeguardPercent: true,
   fullSyncEveryHours: true,
+  alertAfterFailures: true,
+  alertAfterHours: true,
   activeRunId: true,
   lastFullSyncAt: true,
   createdAt: true,

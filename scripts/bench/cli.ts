@@ -161,6 +161,8 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
     deletionPolicy: "DELETE",
     safeguardPercent: 20,
     fullSyncEveryHours: 24,
+    alertAfterFailures: 3,
+    alertAfterHours: 24,
   });
   if (!created.ok)
     throw new Error(`createUserSync: ${created.message} ${JSON.stringify(created.fieldErrors)}`);

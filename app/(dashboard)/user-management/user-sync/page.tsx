@@ -3,9 +3,11 @@ import Link from "next/link";
 import { ButtonLink } from "@/components/ui/button";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { Table, Td, Th } from "@/components/ui/table";
+import { HealthIncidentsBanner } from "@/components/user-sync/health-banner";
 import { formatWhen, RunStatus } from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
+import { listHealthIncidents } from "@/lib/sync";
 import { labelOf, SCHEDULES } from "@/lib/user-sync/form";
 import { listUserSyncs } from "@/lib/user-sync/service";
 
@@ -17,7 +19,11 @@ export default async function UserSyncPage({
   searchParams: Promise<{ deleted?: string }>;
 }) {
   const member = await requirePage("user-sync:read");
-  const syncs = await listUserSyncs(getDb(), member.organizationId);
+  const db = getDb();
+  const [syncs, incidents] = await Promise.all([
+    listUserSyncs(db, member.organizationId),
+    listHealthIncidents(db, member.organizationId),
+  ]);
   const { deleted } = await searchParams;
   const add = <ButtonLink href="/user-management/user-sync/new">+ ADD USER SYNC</ButtonLink>;
   return (
@@ -27,6 +33,7 @@ export default async function UserSyncPage({
         description="Import users and groups from your directory, one way, into this dashboard. Nothing is written back to the directory."
         actions={syncs.length > 0 ? add : undefined}
       />
+      <HealthIncidentsBanner incidents={incidents} />
       {deleted && (
         <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
           The user sync was deleted. The users and groups it imported are still listed.

@@ -6,6 +6,7 @@ import { Card, PageHeader } from "@/components/ui/card";
 import { Pager } from "@/components/ui/pager";
 import { Table, Td, Th } from "@/components/ui/table";
 import { AttentionCallout } from "@/components/user-sync/attention-callout";
+import { HealthBanner } from "@/components/user-sync/health-banner";
 import {
   CancelRunButton,
   DeleteUserSyncButton,
@@ -22,14 +23,22 @@ import {
   triggerLabel,
   WrapBeforeParenthesis,
 } from "@/components/user-sync/run-status";
+import { RunTrends } from "@/components/user-sync/run-trends";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
-import { ACTIVE_STATUSES } from "@/lib/sync";
+import { ACTIVE_STATUSES, listHealthIncidents } from "@/lib/sync";
 import { countAttention } from "@/lib/user-sync/attention";
-import { DELETION_POLICIES, ENROLLMENT_TYPES, labelOf, SCHEDULES, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import {
+  DELETION_POLICIES,
+  ENROLLMENT_TYPES,
+  healthAlertsLabel,
+  labelOf,
+  SCHEDULES,
+  UNIQUE_FIELDS,
+} from "@/lib/user-sync/form";
 import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
-import { listRuns } from "@/lib/user-sync/runs";
+import { listRuns, listRunTrends } from "@/lib/user-sync/runs";
 import { getUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User sync" };
@@ -46,7 +55,11 @@ export default async function UserSyncDetailPage({
   const sync = await getUserSync(db, member.organizationId, (await params).syncId);
   if (!sync) notFound();
   const query = await searchParams;
-  const history = await listRuns(db, sync.id, { after: query.after, before: query.before });
+  const [history, trends, [incident]] = await Promise.all([
+    listRuns(db, sync.id, { after: query.after, before: query.before }),
+    listRunTrends(db, sync.id),
+    listHealthIncidents(db, member.organizationId, sync.id),
+  ]);
   const latest =
     query.after || query.before ? (await listRuns(db, sync.id, {}, 1)).items[0] : history.items[0];
   const attention = await countAttention(db, sync.id);
@@ -62,6 +75,7 @@ export default async function UserSyncDetailPage({
     ["Deleted users", labelOf(DELETION_POLICIES, sync.deletionPolicy)],
     ["Safeguard", `Wait for approval above ${sync.safeguardPercent}% removed`],
     ["Full sync", `Every ${sync.fullSyncEveryHours} ${sync.fullSyncEveryHours === 1 ? "hour" : "hours"}`],
+    ["Health alerts", healthAlertsLabel(sync)],
   ];
   return (
     <>
@@ -91,6 +105,7 @@ export default async function UserSyncDetailPage({
           </>
         }
       />
+      {incident && <HealthBanner incident={incident} />}
       {(query.created || query.saved) && (
         <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
           {query.created
@@ -127,6 +142,7 @@ export default async function UserSyncDetailPage({
               </div>
             </RunProgress>
           )}
+          <RunTrends syncId={sync.id} runs={trends} />
           <section aria-labelledby="history-heading">
             <h2 id="history-heading" className="mb-2 text-base font-semibold">
               SYNC HISTORY

@@ -36,6 +36,8 @@ export default async function EditUserSyncPage({ params }: { params: Promise<{ s
           deletionPolicy: sync.deletionPolicy,
           safeguardPercent: sync.safeguardPercent,
           fullSyncEveryHours: sync.fullSyncEveryHours,
+          alertAfterFailures: sync.alertAfterFailures,
+          alertAfterHours: sync.alertAfterHours,
         }}
       />
     </div>
