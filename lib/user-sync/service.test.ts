@@ -256,6 +256,45 @@ describe("user sync configuration", () => {
     expect(listed?.runs.map((r) => [r.id, r.usersCreated])).toEqual([[synced.id, 3]]);
   });
 
+  it("makes the next run list everything after the Domain Name or the Unique field changed, not after other edits", async () => {
+    const [sync] = await listUserSyncs(t.db, acme.organizationId);
+    const id = sync?.id ?? "";
+    const listed = new Date("2026-12-05T10:00:00Z");
+    const lastFull = async () => {
+      const row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+      return row.lastFullSyncAt;
+    };
+    const markListed = () =>
+      t.db.userSync.update({
+        where: { id },
+        data: { lastFullSyncAt: listed, lastSyncedFrom: listed, logCursor: listed },
+      });
+    const current = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    const saved = input({
+      name: current.name,
+      domain: current.domain,
+      token: "",
+      enrollmentType: current.enrollmentType,
+      uniqueField: current.uniqueField,
+    });
+
+    await markListed();
+    expect(await updateUserSync(t.db, acme, id, { ...saved, name: "Okta renamed" })).toMatchObject({
+      ok: true,
+    });
+    expect(await lastFull()).toEqual(listed);
+    const other = current.uniqueField === "EMAIL" ? ("USERNAME" as const) : ("EMAIL" as const);
+    expect(await updateUserSync(t.db, acme, id, { ...saved, uniqueField: other })).toMatchObject({
+      ok: true,
+    });
+    expect(await lastFull()).toBeNull();
+
+    await markListed();
+    const moved = { ...saved, uniqueField: other, domain: "https://initech.okta.com", token: TOKEN };
+    expect(await updateUserSync(t.db, acme, id, moved)).toMatchObject({ ok: true });
+    expect(await lastFull()).toBeNull();
+  });
+
   it("never lets another organization read, change or delete the sync", async () => {
     const [sync] = await listUserSyncs(t.db, acme.organizationId);
     const id = sync?.id ?? "";

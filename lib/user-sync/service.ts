@@ -127,6 +127,9 @@ export async function updateUserSync(
     .filter(([key, value]) => existing[key as keyof typeof existing] !== value)
     .map(([key]) => key);
   if (token) changed.push("token");
+  // Another org, or users keyed otherwise: what earlier runs listed and read from the System Log no
+  // longer describes the store, so the next run lists everything (startStep).
+  const relist = moved || changed.includes("uniqueField");
   try {
     const saved = await db.$transaction(async (tx) => {
       // Keeping the saved token: only while the row still has the domain it is bound to (an edit
@@ -136,6 +139,7 @@ export async function updateUserSync(
         data: {
           ...settings,
           domain: domain.origin,
+          ...(relist && { lastFullSyncAt: null }),
           ...(token
             ? { tokenCiphertext: encryptSecret(token, domain.origin), tokenLast4: last4(token) }
             : {}),
