@@ -16,7 +16,8 @@ export const memberListQuery = z.object({
   before: z.string().max(2000).optional().catch(undefined),
 });
 
-const BY_NAME = { field: "name", type: "text", direction: "asc" } as const;
+/** Natural, locale-aware order: `nameSortKey`, set by the database from the name. */
+const BY_NAME = { field: "nameSortKey", type: "text", direction: "asc" } as const;
 
 export async function listGroups(db: Db, organizationId: string, q: GroupListQuery, limit = 50) {
   const where: Prisma.UserGroupWhereInput = {
@@ -65,7 +66,7 @@ export async function listGroupMembers(
       where: { AND: [{ memberships: { some: { groupId } } }, args.where] },
       orderBy: args.orderBy,
       take: args.take,
-      select: { id: true, name: true, email: true, username: true, status: true },
+      select: { id: true, name: true, nameSortKey: true, email: true, username: true, status: true },
     }),
   );
 }

@@ -3,9 +3,10 @@ import type { Db, Prisma } from "@/lib/db";
 import { isRecordId, recordId, searchText } from "@/lib/input";
 import { keysetPage } from "@/lib/pagination";
 
+/** By name: natural, locale-aware order (`nameSortKey`, set by the database from the name). */
 export const USER_SORTS = {
-  name: { field: "name", type: "text", direction: "asc" },
-  "-name": { field: "name", type: "text", direction: "desc" },
+  name: { field: "nameSortKey", type: "text", direction: "asc" },
+  "-name": { field: "nameSortKey", type: "text", direction: "desc" },
   "-created": { field: "createdAt", type: "date", direction: "desc" },
   created: { field: "createdAt", type: "date", direction: "asc" },
 } as const;
@@ -28,6 +29,8 @@ export const userListQuery = z.object({
 export type UserListQuery = z.infer<typeof userListQuery>;
 
 export const PAGE_SIZE = 50;
+/** The groups a row of the Users page names; the rest are counted ("+2 more"). */
+export const GROUPS_SHOWN = 3;
 
 function userFilter(organizationId: string, q: UserListQuery): Prisma.DirectoryUserWhereInput {
   const search = q.q
@@ -110,6 +113,7 @@ export async function listUsers(
         select: {
           id: true,
           name: true,
+          nameSortKey: true,
           email: true,
           username: true,
           status: true,
@@ -117,7 +121,11 @@ export async function listUsers(
           enrollmentStatus: true,
           createdAt: true,
           userSync: { select: { id: true, name: true, provider: true } },
-          memberships: { select: { group: { select: { id: true, name: true } } }, take: 4 },
+          memberships: {
+            select: { group: { select: { id: true, name: true } } },
+            orderBy: { group: { nameSortKey: "asc" } },
+            take: GROUPS_SHOWN,
+          },
         },
       }),
     ),
@@ -146,7 +154,7 @@ export async function getUser(db: Db, organizationId: string, userId: string) {
       userSync: { select: { id: true, name: true, provider: true } },
       memberships: {
         include: { group: { select: { id: true, name: true, description: true } } },
-        orderBy: { group: { name: "asc" } },
+        orderBy: { group: { nameSortKey: "asc" } },
       },
     },
   });
@@ -178,7 +186,7 @@ export async function userFilterOptions(db: Db, organizationId: string) {
     db.userGroup.findMany({
       where: { organizationId },
       select: { id: true, name: true },
-      orderBy: { name: "asc" },
+      orderBy: [{ nameSortKey: "asc" }, { id: "asc" }],
       take: 500,
     }),
   ]);

@@ -556,14 +556,14 @@ try {
       const total = await db.directoryUser.count({ where: { organizationId: ids.organizationId } });
       const deep = await db.directoryUser.findFirst({
         where: { organizationId: ids.organizationId },
-        orderBy: [{ name: "asc" }, { id: "asc" }],
+        orderBy: [{ nameSortKey: "asc" }, { id: "asc" }],
         skip: Math.floor(total * 0.9),
-        select: { id: true, name: true },
+        select: { id: true, nameSortKey: true },
       });
       if (deep)
         targets.push([
           `Users: deep page (row ${Math.floor(total * 0.9)})`,
-          `/user-management/users?after=${encodeCursor(deep.name, deep.id)}`,
+          `/user-management/users?after=${encodeCursor(deep.nameSortKey, deep.id)}`,
         ]);
     }
     targets.push(["User Sync detail, 1,000+ runs", `/user-management/user-sync/${ids.userSyncId}`]);
