@@ -14,11 +14,12 @@ export function Badge({ tone = "gray", children }: { tone?: BadgeTone; children:
   return (
     <span
       className={cn(
-        "inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
+        "inline-flex max-w-full items-center rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
         tones[tone],
       )}
     >
-      {children}
+      {/* A badge wider than its cell is cut with an ellipsis inside its outline. */}
+      <span className="truncate">{children}</span>
     </span>
   );
 }

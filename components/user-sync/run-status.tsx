@@ -15,17 +15,6 @@ export function RunStatus({ status }: { status: SyncRunStatus }) {
   return <Badge tone={STATUS[status].tone}>{STATUS[status].label}</Badge>;
 }
 
-/** "Delta (System Log)" wraps as "Delta" / "(System Log)" in a narrow column, never inside the parenthesis. */
-export function WrapBeforeParenthesis({ text }: { text: string }) {
-  const at = text.indexOf(" (");
-  if (at < 0) return text;
-  return (
-    <>
-      {text.slice(0, at)} <span className="whitespace-nowrap">{text.slice(at + 1)}</span>
-    </>
-  );
-}
-
 export const TRIGGER_LABEL = { MANUAL: "Manual", SCHEDULED: "Scheduled", REPLAY: "Replay" } as const;
 
 /** What started a run, as SYNC HISTORY says it: a preview says so whoever started it. */

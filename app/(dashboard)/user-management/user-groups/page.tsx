@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState, PageHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
 import { ResultCount, SearchBox, SearchField } from "@/components/ui/search-box";
-import { Table, Td, Th } from "@/components/ui/table";
+import { shownFrom, Table, Td, Th } from "@/components/ui/table";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { groupListQuery, listGroups } from "@/lib/groups/queries";
@@ -41,19 +42,19 @@ export default async function UserGroupsPage({
             />
           </SearchBox>
           <ResultCount total={page.total} one="group" many="groups" />
-          <Table caption="User groups">
+          <Table caption="User groups" fit>
             <thead>
               <tr>
                 <Th>Name</Th>
-                <Th>Description</Th>
-                <Th>Source</Th>
-                <Th className="text-right">Members</Th>
+                <Th className={shownFrom["@xl"]}>Description</Th>
+                <Th className={cn(shownFrom["@2xl"], "w-[20%]")}>Source</Th>
+                <Th className="w-28 text-right">Members</Th>
               </tr>
             </thead>
             <tbody>
               {page.items.map((group) => (
                 <tr key={group.id} className="hover:bg-slate-50">
-                  <Td className="font-medium">
+                  <Td className="font-medium" title={group.name}>
                     <Link
                       href={`/user-management/user-groups/${group.id}`}
                       className="text-brand-700 hover:underline"
@@ -61,14 +62,19 @@ export default async function UserGroupsPage({
                       <bdi>{group.name}</bdi>
                     </Link>
                   </Td>
-                  <Td className="text-slate-600">
+                  <Td
+                    className={cn(shownFrom["@xl"], "text-slate-600")}
+                    title={group.description ?? undefined}
+                  >
                     {group.description === null ? (
                       <span className="text-slate-500">—</span>
                     ) : (
                       <bdi>{group.description}</bdi>
                     )}
                   </Td>
-                  <Td>{group.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
+                  <Td className={shownFrom["@2xl"]} title={group.userSync?.name}>
+                    {group.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}
+                  </Td>
                   <Td className="text-right tabular-nums">{group.memberCount.toLocaleString("en")}</Td>
                 </tr>
               ))}

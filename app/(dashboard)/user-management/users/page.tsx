@@ -1,16 +1,24 @@
 import type { Metadata } from "next";
 import { Fragment, Suspense } from "react";
 import { EmptyState, PageHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
 import { ResultCount } from "@/components/ui/search-box";
 import { TableSkeleton } from "@/components/ui/skeleton";
-import { Table, Td, Th } from "@/components/ui/table";
+import { shownFrom, Table, Td, Th } from "@/components/ui/table";
 import { UserCells, UserHeadCells } from "@/components/users/user-cells";
 import { UserFilters } from "@/components/users/user-filters";
 import { EnrollmentBadge, VerifiedMark } from "@/components/users/user-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
-import { listUsers, type UserListQuery, userFilterOptions, userListQuery } from "@/lib/users/queries";
+import {
+  GROUPS_SHOWN,
+  listUsers,
+  type UserListQuery,
+  type UserRow,
+  userFilterOptions,
+  userListQuery,
+} from "@/lib/users/queries";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -52,40 +60,45 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
           {page.items.length === 0 ? (
             <EmptyState title="No users match">Try another search or clear the filters.</EmptyState>
           ) : (
-            <Table caption="Users">
+            <Table caption="Users" fit>
               <thead>
                 <tr>
-                  <UserHeadCells />
-                  <Th>Email verified</Th>
-                  <Th>Enrollment</Th>
-                  <Th>Source</Th>
-                  <Th>Groups</Th>
+                  <UserHeadCells usernameFrom="@6xl" />
+                  <Th className={cn(shownFrom["@4xl"], "w-36")}>Email verified</Th>
+                  <Th className={cn(shownFrom["@2xl"], "w-32")}>Enrollment</Th>
+                  <Th className={cn(shownFrom["@4xl"], "w-[15%]")}>Source</Th>
+                  <Th className={cn(shownFrom["@7xl"], "w-[15%]")}>Groups</Th>
                 </tr>
               </thead>
               <tbody>
                 {page.items.map((user) => (
                   <tr key={user.id} className="hover:bg-slate-50">
-                    <UserCells user={user} />
-                    <Td>
+                    <UserCells user={user} usernameFrom="@6xl" />
+                    <Td className={shownFrom["@4xl"]}>
                       <VerifiedMark verified={user.emailVerified} />
                     </Td>
-                    <Td>
+                    <Td className={shownFrom["@2xl"]}>
                       <EnrollmentBadge status={user.enrollmentStatus} />
                     </Td>
-                    <Td>{user.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}</Td>
-                    <Td>
+                    <Td className={shownFrom["@4xl"]} title={user.userSync?.name}>
+                      {user.userSync?.name ?? <span className="text-slate-500">Dashboard</span>}
+                    </Td>
+                    <Td className={shownFrom["@7xl"]} title={groupsText(user)}>
                       {user.memberships.length === 0 ? (
                         <span className="text-slate-500">—</span>
                       ) : (
-                        user.memberships.slice(0, 3).map((m, i) => (
+                        user.memberships.map((m, i) => (
                           <Fragment key={m.group.id}>
                             {i > 0 && ", "}
                             <bdi>{m.group.name}</bdi>
                           </Fragment>
                         ))
                       )}
-                      {user._count.memberships > 3 && (
-                        <span className="text-slate-500"> +{user._count.memberships - 3} more</span>
+                      {user._count.memberships > GROUPS_SHOWN && (
+                        <span className="text-slate-500">
+                          {" "}
+                          +{user._count.memberships - GROUPS_SHOWN} more
+                        </span>
                       )}
                     </Td>
                   </tr>
@@ -104,4 +117,11 @@ async function UsersResults({ organizationId, query }: { organizationId: string;
       )}
     </>
   );
+}
+
+/** The Groups cell as one line of text, for its `title`. */
+function groupsText(user: UserRow): string | undefined {
+  if (user.memberships.length === 0) return undefined;
+  const more = user._count.memberships - GROUPS_SHOWN;
+  return `${user.memberships.map((m) => m.group.name).join(", ")}${more > 0 ? ` +${more} more` : ""}`;
 }

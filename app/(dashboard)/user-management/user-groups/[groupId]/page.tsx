@@ -40,16 +40,16 @@ export default async function UserGroupPage({
         <EmptyState title="No members">This group has no members.</EmptyState>
       ) : (
         <>
-          <Table caption={`Members of ${group.name}`}>
+          <Table caption={`Members of ${group.name}`} fit>
             <thead>
               <tr>
-                <UserHeadCells />
+                <UserHeadCells usernameFrom="@2xl" />
               </tr>
             </thead>
             <tbody>
               {page.items.map((user) => (
                 <tr key={user.id} className="hover:bg-slate-50">
-                  <UserCells user={user} missing="—" />
+                  <UserCells user={user} usernameFrom="@2xl" missing="—" />
                 </tr>
               ))}
             </tbody>

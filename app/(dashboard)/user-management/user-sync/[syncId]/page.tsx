@@ -3,8 +3,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ButtonLink } from "@/components/ui/button";
 import { Card, PageHeader } from "@/components/ui/card";
+import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
-import { Table, Td, Th } from "@/components/ui/table";
+import { shownFrom, Table, Td, Th } from "@/components/ui/table";
 import { AttentionCallout } from "@/components/user-sync/attention-callout";
 import { HealthBanner } from "@/components/user-sync/health-banner";
 import {
@@ -16,13 +17,7 @@ import {
   SyncDataButton,
 } from "@/components/user-sync/run-actions";
 import { RunProgress, type RunProgressData } from "@/components/user-sync/run-progress";
-import {
-  formatDuration,
-  formatWhen,
-  RunStatus,
-  triggerLabel,
-  WrapBeforeParenthesis,
-} from "@/components/user-sync/run-status";
+import { formatDuration, formatWhen, RunStatus, triggerLabel } from "@/components/user-sync/run-status";
 import { RunTrends } from "@/components/user-sync/run-trends";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
@@ -153,56 +148,65 @@ export default async function UserSyncDetailPage({
               </Card>
             ) : (
               <>
-                <Table caption="Sync history">
+                <Table caption="Sync history" fit>
                   <thead>
                     <tr>
-                      <Th>Started</Th>
-                      <Th>Trigger</Th>
-                      <Th>Mode</Th>
-                      <Th>By</Th>
-                      <Th>Status</Th>
-                      <Th>Duration</Th>
-                      <Th>Users</Th>
-                      <Th>Groups</Th>
+                      <Th className="w-[11.5rem]">Started</Th>
+                      <Th className={cn(shownFrom["@6xl"], "w-[6.5rem]")}>Trigger</Th>
+                      <Th className={shownFrom["@2xl"]}>Mode</Th>
+                      <Th className={shownFrom["@4xl"]}>By</Th>
+                      <Th className="w-28">Status</Th>
+                      <Th className={cn(shownFrom["@4xl"], "w-[6.5rem]")}>Duration</Th>
+                      <Th className={cn(shownFrom["@md"], "w-[9.5rem]")}>Users</Th>
+                      <Th className={cn(shownFrom["@xl"], "w-[6.5rem]")}>Groups</Th>
                     </tr>
                   </thead>
                   <tbody>
-                    {history.items.map((run) => (
-                      <tr key={run.id} className="hover:bg-slate-50">
-                        <Td className="whitespace-nowrap">
-                          <Link
-                            href={`/user-management/user-sync/${sync.id}/runs/${run.id}`}
-                            className="text-brand-700 hover:underline"
+                    {history.items.map((run) => {
+                      const by =
+                        run.startedBy?.name ??
+                        run.startedBy?.email ??
+                        (run.trigger === "SCHEDULED" ? "Schedule" : "—");
+                      const users = `+${run.usersCreated} ~${run.usersUpdated} −${run.usersDeleted + run.usersDeprovisioned}`;
+                      const groups = `+${run.groupsCreated} ~${run.groupsUpdated} −${run.groupsDeleted}`;
+                      return (
+                        <tr key={run.id} className="hover:bg-slate-50">
+                          <Td>
+                            <Link
+                              href={`/user-management/user-sync/${sync.id}/runs/${run.id}`}
+                              className="text-brand-700 hover:underline"
+                            >
+                              {formatWhen(run.startedAt ?? run.queuedAt)}
+                            </Link>
+                          </Td>
+                          <Td className={shownFrom["@6xl"]}>{triggerLabel(run)}</Td>
+                          <Td className={shownFrom["@2xl"]} title={oktaReadingLabel(run) ?? undefined}>
+                            {oktaReadingLabel(run) ?? "—"}
+                          </Td>
+                          <Td className={shownFrom["@4xl"]} title={by}>
+                            {by}
+                          </Td>
+                          <Td>
+                            <RunStatus status={run.status} />
+                          </Td>
+                          <Td className={shownFrom["@4xl"]}>
+                            {run.startedAt && run.finishedAt
+                              ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())
+                              : "—"}
+                          </Td>
+                          <Td
+                            className={cn(shownFrom["@md"], "text-slate-600")}
+                            title={run.usersFailed > 0 ? `${users} ✕${run.usersFailed}` : users}
                           >
-                            {formatWhen(run.startedAt ?? run.queuedAt)}
-                          </Link>
-                        </Td>
-                        <Td>{triggerLabel(run)}</Td>
-                        <Td>
-                          <WrapBeforeParenthesis text={oktaReadingLabel(run) ?? "—"} />
-                        </Td>
-                        <Td>
-                          {run.startedBy?.name ??
-                            run.startedBy?.email ??
-                            (run.trigger === "SCHEDULED" ? "Schedule" : "—")}
-                        </Td>
-                        <Td>
-                          <RunStatus status={run.status} />
-                        </Td>
-                        <Td>
-                          {run.startedAt && run.finishedAt
-                            ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime())
-                            : "—"}
-                        </Td>
-                        <Td className="whitespace-nowrap text-slate-600">
-                          +{run.usersCreated} ~{run.usersUpdated} −{run.usersDeleted + run.usersDeprovisioned}
-                          {run.usersFailed > 0 && <span className="text-red-700"> ✕{run.usersFailed}</span>}
-                        </Td>
-                        <Td className="whitespace-nowrap text-slate-600">
-                          +{run.groupsCreated} ~{run.groupsUpdated} −{run.groupsDeleted}
-                        </Td>
-                      </tr>
-                    ))}
+                            {users}
+                            {run.usersFailed > 0 && <span className="text-red-700"> ✕{run.usersFailed}</span>}
+                          </Td>
+                          <Td className={cn(shownFrom["@xl"], "text-slate-600")} title={groups}>
+                            {groups}
+                          </Td>
+                        </tr>
+                      );
+                    })}
                   </tbody>
                 </Table>
                 <p className="mt-2 text-xs text-slate-500">
