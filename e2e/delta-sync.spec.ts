@@ -8,6 +8,7 @@ import { expectAccessible } from "./support/a11y";
 import { createOrganization, type Organization, signInAs } from "./support/organizations";
 import type { Stack } from "./support/stack";
 import { expect, test } from "./support/stack-fixture";
+import { cellUnder } from "./support/tables";
 import { createSync, runFrom } from "./support/world";
 
 test.describe.configure({ mode: "serial" });
@@ -59,8 +60,8 @@ const fullResync = (page: Page) => page.getByRole("button", { name: "Full resync
 async function runWith(stack: Stack, page: Page, button: ReturnType<typeof syncData>): Promise<SyncRun> {
   const run = await runFrom(stack, page, syncId, button);
   expect(run.status).toBe("SUCCEEDED");
-  const history = page.getByRole("table", { name: "Sync history" }).getByRole("row");
-  await expect(history.nth(1).getByRole("cell").nth(4)).toHaveText("Succeeded");
+  const table = page.getByRole("table", { name: "Sync history" });
+  await expect(await cellUnder(table, table.getByRole("row").nth(1), "Status")).toHaveText("Succeeded");
   await expect(page.getByTestId("run-progress").getByRole("heading", { name: "Latest run" })).toBeVisible();
   return run;
 }
@@ -78,8 +79,10 @@ function requested(kind: "logs" | "members" | "every user"): number {
 }
 
 /** The Mode cell of SYNC HISTORY's newest run. */
-const newestMode = (page: Page) =>
-  page.getByRole("table", { name: "Sync history" }).getByRole("row").nth(1).getByRole("cell").nth(2);
+const newestMode = (page: Page) => {
+  const table = page.getByRole("table", { name: "Sync history" });
+  return cellUnder(table, table.getByRole("row").nth(1), "Mode");
+};
 
 test("SYNC DATA after a recent full run reads the System Log; Full resync lists every user and group", async ({
   stack,
@@ -96,7 +99,7 @@ test("SYNC DATA after a recent full run reads the System Log; Full resync lists 
   // The first run lists everything: there is no full run to read changes from.
   const first = await runWith(stack, page, syncData(page));
   expect(first).toMatchObject({ mode: "FULL", fallback: null, usersCreated: 10 });
-  await expect(newestMode(page)).toHaveText("Full");
+  await expect(await newestMode(page)).toHaveText("Full");
 
   // Meanwhile, in Okta: a user deleted, a membership added.
   okta.directory.deleteUser(CY);
@@ -110,7 +113,7 @@ test("SYNC DATA after a recent full run reads the System Log; Full resync lists 
   expect(requested("logs")).toBeGreaterThan(0);
   expect(requested("members")).toBe(0);
   expect(requested("every user")).toBe(0);
-  await expect(newestMode(page)).toHaveText("Delta (System Log)");
+  await expect(await newestMode(page)).toHaveText("Delta (System Log)");
   expect(await stack.db.directoryUser.count({ where: { userSyncId: syncId } })).toBe(9);
   await page.screenshot({ path: test.info().outputPath("sync-page.png"), fullPage: true });
   await expectAccessible(page);
@@ -136,7 +139,7 @@ test("SYNC DATA after a recent full run reads the System Log; Full resync lists 
   expect(requested("every user")).toBeGreaterThan(0);
   expect(requested("logs")).toBe(0);
   expect(full).toMatchObject({ mode: "FULL", fallback: null, logChanges: 0, trigger: "MANUAL" });
-  await expect(newestMode(page)).toHaveText("Full");
+  await expect(await newestMode(page)).toHaveText("Full");
   expect((await stack.db.userSync.findUniqueOrThrow({ where: { id: syncId } })).lastFullSyncAt).toEqual(
     full.startedAt,
   );
@@ -154,7 +157,7 @@ test("when Okta refuses the System Log, SYNC DATA lists everything and the run's
     const run = await runWith(stack, page, syncData(page));
     expect(run.mode).toBe("FULL");
     expect(run.fallback).toMatch(/okta\.logs\.read/);
-    await expect(newestMode(page)).toHaveText("Full");
+    await expect(await newestMode(page)).toHaveText("Full");
     // The live progress of the latest run says it too.
     await expect(page.getByTestId("run-progress")).toContainText(
       "did not let this API token read the System Log",
@@ -206,7 +209,7 @@ test("a scheduled run that re-listed instead of reading the log shows as Increme
   });
   await signIn(page, stack);
   await page.goto(`${stack.url}/user-management/user-sync/${syncId}`);
-  await expect(newestMode(page)).toHaveText("Incremental (re-listing)");
+  await expect(await newestMode(page)).toHaveText("Incremental (re-listing)");
   await page.getByRole("table", { name: "Sync history" }).getByRole("row").nth(1).getByRole("link").click();
   await expect(page.getByText("How Okta was read").locator("+ p")).toHaveText("Incremental (re-listing)");
   await expect(page.getByRole("region", { name: "Okta's System Log was not used" })).toContainText(

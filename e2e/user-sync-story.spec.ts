@@ -1,7 +1,8 @@
 import { expect, type Page, test } from "@playwright/test";
 import { expectAccessible } from "./support/a11y";
-import { signIn } from "./support/auth";
+import { MEMBERS, signIn } from "./support/auth";
 import { changeOkta, DEMO_OKTA_TOKEN, DEMO_OKTA_URL } from "./support/demo-okta";
+import { cellUnder } from "./support/tables";
 
 // The help page's whole story, in order: one test, since each step builds on the last.
 test.describe.configure({ mode: "serial" });
@@ -62,9 +63,9 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await syncAndWait(page, /Succeeded/);
   const history = page.getByRole("table", { name: "Sync history" });
   await expect(history.getByRole("row")).toHaveCount(2);
-  const newest = history.getByRole("row").nth(1).getByRole("cell");
-  await expect(newest.nth(1)).toHaveText("Manual");
-  await expect(newest.nth(2)).toHaveText("Full");
+  const newest = history.getByRole("row").nth(1);
+  await expect(await cellUnder(history, newest, "By")).toHaveText(MEMBERS.admin.name);
+  await expect(await cellUnder(history, newest, "Mode")).toHaveText("Full");
   await expect(history).toContainText("+5");
   await snap(page, "04-sync-detail");
 
@@ -99,7 +100,7 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await syncAndWait(page, /Succeeded/);
   await expect(history.getByRole("row")).toHaveCount(3);
   // SYNC DATA after a recent full run reads what changed from Okta's System Log, deletions included.
-  await expect(newest.nth(2)).toHaveText("Delta (System Log)");
+  await expect(await cellUnder(history, newest, "Mode")).toHaveText("Delta (System Log)");
   await page.getByRole("table", { name: "Sync history" }).getByRole("link").first().click();
   await expect(page.getByRole("heading", { level: 1, name: /Sync run of/ })).toBeVisible();
   await page.getByRole("link", { name: "Updated" }).click();
