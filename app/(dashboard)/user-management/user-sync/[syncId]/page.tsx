@@ -122,7 +122,7 @@ export default async function UserSyncDetailPage({
             ))}
           </dl>
         </Card>
-        {/* min-w-0: a table too wide for the column scrolls inside it instead of widening the page. */}
+        {/* min-w-0: the column keeps to the screen; SYNC HISTORY shows the columns its width allows. */}
         <div className="flex min-w-0 flex-col gap-6 2xl:col-span-2">
           {latest && (
             <RunProgress initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}>
