@@ -4,7 +4,7 @@
 // and names in natural order.
 import type { Locator, Page } from "@playwright/test";
 import { expectAccessible } from "./support/a11y";
-import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
+import { createOrganization, type Organization, signInAs } from "./support/organizations";
 import { expect, test } from "./support/stack-fixture";
 
 const LONG_NAME = "Maximiliane Alexandrina Theodora von Hohenzollern-Sigmaringen zu Wittgenstein";
@@ -104,14 +104,6 @@ test.beforeAll(async ({ stack }) => {
   });
 });
 
-async function signIn(page: Page, baseUrl: string) {
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.getByLabel("Email").fill(org.admin.email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("member-name")).toBeVisible();
-}
-
 /** Nothing scrolls sideways, the table is no wider than its box, and every row is one line. */
 async function expectFits(table: Locator, label: string) {
   const measured = await table.evaluate((element) => {
@@ -158,7 +150,7 @@ for (const width of [1280, 1024]) {
   }, info) => {
     test.setTimeout(180_000); // four pages, each checked by axe
     await page.setViewportSize({ width, height: 800 });
-    await signIn(page, stack.url);
+    await signInAs(page, stack.url, org.admin.email);
     const pages = [
       { path: "/user-management/users", table: "Users" },
       { path: `/user-management/user-groups/${groupId}`, table: `Members of ${LONG_GROUP}` },
@@ -202,7 +194,7 @@ test("User Groups lists names in natural order: Team 5 before Team 10 and Team 4
   stack,
   page,
 }) => {
-  await signIn(page, stack.url);
+  await signInAs(page, stack.url, org.admin.email);
   await page.goto(`${stack.url}/user-management/user-groups`);
   const names = await page.getByRole("table", { name: "User groups" }).getByRole("link").allTextContents();
   expect(names.slice(0, 12)).toEqual([

@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import { expectAccessible } from "./support/a11y";
-import { MEMBERS, signIn } from "./support/auth";
+import { signIn } from "./support/auth";
 import { changeOkta, DEMO_OKTA_TOKEN, DEMO_OKTA_URL } from "./support/demo-okta";
 import { cellUnder } from "./support/tables";
 
@@ -64,7 +64,7 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   const history = page.getByRole("table", { name: "Sync history" });
   await expect(history.getByRole("row")).toHaveCount(2);
   const newest = history.getByRole("row").nth(1);
-  await expect(await cellUnder(history, newest, "By")).toHaveText(MEMBERS.admin.name);
+  await expect(await cellUnder(history, newest, "Trigger")).toHaveText("Manual");
   await expect(await cellUnder(history, newest, "Mode")).toHaveText("Full");
   await expect(history).toContainText("+5");
   await snap(page, "04-sync-detail");

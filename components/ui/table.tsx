@@ -45,13 +45,14 @@ export function Table({
 /**
  * A column of a `fit` table shown only when the table is at least this wide (container queries:
  * the same table is narrower beside a sidebar or in a grid column); below, its values are on the
- * row's own page. In pixels: @md 448, @xl 576, @2xl 672, @4xl 896, @6xl 1152,
+ * row's own page. In pixels: @md 448, @xl 576, @2xl 672, @3xl 768, @4xl 896, @6xl 1152,
  * @7xl 1280. (A 1280 px screen leaves the main column about 960 px, a 1024 px screen about 700.)
  */
 export const shownFrom = {
   "@md": "hidden @md:table-cell",
   "@xl": "hidden @xl:table-cell",
   "@2xl": "hidden @2xl:table-cell",
+  "@3xl": "hidden @3xl:table-cell",
   "@4xl": "hidden @4xl:table-cell",
   "@6xl": "hidden @6xl:table-cell",
   "@7xl": "hidden @7xl:table-cell",

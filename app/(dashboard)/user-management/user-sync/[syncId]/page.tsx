@@ -152,12 +152,12 @@ export default async function UserSyncDetailPage({
                   <thead>
                     <tr>
                       <Th className="w-[11.5rem]">Started</Th>
-                      <Th className={cn(shownFrom["@6xl"], "w-[6.5rem]")}>Trigger</Th>
+                      <Th className={cn(shownFrom["@3xl"], "w-[6.5rem]")}>Trigger</Th>
                       <Th className={shownFrom["@2xl"]}>Mode</Th>
-                      <Th className={shownFrom["@4xl"]}>By</Th>
+                      <Th className={shownFrom["@6xl"]}>By</Th>
                       <Th className="w-28">Status</Th>
                       <Th className={cn(shownFrom["@4xl"], "w-[6.5rem]")}>Duration</Th>
-                      <Th className={cn(shownFrom["@md"], "w-[9.5rem]")}>Users</Th>
+                      <Th className={cn(shownFrom["@md"], "w-36")}>Users</Th>
                       <Th className={cn(shownFrom["@xl"], "w-[6.5rem]")}>Groups</Th>
                     </tr>
                   </thead>
@@ -179,11 +179,11 @@ export default async function UserSyncDetailPage({
                               {formatWhen(run.startedAt ?? run.queuedAt)}
                             </Link>
                           </Td>
-                          <Td className={shownFrom["@6xl"]}>{triggerLabel(run)}</Td>
+                          <Td className={shownFrom["@3xl"]}>{triggerLabel(run)}</Td>
                           <Td className={shownFrom["@2xl"]} title={oktaReadingLabel(run) ?? undefined}>
                             {oktaReadingLabel(run) ?? "—"}
                           </Td>
-                          <Td className={shownFrom["@4xl"]} title={by}>
+                          <Td className={shownFrom["@6xl"]} title={by}>
                             {by}
                           </Td>
                           <Td>
