@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { expect, type Page, test } from "@playwright/test";
 import { expectAccessible } from "./support/a11y";
 import { signIn } from "./support/auth";
@@ -7,16 +8,29 @@ import { cellUnder } from "./support/tables";
 // The help page's whole story, in order: one test, since each step builds on the last.
 test.describe.configure({ mode: "serial" });
 
+/**
+ * Checks the page with axe and pictures it: in the test's output, and in SCREENSHOTS_DIR when set
+ * (`npm run screenshots` sets docs/images, whose pictures the README and the admin guide show).
+ */
 async function snap(page: Page, name: string) {
   await expectAccessible(page);
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+  const docs = process.env.SCREENSHOTS_DIR;
+  if (docs) await page.screenshot({ path: join(docs, `${name}.png`), fullPage: true });
 }
 
+/** Clicks SYNC DATA and waits for its run, the newest in SYNC HISTORY, to end as `expected`. */
 async function syncAndWait(page: Page, expected: RegExp) {
+  const history = page.getByRole("table", { name: "Sync history" }).getByRole("row");
+  // SYNC HISTORY renders with the page: its table, if any, is there once its heading is.
+  await expect(page.getByRole("heading", { name: "SYNC HISTORY" })).toBeVisible();
+  const rows = await history.count();
   await page.getByRole("button", { name: "SYNC DATA" }).click();
+  // The head row and the runs: the new run is listed as soon as it is queued.
+  await expect(history).toHaveCount(rows === 0 ? 2 : rows + 1);
   const progress = page.getByTestId("run-progress");
-  await expect(progress).toBeVisible();
-  await expect(progress.getByText(expected)).toBeVisible({ timeout: 60_000 });
+  await expect(progress.getByRole("heading", { name: "Latest run" })).toBeVisible({ timeout: 60_000 });
+  await expect(progress.getByText(expected)).toBeVisible();
 }
 
 test("an Administrator connects Okta Workspace, syncs, and sees updates and deletions after the next sync", async ({
@@ -59,15 +73,28 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await expect(page.getByText("User Sync created successfully.")).toBeVisible();
   await expect(page.getByText(`•••• ${DEMO_OKTA_TOKEN.slice(-4)}`)).toBeVisible();
   expect(await page.content()).not.toContain(DEMO_OKTA_TOKEN);
+  const syncPage = page.url().replace(/\?.*$/, "");
+
+  // Preview first: what SYNC DATA would do, changing nothing.
+  await page.getByRole("button", { name: "Preview", exact: true }).click();
+  const progress = page.getByTestId("run-progress");
+  await expect(progress.getByRole("heading", { name: "Latest preview" })).toBeVisible({ timeout: 60_000 });
+  await progress.getByRole("link", { name: "View preview →" }).click();
+  await expect(page.getByTestId("preview-users")).toHaveText(
+    "Users: create 5 users, update 0, delete 0, refuse 0.",
+  );
+  await snap(page, "04-preview");
+  await page.getByRole("link", { name: "← Sync history" }).click();
 
   await syncAndWait(page, /Succeeded/);
   const history = page.getByRole("table", { name: "Sync history" });
-  await expect(history.getByRole("row")).toHaveCount(2);
+  // The preview, then SYNC DATA's run.
+  await expect(history.getByRole("row")).toHaveCount(3);
   const newest = history.getByRole("row").nth(1);
   await expect(await cellUnder(history, newest, "Trigger")).toHaveText("Manual");
   await expect(await cellUnder(history, newest, "Mode")).toHaveText("Full");
   await expect(history).toContainText("+5");
-  await snap(page, "04-sync-detail");
+  await snap(page, "05-sync-detail");
 
   await nav.getByRole("link", { name: "Users" }).click();
   const users = page.getByRole("table", { name: "Users" });
@@ -75,17 +102,21 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
     await expect(users.getByRole("row", { name: new RegExp(name) })).toContainText("Okta production");
   }
   await expect(users.getByRole("row", { name: /Alice Anders/ })).toContainText("Invited");
-  await snap(page, "05-users");
+  await snap(page, "06-users");
+  await users.getByRole("link", { name: "Alice Anders" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Alice Anders" })).toBeVisible();
+  await snap(page, "07-user");
 
   await nav.getByRole("link", { name: "User Groups" }).click();
   const groups = page.getByRole("table", { name: "User groups" });
   await expect(groups.getByRole("row", { name: /Okta Engineers/ })).toContainText("2");
-  await snap(page, "06-user-groups");
+  await snap(page, "08-user-groups");
   await groups.getByRole("link", { name: "Okta Engineers" }).click();
   await expect(page.getByRole("table", { name: "Members of Okta Engineers" }).getByRole("link")).toHaveText([
     "Alice Anders",
     "Bruno Bianchi",
   ]);
+  await snap(page, "09-group");
 
   // Meanwhile, in Okta: a profile change, a deleted user, memberships both ways, a new and a renamed group.
   await changeOkta("updateUser", "00ualice0000000000001", { lastName: "Andersson" });
@@ -98,7 +129,7 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await nav.getByRole("link", { name: "User Sync" }).click();
   await page.getByRole("link", { name: "Okta production" }).click();
   await syncAndWait(page, /Succeeded/);
-  await expect(history.getByRole("row")).toHaveCount(3);
+  await expect(history.getByRole("row")).toHaveCount(4);
   // SYNC DATA after a recent full run reads what changed from Okta's System Log, deletions included.
   await expect(await cellUnder(history, newest, "Mode")).toHaveText("Delta (System Log)");
   await page.getByRole("table", { name: "Sync history" }).getByRole("link").first().click();
@@ -107,7 +138,11 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await expect(page.getByRole("table", { name: "Updated of this run" })).toContainText(
     'lastName: "Anders" → "Andersson"',
   );
-  await snap(page, "07-run-detail");
+  await snap(page, "10-run");
+  // Every Okta user of the demo org is imported: Needs attention says so.
+  await page.goto(`${syncPage}/attention`);
+  await expect(page.getByText("Every Okta user is imported")).toBeVisible();
+  await snap(page, "11-needs-attention");
 
   await nav.getByRole("link", { name: "Users" }).click();
   await expect(users.getByRole("row", { name: /Alice Andersson/ })).toBeVisible();
@@ -134,7 +169,13 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
       mailbox.getByRole("row", { name: new RegExp(`invited.*${login}@okta-acme\\.test`) }),
     ).toHaveCount(1);
   }
-  await snap(page, "08-mailbox");
+  await snap(page, "12-mailbox");
+  await mailbox
+    .getByRole("row", { name: /Succeeded — 0 created, 1 update.*admin@acme\.test/ })
+    .getByRole("link")
+    .click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("sync report");
+  await snap(page, "13-email");
 
   // EDIT: change the configuration; a blank token keeps the saved one.
   await nav.getByRole("link", { name: "User Sync" }).click();
@@ -142,12 +183,15 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await page.getByRole("link", { name: "EDIT" }).click();
   await page.getByRole("radio", { name: /Trust Email/ }).check();
   await page.getByLabel("Schedule").selectOption("DAILY");
-  await snap(page, "09-edit");
+  await snap(page, "14-edit");
   await page.getByRole("button", { name: "SAVE" }).click();
   await expect(page.getByText("Changes saved.")).toBeVisible();
   await expect(page.getByText("Trust Email")).toBeVisible();
   await expect(page.getByText("Daily")).toBeVisible();
   await syncAndWait(page, /Succeeded/);
+  // Three runs: the trends chart has something to show.
+  await expect(page.getByTestId("run-trends").locator("svg").first()).toBeVisible();
+  await snap(page, "15-sync");
 });
 
 test("a Member is refused the User Sync pages", async ({ page }) => {
