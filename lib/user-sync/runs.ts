@@ -152,4 +152,31 @@ export async function listRunTrends(db: Db, userSyncId: string, limit = TREND_RU
       durationMs: (run.finishedAt as Date).getTime() - startedAt.getTime(),
     };
   });
+
+/** A run's changes (every kind but errors, kind by kind) or its errors: what a CSV export holds. */
+export const RUN_EXPORTS = {
+  changes: ["CREATED", "UPDATED", "DELETED", "DEPROVISIONED"],
+  errors: ["ERROR"],
+} as const satisfies Record<string, readonly (typeof RUN_ITEM_KINDS)[number][]>;
+
+export type RunExport = keyof typeof RUN_EXPORTS;
+
+/** A run's items of an export, `pageSize` at a time, each page read only when the previous one is consumed. */
+export async function* runItemsToExport(db: Db, syncRunId: string, items: RunExport, pageSize: number) {
+  for (const kind of RUN_EXPORTS[items]) {
+    let after: string | undefined;
+    do {
+      const page = await listRunItems(db, syncRunId, kind, { after }, pageSize);
+      yield page.items;
+      after = page.next ?? undefined;
+    } while (after);
+  }
+}
+
+/** A run item's changed attributes as text: `field: before → after; …` (values as JSON). */
+export function describeChanges(changes: unknown): string {
+  if (!changes || typeof changes !== "object") return "";
+  return Object.entries(changes as Record<string, [unknown, unknown]>)
+    .map(([field, [before, after]]) => `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`)
+    .join("; ");
 }

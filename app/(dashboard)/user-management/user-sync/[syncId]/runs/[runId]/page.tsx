@@ -14,7 +14,7 @@ import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
-import { getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
+import { describeChanges, getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
 export const metadata: Metadata = { title: "Sync run" };
 
@@ -31,13 +31,6 @@ const itemQuery = z.object({
   after: z.string().max(2000).optional().catch(undefined),
   before: z.string().max(2000).optional().catch(undefined),
 });
-
-function describeChanges(changes: unknown): string {
-  if (!changes || typeof changes !== "object") return "";
-  return Object.entries(changes as Record<string, [unknown, unknown]>)
-    .map(([field, [before, after]]) => `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`)
-    .join("; ");
-}
 
 export default async function SyncRunPage({
   params,
