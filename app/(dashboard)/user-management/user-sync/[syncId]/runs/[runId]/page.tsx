@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
+import { RunExportLinks } from "@/components/export/csv-export-link";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
@@ -92,7 +93,12 @@ export default async function SyncRunPage({
             ? `What SYNC DATA would do${startedBy ? `, previewed by ${startedBy}` : ""}. Nothing was written and no email was sent.`
             : `${TRIGGER_LABEL[run.trigger]} sync${startedBy ? ` started by ${startedBy}` : ""}.`
         }
-        actions={<RunStatus status={run.status} />}
+        actions={
+          <>
+            <RunStatus status={run.status} />
+            <RunExportLinks runId={run.id} />
+          </>
+        }
       />
       {run.error && <p className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
       {run.fallback && (
