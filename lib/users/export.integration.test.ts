@@ -4,6 +4,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Db } from "@/lib/db";
+import { EXPORT_PAGE_SIZE } from "@/lib/export/csv";
 import { csvRecords } from "@/test-support/csv";
 import { createPostgresTestDb, type TestDb } from "@/test-support/db";
 import { usersCsv } from "./export";
@@ -13,7 +14,7 @@ import { userListQuery } from "./queries";
 // number of users. PostgreSQL itself, not PGlite: PGlite holds its data in this process's memory.
 const USERS = 40_000;
 /**
- * What the export may keep alive at once: a page of 2,000 users (some 3 MB with the CSV it makes),
+ * What the export may keep alive at once: a page of 1,000 users (some 1.5 MB with the CSV it makes),
  * and what the first queries leave behind (Prisma's and V8's caches). Every user at once is 40 MB
  * or more.
  */
@@ -59,6 +60,21 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => t?.close());
 
+/** The test database, calling `onPage` as each page of users comes back from it. */
+function watchedDb(onPage: () => void): Db {
+  return t.db.$extends({
+    query: {
+      directoryUser: {
+        async findMany({ args, query }) {
+          const rows = await query(args);
+          onPage();
+          return rows;
+        },
+      },
+    },
+  }) as unknown as Db;
+}
+
 /**
  * Exports every user, reading the stream slowly (as a slow client would), and returns what the
  * CSV holds (kept small: its hash, its lines, its first and last rows) and the most memory that
@@ -71,18 +87,10 @@ async function measuredExport(pageSize: number) {
     peak = Math.max(peak, liveBytes());
   };
   // Sampled as each page comes back from the database too, while its rows are all alive.
-  const db = t.db.$extends({
-    query: {
-      directoryUser: {
-        async findMany({ args, query }) {
-          const rows = await query(args);
-          pagesRead++;
-          sample();
-          return rows;
-        },
-      },
-    },
-  }) as unknown as Db;
+  const db = watchedDb(() => {
+    pagesRead++;
+    sample();
+  });
   const baseline = liveBytes();
   const reader = usersCsv(db, organization, userListQuery.parse({}), pageSize).body.getReader();
   const hash = createHash("sha256");
@@ -102,7 +110,7 @@ async function measuredExport(pageSize: number) {
     last = text;
     sample();
     // Slower than the database: a stream that read ahead would read pages meanwhile.
-    await delay(100);
+    await delay(50);
     readAhead = Math.max(readAhead, pagesRead - chunks);
     chunks++; // the header first, then a page per chunk
   }
@@ -117,7 +125,7 @@ async function measuredExport(pageSize: number) {
 }
 
 it(`exports ${USERS.toLocaleString("en")} users with a page's memory, not all of them`, async () => {
-  const streamed = await measuredExport(2000);
+  const streamed = await measuredExport(EXPORT_PAGE_SIZE);
   expect(streamed.lines).toBe(USERS + 1);
   expect(streamed.firstAndLast).toEqual([
     expect.objectContaining({ Name: `Person ${String(USERS).padStart(6, "0")} Lastname-of-some-length` }),
@@ -133,3 +141,16 @@ it(`exports ${USERS.toLocaleString("en")} users with a page's memory, not all of
   expect(buffered.growthMB).toBeGreaterThan(2 * MAX_GROWTH_MB);
   expect(buffered.growthMB).toBeGreaterThan(3 * streamed.growthMB);
 }, 120_000);
+
+it("reads no further page once the client has gone away", async () => {
+  let pagesRead = 0;
+  const db = watchedDb(() => pagesRead++);
+  const reader = usersCsv(db, organization, userListQuery.parse({})).body.getReader();
+  await reader.read(); // the header
+  await reader.read(); // the first page
+  const second = reader.read(); // on its way from the database
+  await reader.cancel();
+  expect((await second).done).toBe(true);
+  await delay(500);
+  expect(pagesRead).toBeLessThanOrEqual(2);
+});
