@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import type { APIRequestContext, Browser, Page } from "@playwright/test";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { csvRecords } from "@/test-support/csv";
-import { callAction, client, serverActions, signInOverHttp } from "./support/actions";
+import { client, signInOverHttp } from "./support/actions";
 import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
 import { expect, test } from "./support/stack-fixture";
-import { createRun, createSync, runnerIdle } from "./support/world";
+import { createRun, createSync, syncNowAs } from "./support/world";
 
 const TOKEN = "00csv-export-okta-token-0123456789abcdef";
 const SYNC_NAME = "Okta Ünited";
@@ -65,18 +65,7 @@ test.beforeAll(async ({ stack }) => {
   foreign = await createOrganization(stack.db, "Outsiders");
   const sync = await createSync(stack, home.id, okta, SYNC_NAME);
   syncId = sync.id;
-  const http = await client(stack.url);
-  await signInOverHttp(http, home.owner.email, PASSWORD);
-  const start = serverActions().find((a) => a.name === "startSyncAction");
-  if (!start) throw new Error("startSyncAction is not in the build");
-  await callAction(
-    http,
-    start,
-    `/user-management/user-sync/${sync.id}`,
-    { userSyncId: sync.id },
-    { withState: true },
-  );
-  await runnerIdle(stack);
+  await syncNowAs(stack, home.owner.email, sync.id);
   runId = (await stack.db.syncRun.findFirstOrThrow({ where: { userSyncId: sync.id } })).id;
 
   const theirs = await createSync(stack, foreign.id, okta, "Their Okta");

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createSyncRun, createUserSync } from "@/lib/email/testing/factories";
 import { csvRecords } from "@/test-support/csv";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { runItemsCsv } from "./run-export";
@@ -10,26 +11,13 @@ let runId: string;
 let foreignRunId: string;
 
 async function syncWithRun(organizationId: string, name: string) {
-  const sync = await t.db.userSync.create({
-    data: {
-      organizationId,
-      name,
-      domain: "https://acme.okta.com",
-      tokenCiphertext: "secret-ciphertext",
-      tokenLast4: "wxyz",
-      enrollmentType: "ONLY_SYNC",
-      uniqueField: "EMAIL",
-    },
-  });
-  return t.db.syncRun.create({
-    data: {
-      organizationId,
-      userSyncId: sync.id,
-      trigger: "MANUAL",
-      status: "PARTIAL",
-      queuedAt: new Date("2025-12-06T01:41:00Z"),
-      startedAt: new Date("2025-12-06T01:42:30Z"),
-    },
+  const sync = await createUserSync(t.db, { organizationId, name });
+  return createSyncRun(t.db, {
+    organizationId,
+    userSyncId: sync.id,
+    status: "PARTIAL",
+    queuedAt: new Date("2025-12-06T01:41:00Z"),
+    startedAt: new Date("2025-12-06T01:42:30Z"),
   });
 }
 

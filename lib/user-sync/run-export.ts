@@ -1,18 +1,10 @@
 import type { Db, SyncRunItem } from "@/lib/db";
 import { type CsvColumn, csvStream, EXPORT_PAGE_SIZE } from "@/lib/export/csv";
-import { describeChanges, getRun, type RunExport, runItemsToExport } from "./runs";
-
-const KIND = {
-  CREATED: "Created",
-  UPDATED: "Updated",
-  DELETED: "Deleted",
-  DEPROVISIONED: "Deprovisioned",
-  ERROR: "Error",
-} as const;
+import { describeChanges, getRun, RUN_ITEM_LABEL, type RunExport, runItemsToExport } from "./runs";
 
 /** What the run's page shows of each item, the changed fields in full. */
 export const RUN_ITEM_COLUMNS: CsvColumn<SyncRunItem>[] = [
-  { header: "Kind", value: (item) => KIND[item.kind] },
+  { header: "Kind", value: (item) => RUN_ITEM_LABEL[item.kind] },
   { header: "User", value: (item) => item.userKey },
   { header: "Okta id", value: (item) => item.externalId },
   { header: "Reason", value: (item) => item.reason },

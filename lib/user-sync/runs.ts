@@ -73,6 +73,15 @@ export async function getRun(db: Db, organizationId: string, runId: string) {
 
 export const RUN_ITEM_KINDS = ["ERROR", "CREATED", "UPDATED", "DELETED", "DEPROVISIONED"] as const;
 
+/** What a run item is, in words: a user's sync history, a run's CSV export. */
+export const RUN_ITEM_LABEL = {
+  CREATED: "Created",
+  UPDATED: "Updated",
+  DELETED: "Deleted",
+  DEPROVISIONED: "Deprovisioned",
+  ERROR: "Error",
+} as const satisfies Record<(typeof RUN_ITEM_KINDS)[number], string>;
+
 /** A run's per-user errors and changes, one kind at a time. */
 export async function listRunItems(
   db: Db,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createUserSync } from "@/lib/email/testing/factories";
 import { csvRecords } from "@/test-support/csv";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { usersCsv } from "./export";
@@ -24,16 +25,10 @@ beforeAll(async () => {
   const org = await t.db.organization.create({ data: { name: "Acme Ünited", slug: "acme" } });
   acme = { organizationId: org.id, organizationName: org.name };
   const other = await t.db.organization.create({ data: { name: "Other", slug: "other" } });
-  const sync = await t.db.userSync.create({
-    data: {
-      organizationId: org.id,
-      name: "=Okta, production",
-      domain: "https://acme.okta.com",
-      tokenCiphertext: "secret-ciphertext",
-      tokenLast4: "abcd",
-      enrollmentType: "SEND_ENROLLMENT_EMAIL",
-      uniqueField: "EMAIL",
-    },
+  const sync = await createUserSync(t.db, {
+    organizationId: org.id,
+    name: "=Okta, production",
+    tokenCiphertext: "secret-ciphertext",
   });
   for (const [i, [name]] of HOSTILE.entries()) {
     await t.db.directoryUser.create({
@@ -95,7 +90,7 @@ it("writes every user of the organization as a spreadsheet reads them, formulas 
   expect(records[1]).toMatchObject({ Status: "SUSPENDED", Enrollment: "Invited", "Email verified": "no" });
   expect(records[2]).toMatchObject({ Enrollment: "Enrolled" });
   expect(records.at(-1)).toMatchObject({ Source: "Dashboard", "Okta id": "", Email: "" });
-  for (const secret of ["secret-ciphertext", "abcd", "profile is not exported", "Their person"])
+  for (const secret of ["secret-ciphertext", "profile is not exported", "Their person"])
     expect(csv).not.toContain(secret);
 });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUserSync } from "@/lib/email/testing/factories";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { hostileCursor, hostileText, queryValue } from "@/test-support/hostile";
 import {
@@ -204,16 +205,10 @@ describe("usersToExport", () => {
   });
 
   it("names each user's source, and reads nothing of another organization", async () => {
-    const sync = await t.db.userSync.create({
-      data: {
-        organizationId: acme,
-        name: "Okta production",
-        domain: "https://acme.okta.com",
-        tokenCiphertext: "not exported",
-        tokenLast4: "xxxx",
-        enrollmentType: "ONLY_SYNC",
-        uniqueField: "EMAIL",
-      },
+    const sync = await createUserSync(t.db, {
+      organizationId: acme,
+      name: "Okta production",
+      tokenCiphertext: "not exported",
     });
     await t.db.directoryUser.updateMany({
       where: { organizationId: acme, username: "user3" },

@@ -36,7 +36,7 @@ import {
   machine,
   mb,
   PeakMemory,
-  peakHeapBytes,
+  peakHeap,
   STATS_SETTLE_MS,
   tableWrites,
   textTable,
@@ -485,9 +485,13 @@ async function timeExport(name: string, route: string, bytesPerSecond?: number) 
   const rssPeak = memory.stop();
   await delay(1100); // the monitor's line for the last second
   const heap = (from: number, to: number) => {
-    const bytes = peakHeapBytes(eventLoopLog, from, to);
-    return bytes === null ? null : mb(bytes);
+    const peak = peakHeap(eventLoopLog, from, to);
+    return {
+      used: peak && mb(peak.usedBytes),
+      live: peak?.liveAfterGcBytes ? mb(peak.liveAfterGcBytes) : null,
+    };
   };
+  const [before, during] = [heap(idleFrom, t0 - 1000), heap(t0, t1)];
   return {
     scenario: "export",
     export: name,
@@ -496,8 +500,9 @@ async function timeExport(name: string, route: string, bytesPerSecond?: number) 
     rowsPerSecond: Math.round(download.rows / download.seconds),
     appRssBeforeMB: mb(rssBefore),
     appPeakMB: mb(rssPeak),
-    appHeapBeforeMB: heap(idleFrom, t0 - 1000),
-    appPeakHeapMB: heap(t0, t1),
+    appHeapBeforeMB: before.used,
+    appPeakHeapMB: during.used,
+    appLiveHeapAfterGcMB: during.live,
     appLongestBlockMs: longestBlockMs(eventLoopLog, t0, t1),
     loadavgBefore: load,
   };
@@ -704,6 +709,7 @@ try {
           e.firstByteMs,
           `${e.appPeakMB} (${e.appRssBeforeMB})`,
           `${e.appPeakHeapMB} (${e.appHeapBeforeMB})`,
+          String(e.appLiveHeapAfterGcMB ?? "no full GC"),
           String(e.appLongestBlockMs),
         ]),
       )}`,

@@ -152,7 +152,15 @@ function monitorLines(log: string, from: number, to: number) {
     readFileSync(log, "utf8")
       .split("\n")
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { at: number; maxMs: number; heapBytes: number })
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            at: number;
+            maxMs: number;
+            heapBytes: number;
+            liveAfterGcBytes: number | null;
+          },
+      )
       // A line covers the second before it.
       .filter((line) => line.at > from && line.at - 1000 < to)
   );
@@ -164,8 +172,16 @@ export function longestBlockMs(log: string, from: number, to: number): number | 
   return lines.length > 0 ? Math.round(Math.max(...lines.map((line) => line.maxMs))) : null;
 }
 
-/** The most JavaScript heap the app used between two times (bytes); null as above. */
-export function peakHeapBytes(log: string, from: number, to: number): number | null {
+/**
+ * The most JavaScript heap the app used between two times (bytes), garbage included, and the most
+ * still alive after a full collection (null when none ran); null as above.
+ */
+export function peakHeap(log: string, from: number, to: number) {
   const lines = monitorLines(log, from, to);
-  return lines.length > 0 ? Math.max(...lines.map((line) => line.heapBytes)) : null;
+  if (lines.length === 0) return null;
+  const live = lines.flatMap((line) => (line.liveAfterGcBytes === null ? [] : [line.liveAfterGcBytes]));
+  return {
+    usedBytes: Math.max(...lines.map((line) => line.heapBytes)),
+    liveAfterGcBytes: live.length > 0 ? Math.max(...live) : null,
+  };
 }
