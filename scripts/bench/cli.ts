@@ -698,6 +698,7 @@ try {
           "first byte ms",
           "app MB (before)",
           "heap MB (before)",
+          "live heap MB",
           "loop ms",
         ],
         exportFigures.map((e) => [
