@@ -15,11 +15,11 @@ import { userListQuery } from "./queries";
 // number of users. PostgreSQL itself, not PGlite: PGlite holds its data in this process's memory.
 const USERS = 40_000;
 /**
- * What the export may keep alive at once: a page of 1,000 users (some 1.5 MB with the CSV it makes),
- * and what the first queries leave behind (Prisma's and V8's caches). Every user at once is 40 MB
+ * What the export may keep alive at once: a page of 1,000 users and the CSV it makes (some 2 MB),
+ * and what the first queries leave behind (Prisma's and V8's caches). Every user at once is 25 MB
  * or more.
  */
-const MAX_GROWTH_MB = 12;
+const MAX_GROWTH_MB = 8;
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
