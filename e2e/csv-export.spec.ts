@@ -7,7 +7,7 @@ import type { APIRequestContext, Browser, Page } from "@playwright/test";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { csvRecords } from "@/test-support/csv";
 import { client, signInOverHttp } from "./support/actions";
-import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
+import { createOrganization, type Organization, PASSWORD, signInAs } from "./support/organizations";
 import { expect, test } from "./support/stack-fixture";
 import { createRun, createSync, syncNowAs } from "./support/world";
 
@@ -85,11 +85,7 @@ test.afterAll(async () => {
 async function signedIn(browser: Browser, baseURL: string, email: string, javaScriptEnabled = true) {
   const context = await browser.newContext({ baseURL, javaScriptEnabled, acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("member-name")).toBeVisible();
+  await signInAs(page, baseURL, email);
   return page;
 }
 

@@ -162,6 +162,7 @@ export async function listRunTrends(db: Db, userSyncId: string, limit = TREND_RU
       durationMs: (run.finishedAt as Date).getTime() - startedAt.getTime(),
     };
   });
+}
 
 /** A run's changes (every kind but errors, kind by kind) or its errors: what a CSV export holds. */
 export const RUN_EXPORTS = {
