@@ -264,6 +264,8 @@ const ROUTES: Record<string, { permitted: readonly Caller[] | "public" | "innges
   "/api/auth/[...nextauth]": { permitted: "public", methods: ["GET", "POST"] },
   "/api/inngest": { permitted: "inngest", methods: ["GET", "POST", "PUT"] },
   "/api/sync-runs/[runId]": { permitted: ["admin", "owner"], methods: ["GET"] },
+  "/api/sync-runs/[runId]/export": { permitted: ["admin", "owner"], methods: ["GET"] },
+  "/api/users/export": { permitted: ["member", "admin", "owner", "foreignAdmin"], methods: ["GET"] },
   "/user-management/users": { permitted: ["member", "admin", "owner", "foreignAdmin"] },
   "/user-management/users/[userId]": { permitted: ["member", "admin", "owner"] },
   "/user-management/user-groups": { permitted: ["member", "admin", "owner", "foreignAdmin"] },

@@ -5,10 +5,9 @@
 import type { Page } from "@playwright/test";
 import type { FakeOkta } from "@/scripts/fake-okta";
 import { startFakeOkta } from "@/scripts/fake-okta";
-import { callAction, client, serverActions, signInOverHttp } from "./support/actions";
 import { createOrganization, type Organization, PASSWORD } from "./support/organizations";
 import { expect, test } from "./support/stack-fixture";
-import { createSync, runnerIdle } from "./support/world";
+import { createSync, syncNowAs } from "./support/world";
 
 const SCRIPT = "<script>alert('script')</script>";
 const IMG = `"><img src=x onerror="alert('img')">`;
@@ -58,18 +57,7 @@ test.beforeAll(async ({ stack }) => {
     data: { enrollmentType: "SEND_ENROLLMENT_EMAIL" },
   });
   syncId = sync.id;
-  const http = await client(stack.url);
-  await signInOverHttp(http, org.owner.email, PASSWORD);
-  const start = serverActions().find((a) => a.name === "startSyncAction");
-  if (!start) throw new Error("startSyncAction is not in the build");
-  await callAction(
-    http,
-    start,
-    `/user-management/user-sync/${sync.id}`,
-    { userSyncId: sync.id },
-    { withState: true },
-  );
-  await runnerIdle(stack);
+  await syncNowAs(stack, org.owner.email, sync.id);
 });
 test.afterAll(async () => {
   await okta?.close();

@@ -93,7 +93,10 @@ test("the API token appears nowhere but in Okta's Authorization header", async (
       `/user-management/user-sync/${sync.id}/edit`,
       `/user-management/user-sync/${sync.id}/runs/${run.id}`,
       `/api/sync-runs/${run.id}`,
+      `/api/sync-runs/${run.id}/export?items=changes`,
+      `/api/sync-runs/${run.id}/export?items=errors`,
       "/user-management/users",
+      "/api/users/export",
       "/mailbox",
       ...emails.map((e) => `/mailbox/${e.id}`),
     ];

@@ -1,6 +1,8 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "./pagination";
+import { describe, expect, it, vi } from "vitest";
+import { decodeCursor, encodeCursor, pagesOf } from "./pagination";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const id = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
@@ -49,5 +51,43 @@ describe("decodeCursor (cursors come from URLs: untrusted)", () => {
     expect(decodeCursor(b64(["a", "a\u0000"]), "text")).toBeNull();
     expect(decodeCursor(b64(["a", "x".repeat(65)]), "text")).toBeNull();
     expect(decodeCursor("x".repeat(2001), "text")).toBeNull();
+  });
+});
+
+describe("pagesOf", () => {
+  it("reads a page per next(), in order, only when asked, and none after return()", async () => {
+    const read = vi.fn(async (cursor: number) => ({ items: [cursor], next: cursor < 3 ? cursor + 1 : null }));
+    const pages = pagesOf(1, read);
+    expect(read).not.toHaveBeenCalled();
+    const seen: number[][] = [];
+    for await (const page of pages) seen.push(page);
+    expect(seen).toEqual([[1], [2], [3]]);
+    expect(read).toHaveBeenCalledTimes(3);
+
+    const stopped = pagesOf(1, read);
+    await stopped.next();
+    await stopped.return?.();
+    expect(await stopped.next()).toEqual({ done: true, value: undefined });
+    expect(read).toHaveBeenCalledTimes(4);
+  });
+
+  it("keeps nothing of a page once read, while it waits for the next call (a generator would)", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const live = () => {
+      gc();
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    // A page of some 20 MB of objects.
+    const pages = pagesOf(0, async (cursor) => ({
+      items: Array.from({ length: 200_000 }, (_, i) => ({ name: `Person ${cursor}-${i}` })),
+      next: cursor + 1,
+    }));
+    // Read in a function of its own, as a stream's pull is: its frame, and the page, end with it.
+    const readOne = async () => (await pages.next()).value?.length;
+    const before = live();
+    expect(await readOne()).toBe(200_000);
+    expect((live() - before) / 2 ** 20).toBeLessThan(2);
   });
 });

@@ -112,3 +112,33 @@ export async function keysetPage<F extends string, T extends { id: string } & Re
 }
 
 const flip = (d: SortDirection): SortDirection => (d === "asc" ? "desc" : "asc");
+
+/**
+ * Every page of a paginated read, one per `next()`, each read only when asked for (an export
+ * streams them): `read` gets a cursor (`first`, then each page's `next`) and returns the page's
+ * items and the next cursor, null after the last page. An iterator object rather than an async
+ * generator: a generator waiting at `yield` keeps its last page alive until it is resumed, and
+ * for a slow client that is long enough for the garbage collector to move every page to the old
+ * generation, which grows the process by most of the export before a full collection.
+ */
+export function pagesOf<C, T>(
+  first: C,
+  read: (cursor: C) => Promise<{ items: T[]; next: C | null }>,
+): AsyncIterableIterator<T[]> {
+  let cursor: C | null = first;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (cursor === null) return { done: true, value: undefined };
+      const page = await read(cursor);
+      cursor = page.next;
+      return { done: false, value: page.items };
+    },
+    async return() {
+      cursor = null;
+      return { done: true, value: undefined };
+    },
+  };
+}

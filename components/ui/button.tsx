@@ -14,6 +14,9 @@ export type ButtonVariant = keyof typeof variants;
 const base =
   "inline-flex items-center justify-center gap-2 rounded-md px-3.5 py-2 text-sm font-semibold tracking-wide transition-colors disabled:cursor-not-allowed";
 
+/** A button's look, for elements that are not a `<button>` or a next/link (e.g. a download link). */
+export const buttonClass = (variant: ButtonVariant = "primary") => cn(base, variants[variant]);
+
 export function Button({
   variant = "primary",
   className,

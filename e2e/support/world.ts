@@ -7,6 +7,8 @@ import type { SyncRun, SyncRunStatus } from "@/lib/db";
 import { ACTIVE_STATUSES } from "@/lib/sync/active-statuses";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { getJson, waitFor } from "@/scripts/inngest-runner/testing/harness";
+import { callAction, client, serverActions, signInOverHttp } from "./actions";
+import { PASSWORD } from "./organizations";
 import type { Stack } from "./stack";
 
 let counter = 0;
@@ -80,6 +82,22 @@ export async function runFrom(
   // The page refreshes itself when the run ends: the history then shows it.
   await expect(page.getByRole("table", { name: "Sync history" }).getByRole("row")).toHaveCount(before + 2);
   return stack.db.syncRun.findFirstOrThrow({ where: { userSyncId }, orderBy: { queuedAt: "desc" } });
+}
+
+/** SYNC DATA as `email` clicks it (the server action over HTTP), then until the run has ended. */
+export async function syncNowAs(stack: Stack, email: string, syncId: string): Promise<void> {
+  const http = await client(stack.url);
+  await signInOverHttp(http, email, PASSWORD);
+  const start = serverActions().find((a) => a.name === "startSyncAction");
+  if (!start) throw new Error("startSyncAction is not in the build");
+  await callAction(
+    http,
+    start,
+    `/user-management/user-sync/${syncId}`,
+    { userSyncId: syncId },
+    { withState: true },
+  );
+  await runnerIdle(stack);
 }
 
 /** Until every run the runner knows of has ended (runs started by a test write as they go). */

@@ -1,6 +1,6 @@
 import type { Db, Prisma, SyncRunStatus } from "@/lib/db";
 import { isRecordId } from "@/lib/input";
-import { keysetPage } from "@/lib/pagination";
+import { keysetPage, pagesOf } from "@/lib/pagination";
 import { ACTIVE_STATUSES } from "@/lib/sync/active-statuses";
 
 /** What the history and the live progress show of a run (not the engine's internal checkpoint). */
@@ -72,12 +72,22 @@ export async function getRun(db: Db, organizationId: string, runId: string) {
 }
 
 export const RUN_ITEM_KINDS = ["ERROR", "CREATED", "UPDATED", "DELETED", "DEPROVISIONED"] as const;
+type RunItemKind = (typeof RUN_ITEM_KINDS)[number];
+
+/** What a run item is, in words: a user's sync history, a run's CSV export. */
+export const RUN_ITEM_LABEL = {
+  CREATED: "Created",
+  UPDATED: "Updated",
+  DELETED: "Deleted",
+  DEPROVISIONED: "Deprovisioned",
+  ERROR: "Error",
+} as const satisfies Record<RunItemKind, string>;
 
 /** A run's per-user errors and changes, one kind at a time. */
 export async function listRunItems(
   db: Db,
   syncRunId: string,
-  kind: (typeof RUN_ITEM_KINDS)[number],
+  kind: RunItemKind,
   page: { after?: string; before?: string },
   limit = 50,
 ) {
@@ -152,4 +162,36 @@ export async function listRunTrends(db: Db, userSyncId: string, limit = TREND_RU
       durationMs: (run.finishedAt as Date).getTime() - startedAt.getTime(),
     };
   });
+}
+
+/** A run's changes (every kind but errors, kind by kind) or its errors: what a CSV export holds. */
+export const RUN_EXPORTS = {
+  changes: ["CREATED", "UPDATED", "DELETED", "DEPROVISIONED"],
+  errors: ["ERROR"],
+} as const satisfies Record<string, readonly RunItemKind[]>;
+
+export type RunExport = keyof typeof RUN_EXPORTS;
+
+/** A run's items of an export, `pageSize` at a time, kind by kind, each page read only when asked for. */
+export function runItemsToExport(db: Db, syncRunId: string, items: RunExport, pageSize: number) {
+  const kinds: readonly RunItemKind[] = RUN_EXPORTS[items];
+  const first = { kind: kinds[0] as RunItemKind, after: undefined as string | undefined };
+  return pagesOf(first, async ({ kind, after }) => {
+    const page = await listRunItems(db, syncRunId, kind, { after }, pageSize);
+    const nextKind = kinds[kinds.indexOf(kind) + 1];
+    const next = page.next
+      ? { kind, after: page.next }
+      : nextKind
+        ? { kind: nextKind, after: undefined }
+        : null;
+    return { items: page.items, next };
+  });
+}
+
+/** A run item's changed attributes as text: `field: before → after; …` (values as JSON). */
+export function describeChanges(changes: unknown): string {
+  if (!changes || typeof changes !== "object") return "";
+  return Object.entries(changes as Record<string, [unknown, unknown]>)
+    .map(([field, [before, after]]) => `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`)
+    .join("; ");
 }

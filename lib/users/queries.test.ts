@@ -1,8 +1,16 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createUserSync } from "@/lib/email/testing/factories";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { hostileCursor, hostileText, queryValue } from "@/test-support/hostile";
-import { getUser, listUsers, type UserListQuery, userFilterOptions, userListQuery } from "./queries";
+import {
+  getUser,
+  listUsers,
+  type UserListQuery,
+  userFilterOptions,
+  userListQuery,
+  usersToExport,
+} from "./queries";
 
 let t: TestDb;
 let acme: string;
@@ -149,6 +157,70 @@ describe("listUsers", () => {
       sort: "name",
       status: undefined,
     });
+  });
+});
+
+describe("usersToExport", () => {
+  /** Every page of the Users page for a query, in its order. */
+  async function everyPage(q: UserListQuery, prefetch?: number) {
+    const ids: string[] = [];
+    let page = await listUsers(t.db, acme, q, 50, prefetch);
+    for (;;) {
+      ids.push(...page.items.map((u) => u.id));
+      if (!page.next) return ids;
+      page = await listUsers(t.db, acme, { ...q, after: page.next }, 50, prefetch);
+    }
+  }
+
+  async function exported(q: UserListQuery, pageSize: number, prefetch?: number) {
+    const pages: string[][] = [];
+    for await (const page of usersToExport(t.db, acme, q, pageSize, prefetch))
+      pages.push(page.map((u) => u.id));
+    return pages;
+  }
+
+  it("is every page the Users page shows for the same query, whatever page it is on", async () => {
+    const queries: Partial<UserListQuery>[] = [
+      {},
+      { sort: "-name" },
+      { sort: "created" },
+      { sort: "-created", status: "DEPROVISIONED" },
+      { q: "user 1" },
+      { q: "acme.test", sort: "-name" },
+      { group: engineering },
+      { group: elsewhere },
+      { status: "ACTIVE", q: "USER12" },
+    ];
+    for (const q of queries) {
+      const shown = await everyPage(query(q));
+      expect(shown.length, JSON.stringify(q)).toBeGreaterThanOrEqual(q.group === elsewhere ? 0 : 1);
+      // The page's own cursor is ignored: the export starts at the beginning.
+      const second = (await listUsers(t.db, acme, query(q), 5)).next ?? undefined;
+      const pages = await exported(query({ ...q, after: second }), 7);
+      expect(pages.flat(), JSON.stringify(q)).toEqual(shown);
+      expect(Math.max(...pages.map((p) => p.length))).toBeLessThanOrEqual(7);
+      // A search with more matches than the trigram prefetch is the same export.
+      if (q.q) expect((await exported(query(q), 7, 3)).flat()).toEqual(shown);
+    }
+  });
+
+  it("names each user's source, and reads nothing of another organization", async () => {
+    const sync = await createUserSync(t.db, {
+      organizationId: acme,
+      name: "Okta production",
+      tokenCiphertext: "not exported",
+    });
+    await t.db.directoryUser.updateMany({
+      where: { organizationId: acme, username: "user3" },
+      data: { userSyncId: sync.id },
+    });
+    const users = [];
+    for await (const page of usersToExport(t.db, acme, query(), 1000)) users.push(...page);
+    expect(users).toHaveLength(125);
+    expect(users.find((u) => u.username === "user3")?.source).toBe("Okta production");
+    expect(users.find((u) => u.username === "user4")?.source).toBeNull();
+    expect(JSON.stringify(users)).not.toContain("not exported");
+    expect(users.some((u) => u.name.includes("elsewhere"))).toBe(false);
   });
 });
 

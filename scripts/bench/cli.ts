@@ -11,8 +11,9 @@
  * nothing changed), scheduled (a scheduled delta run with no change), incremental (a delta run
  * after 1% of users and 1% of memberships changed), ratelimited (under Okta's limits: SYNC DATA
  * with nothing changed, then a full sync reading every group's members), busy (the Users page
- * timed while a first full sync runs, and idle after it), pages (Users and User Sync pages),
- * engine (the engine alone, in this process). `all` is every one but engine. Each sync also
+ * timed while a first full sync runs, and idle after it), export (the CSV exports of every user
+ * and of a first sync's changes, at full speed and for a slow client; a first sync runs first if
+ * none has), pages (Users and User Sync pages), engine (the engine alone, in this process). `all` is every one but engine. Each sync also
  * reports the longest the app's event loop was held while it ran (`event-loop-monitor.mjs`).
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -28,12 +29,14 @@ import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { dropDatabase, freshPostgres } from "@/test-support/postgres";
 import { benchEngine } from "./engine";
+import { downloadCsv } from "./export";
 import {
   loadavg,
   longestBlockMs,
   machine,
   mb,
   PeakMemory,
+  peakHeap,
   STATS_SETTLE_MS,
   tableWrites,
   textTable,
@@ -49,6 +52,7 @@ const SCENARIOS = [
   "incremental",
   "ratelimited",
   "busy",
+  "export",
   "pages",
   "engine",
 ] as const;
@@ -464,7 +468,48 @@ async function forgetImports(database: Db, userSyncId: string): Promise<void> {
   await database.$executeRaw`VACUUM ANALYZE "DirectoryUser", "GroupMembership", "UserGroup"`;
 }
 
+/**
+ * One CSV export downloaded by the Owner: its rows a second, and the app's memory while it ran
+ * (resident and JavaScript heap, each before and at its peak).
+ */
+async function timeExport(name: string, route: string, bytesPerSecond?: number) {
+  // The heap the app held in the seconds before: its idle level, for comparison.
+  const idleFrom = Date.now();
+  await delay(2500);
+  const memory = new PeakMemory(app.pid);
+  const rssBefore = memory.start();
+  const load = loadavg();
+  const t0 = Date.now();
+  const download = await downloadCsv(appUrl, route, cookie, bytesPerSecond);
+  const t1 = Date.now();
+  const rssPeak = memory.stop();
+  await delay(1100); // the monitor's line for the last second
+  const heap = (from: number, to: number) => {
+    const peak = peakHeap(eventLoopLog, from, to);
+    return {
+      used: peak && mb(peak.usedBytes),
+      live: peak?.liveAfterGcBytes ? mb(peak.liveAfterGcBytes) : null,
+    };
+  };
+  const [before, during] = [heap(idleFrom, t0 - 1000), heap(t0, t1)];
+  return {
+    scenario: "export",
+    export: name,
+    path: route,
+    ...download,
+    rowsPerSecond: Math.round(download.rows / download.seconds),
+    appRssBeforeMB: mb(rssBefore),
+    appPeakMB: mb(rssPeak),
+    appHeapBeforeMB: before.used,
+    appPeakHeapMB: during.used,
+    appLiveHeapAfterGcMB: during.live,
+    appLongestBlockMs: longestBlockMs(eventLoopLog, t0, t1),
+    loadavgBefore: load,
+  };
+}
+
 const results: SyncFigures[] = [];
+const exportFigures: Awaited<ReturnType<typeof timeExport>>[] = [];
 const pages: PageTiming[] = [];
 let usersPage: Record<"during" | "idle", ReturnType<typeof sampleStats>> | null = null;
 try {
@@ -532,7 +577,24 @@ try {
     usersPage = { during: sampleStats(samples), idle: sampleStats(idle) };
     results.push({ ...figures, usersPageDuringSync: usersPage.during, usersPageIdle: usersPage.idle });
   }
+  if (scenarios.has("export")) {
+    let first = results.find((r) => r.scenario.startsWith("first full sync"));
+    if (!first) {
+      first = await runSync("first full sync", "MANUAL");
+      results.push(first);
+    }
+    const changes = `/api/sync-runs/${first.syncRunId}/export?items=changes`;
+    const downloads: [string, string, number?][] = [
+      ["Users, every one", "/api/users/export"],
+      ["Users, every one, a client reading 1 MB/s", "/api/users/export", 1_000_000],
+      ['Users, search "smith"', "/api/users/export?q=smith"],
+      ["first full sync's changes", changes],
+    ];
+    for (const [name, route, bytesPerSecond] of downloads)
+      exportFigures.push(await timeExport(name, route, bytesPerSecond));
+  }
   for (const r of results) print(r);
+  for (const e of exportFigures) print(e);
 
   if (scenarios.has("pages")) {
     const requests = Number(args["page-requests"]);
@@ -624,6 +686,35 @@ try {
           `ratio ${limited.ratioToBound} / ${limited.ratioToBoundWithReserve}`,
       );
   }
+  if (exportFigures.length > 0)
+    console.log(
+      `\n${textTable(
+        [
+          "export",
+          "rows",
+          "MB",
+          "s",
+          "rows/s",
+          "first byte ms",
+          "app MB (before)",
+          "heap MB (before)",
+          "live heap MB",
+          "loop ms",
+        ],
+        exportFigures.map((e) => [
+          e.export,
+          e.rows,
+          mb(e.bytes),
+          e.seconds,
+          e.rowsPerSecond,
+          e.firstByteMs,
+          `${e.appPeakMB} (${e.appRssBeforeMB})`,
+          `${e.appPeakHeapMB} (${e.appHeapBeforeMB})`,
+          String(e.appLiveHeapAfterGcMB ?? "no full GC"),
+          String(e.appLongestBlockMs),
+        ]),
+      )}`,
+    );
   if (pages.length > 0)
     console.log(
       `\n${textTable(

@@ -66,7 +66,8 @@ export class PeakMemory {
 
   constructor(private readonly root: number) {}
 
-  start(): void {
+  /** Starts measuring; returns the tree's resident memory now (bytes). */
+  start(): number {
     this.pids = processTree(this.root);
     for (const pid of this.pids) {
       try {
@@ -79,6 +80,7 @@ export class PeakMemory {
     this.timer = setInterval(() => {
       this.sampled = Math.max(this.sampled, this.rss());
     }, 250);
+    return this.sampled;
   }
 
   private rss(): number {
@@ -143,18 +145,43 @@ export function percentiles(values: number[]): { median: number; p95: number } {
   return { median: rank(0.5), p95: rank(0.95) };
 }
 
-/**
- * The longest the app's event loop was held between two times (epoch ms), from the log that
- * event-loop-monitor.mjs writes each second; null when it has no line for them.
- */
+/** The lines event-loop-monitor.mjs wrote for the seconds between two times (epoch ms). */
+function monitorLines(log: string, from: number, to: number) {
+  if (!existsSync(log)) return [];
+  return (
+    readFileSync(log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            at: number;
+            maxMs: number;
+            heapBytes: number;
+            liveAfterGcBytes: number | null;
+          },
+      )
+      // A line covers the second before it.
+      .filter((line) => line.at > from && line.at - 1000 < to)
+  );
+}
+
+/** The longest the app's event loop was held between two times; null when the monitor has no line for them. */
 export function longestBlockMs(log: string, from: number, to: number): number | null {
-  if (!existsSync(log)) return null;
-  const blocks = readFileSync(log, "utf8")
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { at: number; maxMs: number })
-    // A line covers the second before it.
-    .filter((line) => line.at > from && line.at - 1000 < to)
-    .map((line) => line.maxMs);
-  return blocks.length > 0 ? Math.round(Math.max(...blocks)) : null;
+  const lines = monitorLines(log, from, to);
+  return lines.length > 0 ? Math.round(Math.max(...lines.map((line) => line.maxMs))) : null;
+}
+
+/**
+ * The most JavaScript heap the app used between two times (bytes), garbage included, and the most
+ * still alive after a full collection (null when none ran); null as above.
+ */
+export function peakHeap(log: string, from: number, to: number) {
+  const lines = monitorLines(log, from, to);
+  if (lines.length === 0) return null;
+  const live = lines.flatMap((line) => (line.liveAfterGcBytes === null ? [] : [line.liveAfterGcBytes]));
+  return {
+    usedBytes: Math.max(...lines.map((line) => line.heapBytes)),
+    liveAfterGcBytes: live.length > 0 ? Math.max(...live) : null,
+  };
 }

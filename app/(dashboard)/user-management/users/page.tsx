@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Fragment, Suspense } from "react";
+import { CsvExportLink } from "@/components/export/csv-export-link";
 import { EmptyState, PageHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
@@ -30,6 +31,20 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
       <PageHeader
         title="Users"
         description="Everyone in your organization, including the people synced from Okta Workspace."
+        actions={
+          <CsvExportLink
+            path="/api/users/export"
+            params={{
+              q: query.q,
+              status: query.status,
+              source: query.source,
+              group: query.group,
+              sort: query.sort,
+            }}
+          >
+            Export CSV
+          </CsvExportLink>
+        }
       />
       {/* Checks above answer before anything streams (a 403 stays a 403); the table streams in. */}
       <Suspense key={JSON.stringify(query)} fallback={<TableSkeleton label="Loading users…" />}>

@@ -6,17 +6,10 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { EnrollmentBadge, UserStatus, VerifiedMark } from "@/components/users/user-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
+import { RUN_ITEM_LABEL } from "@/lib/user-sync/runs";
 import { getUser, userSyncHistory } from "@/lib/users/queries";
 
 export const metadata: Metadata = { title: "User" };
-
-const ITEM_LABEL = {
-  CREATED: "Created",
-  UPDATED: "Updated",
-  DELETED: "Deleted",
-  DEPROVISIONED: "Deprovisioned",
-  ERROR: "Error",
-} as const;
 
 export default async function UserPage({ params }: { params: Promise<{ userId: string }> }) {
   const member = await requirePage("users:read");
@@ -144,7 +137,7 @@ export default async function UserPage({ params }: { params: Promise<{ userId: s
                           {item.createdAt.toISOString().replace("T", " ").slice(0, 16)} UTC
                         </Link>
                       </Td>
-                      <Td>{ITEM_LABEL[item.kind]}</Td>
+                      <Td>{RUN_ITEM_LABEL[item.kind]}</Td>
                       <Td className="break-words">
                         {item.reason ?? (item.changes ? Object.keys(item.changes as object).join(", ") : "—")}
                       </Td>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
+import { RunExportLinks } from "@/components/export/csv-export-link";
 import { Card, EmptyState, PageHeader } from "@/components/ui/card";
 import { cn } from "@/components/ui/cn";
 import { Pager } from "@/components/ui/pager";
@@ -14,7 +15,7 @@ import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
-import { getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
+import { describeChanges, getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
 export const metadata: Metadata = { title: "Sync run" };
 
@@ -31,13 +32,6 @@ const itemQuery = z.object({
   after: z.string().max(2000).optional().catch(undefined),
   before: z.string().max(2000).optional().catch(undefined),
 });
-
-function describeChanges(changes: unknown): string {
-  if (!changes || typeof changes !== "object") return "";
-  return Object.entries(changes as Record<string, [unknown, unknown]>)
-    .map(([field, [before, after]]) => `${field}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`)
-    .join("; ");
-}
 
 export default async function SyncRunPage({
   params,
@@ -99,7 +93,12 @@ export default async function SyncRunPage({
             ? `What SYNC DATA would do${startedBy ? `, previewed by ${startedBy}` : ""}. Nothing was written and no email was sent.`
             : `${TRIGGER_LABEL[run.trigger]} sync${startedBy ? ` started by ${startedBy}` : ""}.`
         }
-        actions={<RunStatus status={run.status} />}
+        actions={
+          <>
+            <RunStatus status={run.status} />
+            <RunExportLinks runId={run.id} />
+          </>
+        }
       />
       {run.error && <p className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">{run.error}</p>}
       {run.fallback && (
