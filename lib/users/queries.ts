@@ -4,6 +4,19 @@ import { isRecordId, recordId, searchText } from "@/lib/input";
 import { keysetPage, pagesOf } from "@/lib/pagination";
 
 /** By name: natural, locale-aware order (`nameSortKey`, set by the database from the name). */
+/** The user's columns the Users page and its export show; `nameSortKey` and `createdAt` are the keyset's (USER_SORTS). */
+const USER_COLUMNS = {
+  id: true,
+  name: true,
+  nameSortKey: true,
+  email: true,
+  username: true,
+  status: true,
+  emailVerified: true,
+  enrollmentStatus: true,
+  createdAt: true,
+} satisfies Prisma.DirectoryUserSelect;
+
 export const USER_SORTS = {
   name: { field: "nameSortKey", type: "text", direction: "asc" },
   "-name": { field: "nameSortKey", type: "text", direction: "desc" },
@@ -118,15 +131,7 @@ export async function listUsers(
         orderBy: args.orderBy,
         take: args.take,
         select: {
-          id: true,
-          name: true,
-          nameSortKey: true,
-          email: true,
-          username: true,
-          status: true,
-          emailVerified: true,
-          enrollmentStatus: true,
-          createdAt: true,
+          ...USER_COLUMNS,
           userSync: { select: { id: true, name: true, provider: true } },
           memberships: {
             select: { group: { select: { id: true, name: true } } },
@@ -154,17 +159,8 @@ export type UserRow = Awaited<ReturnType<typeof listUsers>>["items"][number];
 
 /** What the CSV export reads of each user (lib/users/export.ts). */
 const exportFields = {
-  id: true,
-  name: true,
-  // The keyset's: the page's order (USER_SORTS).
-  nameSortKey: true,
-  email: true,
-  username: true,
-  status: true,
-  enrollmentStatus: true,
-  emailVerified: true,
+  ...USER_COLUMNS,
   externalId: true,
-  createdAt: true,
   updatedAt: true,
   userSyncId: true,
 } satisfies Prisma.DirectoryUserSelect;
