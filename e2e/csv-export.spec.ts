@@ -132,7 +132,7 @@ for (const javaScriptEnabled of [true, false]) {
     // The page's own query, in its order: every suspended user of the organization, no one else.
     const expected = await stack.db.directoryUser.findMany({
       where: { organizationId: home.id, status: "SUSPENDED" },
-      orderBy: [{ name: "desc" }, { id: "desc" }],
+      orderBy: [{ nameSortKey: "desc" }, { id: "desc" }],
     });
     expect(records).toHaveLength(41);
     expect(records.map((r) => r.Name)).toEqual(expected.map((u) => shown(u.name)));
