@@ -240,16 +240,17 @@ export function describeError(error: unknown): string {
  */
 async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): Promise<void> {
   const kept = run.decision === "REJECTED";
-  // From the scratch about to go, as the deletions decide (Needs attention: lib/sync/attention.ts);
-  // a preview changes nothing there either.
-  if (listed && !kept && !run.preview) await clearGoneUsers(tx, run);
+  // What the run's listings showed now stands for the store; a preview wrote nothing, so the store
+  // is as the last run left it.
+  const synced = listed && !run.preview;
+  // From the scratch about to go, as the deletions decide (Needs attention: lib/sync/attention.ts).
+  if (synced && !kept) await clearGoneUsers(tx, run);
   await clearSeen(tx, run.id);
   await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id } });
   await clearPreviewed(tx, run.id);
   const relisted = run.mode === "INCREMENTAL" && run.fallback !== null;
   const listings: Prisma.UserSyncUpdateManyMutationInput =
-    // A preview wrote nothing: the store is as the last run left it.
-    listed && run.startedAt && !run.preview
+    synced && run.startedAt
       ? {
           lastSyncedFrom: run.startedAt,
           ...(run.mode === "FULL" && !kept && { lastFullSyncAt: run.startedAt }),
