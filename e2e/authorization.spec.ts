@@ -127,7 +127,7 @@ const ACTIONS: Record<string, ActionExpectation> = {
       done: async () => {
         const row = await stack.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
         expect(row.name).toBe(`Renamed by ${caller}`);
-        expect(row.tokenCiphertext).toBe(sync.tokenCiphertext);
+        expect(row.credentialCiphertext).toBe(sync.credentialCiphertext);
       },
     }),
   ),

@@ -2,10 +2,10 @@
 // first of TOKEN_ENCRYPTION_KEYS, bound to its sync's domain (tokens saved before binding, too). Rotation: put the new key first and keep the old one after it,
 // restart the app, run this, then remove the old key.
 import { createDb, databaseUrl } from "@/lib/db";
-import { rotateUserSyncTokens } from "@/lib/user-sync/rotate-tokens";
+import { rotateUserSyncCredentials } from "@/lib/user-sync/rotate-credentials";
 
 const db = createDb(databaseUrl());
-const report = await rotateUserSyncTokens(db);
+const report = await rotateUserSyncCredentials(db);
 await db.$disconnect();
 console.log(`Re-encrypted ${report.reencrypted} token(s); ${report.current} already under the current key.`);
 for (const { userSyncId, error } of report.failed) console.error(`User sync ${userSyncId}: ${error}`);

@@ -26,7 +26,7 @@ export interface UserSyncFormValues {
   userSyncId?: string;
   name: string;
   domain: string;
-  tokenLast4?: string;
+  credentialHint?: string;
   enrollmentType: string;
   uniqueField: string;
   schedule: string;
@@ -129,8 +129,8 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           autoComplete="off"
           spellCheck={false}
           placeholder={
-            initial?.tokenLast4
-              ? `•••• ${initial.tokenLast4} (leave blank to keep, same domain only)`
+            initial?.credentialHint
+              ? `•••• ${initial.credentialHint} (leave blank to keep, same domain only)`
               : undefined
           }
           hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."

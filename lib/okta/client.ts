@@ -11,6 +11,7 @@ import {
   type ListOptions,
   type Page,
 } from "@/lib/directory/types";
+import { apiTokenCredentials, type Credentials, type OktaCredential } from "./credentials";
 import { parseOktaDomain, type Resolve } from "./domain";
 import {
   apiError,
@@ -20,7 +21,6 @@ import {
   OktaWaitRefusedError,
   parseUntrustedJson,
   type Scrub,
-  secretScrubber,
 } from "./errors";
 import {
   type Clock,
@@ -42,12 +42,16 @@ import {
   toDirectoryGroup,
   toDirectoryPerson,
 } from "./schemas";
+import { ServiceAppCredentials } from "./service-app";
 import { createTransport, type HttpResponse, type Transport } from "./transport";
 
-export interface OktaClientOptions {
+const USER_AGENT = "okta-workspace-user-sync";
+
+export type OktaClientOptions = OktaCredential & OktaClientSettings;
+
+export interface OktaClientSettings {
   /** The org's domain (validated and normalised here; see `domain.ts`). */
   domain: string;
-  token: string;
   allowInsecureLocalhost?: boolean;
   resolve?: Resolve;
   /** Requests in flight at once, 1–4 (default 3). */
@@ -113,10 +117,13 @@ const groupsFilter = (updatedSince: Date) =>
 
 const changesFilter = CHANGE_EVENT_TYPES.map((type) => `eventType eq "${type}"`).join(" or ");
 
-/** What the client retries (`maxRetries`): Okta failing (5xx), the network, a timeout. */
+/**
+ * What the client retries (`maxRetries`): Okta failing (5xx), the network, a timeout; and a rate
+ * limit met at the token endpoint (the API's own 429s are waited out from their headers).
+ */
 const transient = (error: unknown) =>
   (error instanceof OktaConnectionError && (error.reason === "timeout" || error.reason === "network")) ||
-  (error instanceof OktaApiError && error.status >= 500);
+  (error instanceof OktaApiError && (error.status >= 500 || error.status === 429));
 
 /**
  * A System Log error the sync answers by reading the listings instead: the token's admin may not read
@@ -169,9 +176,7 @@ export class OktaClient implements DirectoryProvider {
   readonly origin: string;
   readonly memberPageSize = MEMBER_PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
-  readonly #token: string;
-  /** Removes the token from everything Okta sends back: the one place that knows it. */
-  readonly #scrub: Scrub;
+  readonly #credentials: Credentials;
   private readonly transport: Transport;
   private readonly slots: Semaphore;
   private readonly pacer: RateLimitPacer;
@@ -206,9 +211,17 @@ export class OktaClient implements DirectoryProvider {
       throw new RangeError("concurrency must be 1 to 4: Okta's limits are shared by the whole org");
     }
     this.origin = domain.origin;
-    this.#token = options.token;
-    this.#scrub = secretScrubber(options.token);
     this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
+    this.#credentials =
+      "token" in options
+        ? apiTokenCredentials(options.token)
+        : new ServiceAppCredentials({
+            origin: domain.origin,
+            app: options.serviceApp,
+            transport: this.transport,
+            timeoutMs: options.timeoutMs ?? 30_000,
+            userAgent: USER_AGENT,
+          });
     const {
       timeoutMs = 30_000,
       maxRetries = 3,
@@ -324,7 +337,12 @@ export class OktaClient implements DirectoryProvider {
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
   async organization(): Promise<z.infer<typeof OktaOrganization>> {
     const path = "/.well-known/okta-organization";
-    return parse(await this.get(new URL(path, this.origin), false), OktaOrganization, path, this.#scrub);
+    return parse(
+      await this.get(new URL(path, this.origin), false),
+      OktaOrganization,
+      path,
+      this.#credentials.scrub,
+    );
   }
 
   /** The first page of a listing. */
@@ -354,7 +372,7 @@ export class OktaClient implements DirectoryProvider {
     retries?: number,
   ): Promise<{ items: T[]; next: string | null }> {
     const response = await this.get(this.cursor(link, path), true, retries);
-    const items = parse(response, z.array(item), path, this.#scrub);
+    const items = parse(response, z.array(item), path, this.#credentials.scrub);
     const next = nextLink(response.headers.link);
     return { items, next: next && this.cursor(next, path).href };
   }
@@ -362,23 +380,27 @@ export class OktaClient implements DirectoryProvider {
   private get(url: URL, authenticated: boolean, maxRetries = this.options.maxRetries): Promise<HttpResponse> {
     const { timeoutMs, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
-    const headers: Record<string, string> = {
+    const base: Record<string, string> = {
       Accept: "application/json",
       // Okta's documented way to leave credentials out of user objects.
       "Content-Type": "application/json; okta-response=omitCredentials,omitCredentialsLinks",
-      "User-Agent": "okta-workspace-user-sync",
-      ...(authenticated ? { Authorization: `SSWS ${this.#token}` } : {}),
+      "User-Agent": USER_AGENT,
     };
+    const credentials = this.#credentials;
     return this.slots.run(async () => {
       let failures = 0;
       let rateLimited = 0;
+      let renewals = 0;
       for (;;) {
         this.signal?.throwIfAborted();
         await this.pacer.take(family);
-        this.requests++;
         let response: HttpResponse;
+        let headers = base;
         const timeout = AbortSignal.timeout(timeoutMs);
         try {
+          // Inside the retries: a service app's token request fails and retries like any request.
+          if (authenticated) headers = { ...base, ...(await credentials.authorize(url)) };
+          this.requests++;
           response = await this.transport.get(
             url,
             headers,
@@ -392,6 +414,11 @@ export class OktaClient implements DirectoryProvider {
         }
         this.pacer.record(family, response.headers, now());
         const { status } = response;
+        // A new access token or a DPoP nonce; twice at most (a nonce, then a token).
+        if (status === 401 && authenticated && renewals < 2 && credentials.renew(response, headers)) {
+          renewals++;
+          continue;
+        }
         if (status === 429 && rateLimited < maxRateLimitWaits) {
           rateLimited++;
           const reset = untilReset(response.headers);
@@ -406,7 +433,13 @@ export class OktaClient implements DirectoryProvider {
             `${url.host} answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed. Check the domain.`,
           );
         } else if (status < 200 || status >= 400) {
-          throw apiError(status, response.body, url.pathname, this.#scrub);
+          throw apiError(
+            status,
+            response.body,
+            url.pathname,
+            credentials.scrub,
+            credentials.advice(response),
+          );
         } else {
           return response;
         }

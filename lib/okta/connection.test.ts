@@ -24,7 +24,7 @@ describe("testOktaConnection", () => {
   it("says when the token may not read the System Log, without failing the test", async () => {
     fake.setHostile({ logsForbidden: true });
     try {
-      const result = await testOktaConnection(fake.url, fake.token, dev);
+      const result = await testOktaConnection(fake.url, { token: fake.token }, dev);
       expect(result).toMatchObject({
         ok: true,
         users: { count: 200, more: true },
@@ -36,7 +36,7 @@ describe("testOktaConnection", () => {
   });
 
   it("returns the org's identity, what it could count of users, the System Log's access and the rate limits left", async () => {
-    const result = await testOktaConnection(`${fake.url}/`, ` ${fake.token} `, dev);
+    const result = await testOktaConnection(`${fake.url}/`, { token: ` ${fake.token} ` }, dev);
     expect(result).toEqual({
       ok: true,
       origin: fake.url,
@@ -52,7 +52,7 @@ describe("testOktaConnection", () => {
     }
     expect(limits.users?.limit).toBe(600);
     const small = await startFakeOkta({ users: 12, groups: 1 });
-    expect(await testOktaConnection(small.url, small.token, dev)).toMatchObject({
+    expect(await testOktaConnection(small.url, { token: small.token }, dev)).toMatchObject({
       ok: true,
       users: { count: 12, more: false },
     });
@@ -61,7 +61,7 @@ describe("testOktaConnection", () => {
 
   it("only reads, and only a little", async () => {
     fake.clearRequests();
-    await testOktaConnection(fake.url, fake.token, dev);
+    await testOktaConnection(fake.url, { token: fake.token }, dev);
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "GET /.well-known/okta-organization",
       "GET /api/v1/users",
@@ -77,25 +77,28 @@ describe("testOktaConnection", () => {
     ["a wrong domain", "https://acme.okta.com/app/UserHome", "invalid_domain", /without a path/],
     ["plain http without the development flag", "http://127.0.0.1:1", "invalid_domain", /https only/],
   ])("refuses %s", async (_what, domain, code, message) => {
-    expect(await testOktaConnection(domain, "t")).toMatchObject({ ok: false, code, message });
+    expect(await testOktaConnection(domain, { token: "t" })).toMatchObject({ ok: false, code, message });
   });
 
   it("reports a bad token, a missing permission and a used-up rate limit precisely", async () => {
-    expect(await testOktaConnection(fake.url, "00wrong", dev)).toMatchObject({
+    expect(await testOktaConnection(fake.url, { token: "00wrong" }, dev)).toMatchObject({
       ok: false,
       code: "bad_token",
       message: expect.stringMatching(/Okta rejected the API token/),
     });
-    expect(await testOktaConnection(fake.url, "  ", dev)).toMatchObject({ ok: false, code: "bad_token" });
+    expect(await testOktaConnection(fake.url, { token: "  " }, dev)).toMatchObject({
+      ok: false,
+      code: "bad_token",
+    });
     fake.setPermissions({ groups: false });
-    expect(await testOktaConnection(fake.url, fake.token, dev)).toMatchObject({
+    expect(await testOktaConnection(fake.url, { token: fake.token }, dev)).toMatchObject({
       ok: false,
       code: "missing_permission",
       message: expect.stringMatching(/Read-Only Administrator/),
     });
     fake.setPermissions({ groups: true });
     fake.setRateLimits({ users: 0 });
-    expect(await testOktaConnection(fake.url, fake.token, dev)).toMatchObject({
+    expect(await testOktaConnection(fake.url, { token: fake.token }, dev)).toMatchObject({
       ok: false,
       code: "rate_limited",
       message: expect.stringMatching(/rate limit/),
@@ -104,7 +107,9 @@ describe("testOktaConnection", () => {
 
   it("reports a timeout", async () => {
     fake.injectFault({ fault: { kind: "hang" }, path: "/api/v1/users" });
-    expect(await testOktaConnection(fake.url, fake.token, { ...dev, timeoutMs: 150 })).toMatchObject({
+    expect(
+      await testOktaConnection(fake.url, { token: fake.token }, { ...dev, timeoutMs: 150 }),
+    ).toMatchObject({
       ok: false,
       code: "timeout",
       message: expect.stringMatching(/did not answer in time/),
@@ -116,7 +121,7 @@ describe("testOktaConnection", () => {
       res.writeHead(404, { "Content-Type": "text/html" });
       res.end("<h1>Not here</h1>");
     });
-    expect(await testOktaConnection(site.url, "t", dev)).toMatchObject({
+    expect(await testOktaConnection(site.url, { token: "t" }, dev)).toMatchObject({
       ok: false,
       code: "not_okta",
       message: expect.stringMatching(/does not answer like an Okta org/),
@@ -128,21 +133,27 @@ describe("testOktaConnection", () => {
     const nowhere = async () => {
       throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" });
     };
-    expect(await testOktaConnection("acme-typo.okta.com", "t", { resolve: nowhere })).toMatchObject({
+    expect(
+      await testOktaConnection("acme-typo.okta.com", { token: "t" }, { resolve: nowhere }),
+    ).toMatchObject({
       ok: false,
       code: "dns",
       message: expect.stringMatching(/could not be found in DNS/),
     });
-    expect(await testOktaConnection("sso.acme-typo.example", "t", { resolve: nowhere })).toMatchObject({
+    expect(
+      await testOktaConnection("sso.acme-typo.example", { token: "t" }, { resolve: nowhere }),
+    ).toMatchObject({
       ok: false,
       code: "dns",
     });
     const internal = async () => [{ address: "169.254.169.254", family: 4 }];
-    expect(await testOktaConnection("sso.acme.example", "t", { resolve: internal })).toMatchObject({
-      ok: false,
-      code: "blocked_address",
-      message: expect.stringMatching(/169\.254\.169\.254/),
-    });
+    expect(await testOktaConnection("sso.acme.example", { token: "t" }, { resolve: internal })).toMatchObject(
+      {
+        ok: false,
+        code: "blocked_address",
+        message: expect.stringMatching(/169\.254\.169\.254/),
+      },
+    );
   });
 
   it("reports a TLS failure", async () => {
@@ -153,7 +164,7 @@ describe("testOktaConnection", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    expect(await testOktaConnection(url, "t", dev)).toMatchObject({
+    expect(await testOktaConnection(url, { token: "t" }, dev)).toMatchObject({
       ok: false,
       code: "tls",
       message: expect.stringMatching(/TLS certificate .* is not valid \(DEPTH_ZERO_SELF_SIGNED_CERT\)/),
@@ -174,7 +185,7 @@ describe("testOktaConnection", () => {
       ];
       for (const arrange of arrangements) {
         arrange();
-        const result = await testOktaConnection(hostile.url, HOSTILE_TOKEN, dev);
+        const result = await testOktaConnection(hostile.url, { token: HOSTILE_TOKEN }, dev);
         expect(result.ok).toBe(false);
         expect(leakedForms(JSON.stringify(result), HOSTILE_TOKEN)).toEqual([]);
         hostile.clearFaults();

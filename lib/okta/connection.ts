@@ -1,13 +1,22 @@
 import { ChangeLogUnavailableError } from "@/lib/directory/types";
 import { OktaClient, type OktaClientOptions } from "./client";
+import type { OktaCredential } from "./credentials";
 import { type DomainOptions, validateOktaDomain } from "./domain";
-import { type ConnectionFailure, OktaApiError, OktaConnectionError, OktaError } from "./errors";
+import {
+  type ConnectionFailure,
+  type CredentialField,
+  OktaApiError,
+  OktaAuthError,
+  OktaConnectionError,
+  OktaError,
+} from "./errors";
 
 export type ConnectionTestCode =
   | ConnectionFailure
   | "not_okta"
   | "bad_token"
   | "missing_permission"
+  | "service_app_refused"
   | "rate_limited"
   | "okta_error";
 
@@ -24,9 +33,17 @@ export type ConnectionTest =
       /** Each endpoint family's rate limit and what is left of it this minute (users, groups, logs). */
       rateLimits: Record<string, { limit: number; remaining: number }>;
     }
-  | { ok: false; code: ConnectionTestCode; message: string };
+  | {
+      ok: false;
+      code: ConnectionTestCode;
+      message: string;
+      /** The form field to fix: the domain, or the credential's field concerned. */
+      field: "domain" | CredentialField;
+    };
 
 export type ConnectionTestOptions = DomainOptions & Pick<OktaClientOptions, "timeoutMs">;
+
+type Failure = Extract<ConnectionTest, { ok: false }>;
 
 const API_CODES: Record<number, ConnectionTestCode> = {
   401: "bad_token",
@@ -34,42 +51,54 @@ const API_CODES: Record<number, ConnectionTestCode> = {
   429: "rate_limited",
 };
 
-function failure(error: unknown, answeringOkta: boolean): ConnectionTest {
-  if (error instanceof OktaConnectionError) return { ok: false, code: error.reason, message: error.message };
+function failure(error: unknown, answeringOkta: boolean, credential: OktaCredential): Failure {
+  if (error instanceof OktaConnectionError) {
+    return { ok: false, code: error.reason, message: error.message, field: "domain" };
+  }
   if (!answeringOkta) {
     return {
       ok: false,
       code: "not_okta",
       message:
         "This domain does not answer like an Okta org (no /.well-known/okta-organization). Check the domain.",
+      field: "domain",
     };
   }
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof OktaAuthError)
+    return { ok: false, code: "service_app_refused", message, field: error.field };
   const code = (error instanceof OktaApiError && API_CODES[error.status]) || "okta_error";
-  return { ok: false, code, message: error instanceof Error ? error.message : String(error) };
+  // A 401 or 403 is the credential's: the token, or the service app's settings (its client ID).
+  const credentialField = "token" in credential ? "token" : "clientId";
+  const field = code === "bad_token" || code === "missing_permission" ? credentialField : "domain";
+  return { ok: false, code, message, field };
 }
 
 /**
  * What `Test connection` runs before a sync is saved: the domain, that it is an Okta org, that
- * the token is accepted and may read users and groups, and whether it may read the System Log
- * (delta runs need it; without it SYNC DATA lists everything, so it does not fail the test). Four
- * requests, no retries or waits, so the admin gets an answer in seconds.
+ * the credential is accepted (an API token, or a service app's token request) and may read users
+ * and groups, and whether it may read the System Log (delta runs need it; without it SYNC DATA
+ * lists everything, so it does not fail the test). Four API requests, no retries or waits, so the
+ * admin gets an answer in seconds.
  */
 export async function testOktaConnection(
   domain: string,
-  token: string,
+  credential: OktaCredential,
   options: ConnectionTestOptions = {},
 ): Promise<ConnectionTest> {
   const checked = await validateOktaDomain(domain, options);
   if (!checked.ok) {
     const code =
       checked.reason === "invalid" ? "invalid_domain" : checked.reason === "dns" ? "dns" : "blocked_address";
-    return { ok: false, code, message: checked.message };
+    return { ok: false, code, message: checked.message, field: "domain" };
   }
-  if (!token.trim()) return { ok: false, code: "bad_token", message: "Enter the API token." };
+  if ("token" in credential && !credential.token.trim()) {
+    return { ok: false, code: "bad_token", message: "Enter the API token.", field: "token" };
+  }
   const okta = new OktaClient({
     ...options,
+    ...("token" in credential ? { token: credential.token.trim() } : credential),
     domain: checked.origin,
-    token: token.trim(),
     timeoutMs: options.timeoutMs ?? 10_000,
     maxRetries: 0,
     maxRateLimitWaits: 0,
@@ -78,7 +107,7 @@ export async function testOktaConnection(
   try {
     organization = await okta.organization();
   } catch (error) {
-    return failure(error, false);
+    return failure(error, false, credential);
   }
   try {
     const users = await okta.listUsers(null);
@@ -97,7 +126,7 @@ export async function testOktaConnection(
       rateLimits: okta.rateLimits,
     };
   } catch (error) {
-    return failure(error, true);
+    return failure(error, true, credential);
   }
 }
 

@@ -17,9 +17,42 @@ export class OktaApiError extends OktaError {
     readonly summary: string,
     readonly errorId: string | null,
     readonly path: string,
+    /** What the admin should do, when the credentials know better than the status (a service app). */
+    advice?: string,
+    readonly method: "GET" | "POST" = "GET",
   ) {
-    const where = [`HTTP ${status}`, errorCode, `on GET ${path}`, errorId && `Okta error id ${errorId}`];
-    super(`${adviceFor(status, errorCode, summary)} (${where.filter(Boolean).join(" ")})`);
+    const where = [
+      `HTTP ${status}`,
+      errorCode,
+      `on ${method} ${path}`,
+      errorId && `Okta error id ${errorId}`,
+    ];
+    super(`${advice ?? adviceFor(status, errorCode, summary)} (${where.filter(Boolean).join(" ")})`);
+  }
+}
+
+/** The form field a credential problem is fixed in. */
+export type CredentialField = "token" | "clientId" | "privateKey" | "dpop";
+
+/**
+ * Okta's token endpoint refused an OAuth service app (`lib/okta/service-app.ts`): an unknown client,
+ * a key Okta does not hold, scopes not granted, DPoP required or refused. Only the app's settings
+ * in Okta or the sync's can fix it; `field` says which of the sync's to look at.
+ */
+export class OktaAuthError extends OktaError {
+  override name = "OktaAuthError";
+  constructor(
+    readonly reason:
+      | "unknown_client"
+      | "wrong_key"
+      | "missing_scopes"
+      | "dpop_required"
+      | "dpop_rejected"
+      | "refused",
+    readonly field: CredentialField,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -31,6 +64,7 @@ export class OktaApiError extends OktaError {
  * (5xx), the network, timeouts and a garbled page retry.
  */
 export function retryCannotFix(error: unknown): error is OktaError {
+  if (error instanceof OktaAuthError) return true;
   if (error instanceof OktaApiError) return [401, 403, 404].includes(error.status);
   if (error instanceof OktaConnectionError)
     return ["dns", "tls", "blocked_address", "invalid_domain"].includes(error.reason);
@@ -146,7 +180,7 @@ export function secretScrubber(secret: string): Scrub {
 }
 
 /** Untrusted text for a message: scrubbed, on one line, without control or bidi characters, bounded. */
-const untrusted = (text: string, scrub: Scrub, max: number) =>
+export const untrusted = (text: string, scrub: Scrub, max: number) =>
   scrub(text)
     .replace(/[\p{Cc}\p{Cf}]+/gu, " ")
     .trim()
@@ -165,7 +199,14 @@ const kept = (text: string | null | undefined, scrub: Scrub, shape: RegExp) => {
 };
 
 /** The typed error for a non-2xx answer, reading Okta's error body when there is one. */
-export function apiError(status: number, body: string, path: string, scrub: Scrub): OktaApiError {
+export function apiError(
+  status: number,
+  body: string,
+  path: string,
+  scrub: Scrub,
+  advice?: string,
+  method: "GET" | "POST" = "GET",
+): OktaApiError {
   let parsed: z.infer<typeof ErrorBody> | null = null;
   try {
     parsed = ErrorBody.parse(JSON.parse(body));
@@ -178,6 +219,8 @@ export function apiError(status: number, body: string, path: string, scrub: Scru
     untrusted(parsed?.errorSummary || `HTTP ${status}`, scrub, 300),
     kept(parsed?.errorId, scrub, OKTA_ID),
     path,
+    advice,
+    method,
   );
 }
 

@@ -5,8 +5,8 @@ import { checkPublicHost, defaultResolve, type Resolve } from "./domain";
 import { OktaConnectionError, OktaResponseError } from "./errors";
 
 /**
- * The one place bytes go to Okta. It can only send GET: `http.get` is the sole request call and
- * nothing takes a method. It never follows redirects (node's http client does not; the client
+ * The one place bytes go to Okta. It sends GET, and POST only to Okta's token endpoint (an OAuth
+ * service app's token request): nothing else takes a method. It never follows redirects (node's http client does not; the client
  * treats 3xx as an error). Against DNS rebinding, every new connection re-resolves the host and
  * connects to the very addresses it has just checked to be public, so what was validated is what
  * is dialled (no second lookup between check and connect).
@@ -20,7 +20,17 @@ export interface HttpResponse {
 
 export interface Transport {
   get(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse>;
+  /** A form POST to `TOKEN_PATH` (any other path throws before a byte is sent). */
+  postForm(
+    url: URL,
+    headers: Record<string, string>,
+    form: URLSearchParams,
+    signal: AbortSignal,
+  ): Promise<HttpResponse>;
 }
+
+/** Okta's org authorization server's token endpoint: the one path the transport POSTs to. */
+export const TOKEN_PATH = "/oauth2/v1/token";
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
@@ -71,34 +81,46 @@ export function createTransport(options: { checkAddresses: boolean; resolve?: Re
     https: new https.Agent({ keepAlive: true, timeout: 15_000, lookup }),
     http: new http.Agent({ keepAlive: true, timeout: 15_000, lookup }),
   };
-  return {
-    get(url, headers, signal) {
-      const [client, agent] = url.protocol === "https:" ? [https, agents.https] : [http, agents.http];
-      return new Promise((resolve, reject) => {
-        const fail = (error: unknown) => reject(connectionError(error, url, signal.aborted));
-        const request = client.get(url, { headers, agent, signal }, (response) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on("data", (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > MAX_BODY_BYTES) {
-              response.destroy();
-              reject(new OktaResponseError("too_large", `${url.host} sent a response larger than 32 MB.`));
-            } else chunks.push(chunk);
-          });
-          response.on("error", fail);
-          // An abort mid-body may close the stream without an error: settle the promise anyway.
-          response.on("close", () => response.complete || fail(new Error("response cut short")));
-          response.on("end", () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: response.headers,
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
+  const send = (url: URL, options: http.RequestOptions, signal: AbortSignal, body?: string) => {
+    const [client, agent] = url.protocol === "https:" ? [https, agents.https] : [http, agents.http];
+    return new Promise<HttpResponse>((resolve, reject) => {
+      const fail = (error: unknown) => reject(connectionError(error, url, signal.aborted));
+      const request = client.request(url, { ...options, agent, signal }, (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            response.destroy();
+            reject(new OktaResponseError("too_large", `${url.host} sent a response larger than 32 MB.`));
+          } else chunks.push(chunk);
         });
-        request.on("error", fail);
+        response.on("error", fail);
+        // An abort mid-body may close the stream without an error: settle the promise anyway.
+        response.on("close", () => response.complete || fail(new Error("response cut short")));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        );
       });
+      request.on("error", fail);
+      request.end(body);
+    });
+  };
+  return {
+    get: (url, headers, signal) => send(url, { method: "GET", headers }, signal),
+    postForm(url, headers, form, signal) {
+      if (url.pathname !== TOKEN_PATH) throw new Error(`The transport POSTs only to ${TOKEN_PATH}.`);
+      const body = form.toString();
+      const formHeaders = {
+        ...headers,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Content-Length": String(Buffer.byteLength(body)),
+      };
+      return send(url, { method: "POST", headers: formHeaders }, signal, body);
     },
   };
 }

@@ -5,7 +5,7 @@ import { domainOptionsFromEnv } from "@/lib/okta/domain";
 import { userSyncCredentials } from "./service";
 
 /**
- * The directory a sync reads: an Okta client with the sync's decrypted token, built per step;
+ * The directory a sync reads: an Okta client with the sync's decrypted credential, built per step;
  * `signal` aborts its requests and waits (a cancelled run).
  */
 export async function directoryFor(
@@ -13,6 +13,6 @@ export async function directoryFor(
   userSyncId: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<DirectoryProvider> {
-  const { domain, token } = await userSyncCredentials(db, userSyncId);
-  return new OktaClient({ domain, token, ...domainOptionsFromEnv(), signal: options.signal });
+  const { domain, credential } = await userSyncCredentials(db, userSyncId);
+  return new OktaClient({ ...credential, domain, ...domainOptionsFromEnv(), signal: options.signal });
 }

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DeletionPolicy, EnrollmentType, SyncSchedule, UniqueField } from "@/lib/db/generated/enums";
+import {
+  DeletionPolicy,
+  EnrollmentType,
+  OktaAuthMethod,
+  SyncSchedule,
+  UniqueField,
+} from "@/lib/db/generated/enums";
 import { withoutInvisibleControls } from "@/lib/input";
 import { DEFAULT_ALERT_AFTER_FAILURES, DEFAULT_ALERT_AFTER_HOURS } from "@/lib/sync/health";
 
@@ -30,6 +36,21 @@ export const UNIQUE_FIELDS = [
     value: UniqueField.USERNAME,
     label: "Username",
     description: "The users will be created based on the Username.",
+  },
+] as const;
+
+/** How the sync signs in to Okta. */
+export const AUTH_METHODS = [
+  {
+    value: OktaAuthMethod.API_TOKEN,
+    label: "API Token",
+    description: "An SSWS token created by an Okta admin; it acts with that admin's rights.",
+  },
+  {
+    value: OktaAuthMethod.OAUTH_SERVICE_APP,
+    label: "OAuth 2.0 service app",
+    description:
+      "An API Services app with a public/private key pair and read-only scopes: Okta's recommendation, no admin's token.",
   },
 ] as const;
 
@@ -105,11 +126,22 @@ export const userSyncInput = z.object({
     .trim()
     .min(1, "Enter your Okta Domain Name, e.g. acme.okta.com.")
     .max(300, "That is too long for a domain."),
+  authMethod: choice(OktaAuthMethod, "Choose how to connect.").default("API_TOKEN"),
   token: z
     .string()
     .trim()
     .max(200, "That is too long for an Okta API token.")
-    .regex(/^[\x21-\x7e]*$/, "An API token has no spaces or special characters."),
+    .regex(/^[\x21-\x7e]*$/, "An API token has no spaces or special characters.")
+    .default(""),
+  clientId: z
+    .string()
+    .trim()
+    .max(100, "That is too long for a Client ID.")
+    .regex(/^[\w-]*$/, "A Client ID has letters, digits, - and _ only, e.g. 0oa1b2c3d4E5F6G7h8i9.")
+    .default(""),
+  /** A PEM or a JWK; parsed on the server (`parseServiceAppKey`). */
+  privateKey: z.string().trim().max(20_000, "That is too long for a private key.").default(""),
+  dpop: z.stringbool().default(false),
   enrollmentType: choice(EnrollmentType, "Choose an Enrollment Type."),
   uniqueField: choice(UniqueField, "Choose a Unique field."),
   schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),

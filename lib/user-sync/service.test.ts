@@ -57,13 +57,13 @@ describe("user sync configuration", () => {
     const id = result.ok ? result.id : "";
     const row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
     expect(row.domain).toBe("https://acme.okta.com");
-    expect(row.tokenCiphertext).not.toContain(TOKEN);
-    expect(row.tokenLast4).toBe("wxyz");
-    expect(decryptSecret(row.tokenCiphertext, "https://acme.okta.com")).toBe(TOKEN);
+    expect(row.credentialCiphertext).not.toContain(TOKEN);
+    expect(row.credentialHint).toBe("wxyz");
+    expect(decryptSecret(row.credentialCiphertext, "https://acme.okta.com")).toBe(TOKEN);
     expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
     const shown = await getUserSync(t.db, acme.organizationId, id);
-    expect(JSON.stringify(shown)).not.toContain(row.tokenCiphertext);
-    expect(shown).not.toHaveProperty("tokenCiphertext");
+    expect(JSON.stringify(shown)).not.toContain(row.credentialCiphertext);
+    expect(shown).not.toHaveProperty("credentialCiphertext");
     expect(await t.db.auditEvent.count({ where: { action: "user-sync.created", targetId: id } })).toBe(1);
   });
 
@@ -133,12 +133,12 @@ describe("user sync configuration", () => {
       fullSyncEveryHours: 6,
       alertAfterFailures: 3,
       alertAfterHours: 48,
-      tokenLast4: "wxyz",
+      credentialHint: "wxyz",
     });
     expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
     await updateUserSync(t.db, acme, id, input({ token: "00newtoken1234" }));
     row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
-    expect(decryptSecret(row.tokenCiphertext, "https://acme.okta.com")).toBe("00newtoken1234");
+    expect(decryptSecret(row.credentialCiphertext, "https://acme.okta.com")).toBe("00newtoken1234");
     const audit = await t.db.auditEvent.findFirstOrThrow({
       where: { action: "user-sync.updated" },
       orderBy: { createdAt: "asc" },

@@ -1,10 +1,20 @@
 import { recordAudit } from "@/lib/audit";
 import type { MemberContext } from "@/lib/auth/member";
-import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
 import { Prisma } from "@/lib/db";
 import { isRecordId } from "@/lib/input";
+import type { OktaCredential } from "@/lib/okta/credentials";
 import { domainOptionsFromEnv, parseOktaDomain, validateOktaDomain } from "@/lib/okta/domain";
+import {
+  type CredentialBinding,
+  type CredentialProblem,
+  credentialBinding,
+  missingSecret,
+  openCredential,
+  sealCredential,
+  typedCredential,
+  typedSecret,
+} from "./credential";
 import type { UserSyncInput } from "./form";
 
 /** A form refused: why, on the fields concerned. */
@@ -15,14 +25,17 @@ export type Refusal = {
 };
 export type SaveResult = { ok: true; id: string } | Refusal;
 
-/** Everything about a sync that may reach the browser: never the token, only its last 4 characters. */
+/** Everything about a sync that may reach the browser: never the credential, only its hint. */
 export const publicUserSyncFields = {
   id: true,
   organizationId: true,
   provider: true,
   name: true,
   domain: true,
-  tokenLast4: true,
+  authMethod: true,
+  clientId: true,
+  dpop: true,
+  credentialHint: true,
   enrollmentType: true,
   uniqueField: true,
   schedule: true,
@@ -43,6 +56,8 @@ const fieldError = (field: keyof UserSyncInput, message: string): Refusal => ({
   message: "Check the highlighted fields.",
 });
 
+const credentialError = ({ field, message }: CredentialProblem) => fieldError(field, message);
+
 const isUniqueViolation = (error: unknown) =>
   error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 
@@ -57,29 +72,29 @@ export async function createUserSync(
   member: MemberContext,
   input: UserSyncInput,
 ): Promise<SaveResult> {
-  const domain = await checkDomain(input.domain);
-  if ("error" in domain || !input.token) {
+  const [domain, typed] = await Promise.all([checkDomain(input.domain), typedCredential(input)]);
+  if ("error" in domain || !typed.ok) {
     // Every problem at once, not one per submit.
     return {
       ok: false,
       message: "Check the highlighted fields.",
       fieldErrors: {
         ...("error" in domain ? { domain: [domain.error] } : {}),
-        ...(input.token ? {} : { token: ["Enter the API Token created in Okta (Security > API > Tokens)."] }),
+        ...(typed.ok ? {} : { [typed.field]: [typed.message] }),
       },
     };
   }
-  const { token, domain: _typed, ...settings } = input;
+  const { token: _token, privateKey: _key, domain: _typed, ...settings } = input;
+  const binding = { domain: domain.origin, authMethod: input.authMethod, clientId: clientIdOf(input) };
   try {
     const sync = await db.$transaction(async (tx) => {
       const created = await tx.userSync.create({
         data: {
           ...settings,
+          ...binding,
           organizationId: member.organizationId,
           provider: "OKTA",
-          domain: domain.origin,
-          tokenCiphertext: encryptSecret(token, domain.origin),
-          tokenLast4: last4(token),
+          ...sealCredential(typed.credential, typed.hint, binding),
           createdById: member.userId,
         },
       });
@@ -89,7 +104,7 @@ export async function createUserSync(
         action: "user-sync.created",
         targetType: "UserSync",
         targetId: created.id,
-        details: { name: created.name, domain: created.domain },
+        details: { name: created.name, domain: created.domain, authMethod: created.authMethod },
       });
       return created;
     });
@@ -100,14 +115,14 @@ export async function createUserSync(
   }
 }
 
-/** The saved token is bound to its origin: a new domain needs the token typed again. */
-const retypeToken = (savedFor: string) =>
-  fieldError(
-    "token",
-    `Enter the API Token again: the saved token is only used with the domain it was saved for (${savedFor}).`,
-  );
+/** A client ID belongs to a service app only. */
+const clientIdOf = (input: Pick<UserSyncInput, "authMethod" | "clientId">) =>
+  input.authMethod === "OAUTH_SERVICE_APP" ? input.clientId : null;
 
-/** Saves an edit; a blank token keeps the saved one, for the same domain only. */
+/**
+ * Saves an edit. A blank token or private key keeps the saved one, only while what it is bound to
+ * (the domain, the method and the client ID) is unchanged.
+ */
 export async function updateUserSync(
   db: Db,
   member: MemberContext,
@@ -120,29 +135,34 @@ export async function updateUserSync(
   if (!existing) return null;
   const domain = await checkDomain(input.domain);
   if ("error" in domain) return fieldError("domain", domain.error);
-  const { token, domain: _typed, ...settings } = input;
+  const binding = { domain: domain.origin, authMethod: input.authMethod, clientId: clientIdOf(input) };
+  const keep = !typedSecret(input);
+  if (keep && credentialBinding(binding) !== credentialBinding(existing)) {
+    return credentialError(missingSecret(input, existing));
+  }
+  const typed = keep ? null : await typedCredential(input);
+  if (typed && !typed.ok) return credentialError(typed);
+  const { token: _token, privateKey: _key, domain: _typed, ...settings } = input;
   const moved = domain.origin !== existing.domain;
-  if (moved && !token) return retypeToken(existing.domain);
-  const changed = Object.entries({ ...settings, domain: domain.origin })
+  const changed = Object.entries({ ...settings, ...binding })
     .filter(([key, value]) => existing[key as keyof typeof existing] !== value)
     .map(([key]) => key);
-  if (token) changed.push("token");
+  if (typed) changed.push("credential");
   // Another org, or users keyed otherwise: what earlier runs listed and read from the System Log no
   // longer describes the store, so the next run lists everything (startStep).
   const relist = moved || changed.includes("uniqueField");
   try {
     const saved = await db.$transaction(async (tx) => {
-      // Keeping the saved token: only while the row still has the domain it is bound to (an edit
-      // that moved the domain meanwhile wins).
+      // Keeping the saved credential: only while the row is still bound as it was read (an edit
+      // that moved the domain or the app meanwhile wins).
+      const bound = { domain: existing.domain, authMethod: existing.authMethod, clientId: existing.clientId };
       const { count } = await tx.userSync.updateMany({
-        where: { id: existing.id, ...(token ? {} : { domain: existing.domain }) },
+        where: { id: existing.id, ...(typed ? {} : bound) },
         data: {
           ...settings,
-          domain: domain.origin,
+          ...binding,
           ...(relist && { lastFullSyncAt: null }),
-          ...(token
-            ? { tokenCiphertext: encryptSecret(token, domain.origin), tokenLast4: last4(token) }
-            : {}),
+          ...(typed ? sealCredential(typed.credential, typed.hint, binding) : {}),
         },
       });
       if (count === 0) return false;
@@ -161,10 +181,10 @@ export async function updateUserSync(
       return true;
     });
     if (!saved) {
-      return fieldError(
-        "token",
-        "The Domain Name was changed meanwhile: reload the page, or enter the API Token again.",
-      );
+      return credentialError({
+        ...missingSecret(input),
+        message: "The connection was changed meanwhile: reload the page, or enter its secret again.",
+      });
     }
     return { ok: true, id: existing.id };
   } catch (error) {
@@ -224,41 +244,58 @@ export async function listUserSyncs(db: Db, organizationId: string) {
   });
 }
 
-const decrypted = (sync: { domain: string; tokenCiphertext: string }) => ({
-  domain: sync.domain,
-  token: decryptSecret(sync.tokenCiphertext, sync.domain),
-});
+const CREDENTIAL_COLUMNS = {
+  domain: true,
+  authMethod: true,
+  clientId: true,
+  dpop: true,
+  credentialCiphertext: true,
+} satisfies Prisma.UserSyncSelect;
 
-/** The decrypted API token, for the sync itself only: never returned to a page or an action. */
+/** The decrypted credential, for the sync itself only: never returned to a page or an action. */
 export async function userSyncCredentials(
   db: Db,
   userSyncId: string,
-): Promise<{ domain: string; token: string }> {
-  return decrypted(
-    await db.userSync.findUniqueOrThrow({
-      where: { id: userSyncId },
-      select: { domain: true, tokenCiphertext: true },
-    }),
-  );
+): Promise<{ domain: string; credential: OktaCredential }> {
+  const sync = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId }, select: CREDENTIAL_COLUMNS });
+  return { domain: sync.domain, credential: openCredential(sync) };
 }
 
+export type ConnectionToTest = Pick<
+  UserSyncInput,
+  "domain" | "authMethod" | "token" | "clientId" | "privateKey" | "dpop"
+> & { userSyncId?: string };
+
 /**
- * What `Test connection` connects to: the domain and token typed, or on EDIT with the token left
- * blank, the saved token with the domain it was saved for, and only if that is the domain typed.
+ * What `Test connection` connects to: what was typed, or on EDIT with the secret left blank, the
+ * saved one, only for what it is bound to (the same domain, method and client ID), with the DPoP
+ * setting typed.
  */
 export async function credentialsToTest(
   db: Db,
   member: MemberContext,
-  typed: { domain: string; token: string; userSyncId?: string },
-): Promise<{ ok: true; domain: string; token: string } | Refusal> {
-  if (typed.token || !typed.userSyncId) return { ok: true, domain: typed.domain, token: typed.token };
-  const saved = await db.userSync.findFirst({
-    where: { id: typed.userSyncId, organizationId: member.organizationId },
-    select: { domain: true, tokenCiphertext: true },
-  });
-  const parsed = parseOktaDomain(typed.domain, domainOptionsFromEnv());
-  // Not this organization's sync, or a domain that does not parse: the test reports the missing token or the domain.
-  if (!saved || !parsed.ok) return { ok: true, domain: typed.domain, token: "" };
-  if (parsed.origin !== saved.domain) return retypeToken(saved.domain);
-  return { ok: true, ...decrypted(saved) };
+  typed: ConnectionToTest,
+): Promise<{ ok: true; domain: string; credential: OktaCredential } | Refusal> {
+  const saved =
+    typed.userSyncId && !typedSecret(typed)
+      ? await db.userSync.findFirst({
+          where: { id: typed.userSyncId, organizationId: member.organizationId },
+          select: CREDENTIAL_COLUMNS,
+        })
+      : null;
+  if (saved) {
+    const parsed = parseOktaDomain(typed.domain, domainOptionsFromEnv());
+    const binding: CredentialBinding = {
+      domain: parsed.ok ? parsed.origin : typed.domain,
+      authMethod: typed.authMethod,
+      clientId: clientIdOf(typed),
+    };
+    if (credentialBinding(binding) !== credentialBinding(saved)) {
+      return credentialError(missingSecret(typed, saved));
+    }
+    return { ok: true, domain: typed.domain, credential: openCredential({ ...saved, dpop: typed.dpop }) };
+  }
+  const credential = await typedCredential(typed);
+  if (!credential.ok) return credentialError(credential);
+  return { ok: true, domain: typed.domain, credential: credential.credential };
 }

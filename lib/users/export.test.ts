@@ -28,7 +28,7 @@ beforeAll(async () => {
   const sync = await createUserSync(t.db, {
     organizationId: org.id,
     name: "=Okta, production",
-    tokenCiphertext: "secret-ciphertext",
+    credentialCiphertext: "secret-ciphertext",
   });
   for (const [i, [name]] of HOSTILE.entries()) {
     await t.db.directoryUser.create({

@@ -208,7 +208,7 @@ describe("usersToExport", () => {
     const sync = await createUserSync(t.db, {
       organizationId: acme,
       name: "Okta production",
-      tokenCiphertext: "not exported",
+      credentialCiphertext: "not exported",
     });
     await t.db.directoryUser.updateMany({
       where: { organizationId: acme, username: "user3" },

@@ -158,7 +158,11 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
   const created = await createUserSync(db, member, {
     name: "Okta bench",
     domain: fake.url,
+    authMethod: "API_TOKEN",
     token: fake.token,
+    clientId: "",
+    privateKey: "",
+    dpop: false,
     enrollmentType: "ONLY_SYNC",
     uniqueField: "EMAIL",
     schedule: "OFF",

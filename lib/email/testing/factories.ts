@@ -33,8 +33,8 @@ export function createUserSync(
     data: {
       name: `Okta ${unique()}`,
       domain: "acme.okta.com",
-      tokenCiphertext: "not-a-real-ciphertext",
-      tokenLast4: "abcd",
+      credentialCiphertext: "not-a-real-ciphertext",
+      credentialHint: "abcd",
       enrollmentType: "SEND_ENROLLMENT_EMAIL",
       uniqueField: "EMAIL",
       ...data,

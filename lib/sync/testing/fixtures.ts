@@ -44,8 +44,8 @@ export async function createUserSync(
     data: {
       name: `Okta ${suffix}`,
       domain: "acme.okta.com",
-      tokenCiphertext: "ciphertext",
-      tokenLast4: "abcd",
+      credentialCiphertext: "ciphertext",
+      credentialHint: "abcd",
       enrollmentType: "ONLY_SYNC",
       uniqueField: "EMAIL",
       createdById: admin.id,

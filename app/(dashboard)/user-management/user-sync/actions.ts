@@ -13,7 +13,7 @@ import { QUEUE_TIMEOUT_MS } from "@/lib/sync";
 import { userSyncInput } from "@/lib/user-sync/form";
 import { createUserSync, credentialsToTest, deleteUserSync, updateUserSync } from "@/lib/user-sync/service";
 
-const SECRET = { secretFields: ["token"] };
+const SECRET = { secretFields: ["token", "privateKey"] };
 
 export const createUserSyncAction = orgAction(
   "user-sync:manage",
@@ -51,23 +51,28 @@ export const deleteUserSyncAction = orgAction(
   },
 );
 
-/** `Test connection`: checks what was typed; on EDIT a blank token means the saved one, for its own domain only. */
+/**
+ * `Test connection`: checks what was typed; on EDIT a blank token or private key means the saved
+ * one, for what it is bound to only. A failure is shown on the field to fix.
+ */
 export const testConnectionAction = orgAction(
   "user-sync:manage",
-  z.object({
-    domain: z.string().trim().max(300),
-    token: z.string().trim().max(200),
-    userSyncId: recordId.optional(),
-  }),
+  userSyncInput
+    .pick({ domain: true, authMethod: true, token: true, clientId: true, privateKey: true, dpop: true })
+    .extend({ userSyncId: recordId.optional() }),
   async (typed, member) => {
     const credentials = await credentialsToTest(getDb(), member, typed);
     if (!credentials.ok) return credentials;
-    const result = await testOktaConnection(credentials.domain, credentials.token, domainOptionsFromEnv());
+    const result = await testOktaConnection(
+      credentials.domain,
+      credentials.credential,
+      domainOptionsFromEnv(),
+    );
     if (!result.ok) {
-      const field = result.code === "bad_token" || result.code === "missing_permission" ? "token" : "domain";
-      return { ok: false, message: result.message, fieldErrors: { [field]: [result.message] } };
+      return { ok: false, message: result.message, fieldErrors: { [result.field]: [result.message] } };
     }
-    return { ok: true, message: connectionMessage(result) };
+    const who = "token" in credentials.credential ? "the token" : "the service app";
+    return { ok: true, message: connectionMessage(result, who) };
   },
   SECRET,
 );
@@ -155,7 +160,7 @@ export const decideRunAction = orgAction(
 const FAMILY_NAMES: Record<string, string> = { users: "users", groups: "groups", logs: "System Log" };
 
 /** What Test connection found the token can do, and the rate limit it has left. */
-function connectionMessage(result: Extract<ConnectionTest, { ok: true }>): string {
+function connectionMessage(result: Extract<ConnectionTest, { ok: true }>, who: string): string {
   const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
   const log = result.systemLog.readable
     ? " and the System Log, so SYNC DATA reads only what changed"
@@ -166,5 +171,5 @@ function connectionMessage(result: Extract<ConnectionTest, { ok: true }>): strin
       return budget ? [`${name} ${budget.remaining} of ${budget.limit}`] : [];
     })
     .join(", ");
-  return `Connected to ${result.origin}: the token can read users and groups (${users} users)${log}.${limits ? ` Rate limit left this minute: ${limits}.` : ""}`;
+  return `Connected to ${result.origin}: ${who} can read users and groups (${users} users)${log}.${limits ? ` Rate limit left this minute: ${limits}.` : ""}`;
 }

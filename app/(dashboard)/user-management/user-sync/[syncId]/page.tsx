@@ -63,7 +63,7 @@ export default async function UserSyncDetailPage({
   const config: [string, string][] = [
     ["Integration", "Okta Workspace"],
     ["Domain Name", sync.domain],
-    ["API Token", `•••• ${sync.tokenLast4}`],
+    ["API Token", `•••• ${sync.credentialHint}`],
     ["Enrollment Type", labelOf(ENROLLMENT_TYPES, sync.enrollmentType)],
     ["Unique field", labelOf(UNIQUE_FIELDS, sync.uniqueField)],
     ["Schedule", labelOf(SCHEDULES, sync.schedule)],

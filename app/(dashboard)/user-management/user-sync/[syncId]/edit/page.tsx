@@ -29,7 +29,7 @@ export default async function EditUserSyncPage({ params }: { params: Promise<{ s
           userSyncId: sync.id,
           name: sync.name,
           domain: sync.domain,
-          tokenLast4: sync.tokenLast4,
+          credentialHint: sync.credentialHint,
           enrollmentType: sync.enrollmentType,
           uniqueField: sync.uniqueField,
           schedule: sync.schedule,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptSecret, encryptSecret, parseKeyring } from "@/lib/crypto/secrets";
 import { encryptUnboundV1 } from "@/lib/crypto/testing";
 import { createTestDb, type TestDb } from "@/test-support/db";
-import { rotateUserSyncTokens } from "./rotate-tokens";
+import { rotateUserSyncCredentials } from "./rotate-credentials";
 
 const key = (kid: string, byte: number) => `${kid}:${Buffer.alloc(32, byte).toString("base64")}`;
 const OLD = key("old", 1);
@@ -19,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function syncWith(name: string, tokenCiphertext: string, domain = ACME) {
+async function syncWith(name: string, credentialCiphertext: string, domain = ACME) {
   return t.db.userSync.create({
     data: {
       organizationId,
       name,
       domain,
-      tokenCiphertext,
-      tokenLast4: "xxxx",
+      credentialCiphertext,
+      credentialHint: "xxxx",
       enrollmentType: "ONLY_SYNC",
       uniqueField: "EMAIL",
     },
@@ -37,7 +37,7 @@ const tokensUnder = async (keyring: string) =>
   Object.fromEntries(
     (await t.db.userSync.findMany()).map((s) => [
       s.name,
-      decryptSecret(s.tokenCiphertext, s.domain, parseKeyring(keyring)),
+      decryptSecret(s.credentialCiphertext, s.domain, parseKeyring(keyring)),
     ]),
   );
 
@@ -46,7 +46,7 @@ describe("rotating the token encryption key", () => {
     await syncWith("a", encryptSecret("00token-a", ACME, parseKeyring(OLD)));
     await syncWith("b", encryptSecret("00token-b", ACME, parseKeyring(OLD)));
     const rotated = `${NEW},${OLD}`;
-    expect(await rotateUserSyncTokens(t.db, parseKeyring(rotated))).toEqual({
+    expect(await rotateUserSyncCredentials(t.db, parseKeyring(rotated))).toEqual({
       reencrypted: 2,
       current: 0,
       failed: [],
@@ -54,7 +54,7 @@ describe("rotating the token encryption key", () => {
     // Only the new key now: every token still decrypts.
     expect(await tokensUnder(NEW)).toEqual({ a: "00token-a", b: "00token-b" });
     // Run again: nothing to do.
-    expect(await rotateUserSyncTokens(t.db, parseKeyring(rotated))).toEqual({
+    expect(await rotateUserSyncCredentials(t.db, parseKeyring(rotated))).toEqual({
       reencrypted: 0,
       current: 2,
       failed: [],
@@ -64,32 +64,34 @@ describe("rotating the token encryption key", () => {
   it("reports a token that no configured key decrypts and leaves it as it was", async () => {
     const lost = encryptSecret("00token-c", ACME, parseKeyring(key("lost", 3)));
     const sync = await syncWith("c", lost);
-    const report = await rotateUserSyncTokens(t.db, parseKeyring(NEW));
+    const report = await rotateUserSyncCredentials(t.db, parseKeyring(NEW));
     expect(report).toMatchObject({ reencrypted: 0, current: 2 });
     expect(report.failed).toEqual([
       { userSyncId: sync.id, error: expect.stringContaining('No encryption key "lost"') },
     ]);
-    expect((await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } })).tokenCiphertext).toBe(lost);
+    expect((await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } })).credentialCiphertext).toBe(
+      lost,
+    );
     await t.db.userSync.delete({ where: { id: sync.id } });
   });
 
   it("binds a token saved before binding (v1) to its sync's domain, so no other domain can use it", async () => {
     const globex = "https://globex.okta.com";
     const sync = await syncWith("v1", encryptUnboundV1("00token-v1", parseKeyring(NEW)), globex);
-    expect(await rotateUserSyncTokens(t.db, parseKeyring(NEW))).toEqual({
+    expect(await rotateUserSyncCredentials(t.db, parseKeyring(NEW))).toEqual({
       reencrypted: 1,
       current: 2,
       failed: [],
     });
-    const { tokenCiphertext } = await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
-    expect(decryptSecret(tokenCiphertext, globex, parseKeyring(NEW))).toBe("00token-v1");
-    expect(() => decryptSecret(tokenCiphertext, ACME, parseKeyring(NEW))).toThrow(/does not decrypt/);
+    const { credentialCiphertext } = await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
+    expect(decryptSecret(credentialCiphertext, globex, parseKeyring(NEW))).toBe("00token-v1");
+    expect(() => decryptSecret(credentialCiphertext, ACME, parseKeyring(NEW))).toThrow(/does not decrypt/);
     await t.db.userSync.delete({ where: { id: sync.id } });
   });
 
   it.skipIf(!process.env.DATABASE_URL)("npm run secrets:rotate does it from the command line", async () => {
     await t.db.userSync.updateMany({
-      data: { tokenCiphertext: encryptSecret("00token-x", ACME, parseKeyring(OLD)) },
+      data: { credentialCiphertext: encryptSecret("00token-x", ACME, parseKeyring(OLD)) },
     });
     const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/rotate-secrets.ts"], {
       env: { ...process.env, DATABASE_URL: t.url, TOKEN_ENCRYPTION_KEYS: `${NEW},${OLD}` },

@@ -1,5 +1,6 @@
 import { type Keyring, keyringFromEnv, needsReencryption, reencryptSecret } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
+import { credentialBinding } from "./credential";
 
 export interface RotationReport {
   /** Syncs whose token is now under the current key. */
@@ -16,25 +17,30 @@ export interface RotationReport {
  * domain. Each row is replaced only if it still holds the ciphertext and domain that were read: an
  * edit saved meanwhile (already under the current key) wins.
  */
-export async function rotateUserSyncTokens(
+export async function rotateUserSyncCredentials(
   db: Db,
   keyring: Keyring = keyringFromEnv(),
 ): Promise<RotationReport> {
   const report: RotationReport = { reencrypted: 0, current: 0, failed: [] };
   const syncs = await db.userSync.findMany({
-    select: { id: true, domain: true, tokenCiphertext: true },
+    select: { id: true, domain: true, authMethod: true, clientId: true, credentialCiphertext: true },
     orderBy: { id: "asc" },
   });
   for (const sync of syncs) {
     try {
-      if (!needsReencryption(sync.tokenCiphertext, keyring)) {
+      if (!needsReencryption(sync.credentialCiphertext, keyring)) {
         report.current++;
         continue;
       }
-      const tokenCiphertext = reencryptSecret(sync.tokenCiphertext, sync.domain, keyring);
+      const credentialCiphertext = reencryptSecret(
+        sync.credentialCiphertext,
+        credentialBinding(sync),
+        keyring,
+      );
+      const { domain, authMethod, clientId } = sync;
       await db.userSync.updateMany({
-        where: { id: sync.id, tokenCiphertext: sync.tokenCiphertext, domain: sync.domain },
-        data: { tokenCiphertext },
+        where: { id: sync.id, credentialCiphertext: sync.credentialCiphertext, domain, authMethod, clientId },
+        data: { credentialCiphertext },
       });
       report.reencrypted++;
     } catch (error) {

@@ -1,0 +1,98 @@
+import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
+import type { OktaAuthMethod } from "@/lib/db/generated/enums";
+import type { OktaCredential, PrivateJwk } from "@/lib/okta/credentials";
+import { parseServiceAppKey } from "@/lib/okta/service-app-key";
+import type { UserSyncInput } from "./form";
+
+/**
+ * A sync's one secret, the API token or the service app's private key (a JWK), encrypted at rest
+ * and bound to what it is used with: the token to its domain, the key to its domain and client ID.
+ * A secret copied to, or left on, a row for another org or app does not decrypt.
+ */
+
+export interface CredentialBinding {
+  domain: string;
+  authMethod: OktaAuthMethod;
+  clientId: string | null;
+}
+
+export interface SealedCredential {
+  credentialCiphertext: string;
+  /** What pages may show: the token's last 4 characters, or the key's ID (else its thumbprint). */
+  credentialHint: string;
+}
+
+type CredentialInput = Pick<UserSyncInput, "authMethod" | "token" | "clientId" | "privateKey" | "dpop">;
+
+export type CredentialProblem = { field: "token" | "clientId" | "privateKey"; message: string };
+
+/** The API token keeps the binding it had before service apps existed: its origin alone. */
+export const credentialBinding = ({ domain, authMethod, clientId }: CredentialBinding) =>
+  authMethod === "API_TOKEN" ? domain : `${domain}#client_id=${clientId ?? ""}`;
+
+/** Whether the form carries a new secret (else an EDIT keeps the saved one, where it still applies). */
+export const typedSecret = (input: CredentialInput) =>
+  input.authMethod === "API_TOKEN" ? input.token : input.privateKey;
+
+/** The admin's step when no secret was typed and none may be kept. */
+export function missingSecret(input: CredentialInput, savedFor?: CredentialBinding): CredentialProblem {
+  if (input.authMethod === "API_TOKEN") {
+    return {
+      field: "token",
+      message: savedFor
+        ? `Enter the API Token again: the saved token is only used with the domain it was saved for (${savedFor.domain}).`
+        : "Enter the API Token created in Okta (Security > API > Tokens).",
+    };
+  }
+  return {
+    field: "privateKey",
+    message: savedFor
+      ? "Paste the private key again: a saved key is only used with the Domain Name and Client ID it was saved for."
+      : "Paste the app's private key, or generate a key pair.",
+  };
+}
+
+/** The typed credential as the Okta client takes it; or what is wrong with it. */
+export async function typedCredential(
+  input: CredentialInput,
+): Promise<{ ok: true; credential: OktaCredential; hint: string } | ({ ok: false } & CredentialProblem)> {
+  if (input.authMethod === "API_TOKEN") {
+    if (!input.token) return { ok: false, ...missingSecret(input) };
+    return { ok: true, credential: { token: input.token }, hint: last4(input.token) };
+  }
+  if (!input.clientId) {
+    return { ok: false, field: "clientId", message: "Enter the Client ID of the API service app." };
+  }
+  const key = await parseServiceAppKey(input.privateKey);
+  if (!key.ok) return { ok: false, field: "privateKey", message: key.message };
+  return {
+    ok: true,
+    credential: { serviceApp: { clientId: input.clientId, privateKey: key.key, dpop: input.dpop } },
+    hint: key.hint,
+  };
+}
+
+/** Encrypts a credential for `binding`. */
+export function sealCredential(
+  credential: OktaCredential,
+  hint: string,
+  binding: CredentialBinding,
+): SealedCredential {
+  const secret = "token" in credential ? credential.token : JSON.stringify(credential.serviceApp.privateKey);
+  return { credentialCiphertext: encryptSecret(secret, credentialBinding(binding)), credentialHint: hint };
+}
+
+/** The saved credential, decrypted for the sync itself only: never for a page or an action's answer. */
+export function openCredential(
+  sync: CredentialBinding & { credentialCiphertext: string; dpop: boolean },
+): OktaCredential {
+  const secret = decryptSecret(sync.credentialCiphertext, credentialBinding(sync));
+  if (sync.authMethod === "API_TOKEN") return { token: secret };
+  return {
+    serviceApp: {
+      clientId: sync.clientId ?? "",
+      privateKey: JSON.parse(secret) as PrivateJwk,
+      dpop: sync.dpop,
+    },
+  };
+}
