@@ -8,6 +8,7 @@ import { nextLink, OktaClient, type OktaClientOptions, pages } from "./client";
 import { validateOktaDomain } from "./domain";
 import { OktaApiError, OktaConnectionError, OktaResponseError, OktaWaitRefusedError } from "./errors";
 import { HOSTILE_TOKEN, leakedForms, leakedFromError, tinyServer, virtualTime } from "./testing";
+import { createTransport } from "./transport";
 
 let fake: FakeOkta;
 let time: ReturnType<typeof virtualTime>;
@@ -290,15 +291,26 @@ describe("read-only by construction", () => {
     expect(new Set(fake.requests.map((r) => r.method))).toEqual(new Set(["GET"]));
   });
 
-  it("has no way to choose an HTTP method: no `method` option in the client's code", () => {
+  it("has no way to choose an HTTP method: only the transport sends, GET, or POST to the token endpoint", async () => {
     const dir = import.meta.dirname;
     const sources = readdirSync(dir).filter(
       (f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "testing.ts",
     );
     expect(sources).toContain("transport.ts");
-    for (const file of sources) {
+    for (const file of sources.filter((f) => f !== "transport.ts")) {
       const code = readFileSync(path.join(dir, file), "utf8");
-      expect(code, file).not.toMatch(/\bmethod\s*[:=]|\.request\(|fetch\(/);
+      expect(code, file).not.toMatch(/\.request\(|\.get\(url, \{|fetch\(|method: "/);
+    }
+    const transport = readFileSync(path.join(dir, "transport.ts"), "utf8");
+    expect(transport.match(/\.request\(/g)).toHaveLength(1);
+    expect(transport.match(/method: "[A-Z]+"/g)).toEqual(['method: "GET"', 'method: "POST"']);
+    // The one POST refuses every path but the token endpoint, before a byte is sent.
+    const post = createTransport({ checkAddresses: false }).postForm;
+    const signal = AbortSignal.timeout(1000);
+    for (const target of [`${fake.url}/api/v1/users`, `${fake.url}/oauth2/v1/token/../../api/v1/users`]) {
+      const sent = fake.requests.length;
+      expect(() => post(new URL(target), {}, new URLSearchParams(), signal)).toThrow(/POSTs only to/);
+      expect(fake.requests.length).toBe(sent);
     }
   });
 });

@@ -8,6 +8,9 @@ import { z } from "zod";
  */
 export abstract class OktaError extends Error {}
 
+/** GET for the API; POST for a service app's token request only (`transport.ts`). */
+export type HttpMethod = "GET" | "POST";
+
 /** Okta answered with an error body (or at least an error status). */
 export class OktaApiError extends OktaError {
   override name = "OktaApiError";
@@ -19,7 +22,7 @@ export class OktaApiError extends OktaError {
     readonly path: string,
     /** What the admin should do, when the credentials know better than the status (a service app). */
     advice?: string,
-    readonly method: "GET" | "POST" = "GET",
+    readonly method: HttpMethod = "GET",
   ) {
     const where = [
       `HTTP ${status}`,
@@ -205,7 +208,7 @@ export function apiError(
   path: string,
   scrub: Scrub,
   advice?: string,
-  method: "GET" | "POST" = "GET",
+  method: HttpMethod = "GET",
 ): OktaApiError {
   let parsed: z.infer<typeof ErrorBody> | null = null;
   try {

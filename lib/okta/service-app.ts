@@ -10,7 +10,7 @@ import {
 } from "jose";
 import { z } from "zod";
 import { type Credentials, SecretSet, type ServiceApp } from "./credentials";
-import { apiError, OktaAuthError, type Scrub, secretScrubber, untrusted } from "./errors";
+import { apiError, type HttpMethod, OktaAuthError, type Scrub, secretScrubber, untrusted } from "./errors";
 import { type HttpResponse, TOKEN_PATH, type Transport } from "./transport";
 
 /**
@@ -350,7 +350,7 @@ export class ServiceAppCredentials implements Credentials {
   }
 
   /** A DPoP proof for one request (RFC 9449 §4.2), with the access token's hash on resource requests. */
-  private async proof(method: "GET" | "POST", url: URL, nonce: string | null, accessToken?: string) {
+  private async proof(htm: HttpMethod, url: URL, nonce: string | null, accessToken?: string) {
     const slot = await this.slot();
     slot.dpopKey ??= generateKeyPair("ES256").then(async ({ privateKey, publicKey }) => ({
       privateKey,
@@ -358,7 +358,7 @@ export class ServiceAppCredentials implements Credentials {
     }));
     const key = await slot.dpopKey;
     const proof = await new SignJWT({
-      htm: method,
+      htm,
       htu: `${url.origin}${url.pathname}`,
       ...(accessToken ? { ath: sha256(accessToken) } : {}),
       ...(nonce ? { nonce } : {}),

@@ -1,3 +1,5 @@
+import { createPrivateKey, generateKeyPairSync } from "node:crypto";
+import { calculateJwkThumbprint } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import { decryptSecret } from "@/lib/crypto/secrets";
@@ -60,7 +62,10 @@ describe("user sync configuration", () => {
     expect(row.credentialCiphertext).not.toContain(TOKEN);
     expect(row.credentialHint).toBe("wxyz");
     expect(decryptSecret(row.credentialCiphertext, "https://acme.okta.com")).toBe(TOKEN);
-    expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
+    expect(await userSyncCredentials(t.db, id)).toEqual({
+      domain: "https://acme.okta.com",
+      credential: { token: TOKEN },
+    });
     const shown = await getUserSync(t.db, acme.organizationId, id);
     expect(JSON.stringify(shown)).not.toContain(row.credentialCiphertext);
     expect(shown).not.toHaveProperty("credentialCiphertext");
@@ -135,7 +140,10 @@ describe("user sync configuration", () => {
       alertAfterHours: 48,
       credentialHint: "wxyz",
     });
-    expect(await userSyncCredentials(t.db, id)).toEqual({ domain: "https://acme.okta.com", token: TOKEN });
+    expect(await userSyncCredentials(t.db, id)).toEqual({
+      domain: "https://acme.okta.com",
+      credential: { token: TOKEN },
+    });
     await updateUserSync(t.db, acme, id, input({ token: "00newtoken1234" }));
     row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
     expect(decryptSecret(row.credentialCiphertext, "https://acme.okta.com")).toBe("00newtoken1234");
@@ -172,7 +180,7 @@ describe("user sync configuration", () => {
     ).toEqual({ ok: true, id });
     expect(await userSyncCredentials(t.db, id)).toEqual({
       domain: "https://globex.okta.com",
-      token: "00globextoken5678",
+      credential: { token: "00globextoken5678" },
     });
     const audit = await t.db.auditEvent.findFirstOrThrow({
       where: { action: "user-sync.updated" },
@@ -180,7 +188,7 @@ describe("user sync configuration", () => {
     });
     expect(audit.details).toEqual({
       name: "Okta production",
-      changed: ["domain", "token"],
+      changed: ["domain", "credential"],
       domain: { from: "https://acme.okta.com", to: "https://globex.okta.com" },
     });
   });
@@ -231,7 +239,7 @@ describe("user sync configuration", () => {
     expect(await blank).toMatchObject({ ok: false, fieldErrors: { token: [expect.any(String)] } });
     expect(await userSyncCredentials(t.db, id)).toEqual({
       domain: "https://acme.okta.com",
-      token: "00oktatoken0002",
+      credential: { token: "00oktatoken0002" },
     });
     await deleteUserSync(t.db, acme, id);
   });
@@ -316,5 +324,112 @@ describe("user sync configuration", () => {
     expect(await t.db.directoryUser.findFirstOrThrow({ where: { name: "Kept" } })).toMatchObject({
       userSyncId: null,
     });
+  });
+});
+
+describe("a sync connected with an OAuth 2.0 service app", () => {
+  const pem = () =>
+    generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+      .privateKey.export({ format: "pem", type: "pkcs8" })
+      .toString();
+  const KEY = pem();
+  const CLIENT = "0oaServiceApp0000001";
+  const app = (over: Record<string, unknown> = {}) =>
+    input({
+      name: "Okta service app",
+      authMethod: "OAUTH_SERVICE_APP",
+      token: "",
+      clientId: CLIENT,
+      privateKey: KEY,
+      dpop: "true",
+      ...over,
+    });
+  let id = "";
+
+  it("keeps the key encrypted, bound to the domain and client ID, shown by its thumbprint only", async () => {
+    const created = await createUserSync(t.db, acme, app());
+    expect(created).toMatchObject({ ok: true });
+    id = created.ok ? created.id : "";
+    const row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ authMethod: "OAUTH_SERVICE_APP", clientId: CLIENT, dpop: true });
+    const jwk = createPrivateKey(KEY).export({ format: "jwk" });
+    expect(row.credentialHint).toBe(
+      await calculateJwkThumbprint({ kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y }),
+    );
+    expect(row.credentialCiphertext).not.toContain(String(jwk.d));
+    expect(() => decryptSecret(row.credentialCiphertext, row.domain)).toThrow(/does not decrypt/);
+    const { credential } = await userSyncCredentials(t.db, id);
+    expect(credential).toEqual({
+      serviceApp: {
+        clientId: CLIENT,
+        dpop: true,
+        privateKey: expect.objectContaining({ d: jwk.d, alg: "ES256" }),
+      },
+    });
+    const shown = JSON.stringify(await getUserSync(t.db, acme.organizationId, id));
+    expect(shown).not.toContain(String(jwk.d));
+    expect(shown).not.toContain(row.credentialCiphertext);
+  });
+
+  it("puts a missing client ID and an unusable key on their fields, with the domain's problem, at once", async () => {
+    expect(
+      await createUserSync(t.db, acme, app({ name: "Other", clientId: "", domain: "acme-admin.okta.com" })),
+    ).toMatchObject({
+      ok: false,
+      fieldErrors: { clientId: [expect.any(String)], domain: [expect.any(String)] },
+    });
+    const publicOnly = createPrivateKey(KEY).export({ format: "jwk" });
+    const { d: _d, ...publicJwk } = publicOnly;
+    expect(
+      await createUserSync(t.db, acme, app({ name: "Other", privateKey: JSON.stringify(publicJwk) })),
+    ).toMatchObject({ ok: false, fieldErrors: { privateKey: [expect.stringMatching(/public key/)] } });
+    expect(await createUserSync(t.db, acme, app({ name: "Other", privateKey: "" }))).toMatchObject({
+      ok: false,
+      fieldErrors: { privateKey: [expect.any(String)] },
+    });
+  });
+
+  it("keeps the saved key on an edit with it left blank; DPoP may change, the client ID and domain may not", async () => {
+    const before = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    expect(await updateUserSync(t.db, acme, id, app({ privateKey: "", dpop: "false" }))).toEqual({
+      ok: true,
+      id,
+    });
+    const kept = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    expect(kept.credentialCiphertext).toBe(before.credentialCiphertext);
+    expect(kept.dpop).toBe(false);
+    for (const moved of [{ clientId: "0oaOtherApp000000002" }, { domain: "globex.okta.com" }]) {
+      expect(await updateUserSync(t.db, acme, id, app({ privateKey: "", ...moved }))).toMatchObject({
+        ok: false,
+        fieldErrors: { privateKey: [expect.stringMatching(/Paste the private key again/)] },
+      });
+    }
+    // Nor may the key become a "token" for the same domain.
+    expect(
+      await updateUserSync(t.db, acme, id, app({ authMethod: "API_TOKEN", privateKey: "" })),
+    ).toMatchObject({
+      ok: false,
+      fieldErrors: { token: [expect.stringMatching(/Enter the API Token again/)] },
+    });
+    expect((await t.db.userSync.findUniqueOrThrow({ where: { id } })).credentialCiphertext).toBe(
+      before.credentialCiphertext,
+    );
+  });
+
+  it("does not decrypt a key whose row was pointed at another app behind the application's back", async () => {
+    await t.db.userSync.update({ where: { id }, data: { clientId: "0oaAttacker000000003" } });
+    await expect(userSyncCredentials(t.db, id)).rejects.toThrow(/does not decrypt/);
+    await t.db.userSync.update({ where: { id }, data: { clientId: CLIENT } });
+    expect((await userSyncCredentials(t.db, id)).credential).toHaveProperty("serviceApp.clientId", CLIENT);
+  });
+
+  it("moves to an API token when one is typed, and the saved key goes with the change", async () => {
+    expect(
+      await updateUserSync(t.db, acme, id, app({ authMethod: "API_TOKEN", token: TOKEN, privateKey: "" })),
+    ).toEqual({ ok: true, id });
+    const row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ authMethod: "API_TOKEN", clientId: null, credentialHint: "wxyz" });
+    expect((await userSyncCredentials(t.db, id)).credential).toEqual({ token: TOKEN });
+    await deleteUserSync(t.db, acme, id);
   });
 });
