@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptSecret, encryptSecret, parseKeyring } from "@/lib/crypto/secrets";
 import { encryptUnboundV1 } from "@/lib/crypto/testing";
 import { createTestDb, type TestDb } from "@/test-support/db";
+import { credentialBinding } from "./credential";
 import { rotateUserSyncCredentials } from "./rotate-credentials";
 
 const key = (kid: string, byte: number) => `${kid}:${Buffer.alloc(32, byte).toString("base64")}`;
@@ -89,6 +90,25 @@ describe("rotating the token encryption key", () => {
     await t.db.userSync.delete({ where: { id: sync.id } });
   });
 
+  it("re-encrypts a service app's private key bound to its domain and client ID, which it stays bound to", async () => {
+    const clientId = "0oaRotatedApp0000001";
+    const bound = credentialBinding({ domain: ACME, authMethod: "OAUTH_SERVICE_APP", clientId });
+    const jwk = JSON.stringify({ kty: "EC", crv: "P-256", d: "private-member", alg: "ES256" });
+    const sync = await t.db.userSync.update({
+      where: { id: (await syncWith("app", encryptSecret(jwk, bound, parseKeyring(OLD)))).id },
+      data: { authMethod: "OAUTH_SERVICE_APP", clientId },
+    });
+    expect(await rotateUserSyncCredentials(t.db, parseKeyring(`${NEW},${OLD}`))).toEqual({
+      reencrypted: 1,
+      current: 2,
+      failed: [],
+    });
+    const { credentialCiphertext } = await t.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
+    expect(decryptSecret(credentialCiphertext, bound, parseKeyring(NEW))).toBe(jwk);
+    expect(() => decryptSecret(credentialCiphertext, ACME, parseKeyring(NEW))).toThrow(/does not decrypt/);
+    await t.db.userSync.delete({ where: { id: sync.id } });
+  });
+
   it.skipIf(!process.env.DATABASE_URL)("npm run secrets:rotate does it from the command line", async () => {
     await t.db.userSync.updateMany({
       data: { credentialCiphertext: encryptSecret("00token-x", ACME, parseKeyring(OLD)) },
@@ -96,7 +116,7 @@ describe("rotating the token encryption key", () => {
     const { stdout } = await promisify(execFile)("npx", ["tsx", "scripts/rotate-secrets.ts"], {
       env: { ...process.env, DATABASE_URL: t.url, TOKEN_ENCRYPTION_KEYS: `${NEW},${OLD}` },
     });
-    expect(stdout).toContain("Re-encrypted 2 token(s); 0 already under the current key.");
+    expect(stdout).toContain("Re-encrypted 2 credential(s); 0 already under the current key.");
     expect(await tokensUnder(NEW)).toEqual({ a: "00token-x", b: "00token-x" });
   });
 });

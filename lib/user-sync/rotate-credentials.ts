@@ -3,19 +3,19 @@ import type { Db } from "@/lib/db";
 import { credentialBinding } from "./credential";
 
 export interface RotationReport {
-  /** Syncs whose token is now under the current key. */
+  /** Syncs whose credential is now under the current key. */
   reencrypted: number;
   /** Syncs already under the current key. */
   current: number;
-  /** Syncs whose token no configured key decrypts: still as they were. */
+  /** Syncs whose credential no configured key decrypts: still as they were. */
   failed: { userSyncId: string; error: string }[];
 }
 
 /**
- * Re-encrypts every sync's API token under the current key (the first of TOKEN_ENCRYPTION_KEYS),
- * so an old key can then be removed, and binds tokens saved before binding (`v1`) to their sync's
- * domain. Each row is replaced only if it still holds the ciphertext and domain that were read: an
- * edit saved meanwhile (already under the current key) wins.
+ * Re-encrypts every sync's credential (API token or service app key) under the current key (the
+ * first of TOKEN_ENCRYPTION_KEYS), so an old key can then be removed, and binds tokens saved before
+ * binding (`v1`) to their sync's domain. Each row is replaced only if it still holds the ciphertext
+ * and binding that were read: an edit saved meanwhile (already under the current key) wins.
  */
 export async function rotateUserSyncCredentials(
   db: Db,
