@@ -11,6 +11,7 @@ import { finishedRun, getJson, syncApp, waitFor } from "@/scripts/inngest-runner
 import { serveRoutes } from "@/scripts/inngest-runner/testing/http";
 import type { Run } from "@/scripts/inngest-runner/types";
 import { createTestDb, type TestDb } from "./db";
+import { serviceAppSuites, type TestServiceApp, testServiceApp } from "./service-app";
 import { createSyncFixture, type SyncFixture, type SyncFixtureOptions } from "./sync-run";
 
 /**
@@ -106,6 +107,7 @@ export function withSyncHarness(): SyncTestHarness {
   let t: TestDb | undefined;
   let h: SyncHarness | undefined;
   const fakes: FakeOkta[] = [];
+  const apps = new WeakMap<FakeOkta, TestServiceApp>();
   beforeAll(async () => {
     t = await createTestDb();
     h = await startSyncHarness();
@@ -132,12 +134,21 @@ export function withSyncHarness(): SyncTestHarness {
       return started(h).dataDir;
     },
     async startFakeOkta(options) {
-      const fake = await startFakeOkta(options);
+      const app = serviceAppSuites ? testServiceApp() : null;
+      const fake = await startFakeOkta({ ...options, ...(app && { serviceApps: [app.fake] }) });
+      if (app) apps.set(fake, app);
       fakes.push(fake);
       return fake;
     },
     syncOf(fake, options = {}) {
-      return createSyncFixture(started(t).db, { domain: fake.url, token: fake.token, ...options });
+      const app = apps.get(fake);
+      const serviceApp = app && { clientId: app.clientId, privateKey: app.privateKey, dpop: true };
+      return createSyncFixture(started(t).db, {
+        domain: fake.url,
+        token: fake.token,
+        ...(serviceApp && { serviceApp }),
+        ...options,
+      });
     },
   };
 }

@@ -9,6 +9,8 @@ export interface SyncFixtureOptions {
   /** The Okta org (e.g. a fake Okta's URL, with OKTA_ALLOW_INSECURE_LOCALHOST=1). */
   domain: string;
   token: string;
+  /** Connect with this OAuth service app instead of the token. */
+  serviceApp?: { clientId: string; privateKey: string; dpop: boolean };
   enrollmentType?: EnrollmentType;
   uniqueField?: UniqueField;
   deletionPolicy?: DeletionPolicy;
@@ -80,11 +82,9 @@ export async function addUserSync(
   const input: UserSyncInput = {
     name: options.name ?? "Okta",
     domain: options.domain,
-    authMethod: "API_TOKEN",
-    token: options.token,
-    clientId: "",
-    privateKey: "",
-    dpop: false,
+    ...(options.serviceApp
+      ? { authMethod: "OAUTH_SERVICE_APP", token: "", ...options.serviceApp }
+      : { authMethod: "API_TOKEN", token: options.token, clientId: "", privateKey: "", dpop: false }),
     enrollmentType: options.enrollmentType ?? "ONLY_SYNC",
     uniqueField: options.uniqueField ?? "EMAIL",
     schedule: options.schedule ?? "OFF",
