@@ -16,6 +16,8 @@ const { values } = parseArgs({
     "log-rate-limit": { type: "string" },
     "log-delay-ms": { type: "string" },
     hostile: { type: "string", multiple: true, default: [] },
+    "service-app": { type: "string" },
+    dpop: { type: "boolean", default: false },
   },
 });
 
@@ -54,11 +56,29 @@ const fake = await startFakeOkta({
   },
   logDelayMs: number(values["log-delay-ms"]),
   hostile,
+  // Like an admin's new API Services app: read scopes granted, Read-only Administrator assigned, no
+  // key until one is registered. With DPoP, Okta's authorization server always demands its nonce.
+  serviceApps: values["service-app"]
+    ? [
+        {
+          clientId: values["service-app"],
+          keys: [],
+          scopes: ["okta.users.read", "okta.groups.read", "okta.logs.read"],
+          adminRole: true,
+          requireDpop: values.dpop,
+          dpopNonce: values.dpop,
+        },
+      ]
+    : [],
 });
 const { users, groups } = fake.directory;
 console.log(`Fake Okta at ${fake.url} (${users.length} users, ${groups.length} groups)`);
 console.log(`domain: ${fake.url}`);
 console.log(`token:  ${fake.token}`);
+for (const { clientId, requireDpop } of fake.oauth.serviceApps()) {
+  console.log(`service app: ${clientId}${requireDpop ? " (DPoP required)" : ""}`);
+  console.log(`  register its public key: POST ${fake.url}/api/v1/apps/${clientId}/credentials/jwks`);
+}
 if (values.hostile.length) console.log(`HOSTILE: ${values.hostile.join(", ")}`);
 console.log(
   "Start the app with OKTA_ALLOW_INSECURE_LOCALHOST=1 to use it. Admin API: POST /__admin/<command>",

@@ -11,6 +11,7 @@ import {
   type Listing,
   NotFoundError,
 } from "./directory";
+import { OAuthError, OktaFailure } from "./errors";
 import { FilterError, parseFilter } from "./filter";
 import {
   type DirectoryJson,
@@ -19,13 +20,26 @@ import {
   generateDirectory,
   idMaker,
 } from "./generate";
+import {
+  APPS_MANAGE_SCOPE,
+  FAMILY_SCOPES,
+  type FakeServiceApp,
+  KeyRejected,
+  OrgAuthorizationServer,
+  type RegisteredKey,
+  type ResourceAccess,
+  type ResourceScope,
+  type ServiceAppPatch,
+  TOKEN_PATH,
+} from "./oauth";
 import { LogQueryError, parseLogQuery, SystemLog } from "./system-log";
 
 /**
  * A stateful fake of Okta's Management API for tests, the demo and the benchmark: the read
  * endpoints a sync uses and the System Log of the changes made to the org, with Okta's paging,
  * filters, errors, rate limits and headers, faults on command, and an admin API to change the org
- * between syncs (`/__admin/<command>`).
+ * between syncs (`/__admin/<command>`). Besides its API token (SSWS) it takes the access tokens of
+ * OAuth 2.0 service apps, issued by its org authorization server (`oauth.ts`).
  */
 
 export interface RateLimits {
@@ -52,9 +66,10 @@ export type Fault =
 /** What a hostile Okta does, for tests of the app's defences; all off by default. */
 export interface Hostility {
   /**
-   * Every error answer echoes the request's token (or, without one, the fake's own) in every
-   * field of Okta's error body, in `Location`, `WWW-Authenticate` and a large custom header; raw,
-   * URL-encoded, base64, base64url and as `SSWS <token>`.
+   * Every error answer echoes the request's credential (its API or access token; on the token
+   * endpoint its client assertion and DPoP proof; without one, the fake's own API token) in every
+   * field of the error body, in `Location`, `WWW-Authenticate` and a large custom header; raw,
+   * URL-encoded, base64, base64url and after its scheme (`SSWS <token>`).
    */
   echoToken: boolean;
   /** Every request answers 429 with an `X-Rate-Limit-Reset` this far ahead of the fake's clock (ms); null: off. */
@@ -127,6 +142,8 @@ export interface FakeOktaOptions extends GenerateOptions {
    */
   logDelayMs?: number;
   hostile?: Partial<Hostility>;
+  /** OAuth 2.0 service apps of the org (none by default). */
+  serviceApps?: FakeServiceApp[];
 }
 
 export const DEFAULT_TOKEN = "00fakeOktaApiToken-for-local-development-only";
@@ -145,14 +162,19 @@ const USER_FILTER = {
 const GROUP_FILTER = { id: false, type: false, lastUpdated: true, lastMembershipUpdated: true };
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-class OktaFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly errorCode: string,
-    summary: string,
-  ) {
-    super(summary);
-  }
+const JWKS_PATH = /^\/api\/v1\/apps\/([^/]+)\/credentials\/jwks$/;
+
+/** A credential a request presented, as a hostile fake echoes it: its scheme and its secrets. */
+interface Presented {
+  scheme: string;
+  secrets: string[];
+}
+
+/** What the handling of one request learns about its credentials. */
+interface RequestContext {
+  presented: Presented;
+  /** Its client assertion and DPoP proofs: used up once it is answered, whatever the answer. */
+  jwts: string[];
 }
 
 /** Okta's rate-limit family of a path: the client's families, and the System Log's own. */
@@ -161,6 +183,9 @@ export class FakeOkta {
   readonly directory: Directory;
   /** The changes made to the org since it started, as Okta's System Log shows them. */
   readonly log: SystemLog;
+  /** The org authorization server: service apps, the access tokens it issued. */
+  readonly oauth: OrgAuthorizationServer;
+  /** The request log; never a request's body or headers. */
   readonly requests: RequestRecord[] = [];
   readonly token: string;
   readonly orgId: string;
@@ -192,6 +217,7 @@ export class FakeOkta {
     const newId = idMaker(seed);
     this.orgId = newId("00o", 0);
     this.log = new SystemLog(() => this.now(), options.logDelayMs);
+    this.oauth = new OrgAuthorizationServer(() => this.now(), options.serviceApps);
     this.directory = new Directory(() => this.now(), newId, this.log);
     const data = options.data ? directoryFromJson(options.data, seed) : generateDirectory(options);
     this.directory.load(data.users, data.groups);
@@ -251,6 +277,38 @@ export class FakeOkta {
     this.requests.length = 0;
   }
 
+  /** How many access tokens `/oauth2/v1/token` issued since the fake started. */
+  get accessTokensIssued(): number {
+    return this.oauth.accessTokensIssued;
+  }
+
+  addServiceApp(app: FakeServiceApp) {
+    return this.oauth.addServiceApp(app);
+  }
+
+  updateServiceApp(clientId: string, patch: ServiceAppPatch) {
+    return this.oauth.updateServiceApp(clientId, patch);
+  }
+
+  /** Registers a public JWK with the app, as `POST /api/v1/apps/{appId}/credentials/jwks` does. */
+  addServiceAppKey(clientId: string, jwk: unknown): Promise<RegisteredKey> {
+    return this.oauth.addServiceAppKey(clientId, jwk);
+  }
+
+  removeServiceAppKey(clientId: string, kid: string): void {
+    this.oauth.removeServiceAppKey(clientId, kid);
+  }
+
+  /** How long the access tokens issued from now on live (s; default 3600, as Okta's). */
+  setAccessTokenTtl(seconds: number): void {
+    this.oauth.setAccessTokenTtl(seconds);
+  }
+
+  /** Renews the DPoP nonce now (the previous one stays accepted until the next renewal). */
+  rotateDpopNonce(): string {
+    return this.oauth.rotateDpopNonce();
+  }
+
   /** Turns hostile behaviours on or off (`{ emptyOrg: true }` empties the org on demand). */
   setHostile(hostility: Partial<Hostility>): Hostility {
     this.hostility = { ...this.hostility, ...hostility };
@@ -280,6 +338,12 @@ export class FakeOkta {
     setLogDelay: (ms: number) => this.setLogDelay(ms),
     clearRequests: () => this.clearRequests(),
     setHostile: (hostility: Partial<Hostility>) => this.setHostile(hostility),
+    addServiceApp: (app: FakeServiceApp) => this.addServiceApp(app),
+    updateServiceApp: (clientId: string, patch: ServiceAppPatch) => this.updateServiceApp(clientId, patch),
+    addServiceAppKey: (clientId: string, jwk: unknown) => this.addServiceAppKey(clientId, jwk),
+    removeServiceAppKey: (clientId: string, kid: string) => this.removeServiceAppKey(clientId, kid),
+    setAccessTokenTtl: (seconds: number) => this.setAccessTokenTtl(seconds),
+    rotateDpopNonce: () => this.rotateDpopNonce(),
   };
 
   private async admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -294,16 +358,17 @@ export class FakeOkta {
         now: iso(this.now()),
         limits: this.limits,
         hostile: this.hostility,
+        serviceApps: this.oauth.serviceApps(),
+        accessTokensIssued: this.accessTokensIssued,
       });
     }
     const command = this.commands[name];
     if (req.method !== "POST" || !command) return send(res, 404, { error: `No admin command ${name}` });
-    let body = "";
-    for await (const chunk of req) body += chunk;
+    const body = await readBody(req);
     try {
       const args: unknown = body.trim() ? JSON.parse(body) : [];
       if (!Array.isArray(args)) throw new Error("The body must be a JSON array of arguments");
-      send(res, 200, { result: (command as (...a: unknown[]) => unknown)(...args) ?? null });
+      send(res, 200, { result: (await (command as (...a: unknown[]) => unknown)(...args)) ?? null });
     } catch (error) {
       send(res, error instanceof NotFoundError ? 404 : 400, { error: (error as Error).message });
     }
@@ -316,7 +381,8 @@ export class FakeOkta {
     const record: RequestRecord = {
       method,
       path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
+      // A token request's query could only be a misplaced credential: never logged.
+      query: url.pathname === TOKEN_PATH ? {} : Object.fromEntries(url.searchParams),
       at: this.now(),
     };
     this.requests.push(record);
@@ -327,22 +393,47 @@ export class FakeOkta {
       if (res.headersSent) record.status = res.statusCode;
     });
     res.setHeader("Date", new Date(this.now()).toUTCString());
+    const context: RequestContext = {
+      presented: presentedCredential(req, this.token),
+      jwts: [...(req.headersDistinct.dpop ?? [])],
+    };
     try {
-      await this.answer(req, res, url, method);
+      await this.answer(req, res, url, method, context);
     } catch (error) {
-      if (!(error instanceof OktaFailure)) throw error;
-      if (this.hostility.echoToken) return sendEcho(res, error.status, echoedToken(req, this.token), url);
+      if (!(error instanceof OktaFailure || error instanceof OAuthError)) throw error;
+      for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+      const oauthError = error instanceof OAuthError ? error.error : null;
+      if (oauthError) {
+        res.setHeader("Cache-Control", "no-store");
+        res.setHeader("Pragma", "no-cache");
+      }
+      if (this.hostility.echoToken) return sendEcho(res, error.status, context.presented, url, oauthError);
+      if (error instanceof OAuthError) {
+        return send(res, error.status, { error: error.error, error_description: error.message });
+      }
       send(res, error.status, {
         errorCode: error.errorCode,
         errorSummary: error.message,
         errorLink: error.errorCode,
         errorId: `oae${randomBytes(11).toString("base64url")}`,
-        errorCauses: [],
+        errorCauses: error.causes.map((errorSummary) => ({ errorSummary })),
       });
+    } finally {
+      // Before any later request is read: a retry of the same JWTs must find them used.
+      this.oauth.burn(context.jwts);
     }
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    context: RequestContext,
+  ): Promise<void> {
+    if (url.pathname === TOKEN_PATH) return this.tokenEndpoint(req, res, url, method, context);
+    const app = JWKS_PATH.exec(url.pathname)?.[1];
+    if (method === "POST" && app) return this.registerKey(req, res, url, decodeURIComponent(app));
     if (method !== "GET") {
       res.setHeader("Allow", "GET");
       throw new OktaFailure(405, "E0000022", "The endpoint does not support the provided HTTP method");
@@ -357,17 +448,9 @@ export class FakeOkta {
         settings: { analyticsCollectionEnabled: false, bugReportingEnabled: true, omEnabled: false },
       });
     }
-    this.authorize(req.headers.authorization, family);
-    const fault = this.takeFault(url.pathname) ?? this.bigMemberPageFault(url);
-    if (fault?.kind === "hang") return;
-    if (fault?.kind === "delay") await delay(fault.ms);
-    if (fault?.kind === "status") throw new OktaFailure(fault.status, "E0000009", "Internal Server Error");
-    if (fault?.kind === "malformed-json") return send(res, 200, '[{"id":"00u', true);
-    if (fault?.kind === "wrong-shape") return send(res, 200, { users: "not a list" });
-    if (fault?.kind === "redirect") {
-      if (this.hostility.echoToken) return sendEcho(res, 302, echoedToken(req, this.token), url);
-      res.setHeader("Location", fault.location ?? `${url.origin}/login/default`);
-      return send(res, 302, {});
+    await this.authorize(req, url, family);
+    if (await this.strike(this.takeFault(url.pathname) ?? this.bigMemberPageFault(url), res, url, context)) {
+      return;
     }
     if (this.hostility.emptyOrg && /^\/api\/v1\/(users|groups)$/.test(url.pathname)) {
       return page(res, url, { items: [], after: null }, String);
@@ -430,6 +513,107 @@ export class FakeOkta {
     );
   }
 
+  /**
+   * `POST /oauth2/v1/token`, Okta's org authorization server: rate-limited and faulted like the
+   * rest, its client assertion and DPoP proof echoed by a hostile fake and used up whatever the answer.
+   */
+  private async tokenEndpoint(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: string,
+    context: RequestContext,
+  ): Promise<void> {
+    if (method !== "POST") {
+      res.setHeader("Allow", "POST");
+      throw new OktaFailure(405, "E0000022", "The endpoint does not support the provided HTTP method");
+    }
+    const form = new URLSearchParams(await readBody(req));
+    const assertion = form.get("client_assertion");
+    const dpop = req.headersDistinct.dpop ?? [];
+    if (assertion) context.jwts.push(assertion);
+    const secrets = [assertion ?? "", ...dpop].filter(Boolean);
+    if (secrets.length) context.presented = { scheme: "Bearer", secrets };
+    this.spend(res, endpointFamily(url.pathname));
+    if (await this.strike(this.takeFault(url.pathname), res, url, context)) return;
+    const answer = await this.oauth.requestToken({
+      contentType: req.headers["content-type"],
+      form,
+      search: url.search,
+      authorization: req.headers.authorization !== undefined,
+      dpop,
+      endpoint: url.origin + url.pathname,
+    });
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("Pragma", "no-cache");
+    send(res, 200, answer);
+  }
+
+  /** `POST /api/v1/apps/{appId}/credentials/jwks`: an admin registers a service app's public key. */
+  private async registerKey(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    appId: string,
+  ): Promise<void> {
+    this.spend(res, endpointFamily(url.pathname));
+    await this.authorize(req, url, "other", APPS_MANAGE_SCOPE);
+    let jwk: unknown;
+    try {
+      jwk = JSON.parse(await readBody(req));
+    } catch {
+      throw new OktaFailure(400, "E0000003", "The request body was not well-formed.");
+    }
+    try {
+      const key = await this.oauth.addServiceAppKey(appId, jwk);
+      const href = `${url.origin}/api/v1/apps/${encodeURIComponent(appId)}/credentials/jwks/${key.id}`;
+      send(res, 201, {
+        ...key,
+        _links: { deactivate: { href: `${href}/lifecycle/deactivate`, hints: { allow: ["POST"] } } },
+      });
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new OktaFailure(404, "E0000007", error.message);
+      if (error instanceof KeyRejected) {
+        throw new OktaFailure(400, "E0000001", "Api validation failed: JsonWebKey", {}, [error.message]);
+      }
+      throw error;
+    }
+  }
+
+  /** Applies a fault: throws, or answers in the request's place (true), or only delays it (false). */
+  private async strike(
+    fault: Fault | undefined,
+    res: ServerResponse,
+    url: URL,
+    context: RequestContext,
+  ): Promise<boolean> {
+    switch (fault?.kind) {
+      case undefined:
+        return false;
+      case "hang":
+        return true;
+      case "delay":
+        await delay(fault.ms);
+        return false;
+      case "status":
+        throw new OktaFailure(fault.status, "E0000009", "Internal Server Error");
+      case "malformed-json":
+        send(res, 200, '[{"id":"00u', true);
+        return true;
+      case "wrong-shape":
+        send(res, 200, { users: "not a list" });
+        return true;
+      case "redirect":
+        if (this.hostility.echoToken) {
+          sendEcho(res, 302, context.presented, url, null);
+        } else {
+          res.setHeader("Location", fault.location ?? `${url.origin}/login/default`);
+          send(res, 302, {});
+        }
+        return true;
+    }
+  }
+
   /** Counts the request against its family's per-minute budget and sets Okta's rate-limit headers. */
   private spend(res: ServerResponse, family: string): void {
     const now = this.now();
@@ -464,10 +648,37 @@ export class FakeOkta {
     return Math.min(pageLimit(url, [fallback, max]), this.options.maxPageSize?.[listing] ?? max);
   }
 
-  private authorize(header: string | undefined, family: string): void {
-    const valid = header === `SSWS ${this.token}` && (this.tokenUsesLeft === null || this.tokenUsesLeft > 0);
-    if (!valid) throw new OktaFailure(401, "E0000011", "Invalid token provided");
-    if (this.tokenUsesLeft !== null) this.tokenUsesLeft--;
+  /**
+   * Checks the request's credential: the fake's API token (`SSWS`), or an access token of a service
+   * app (`Bearer` or `DPoP`, then also its scope for the endpoint and the app's admin role).
+   */
+  private async authorize(
+    req: IncomingMessage,
+    url: URL,
+    family: string,
+    scope: ResourceScope | null = FAMILY_SCOPES[family] ?? null,
+  ): Promise<void> {
+    const header = req.headers.authorization ?? "";
+    const bearer = /^(Bearer|DPoP) (.+)$/i.exec(header);
+    let access: ResourceAccess | null = null;
+    if (bearer?.[1] && bearer[2]) {
+      access = await this.oauth.authenticateResourceRequest({
+        scheme: bearer[1].toLowerCase() === "dpop" ? "DPoP" : "Bearer",
+        accessToken: bearer[2],
+        dpop: req.headersDistinct.dpop ?? [],
+        method: req.method ?? "GET",
+        url,
+        scope,
+      });
+    } else if (header !== `SSWS ${this.token}`) {
+      throw new OktaFailure(401, "E0000011", "Invalid token provided");
+    }
+    if (this.tokenUsesLeft !== null) {
+      if (this.tokenUsesLeft <= 0)
+        throw access?.revoked ?? new OktaFailure(401, "E0000011", "Invalid token provided");
+      this.tokenUsesLeft--;
+    }
+    access?.authorize();
     if (
       this.permissions[family as "users" | "groups"] === false ||
       (family === "logs" && this.hostility.logsForbidden)
@@ -515,31 +726,67 @@ function send(res: ServerResponse, status: number, body: unknown, raw = false): 
   res.end(raw ? String(body) : JSON.stringify(body));
 }
 
-/** The token a hostile server echoes: the one the request carried, else the fake's own. */
-function echoedToken(req: IncomingMessage, own: string): string {
-  return /^SSWS (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? own;
+async function readBody(req: IncomingMessage): Promise<string> {
+  let body = "";
+  for await (const chunk of req) body += chunk;
+  return body;
 }
 
-/** An error (or redirect) whose every field and several headers carry the token, in each encoding. */
-function sendEcho(res: ServerResponse, status: number, token: string, url: URL): void {
-  const forms = [
-    token,
-    `SSWS ${token}`,
-    encodeURIComponent(token),
-    Buffer.from(token).toString("base64"),
-    Buffer.from(token).toString("base64url"),
-    // The token inside a longer base64 text, at another alignment.
-    Buffer.from(`user:${token}`).toString("base64"),
+/** The credential a hostile server echoes: the token the request carried, else the fake's own. */
+function presentedCredential(req: IncomingMessage, own: string): Presented {
+  const [, scheme, token] = /^(SSWS|Bearer|DPoP) (.+)$/i.exec(req.headers.authorization ?? "") ?? [];
+  return scheme && token ? { scheme, secrets: [token] } : { scheme: "SSWS", secrets: [own] };
+}
+
+/** A secret in each encoding a careless client might leak it in. */
+function echoForms(secret: string, scheme: string): string[] {
+  return [
+    secret,
+    `${scheme} ${secret}`,
+    encodeURIComponent(secret),
+    Buffer.from(secret).toString("base64"),
+    Buffer.from(secret).toString("base64url"),
+    // The secret inside a longer base64 text, at another alignment.
+    Buffer.from(`user:${secret}`).toString("base64"),
   ];
+}
+
+/** The size echo headers stay within: clients refuse answers with more than 16 KiB of headers. */
+const ECHO_HEADERS_BUDGET = 12_000;
+
+/**
+ * An error (or redirect) whose every field and several headers carry the credential, in each
+ * encoding; an OAuth error (`oauthError`) also in `error_description`. The headers carry the first
+ * secret in every form (the others raw), the body every secret in every form.
+ */
+function sendEcho(
+  res: ServerResponse,
+  status: number,
+  { scheme, secrets }: Presented,
+  url: URL,
+  oauthError: string | null,
+): void {
+  const [first = "", ...others] = secrets;
+  const firstForms = echoForms(first, scheme);
+  const forms = secrets.flatMap((secret) => echoForms(secret, scheme));
   const all = forms.join(" ");
-  res.setHeader("Location", `${url.origin}/login?token=${encodeURIComponent(token)}&b=${forms[3]}`);
-  res.setHeader("WWW-Authenticate", `SSWS realm="${token}"`);
-  res.setHeader("X-Echo", forms.map((f) => f.replace(/[^\x21-\x7e]/g, "")).join(","));
-  res.setHeader("X-Padding", `${forms[4]}.`.repeat(Math.ceil(6000 / (token.length + 8))));
+  const headers = {
+    Location: `${url.origin}/login?token=${encodeURIComponent(first)}&b=${firstForms[3]}`,
+    "WWW-Authenticate": `${scheme} realm="${first}", error_description="${[first, ...others].join(" ")}"`,
+    "X-Echo": firstForms.map((f) => f.replace(/[^\x21-\x7e]/g, "")).join(","),
+  };
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  const used = Object.values(headers).reduce((sum, value) => sum + value.length, 0);
+  const padding = Math.max(0, Math.min(6000, ECHO_HEADERS_BUDGET - used));
+  res.setHeader(
+    "X-Padding",
+    `${firstForms[4]}.`.repeat(Math.ceil(padding / (first.length + 8))).slice(0, padding),
+  );
   send(res, status, {
+    ...(oauthError ? { error: oauthError, error_description: `Invalid credentials: ${all}` } : {}),
     errorCode: all,
     errorSummary: `Invalid token: ${all}`,
-    errorLink: `${url.origin}/?t=${encodeURIComponent(token)}`,
+    errorLink: `${url.origin}/?t=${encodeURIComponent(first)}`,
     errorId: all,
     errorCauses: forms.map((form) => ({ errorSummary: form })),
   });
