@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { JWK } from "jose";
 import { SERVICE_APP_SCOPES } from "@/lib/okta/service-app";
-import type { FakeOktaOptions } from "@/scripts/fake-okta";
+import { type FakeOkta, type FakeOktaOptions, TOKEN_PATH } from "@/scripts/fake-okta";
 
 /**
  * Okta API service apps for tests: a key pair made here, its public half registered with a fake
@@ -15,7 +15,10 @@ export interface TestServiceApp {
   /** The private key as an admin pastes it. */
   privateKey: string;
   publicJwk: JWK;
-  /** The app as the fake Okta holds it: the three scopes, the Read-only Administrator role, DPoP with nonces. */
+  /**
+   * The app as the fake Okta holds it: the three scopes, the Read-only Administrator role, DPoP
+   * required, and the token endpoint's nonce (as Okta's always demands it).
+   */
   fake: FakeServiceApp;
 }
 
@@ -44,3 +47,6 @@ export function testServiceApp(over: Partial<FakeServiceApp> = {}): TestServiceA
  * `OKTA_TEST_AUTH=service-app` (vitest's `service-app` project), an OAuth service app requiring DPoP.
  */
 export const serviceAppSuites = process.env.OKTA_TEST_AUTH === "service-app";
+
+/** The requests a fake Okta received at its API: without a service app's token requests. */
+export const apiRequests = (fake: FakeOkta) => fake.requests.filter((r) => r.path !== TOKEN_PATH);

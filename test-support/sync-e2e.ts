@@ -95,6 +95,8 @@ export interface SyncTestHarness {
   startFakeOkta(options: FakeOktaOptions): Promise<FakeOkta>;
   /** A sync (and its organization) of this fake Okta. */
   syncOf(fake: FakeOkta, options?: Partial<SyncFixtureOptions>): Promise<SyncFixture>;
+  /** How a sync connects to this fake Okta: its domain, and its token or the suite's service app. */
+  connect(fake: FakeOkta): Pick<SyncFixtureOptions, "domain" | "token" | "serviceApp">;
 }
 
 /**
@@ -113,7 +115,15 @@ export function withSyncHarness(): SyncTestHarness {
     h = await startSyncHarness();
   });
   afterEach(async () => {
-    await Promise.all(fakes.splice(0).map((f) => f.close()));
+    const closing = fakes.splice(0);
+    await Promise.all(closing.map((f) => f.close()));
+    // A service-app suite that read the API did so with the app's access tokens, not an API token.
+    for (const fake of closing) {
+      const read = fake.requests.some((r) => r.path.startsWith("/api/v1/"));
+      if (apps.has(fake) && read && fake.accessTokensIssued === 0) {
+        throw new Error("A service-app suite read Okta without a service app's access token");
+      }
+    }
   });
   afterAll(async () => {
     await h?.close();
@@ -141,14 +151,12 @@ export function withSyncHarness(): SyncTestHarness {
       return fake;
     },
     syncOf(fake, options = {}) {
+      return createSyncFixture(started(t).db, { ...this.connect(fake), ...options });
+    },
+    connect(fake) {
       const app = apps.get(fake);
       const serviceApp = app && { clientId: app.clientId, privateKey: app.privateKey, dpop: true };
-      return createSyncFixture(started(t).db, {
-        domain: fake.url,
-        token: fake.token,
-        ...(serviceApp && { serviceApp }),
-        ...options,
-      });
+      return { domain: fake.url, token: fake.token, ...(serviceApp && { serviceApp }) };
     },
   };
 }

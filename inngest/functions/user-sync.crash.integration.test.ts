@@ -12,6 +12,7 @@ import {
   waitFor,
 } from "@/scripts/inngest-runner/testing/harness";
 import { createPostgresTestDb, type TestDb } from "@/test-support/db";
+import { serviceAppSuites, testServiceApp } from "@/test-support/service-app";
 import {
   countsOf,
   expectedCounts,
@@ -30,6 +31,8 @@ let t: TestDb;
 let runner: Runner;
 let fake: FakeOkta;
 let app: ChildService | undefined;
+/** In the service-app project, the sync connects with an OAuth service app (`test-support/service-app.ts`). */
+const oauthApp = serviceAppSuites ? testServiceApp() : null;
 const dir = mkdtempSync(path.join(tmpdir(), "user-sync-crash-"));
 
 beforeAll(async () => {
@@ -46,6 +49,7 @@ beforeAll(async () => {
   fake = await startFakeOkta({
     data: orgData(200, [{ name: "Ops", members: [0, 50, 100, 150, 199] }]),
     maxPageSize: { users: 5, members: 50 },
+    ...(oauthApp && { serviceApps: [oauthApp.fake] }),
   });
 });
 afterAll(async () => {
@@ -76,7 +80,16 @@ describe("an app process killed mid-run", () => {
     const port = await freePort();
     app = await startApp(port);
     await syncApp(`${app.url}/api/inngest`);
-    const fixture = await createSyncFixture(t.db, { domain: fake.url, token: fake.token });
+    const serviceApp = oauthApp && {
+      clientId: oauthApp.clientId,
+      privateKey: oauthApp.privateKey,
+      dpop: true,
+    };
+    const fixture = await createSyncFixture(t.db, {
+      domain: fake.url,
+      token: fake.token,
+      ...(serviceApp && { serviceApp }),
+    });
     // Slow users pages (8 users steps of 5 pages), so the kill lands inside one.
     fake.injectFault({ fault: { kind: "delay", ms: 100 }, path: "/api/v1/users", times: 1000 });
     const started = await startSync(t.db, runner, fixture);

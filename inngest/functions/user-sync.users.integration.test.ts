@@ -220,11 +220,7 @@ describe("users a sync cannot import", () => {
     );
     // Another sync of the organization imported shared@example.com first.
     const other = await fakeOrg(orgData([{ login: "shared@example.com" }]));
-    const otherSync = await addUserSync(harness.db, fixture.owner, {
-      domain: other.url,
-      token: other.token,
-      name: "HR",
-    });
+    const otherSync = await addUserSync(harness.db, fixture.owner, { ...harness.connect(other), name: "HR" });
     const otherRun = await syncOnce(harness.db, harness.runner, { ...fixture, userSyncId: otherSync });
     expect(otherRun.run.usersCreated).toBe(1);
     const otherBefore = await updatedAts(harness.db, otherSync);

@@ -218,9 +218,14 @@ export class OktaClient implements DirectoryProvider {
         : new ServiceAppCredentials({
             origin: domain.origin,
             app: options.serviceApp,
-            transport: this.transport,
-            timeoutMs: options.timeoutMs ?? 30_000,
             userAgent: USER_AGENT,
+            send: (url, headers, form) =>
+              this.exchange(url, {
+                authenticated: false,
+                maxRetries: this.options.maxRetries,
+                form,
+                headers,
+              }),
           });
     const {
       timeoutMs = 30_000,
@@ -253,7 +258,10 @@ export class OktaClient implements DirectoryProvider {
     );
   }
 
-  /** HTTP requests sent so far, retries included (what Okta counts against the limits). */
+  /**
+   * API requests sent so far, retries included (what Okta counts against the API's limits); a
+   * service app's token requests, one an hour or so, are not among them.
+   */
   get requestCount(): number {
     return this.requests;
   }
@@ -378,73 +386,92 @@ export class OktaClient implements DirectoryProvider {
   }
 
   private get(url: URL, authenticated: boolean, maxRetries = this.options.maxRetries): Promise<HttpResponse> {
+    const credentials = this.#credentials;
+    return this.slots.run(async () => {
+      const response = await this.exchange(url, { authenticated, maxRetries });
+      const { status } = response;
+      if (status >= 300 && status < 400) {
+        // Its target is untrusted text (it may carry the token): neither followed nor shown.
+        throw new OktaResponseError(
+          "redirect",
+          `${url.host} answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed. Check the domain.`,
+        );
+      }
+      if (status < 200 || status >= 400) {
+        throw apiError(status, response.body, url.pathname, credentials.scrub, credentials.advice(response));
+      }
+      return response;
+    });
+  }
+
+  /**
+   * One request, paced, retried and waited for until it has an answer worth returning: a GET of
+   * the API (`authenticated`: with the credential's headers, renewed once after a 401 that asks
+   * for it), or a service app's token request (`form`), which waits out the token endpoint's rate
+   * limit like any other and is not counted in `requestCount`.
+   */
+  private async exchange(
+    url: URL,
+    request: {
+      authenticated: boolean;
+      maxRetries: number;
+      form?: URLSearchParams;
+      headers?: Record<string, string>;
+    },
+  ): Promise<HttpResponse> {
     const { timeoutMs, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
-    const base: Record<string, string> = {
+    const base: Record<string, string> = request.headers ?? {
       Accept: "application/json",
       // Okta's documented way to leave credentials out of user objects.
       "Content-Type": "application/json; okta-response=omitCredentials,omitCredentialsLinks",
       "User-Agent": USER_AGENT,
     };
     const credentials = this.#credentials;
-    return this.slots.run(async () => {
-      let failures = 0;
-      let rateLimited = 0;
-      let renewals = 0;
-      for (;;) {
-        this.signal?.throwIfAborted();
-        await this.pacer.take(family);
-        let response: HttpResponse;
-        let headers = base;
-        const timeout = AbortSignal.timeout(timeoutMs);
-        try {
-          // Inside the retries: a service app's token request fails and retries like any request.
-          if (authenticated) headers = { ...base, ...(await credentials.authorize(url)) };
-          this.requests++;
-          response = await this.transport.get(
-            url,
-            headers,
-            this.signal ? AbortSignal.any([timeout, this.signal]) : timeout,
-          );
-        } catch (error) {
-          this.signal?.throwIfAborted();
-          if (!transient(error) || failures >= maxRetries) throw error;
-          await this.wait(this.backoff(failures++));
-          continue;
-        }
-        this.pacer.record(family, response.headers, now());
-        const { status } = response;
-        // A new access token or a DPoP nonce; twice at most (a nonce, then a token).
-        if (status === 401 && authenticated && renewals < 2 && credentials.renew(response, headers)) {
-          renewals++;
-          continue;
-        }
-        if (status === 429 && rateLimited < maxRateLimitWaits) {
-          rateLimited++;
-          const reset = untilReset(response.headers);
-          if (reset) await this.wait(reset.ms + 1000, reset.at);
-          else await this.wait(this.backoff(rateLimited) + 1000);
-        } else if (status >= 500 && failures < maxRetries) {
-          await this.wait(this.backoff(failures++));
-        } else if (status >= 300 && status < 400) {
-          // Its target is untrusted text (it may carry the token): neither followed nor shown.
-          throw new OktaResponseError(
-            "redirect",
-            `${url.host} answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed. Check the domain.`,
-          );
-        } else if (status < 200 || status >= 400) {
-          throw apiError(
-            status,
-            response.body,
-            url.pathname,
-            credentials.scrub,
-            credentials.advice(response),
-          );
+    let failures = 0;
+    let rateLimited = 0;
+    const renewed = new Set<string>();
+    for (;;) {
+      this.signal?.throwIfAborted();
+      await this.pacer.take(family);
+      let response: HttpResponse;
+      let headers = base;
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+      try {
+        // Inside the retries: a service app's token request fails and retries like any request.
+        if (request.authenticated) headers = { ...base, ...(await credentials.authorize(url)) };
+        if (request.form) {
+          response = await this.transport.postForm(url, headers, request.form, signal);
         } else {
-          return response;
+          this.requests++;
+          response = await this.transport.get(url, headers, signal);
         }
+      } catch (error) {
+        this.signal?.throwIfAborted();
+        if (!transient(error) || failures >= request.maxRetries) throw error;
+        await this.wait(this.backoff(failures++));
+        continue;
       }
-    });
+      this.pacer.record(family, response.headers, now());
+      const { status } = response;
+      // A DPoP nonce or a new access token, each once.
+      const renewal = status === 401 && request.authenticated ? credentials.renew(response, headers) : null;
+      if (renewal && !renewed.has(renewal)) {
+        renewed.add(renewal);
+        continue;
+      }
+      if (status === 429 && rateLimited < maxRateLimitWaits) {
+        rateLimited++;
+        const reset = untilReset(response.headers);
+        if (reset) await this.wait(reset.ms + 1000, reset.at);
+        else await this.wait(this.backoff(rateLimited) + 1000);
+      } else if (status >= 500 && failures < request.maxRetries) {
+        await this.wait(this.backoff(failures++));
+      } else {
+        return response;
+      }
+    }
   }
 
   /**

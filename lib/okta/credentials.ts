@@ -28,10 +28,10 @@ export interface Credentials {
   /** The headers that authorize one GET of `url`. */
   authorize(url: URL): Promise<Record<string, string>>;
   /**
-   * After a 401: whether the credential has changed since (a fresh access token, a server nonce),
-   * so the request is worth sending once more.
+   * After a 401: what has changed since in the credential (a server's DPoP nonce, a fresh access
+   * token), so the request is worth sending once more; null when nothing can.
    */
-  renew(response: HttpResponse, sent: Record<string, string>): boolean;
+  renew(response: HttpResponse, sent: Record<string, string>): "nonce" | "token" | null;
   /** The admin's next step for a 401 or 403 answer, when it is not the API token's. */
   advice(response: HttpResponse): string | undefined;
   /** Removes every secret of the credential from text a server sent. */
@@ -43,7 +43,7 @@ export function apiTokenCredentials(token: string): Credentials {
   const headers = { Authorization: `SSWS ${token}` };
   return {
     authorize: async () => headers,
-    renew: () => false,
+    renew: () => null,
     advice: () => undefined,
     scrub: secretScrubber(token),
   };

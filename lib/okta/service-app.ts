@@ -11,7 +11,7 @@ import {
 import { z } from "zod";
 import { type Credentials, SecretSet, type ServiceApp } from "./credentials";
 import { apiError, type HttpMethod, OktaAuthError, type Scrub, secretScrubber, untrusted } from "./errors";
-import { type HttpResponse, TOKEN_PATH, type Transport } from "./transport";
+import { type HttpResponse, TOKEN_PATH } from "./transport";
 
 /**
  * An Okta API service app's access tokens (Okta's recommendation for its management APIs):
@@ -46,7 +46,6 @@ interface DpopKey {
 /** One app's token, the DPoP key it is bound to, and the servers' latest DPoP nonces. */
 interface Slot {
   token: AccessToken | null;
-  pending: Promise<AccessToken> | null;
   dpopKey: Promise<DpopKey> | null;
   tokenNonce: string | null;
   resourceNonce: string | null;
@@ -59,7 +58,7 @@ export class ServiceAppTokenCache {
   slot(key: string): Slot {
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { token: null, pending: null, dpopKey: null, tokenNonce: null, resourceNonce: null };
+      slot = { token: null, dpopKey: null, tokenNonce: null, resourceNonce: null };
       this.slots.set(key, slot);
       for (const old of this.slots.keys()) {
         if (this.slots.size <= CACHE_SIZE) break;
@@ -75,8 +74,8 @@ const processCache = new ServiceAppTokenCache();
 export interface ServiceAppOptions {
   origin: string;
   app: ServiceApp;
-  transport: Transport;
-  timeoutMs: number;
+  /** Sends the token request (paced, retried, rate limits waited out) and returns Okta's answer. */
+  send: (url: URL, headers: Record<string, string>, form: URLSearchParams) => Promise<HttpResponse>;
   userAgent: string;
   cache?: ServiceAppTokenCache;
   /** The clock of token expiry (the JWTs' own times are always the real clock's, as Okta checks them). */
@@ -111,6 +110,8 @@ export class ServiceAppCredentials implements Credentials {
   readonly #keyScrub: Scrub;
   #signingKey: Promise<CryptoKey> | null = null;
   #slot: Promise<Slot> | null = null;
+  /** This client's token request in flight: its requests wait for it rather than each asking. */
+  #pending: Promise<AccessToken> | null = null;
   /** The slot, once known (`renew` is synchronous: a 401 can only follow an `authorize`). */
   private settledSlot: Slot | null = null;
   private readonly tokenUrl: URL;
@@ -138,18 +139,18 @@ export class ServiceAppCredentials implements Credentials {
     };
   }
 
-  renew(response: HttpResponse, sent: Record<string, string>): boolean {
+  renew(response: HttpResponse, sent: Record<string, string>): "nonce" | "token" | null {
     const sentToken = /^(?:Bearer|DPoP) (.+)$/.exec(sent.Authorization ?? "")?.[1];
     const slot = this.settledSlot;
-    if (!slot || !sentToken) return false;
+    if (!slot || !sentToken) return null;
     const nonce = header(response, "dpop-nonce");
-    if (challenge(response).error === "use_dpop_nonce" && nonce && nonce !== slot.resourceNonce) {
+    if (challenge(response).error === "use_dpop_nonce" && nonce) {
       slot.resourceNonce = nonce;
-      return true;
+      return "nonce";
     }
-    // Revoked or expired early: a new one, once (the caller bounds the renewals).
+    // Revoked or expired early: a new one (the client asks once a request).
     if (slot.token?.value === sentToken) slot.token = null;
-    return true;
+    return "token";
   }
 
   advice(response: HttpResponse): string | undefined {
@@ -189,15 +190,15 @@ export class ServiceAppCredentials implements Credentials {
       this.#secrets.add(slot.token.value);
       return slot.token;
     }
-    slot.pending ??= this.requestToken(slot)
+    this.#pending ??= this.requestToken(slot)
       .then((token) => {
         slot.token = token;
         return token;
       })
       .finally(() => {
-        slot.pending = null;
+        this.#pending = null;
       });
-    const token = await slot.pending;
+    const token = await this.#pending;
     this.#secrets.add(token.value);
     return token;
   }
@@ -218,12 +219,7 @@ export class ServiceAppCredentials implements Credentials {
         "User-Agent": this.options.userAgent,
         ...(dpop ? { DPoP: await this.proof("POST", this.tokenUrl, slot.tokenNonce) } : {}),
       };
-      const response = await this.options.transport.postForm(
-        this.tokenUrl,
-        headers,
-        form,
-        AbortSignal.timeout(this.options.timeoutMs),
-      );
+      const response = await this.options.send(this.tokenUrl, headers, form);
       if (response.status === 200) return this.accepted(response);
       if (response.status >= 500 || response.status === 429) {
         throw apiError(response.status, response.body, TOKEN_PATH, this.scrub, undefined, "POST");

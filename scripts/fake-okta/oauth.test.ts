@@ -453,7 +453,7 @@ describe("the token endpoint: client credentials with a private_key_jwt assertio
 
 describe("DPoP (RFC 9449)", () => {
   it("binds the token to the proof's key after the nonce challenge, and the API wants a fresh proof each request", async () => {
-    const clientId = newApp({ requireDpop: true, dpopNonce: true });
+    const clientId = newApp({ requireDpop: true, dpopNonce: true, resourceDpopNonce: true });
     const form = await tokenForm(clientId);
     const challenged = await postToken(form, { DPoP: await proof("POST", tokenUrl()) });
     expectOAuthError(challenged, 400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.");
@@ -487,6 +487,10 @@ describe("DPoP (RFC 9449)", () => {
     expect(apiNonce).toBe(nonce);
     const users = await withProof("/api/v1/users?limit=3", token, { nonce });
     expect(users.status).toBe(200);
+    // As Okta's resource server today: without resourceDpopNonce, a proof needs no nonce there.
+    fake.updateServiceApp(clientId, { resourceDpopNonce: false });
+    expect((await withProof("/api/v1/users?limit=1", token)).status).toBe(200);
+    fake.updateServiceApp(clientId, { resourceDpopNonce: true });
     expect(await users.json()).toHaveLength(3);
     expect((await withProof("/api/v1/users?limit=3", token, { nonce })).status).toBe(200);
   });

@@ -34,12 +34,17 @@ export interface FakeServiceApp {
   adminRole: boolean;
   /** Okta's "Require Demonstrating Proof of Possession (DPoP) header in token requests". */
   requireDpop: boolean;
-  /** The authorization server (and the resource server) demand the server's nonce in DPoP proofs. */
+  /** The token endpoint demands the server's nonce in DPoP proofs (Okta's always does). */
   dpopNonce?: boolean;
+  /**
+   * The Management API demands it too: stricter than Okta's resource server today, which RFC 9449
+   * allows (§9), so a client that handles the API's `use_dpop_nonce` is proven to.
+   */
+  resourceDpopNonce?: boolean;
 }
 
 export type ServiceAppPatch = Partial<
-  Pick<FakeServiceApp, "scopes" | "adminRole" | "requireDpop" | "dpopNonce">
+  Pick<FakeServiceApp, "scopes" | "adminRole" | "requireDpop" | "dpopNonce" | "resourceDpopNonce">
 >;
 
 /** What `/oauth2/v1/token` answers. */
@@ -51,9 +56,10 @@ export interface TokenAnswer {
 }
 
 /** A service app as the fake holds it. */
-export interface ServiceAppState extends Omit<FakeServiceApp, "keys" | "dpopNonce"> {
+export interface ServiceAppState extends Omit<FakeServiceApp, "keys" | "dpopNonce" | "resourceDpopNonce"> {
   keys: RegisteredKey[];
   dpopNonce: boolean;
+  resourceDpopNonce: boolean;
 }
 
 /** A registered key, as `POST /api/v1/apps/{appId}/credentials/jwks` answers it (without `_links`). */
@@ -119,9 +125,10 @@ interface StoredKey {
   created: number;
 }
 
-interface ServiceApp extends Omit<FakeServiceApp, "keys" | "dpopNonce"> {
+interface ServiceApp extends Omit<FakeServiceApp, "keys" | "dpopNonce" | "resourceDpopNonce"> {
   keys: StoredKey[];
   dpopNonce: boolean;
+  resourceDpopNonce: boolean;
 }
 
 interface AccessToken {
@@ -258,6 +265,7 @@ export class OrgAuthorizationServer {
       adminRole: app.adminRole === true,
       requireDpop: app.requireDpop === true,
       dpopNonce: app.dpopNonce === true,
+      resourceDpopNonce: app.resourceDpopNonce === true,
     };
     for (const jwk of app.keys ?? []) addKey(stored, publicSigningKey(jwk), this.now());
     this.apps.set(app.clientId, stored);
@@ -270,6 +278,7 @@ export class OrgAuthorizationServer {
     if (patch.adminRole !== undefined) app.adminRole = patch.adminRole;
     if (patch.requireDpop !== undefined) app.requireDpop = patch.requireDpop;
     if (patch.dpopNonce !== undefined) app.dpopNonce = patch.dpopNonce;
+    if (patch.resourceDpopNonce !== undefined) app.resourceDpopNonce = patch.resourceDpopNonce;
     return this.serviceApp(clientId);
   }
 
@@ -407,7 +416,7 @@ export class OrgAuthorizationServer {
           "The DPoP proof JWT key doesn't match the access token's key.",
         );
       }
-      if (app.dpopNonce && !this.nonces.accepts(proof.nonce)) {
+      if (app.resourceDpopNonce && !this.nonces.accepts(proof.nonce)) {
         throw failure(401, "use_dpop_nonce", "Resource server requires nonce in DPoP proof.", {
           "DPoP-Nonce": this.nonces.value(),
         });
