@@ -154,6 +154,10 @@ export class ServiceAppCredentials implements Credentials {
   }
 
   advice(response: HttpResponse): string | undefined {
+    const { error: refused } = challenge(response);
+    if (response.status === 400 && (refused === "invalid_dpop_proof" || refused === "invalid_request")) {
+      return "Okta refused the request's DPoP proof: check that this server's clock is right";
+    }
     if (response.status === 401) {
       return "Okta rejected the service app's access token even when new: check that the app is active and allows the Client Credentials grant";
     }
@@ -287,6 +291,13 @@ export class ServiceAppCredentials implements Credentials {
     const { dpop } = this.#app;
     switch (code) {
       case "invalid_client":
+        if (/expired|future|not yet valid/i.test(description)) {
+          return new OktaAuthError(
+            "refused",
+            "clientId",
+            `Okta judged the client assertion out of date: check that this server's clock is right ${said}.`,
+          );
+        }
         return /client_id/i.test(description)
           ? new OktaAuthError(
               "unknown_client",
