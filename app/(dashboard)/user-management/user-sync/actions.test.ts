@@ -10,6 +10,7 @@ import { createUserSync } from "@/lib/user-sync/service";
 import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { createTestDb, type TestDb } from "@/test-support/db";
 import { createAdministrator } from "@/test-support/members";
+import { type TestServiceApp, testServiceApp } from "@/test-support/service-app";
 
 const session = vi.hoisted(() => ({ member: null as MemberContext | null, db: null as Db | null }));
 vi.mock("@/lib/auth/member", () => ({ getMemberContext: async () => session.member }));
@@ -29,6 +30,8 @@ let okta: FakeOkta;
 let hostile: Awaited<ReturnType<typeof tinyServer>>;
 /** The Authorization header of every request the hostile server received. */
 const stolen: (string | undefined)[] = [];
+/** Every request the hostile server received: method and path. */
+const reached: string[] = [];
 let userSyncId: string;
 
 const form = (values: Record<string, string>) => {
@@ -47,6 +50,7 @@ beforeAll(async () => {
   // Looks like an Okta org to the unauthenticated first request, so a client goes on to send its token.
   hostile = await tinyServer((req, res) => {
     stolen.push(req.headers.authorization);
+    reached.push(`${req.method} ${req.url}`);
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "00oHostile" }));
   });
   session.member = await createAdministrator(t.db, { slug: "acme", organizationName: "Acme" });
@@ -91,6 +95,75 @@ describe("Test connection on EDIT", () => {
     expect(result.ok).toBe(false);
     expect(stolen).toContain("SSWS 00typed-for-this-host");
     expect(stolen.join()).not.toContain(okta.token);
+  });
+});
+
+describe("Test connection of a service app on EDIT", () => {
+  let app: TestServiceApp;
+  let appSyncId: string;
+  const typed = (values: Record<string, string>) =>
+    testConnection({
+      authMethod: "OAUTH_SERVICE_APP",
+      domain: okta.url,
+      clientId: app.clientId,
+      userSyncId: appSyncId,
+      ...values,
+    });
+
+  beforeAll(async () => {
+    app = testServiceApp();
+    okta.addServiceApp(app.fake);
+    const member = session.member;
+    if (!member) throw new Error("no session");
+    const created = await createUserSync(
+      t.db,
+      member,
+      userSyncInput.parse({
+        name: "Okta service app",
+        domain: okta.url,
+        authMethod: "OAUTH_SERVICE_APP",
+        clientId: app.clientId,
+        privateKey: app.privateKey,
+        dpop: "true",
+        enrollmentType: "ONLY_SYNC",
+        uniqueField: "EMAIL",
+      }),
+    );
+    if (!created.ok) throw new Error(created.message);
+    appSyncId = created.id;
+  });
+
+  it("uses the saved key for its domain and client ID, with the DPoP setting typed", async () => {
+    expect(await typed({ dpop: "true" })).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/^Connected .*: the service app can read users and groups/),
+    });
+    expect(await typed({ dpop: "false" })).toMatchObject({
+      ok: false,
+      fieldErrors: { dpop: [expect.stringMatching(/requires DPoP/)] },
+    });
+  });
+
+  it("sends nothing signed with the saved key to another domain or for another client ID", async () => {
+    reached.length = 0;
+    const others: Record<string, string>[] = [{ domain: hostile.url }, { clientId: "0oaSomeoneElse000001" }];
+    for (const other of others) {
+      expect(await typed({ dpop: "true", ...other })).toMatchObject({
+        ok: false,
+        fieldErrors: { privateKey: [expect.stringMatching(/Paste the private key again/)] },
+      });
+    }
+    expect(reached).toEqual([]);
+  });
+
+  it("puts a pasted key Okta does not hold on the Private key field", async () => {
+    const other = testServiceApp();
+    const result = await typed({ dpop: "true", privateKey: other.privateKey });
+    expect(result).toMatchObject({
+      ok: false,
+      fieldErrors: { privateKey: [expect.stringMatching(/public key/)] },
+    });
+    expect(JSON.stringify(result)).not.toContain(other.privateKey.slice(40, 80));
   });
 });
 
