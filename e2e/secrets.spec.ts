@@ -1,14 +1,21 @@
-// The Okta API token is typed once and then only decrypted for Okta. After testing the connection,
-// creating the sync, opening every page and running a sync (through the local runner, against a
-// fake Okta that accepts only this token), the token is searched for everywhere it could leak: page
-// HTML and RSC payloads, action answers and error messages, the client bundles, the app's log, the
-// outbox, the database, and the runner's run state and API (Inngest step outputs).
+// The Okta credential, an API token or a service app's private key, is typed once and then only
+// decrypted for Okta. After testing the connection, creating the sync, opening every page and
+// running a sync (through the local runner, against a fake Okta that accepts only this credential),
+// it is searched for everywhere it could leak: page HTML and RSC payloads, action answers and error
+// messages, the client bundles, the app's log, the outbox, the database, and the runner's run state
+// and API (Inngest step outputs). For a service app, so is every client assertion, access token and
+// DPoP proof the app sent (recorded on the wire by a proxy in front of the fake).
+
+import { createPrivateKey } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { startFakeOkta } from "@/scripts/fake-okta";
+import { recordingProxy } from "@/lib/okta/testing";
+import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
 import { getJson } from "@/scripts/inngest-runner/testing/harness";
+import { testServiceApp } from "@/test-support/service-app";
 import { answerOf, callAction, client, serverActions, signInOverHttp } from "./support/actions";
 import { createOrganization, PASSWORD } from "./support/organizations";
+import type { Stack } from "./support/stack";
 import { expect, test } from "./support/stack-fixture";
 import { runnerIdle } from "./support/world";
 
@@ -19,14 +26,65 @@ const filesUnder = (dir: string): string[] =>
     return statSync(file).isDirectory() ? filesUnder(file) : [file];
   });
 
+/** How the sync connects, what may be shown of the credential, and what must never be. */
+interface Connection {
+  domain: string;
+  fields: Record<string, string>;
+  shown: string;
+  /** Read once the sync has run: everything secret it sent. */
+  needles: () => string[];
+}
+
 test("the API token appears nowhere but in Okta's Authorization header", async ({ stack }) => {
   const TOKEN = `00Sekr3t${Date.now().toString(36)}ApiToken0123456789abcd`;
-  // What may be shown is the last four characters; everything before them must never appear.
-  const needle = TOKEN.slice(0, -4);
   const okta = await startFakeOkta({ users: 15, groups: 3, seed: 11, token: TOKEN });
-  const seen: [string, string][] = []; // [where, text]
   try {
-    const org = await createOrganization(stack.db, "Secretive");
+    // What may be shown is the last four characters; everything before them must never appear.
+    await expectNoLeak(stack, okta, {
+      domain: okta.url,
+      fields: { token: TOKEN },
+      shown: `•••• ${TOKEN.slice(-4)}`,
+      needles: () => [TOKEN.slice(0, -4)],
+    });
+  } finally {
+    await okta.close();
+  }
+});
+
+test("a service app's private key, assertions, access tokens and proofs appear nowhere", async ({
+  stack,
+}) => {
+  const app = testServiceApp({ resourceDpopNonce: true });
+  const okta = await startFakeOkta({ users: 15, groups: 3, seed: 11, serviceApps: [app.fake] });
+  const wire = await recordingProxy(okta.url);
+  const jwk = createPrivateKey(app.privateKey).export({ format: "jwk" });
+  const pemBody = app.privateKey.replace(/-----[^-]+-----|\s/g, "");
+  try {
+    await expectNoLeak(stack, okta, {
+      domain: wire.url,
+      fields: {
+        authMethod: "OAUTH_SERVICE_APP",
+        clientId: app.clientId,
+        privateKey: app.privateKey,
+        dpop: "true",
+      },
+      shown: app.clientId,
+      needles: () => {
+        // The client sent assertions, access tokens and proofs: each is a needle.
+        expect(wire.sent.length).toBeGreaterThan(5);
+        return [String(jwk.d), pemBody.slice(20, 60), ...new Set(wire.sent)];
+      },
+    });
+  } finally {
+    await wire.close();
+    await okta.close();
+  }
+});
+
+async function expectNoLeak(stack: Stack, okta: FakeOkta, connection: Connection) {
+  const seen: [string, string][] = []; // [where, text]
+  {
+    const org = await createOrganization(stack.db, `Secretive ${connection.fields.authMethod ?? "API_TOKEN"}`);
     const http = await client(stack.url);
     await signInOverHttp(http, org.admin.email, PASSWORD);
     const action = (name: string) => {
@@ -35,8 +93,8 @@ test("the API token appears nowhere but in Okta's Authorization header", async (
       return found;
     };
     const form = {
-      domain: okta.url,
-      token: TOKEN,
+      domain: connection.domain,
+      ...connection.fields,
       enrollmentType: "SEND_ENROLLMENT_EMAIL",
       uniqueField: "EMAIL",
     };
@@ -106,9 +164,9 @@ test("the API token appears nowhere but in Okta's Authorization header", async (
       seen.push([`HTML of ${page}`, await html.text()]);
       seen.push([`RSC of ${page}`, await (await http.get(page, { headers: { RSC: "1" } })).text()]);
     }
-    // The edit page shows the last four characters and nothing more.
+    // The sync's page shows what may be shown of the credential and nothing more.
     expect(seen.find(([where]) => where === `HTML of /user-management/user-sync/${sync.id}`)?.[1]).toContain(
-      `•••• ${TOKEN.slice(-4)}`,
+      connection.shown,
     );
 
     // The client bundles.
@@ -142,9 +200,10 @@ test("the API token appears nowhere but in Okta's Authorization header", async (
       seen.push([`GET /runs/${id}`, JSON.stringify(await getJson(`${stack.runner.url}/runs/${id}`))]);
 
     expect(seen.length).toBeGreaterThan(30);
-    const leaks = seen.filter(([, text]) => text.includes(needle)).map(([where]) => where);
+    const needles = connection.needles();
+    const leaks = seen
+      .filter(([, text]) => needles.some((needle) => text.includes(needle)))
+      .map(([where]) => where);
     expect(leaks).toEqual([]);
-  } finally {
-    await okta.close();
   }
-});
+}

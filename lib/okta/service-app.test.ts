@@ -1,8 +1,6 @@
 // The Okta client signing in as an OAuth service app, against a fake Okta that is as strict as
 // Okta's org authorization server (assertion signature, audience, expiry, jti replay; scopes; DPoP
 // proofs and nonces) and, for the leak tests, a hostile one that echoes every credential it gets.
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ChangeLogUnavailableError } from "@/lib/directory/types";
 import { type FakeOkta, type FakeServiceApp, startFakeOkta, TOKEN_PATH } from "@/scripts/fake-okta";
@@ -12,7 +10,7 @@ import { testOktaConnection } from "./connection";
 import type { ServiceApp } from "./credentials";
 import { OktaApiError, OktaAuthError, retryCannotFix } from "./errors";
 import { parseServiceAppKey } from "./service-app-key";
-import { leakedFromError } from "./testing";
+import { leakedFromError, recordingProxy } from "./testing";
 
 let fake: FakeOkta;
 beforeAll(async () => {
@@ -219,38 +217,6 @@ describe("what an admin can act on", () => {
     });
   });
 });
-
-/**
- * A proxy in front of the fake that records every credential the client sends (the attacker's view
- * of the wire): Authorization and DPoP headers, and token request bodies.
- */
-async function recordingProxy(target: string) {
-  const sent: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString();
-      const form = new URLSearchParams(body);
-      for (const value of [req.headers.authorization, req.headers.dpop, form.get("client_assertion")]) {
-        const secret = String(value ?? "").replace(/^(Bearer|DPoP) /, "");
-        if (secret) sent.push(secret);
-      }
-      const url = new URL(req.url ?? "/", target);
-      const forward = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      forward.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    sent,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe("a hostile Okta echoing the service app's credentials", () => {
   it("shows no access token, client assertion, DPoP proof or key in any error", async () => {

@@ -1,4 +1,4 @@
-import { createServer, type RequestListener } from "node:http";
+import { createServer, request as httpRequest, type RequestListener } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspect } from "node:util";
 import type { FakeOkta } from "@/scripts/fake-okta";
@@ -65,3 +65,43 @@ export const leakedFromError = (error: Error, token: string) =>
 
 /** A token with characters that URL encoding changes, as an Okta token may not have but a test should. */
 export const HOSTILE_TOKEN = "00Hostile/Token+With=Specials~0123456789abcdef";
+
+/**
+ * A proxy in front of `target` that records every credential a client sends (the attacker's view
+ * of the wire): the secret of each Authorization header, each DPoP proof and each client assertion
+ * of a token request. The client must show none of them anywhere.
+ */
+export async function recordingProxy(target: string) {
+  const sent: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks).toString();
+      const assertion = new URLSearchParams(body).get("client_assertion");
+      for (const value of [req.headers.authorization?.replace(/^\S+ /, ""), req.headers.dpop, assertion]) {
+        if (typeof value === "string" && value) sent.push(value);
+      }
+      const forward = httpRequest(
+        new URL(req.url ?? "/", target),
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on("error", () => res.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** Every credential sent, in order (repeats included). */
+    sent,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
