@@ -25,7 +25,13 @@ export interface TestServiceApp {
 export function testServiceApp(over: Partial<FakeServiceApp> = {}): TestServiceApp {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const clientId = `0oa${randomBytes(9).toString("hex").slice(0, 17)}`;
-  const publicJwk = { ...(publicKey.export({ format: "jwk" }) as JWK), alg: "ES256", use: "sig" };
+  // Okta names each key it holds; the pasted PEM has no kid, so assertions go without one.
+  const publicJwk = {
+    ...(publicKey.export({ format: "jwk" }) as JWK),
+    alg: "ES256",
+    use: "sig",
+    kid: `key-${clientId}`,
+  };
   return {
     clientId,
     privateKey: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
