@@ -28,7 +28,7 @@ export function PrivateKeyField({
   errors?: string[];
   /** On EDIT, the saved key's ID when a blank field may keep it. */
   savedKeyId?: string;
-  /** CREATE or SAVE: what sends the key. */
+  /** CREATE or SAVE: what saves the key. */
   submitLabel: string;
 }) {
   const [generating, setGenerating] = useState(false);
@@ -81,13 +81,11 @@ export function PrivateKeyField({
           )}
         >
           <div>
-            <p id={`${ID}-label`} className="font-medium text-slate-800">
-              Private key
-            </p>
-            <p id={`${ID}-note`} className="text-slate-700">
+            <p className="font-medium text-slate-800">Private key</p>
+            <p className="text-slate-700">
               A new key pair was made in this browser (key ID{" "}
-              <code className="font-mono text-xs break-all">{generated.kid}</code>); its private key is sent
-              only when you {submitLabel}.
+              <code className="font-mono text-xs break-all">{generated.kid}</code>); its private key leaves
+              this browser only with Test connection or {submitLabel}, and is saved on {submitLabel}.
             </p>
           </div>
           <Button variant="secondary" onClick={discard} className="shrink-0">
