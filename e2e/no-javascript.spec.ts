@@ -33,7 +33,7 @@ test("without JavaScript, signing in and the Okta Workspace form put no secret i
     await page.goto("/user-management/user-sync/new/okta");
     await page.getByRole("textbox", { name: "Name", exact: true }).fill("No JavaScript");
     await page.getByLabel("Domain Name").fill("acme.okta.com");
-    await page.getByLabel("API Token").fill(TOKEN);
+    await page.getByRole("textbox", { name: "API Token" }).fill(TOKEN);
     const [answer] = await Promise.all([
       page.waitForResponse((response) => response.request().method() === "POST"),
       page.getByRole("button", { name: button, exact: true }).click(),
@@ -49,7 +49,7 @@ test("without JavaScript, signing in and the Okta Workspace form put no secret i
   await page.goto("/user-management/user-sync");
   await page.getByRole("link", { name: "Acme Okta" }).first().click();
   await page.getByRole("link", { name: "EDIT" }).click();
-  await page.getByLabel("API Token").fill(TOKEN);
+  await page.getByRole("textbox", { name: "API Token" }).fill(TOKEN);
   await page.getByRole("button", { name: "Test connection" }).click();
   await page.waitForLoadState();
   expect(page.url()).not.toContain(TOKEN.slice(0, 12));

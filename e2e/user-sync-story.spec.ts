@@ -54,10 +54,10 @@ test("an Administrator connects Okta Workspace, syncs, and sees updates and dele
   await page.getByRole("button", { name: "CREATE" }).click();
   await expect(page.getByText("acme.okta.com").first()).toBeVisible();
   await expect(page.getByRole("textbox", { name: "Name", exact: true })).toHaveValue("Okta production");
-  await expect(page.getByLabel("API Token")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("textbox", { name: "API Token" })).toHaveAttribute("aria-invalid", "true");
 
   await page.getByLabel("Domain Name").fill(DEMO_OKTA_URL);
-  await page.getByLabel("API Token").fill(DEMO_OKTA_TOKEN);
+  await page.getByRole("textbox", { name: "API Token" }).fill(DEMO_OKTA_TOKEN);
   await page.getByRole("radio", { name: /Send Enrollment Email/ }).check();
   await page.getByRole("radio", { name: /^Username/ }).check();
   await page.getByRole("button", { name: "Test connection" }).click();

@@ -13,12 +13,15 @@ export function ChoiceGroup({
   options,
   defaultValue,
   errors,
+  onChange,
 }: {
   legend: string;
   name: string;
   options: readonly Choice[];
   defaultValue?: string;
   errors?: string[];
+  /** For a form that shows other fields by the choice. */
+  onChange?: (value: string) => void;
 }) {
   return (
     <fieldset aria-describedby={errors?.length ? `${name}-error` : undefined}>
@@ -34,6 +37,7 @@ export function ChoiceGroup({
               name={name}
               value={option.value}
               defaultChecked={defaultValue === option.value}
+              onChange={onChange && (() => onChange(option.value))}
               className="mt-0.5 accent-brand-600"
             />
             <span>

@@ -12,6 +12,7 @@ import { FieldError, FormMessage, TextField } from "@/components/ui/field";
 import type { ActionState } from "@/lib/auth/guard";
 import { DEFAULT_ALERT_AFTER_FAILURES, DEFAULT_ALERT_AFTER_HOURS } from "@/lib/sync/health";
 import {
+  AUTH_METHODS,
   DELETION_POLICIES,
   ENROLLMENT_TYPES,
   MAX_ALERT_AFTER_FAILURES,
@@ -21,11 +22,17 @@ import {
   UNIQUE_FIELDS,
 } from "@/lib/user-sync/form";
 import { ChoiceGroup } from "./choice-group";
+import { PrivateKeyField } from "./private-key-field";
+import type { ServiceAppKeyPair } from "./service-app-key-pair";
 
 export interface UserSyncFormValues {
   userSyncId?: string;
   name: string;
   domain: string;
+  authMethod: string;
+  clientId: string;
+  dpop: boolean;
+  /** What is shown of the saved credential: the token's last 4, or the key's ID. */
   credentialHint?: string;
   enrollmentType: string;
   uniqueField: string;
@@ -40,6 +47,10 @@ export interface UserSyncFormValues {
 const EMPTY: UserSyncFormValues = {
   name: "",
   domain: "",
+  authMethod: "API_TOKEN",
+  clientId: "",
+  // Okta turns DPoP on for every new API service app.
+  dpop: true,
   enrollmentType: "SEND_ENROLLMENT_EMAIL",
   uniqueField: "EMAIL",
   schedule: "OFF",
@@ -49,6 +60,15 @@ const EMPTY: UserSyncFormValues = {
   alertAfterFailures: DEFAULT_ALERT_AFTER_FAILURES,
   alertAfterHours: DEFAULT_ALERT_AFTER_HOURS,
 };
+
+/**
+ * Whether Require DPoP is checked: as posted after a failed save (an unchecked box posts nothing),
+ * else as saved, and on for a sync that has no service app yet.
+ */
+function dpopShown(initial: UserSyncFormValues | undefined, echoed: Record<string, string> | undefined) {
+  if (echoed?.authMethod === "OAUTH_SERVICE_APP") return echoed.dpop === "true";
+  return initial?.authMethod === "OAUTH_SERVICE_APP" ? initial.dpop : EMPTY.dpop;
+}
 
 const HEALTH_ALERT_FIELDS = [
   {
@@ -73,8 +93,18 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
     { ok: false },
   );
   const [tested, test, testing] = useActionState<ActionState, FormData>(testConnectionAction, { ok: false });
-  // After a failed save the form shows what was typed (the server echoes it back, never the token).
-  const values = { ...EMPTY, ...initial, ...(saved.values ?? {}) } as UserSyncFormValues;
+  // After a failed save the form shows what was typed (the server echoes it back, never the secrets).
+  const values = {
+    ...EMPTY,
+    ...initial,
+    ...(saved.values ?? {}),
+    dpop: dpopShown(initial, saved.values),
+  } as UserSyncFormValues;
+  const [method, setMethod] = useState(values.authMethod);
+  // A blank secret keeps the saved one only for the method it was saved with (and its binding).
+  const savedHint = editing && initial?.authMethod === method ? initial.credentialHint : undefined;
+  // Made in this browser: kept across a failed save, since its public key may already be in Okta.
+  const [keyPair, setKeyPair] = useState<ServiceAppKeyPair | null>(null);
   // Field errors come from whichever of CREATE/SAVE and Test connection answered last.
   const [last, setLast] = useState<"save" | "test">("save");
   const errors = (last === "test" ? tested.fieldErrors : saved.fieldErrors) ?? {};
@@ -116,25 +146,89 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
           spellCheck={false}
           hint={
             editing
-              ? "Changing the Domain Name requires entering the API Token again: the saved token is only sent to the domain it was saved for."
+              ? "Changing the Domain Name requires entering the API Token or private key again: the saved one is only sent to the domain it was saved for."
               : "In Okta, open the profile dropdown and copy the domain part of the URL."
           }
         />
-        <TextField
-          label="API Token"
-          name="token"
-          type="password"
-          errors={errors.token}
-          required={!editing}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={
-            initial?.credentialHint
-              ? `•••• ${initial.credentialHint} (leave blank to keep, same domain only)`
-              : undefined
-          }
-          hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
+        <ChoiceGroup
+          legend="Authentication"
+          name="authMethod"
+          options={AUTH_METHODS}
+          defaultValue={method}
+          errors={errors.authMethod}
+          onChange={setMethod}
         />
+        {/* The other method's fields stay, hidden and disabled: not posted, and kept if the admin switches back. */}
+        <fieldset
+          hidden={method !== "API_TOKEN"}
+          disabled={method !== "API_TOKEN"}
+          className="flex flex-col gap-5"
+        >
+          <TextField
+            label="API Token"
+            name="token"
+            type="password"
+            errors={errors.token}
+            required={!savedHint}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={savedHint ? `•••• ${savedHint} (leave blank to keep, same domain only)` : undefined}
+            hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
+          />
+        </fieldset>
+        <fieldset
+          hidden={method !== "OAUTH_SERVICE_APP"}
+          disabled={method !== "OAUTH_SERVICE_APP"}
+          className="flex flex-col gap-5"
+        >
+          <TextField
+            label="Client ID"
+            name="clientId"
+            defaultValue={values.clientId}
+            errors={errors.clientId}
+            required
+            maxLength={100}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="0oa1b2c3d4E5F6G7h8i9"
+            hint={
+              savedHint
+                ? "From the API service app's General tab in Okta. Changing it requires entering the private key again."
+                : "In Okta: Applications > Applications > the API service app > General > Client Credentials."
+            }
+          />
+          <PrivateKeyField
+            generated={keyPair}
+            onGenerated={setKeyPair}
+            onDiscard={() => setKeyPair(null)}
+            errors={errors.privateKey}
+            savedKeyId={savedHint}
+            submitLabel={editing ? "SAVE" : "CREATE"}
+          />
+          <div className="flex gap-3">
+            <input
+              id="field-dpop"
+              type="checkbox"
+              name="dpop"
+              value="true"
+              defaultChecked={values.dpop}
+              aria-invalid={errors.dpop?.length ? true : undefined}
+              aria-describedby={errors.dpop?.length ? "field-dpop-error field-dpop-hint" : "field-dpop-hint"}
+              className="mt-0.5 size-4 shrink-0 accent-brand-600"
+            />
+            <div className="flex flex-col gap-1">
+              <label htmlFor="field-dpop" className="text-sm font-medium text-slate-800">
+                Require DPoP
+              </label>
+              <p id="field-dpop-hint" className="text-xs text-slate-500">
+                Match the app's setting in Okta: General &gt; General Settings &gt; Proof of possession,
+                &ldquo;Require Demonstrating Proof of Possession (DPoP) header in token requests&rdquo;, which
+                Okta turns on for new API service apps.
+              </p>
+              <FieldError id="field-dpop-error" errors={errors.dpop} />
+            </div>
+          </div>
+        </fieldset>
         <div className="flex flex-wrap items-center gap-3">
           <Button type="submit" name="intent" value="test" variant="secondary" disabled={testing}>
             {testing ? "Testing…" : "Test connection"}

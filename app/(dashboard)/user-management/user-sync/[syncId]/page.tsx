@@ -25,6 +25,7 @@ import { getDb } from "@/lib/db";
 import { ACTIVE_STATUSES, listHealthIncidents } from "@/lib/sync";
 import { countAttention } from "@/lib/user-sync/attention";
 import {
+  AUTH_METHODS,
   DELETION_POLICIES,
   ENROLLMENT_TYPES,
   healthAlertsLabel,
@@ -34,9 +35,21 @@ import {
 } from "@/lib/user-sync/form";
 import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns, listRunTrends } from "@/lib/user-sync/runs";
-import { getUserSync } from "@/lib/user-sync/service";
+import { getUserSync, type PublicUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User sync" };
+
+/** How the sync signs in to Okta, with what may be shown of its credential (never the secret). */
+function authentication(sync: PublicUserSync): [string, string][] {
+  const method = labelOf(AUTH_METHODS, sync.authMethod);
+  if (sync.authMethod === "API_TOKEN") return [["Authentication", `${method} •••• ${sync.credentialHint}`]];
+  return [
+    ["Authentication", method],
+    ["Client ID", sync.clientId ?? ""],
+    ["Key ID", sync.credentialHint],
+    ["DPoP required", sync.dpop ? "Yes" : "No"],
+  ];
+}
 
 export default async function UserSyncDetailPage({
   params,
@@ -63,7 +76,7 @@ export default async function UserSyncDetailPage({
   const config: [string, string][] = [
     ["Integration", "Okta Workspace"],
     ["Domain Name", sync.domain],
-    ["API Token", `•••• ${sync.credentialHint}`],
+    ...authentication(sync),
     ["Enrollment Type", labelOf(ENROLLMENT_TYPES, sync.enrollmentType)],
     ["Unique field", labelOf(UNIQUE_FIELDS, sync.uniqueField)],
     ["Schedule", labelOf(SCHEDULES, sync.schedule)],

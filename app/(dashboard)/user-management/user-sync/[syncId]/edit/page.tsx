@@ -22,13 +22,16 @@ export default async function EditUserSyncPage({ params }: { params: Promise<{ s
       </p>
       <PageHeader
         title={`Edit ${sync.name}`}
-        description="Leave the API Token blank to keep the saved one."
+        description="Leave the API Token or private key blank to keep the saved one."
       />
       <UserSyncForm
         initial={{
           userSyncId: sync.id,
           name: sync.name,
           domain: sync.domain,
+          authMethod: sync.authMethod,
+          clientId: sync.clientId ?? "",
+          dpop: sync.dpop,
           credentialHint: sync.credentialHint,
           enrollmentType: sync.enrollmentType,
           uniqueField: sync.uniqueField,

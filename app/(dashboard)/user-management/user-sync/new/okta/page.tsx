@@ -17,7 +17,7 @@ export default async function NewOktaSyncPage() {
       </p>
       <PageHeader
         title="Okta Workspace"
-        description="Provide a descriptive name and the mandatory configurations. The Domain Name and API Token can be obtained from Okta Workspace."
+        description="Provide a descriptive name and the mandatory configurations. The Domain Name and the API Token, or the Client ID and key of an API service app, can be obtained from Okta Workspace."
       />
       <UserSyncForm />
     </div>
