@@ -17,7 +17,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "api-token", include: ["{lib,inngest,emails,app,components,scripts}/**/*.test.{ts,tsx}"] },
+        test: {
+          name: "api-token",
+          include: ["{lib,inngest,emails,app,components,scripts}/**/*.test.{ts,tsx}"],
+        },
       },
       {
         extends: true,

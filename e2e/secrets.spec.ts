@@ -84,7 +84,10 @@ test("a service app's private key, assertions, access tokens and proofs appear n
 async function expectNoLeak(stack: Stack, okta: FakeOkta, connection: Connection) {
   const seen: [string, string][] = []; // [where, text]
   {
-    const org = await createOrganization(stack.db, `Secretive ${connection.fields.authMethod ?? "API_TOKEN"}`);
+    const org = await createOrganization(
+      stack.db,
+      `Secretive ${connection.fields.authMethod ?? "API_TOKEN"}`,
+    );
     const http = await client(stack.url);
     await signInOverHttp(http, org.admin.email, PASSWORD);
     const action = (name: string) => {

@@ -1,14 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { TOKEN_PATH } from "@/scripts/fake-okta";
 import { testServiceApp } from "@/test-support/service-app";
-import {
-  countsOf,
-  expectedCounts,
-  orgData,
-  snapshot,
-  syncOnce,
-  withSyncHarness,
-} from "@/test-support/sync-e2e";
+import { orgData, snapshot, syncOnce, withSyncHarness } from "@/test-support/sync-e2e";
 
 // A sync connected with an OAuth service app whose settings in Okta change between runs: each
 // change no retry can fix fails the run at once, saying what to do, and removes no one. (Every

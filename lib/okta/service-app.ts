@@ -278,7 +278,8 @@ export class ServiceAppCredentials implements Credentials {
     } catch {
       // Not OAuth's error format: the status is all there is.
     }
-    const code = body && /^[a-z_]{1,40}$/.test(body.error) ? body.error : `HTTP ${response.status}`;
+    // Not OAuth's error format (a proxy page): the status says all there is.
+    const code = body && /^[a-z_]{1,40}$/.test(body.error) ? body.error : "";
     return { code, description: untrusted(body?.error_description ?? "", this.scrub, 200) };
   }
 
@@ -287,7 +288,7 @@ export class ServiceAppCredentials implements Credentials {
     status: number,
     { code, description }: { code: string; description: string },
   ): OktaAuthError {
-    const said = `(HTTP ${status} ${code} on POST ${TOKEN_PATH}${description ? `: "${description}"` : ""})`;
+    const said = `(HTTP ${status}${code && ` ${code}`} on POST ${TOKEN_PATH}${description ? `: "${description}"` : ""})`;
     const { dpop } = this.#app;
     switch (code) {
       case "invalid_client":

@@ -52,19 +52,30 @@ export function missingSecret(input: CredentialInput, savedFor?: CredentialBindi
   };
 }
 
-/** The typed credential as the Okta client takes it; or what is wrong with it. */
+/** The typed credential as the Okta client takes it; or everything wrong with it, by field. */
 export async function typedCredential(
   input: CredentialInput,
-): Promise<{ ok: true; credential: OktaCredential; hint: string } | ({ ok: false } & CredentialProblem)> {
+): Promise<
+  | { ok: true; credential: OktaCredential; hint: string }
+  | { ok: false; fieldErrors: Partial<Record<CredentialProblem["field"], string[]>> }
+> {
   if (input.authMethod === "API_TOKEN") {
-    if (!input.token) return { ok: false, ...missingSecret(input) };
+    if (!input.token) {
+      const { field, message } = missingSecret(input);
+      return { ok: false, fieldErrors: { [field]: [message] } };
+    }
     return { ok: true, credential: { token: input.token }, hint: last4(input.token) };
   }
-  if (!input.clientId) {
-    return { ok: false, field: "clientId", message: "Enter the Client ID of the API service app." };
-  }
   const key = await parseServiceAppKey(input.privateKey);
-  if (!key.ok) return { ok: false, field: "privateKey", message: key.message };
+  if (!input.clientId || !key.ok) {
+    return {
+      ok: false,
+      fieldErrors: {
+        ...(input.clientId ? {} : { clientId: ["Enter the Client ID of the API service app."] }),
+        ...(key.ok ? {} : { privateKey: [key.message] }),
+      },
+    };
+  }
   return {
     ok: true,
     credential: { serviceApp: { clientId: input.clientId, privateKey: key.key, dpop: input.dpop } },

@@ -387,6 +387,11 @@ describe("a sync connected with an OAuth 2.0 service app", () => {
       ok: false,
       fieldErrors: { privateKey: [expect.any(String)] },
     });
+    expect(await createUserSync(t.db, acme, app({ name: "Other", clientId: "", privateKey: "" }))).toEqual({
+      ok: false,
+      message: "Check the highlighted fields.",
+      fieldErrors: { clientId: [expect.any(String)], privateKey: [expect.any(String)] },
+    });
   });
 
   it("keeps the saved key on an edit with it left blank; DPoP may change, the client ID and domain may not", async () => {

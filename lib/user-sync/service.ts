@@ -50,11 +50,13 @@ export const publicUserSyncFields = {
   updatedAt: true,
 } satisfies Prisma.UserSyncSelect;
 
-const fieldError = (field: keyof UserSyncInput, message: string): Refusal => ({
+const refusal = (fieldErrors: Refusal["fieldErrors"]): Refusal => ({
   ok: false,
-  fieldErrors: { [field]: [message] },
+  fieldErrors,
   message: "Check the highlighted fields.",
 });
+
+const fieldError = (field: keyof UserSyncInput, message: string) => refusal({ [field]: [message] });
 
 const credentialError = ({ field, message }: CredentialProblem) => fieldError(field, message);
 
@@ -80,7 +82,7 @@ export async function createUserSync(
       message: "Check the highlighted fields.",
       fieldErrors: {
         ...("error" in domain ? { domain: [domain.error] } : {}),
-        ...(typed.ok ? {} : { [typed.field]: [typed.message] }),
+        ...(typed.ok ? {} : typed.fieldErrors),
       },
     };
   }
@@ -141,7 +143,7 @@ export async function updateUserSync(
     return credentialError(missingSecret(input, existing));
   }
   const typed = keep ? null : await typedCredential(input);
-  if (typed && !typed.ok) return credentialError(typed);
+  if (typed && !typed.ok) return refusal(typed.fieldErrors);
   const { token: _token, privateKey: _key, domain: _typed, ...settings } = input;
   const moved = domain.origin !== existing.domain;
   const changed = Object.entries({ ...settings, ...binding })
@@ -296,6 +298,6 @@ export async function credentialsToTest(
     return { ok: true, domain: typed.domain, credential: openCredential({ ...saved, dpop: typed.dpop }) };
   }
   const credential = await typedCredential(typed);
-  if (!credential.ok) return credentialError(credential);
+  if (!credential.ok) return refusal(credential.fieldErrors);
   return { ok: true, domain: typed.domain, credential: credential.credential };
 }
