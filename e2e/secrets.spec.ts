@@ -28,6 +28,8 @@ const filesUnder = (dir: string): string[] =>
 
 /** How the sync connects, what may be shown of the credential, and what must never be. */
 interface Connection {
+  /** The organization's name. */
+  organization: string;
   domain: string;
   fields: Record<string, string>;
   shown: string;
@@ -41,6 +43,7 @@ test("the API token appears nowhere but in Okta's Authorization header", async (
   try {
     // What may be shown is the last four characters; everything before them must never appear.
     await expectNoLeak(stack, okta, {
+      organization: "Secretive token",
       domain: okta.url,
       fields: { token: TOKEN },
       shown: `•••• ${TOKEN.slice(-4)}`,
@@ -61,6 +64,7 @@ test("a service app's private key, assertions, access tokens and proofs appear n
   const pemBody = app.privateKey.replace(/-----[^-]+-----|\s/g, "");
   try {
     await expectNoLeak(stack, okta, {
+      organization: "Secretive app",
       domain: wire.url,
       fields: {
         authMethod: "OAUTH_SERVICE_APP",
@@ -84,10 +88,7 @@ test("a service app's private key, assertions, access tokens and proofs appear n
 async function expectNoLeak(stack: Stack, okta: FakeOkta, connection: Connection) {
   const seen: [string, string][] = []; // [where, text]
   {
-    const org = await createOrganization(
-      stack.db,
-      `Secretive ${connection.fields.authMethod ?? "API_TOKEN"}`,
-    );
+    const org = await createOrganization(stack.db, connection.organization);
     const http = await client(stack.url);
     await signInOverHttp(http, org.admin.email, PASSWORD);
     const action = (name: string) => {
