@@ -1,5 +1,6 @@
 import { type GetStepTools, NonRetriableError } from "inngest";
 import { getDb, type SyncRunStatus } from "@/lib/db";
+import { isPermanentFailure } from "@/lib/directory/types";
 import { sendEnrollmentInvitations } from "@/lib/email/enrollment-invitations";
 import { sendHealthAlert, sendSafeguardAlert, sendSyncReport } from "@/lib/email/sync-emails";
 import { retryCannotFix } from "@/lib/okta/errors";
@@ -84,7 +85,9 @@ export const userSyncRun = inngest.createFunction(
           );
         } catch (error) {
           // A wrong token, or a wait past the caps: retrying would fail again, so the run fails now.
-          if (retryCannotFix(error)) throw new NonRetriableError(error.message, { cause: error });
+          if (retryCannotFix(error) || isPermanentFailure(error)) {
+            throw new NonRetriableError((error as Error).message, { cause: error });
+          }
           throw error;
         }
       });

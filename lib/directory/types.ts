@@ -98,6 +98,14 @@ export class GroupGoneError extends Error {
   }
 }
 
+/**
+ * A directory client's error that no retry can fix (credentials refused, a permission missing, no
+ * such tenant): it carries `permanent: true`, and the run fails at once instead of retrying for
+ * minutes. (Okta's client says so with `retryCannotFix`.)
+ */
+export const isPermanentFailure = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { permanent?: unknown }).permanent === true;
+
 export interface DirectoryProvider {
   /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
   readonly memberPageSize: number;

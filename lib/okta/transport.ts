@@ -20,7 +20,7 @@ export interface HttpResponse {
 
 export interface Transport {
   get(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<HttpResponse>;
-  /** A form POST to `TOKEN_PATH` (any other path throws before a byte is sent). */
+  /** A form POST to the token endpoint (`tokenPath`; any other path throws before a byte is sent). */
   postForm(
     url: URL,
     headers: Record<string, string>,
@@ -74,7 +74,13 @@ function connectionError(error: unknown, url: URL, timedOut: boolean): OktaConne
  * `checkAddresses: false` only for the development origins on localhost, which the domain policy
  * admits solely under OKTA_ALLOW_INSECURE_LOCALHOST=1.
  */
-export function createTransport(options: { checkAddresses: boolean; resolve?: Resolve }): Transport {
+export function createTransport(options: {
+  checkAddresses: boolean;
+  resolve?: Resolve;
+  /** The one path it POSTs to: Okta's token endpoint unless another directory's is given. */
+  tokenPath?: string;
+}): Transport {
+  const tokenPath = options.tokenPath ?? TOKEN_PATH;
   const lookup = options.checkAddresses ? publicOnlyLookup(options.resolve ?? defaultResolve) : undefined;
   const agents = {
     // Idle keep-alive sockets are dropped after `timeout` ms.
@@ -113,7 +119,7 @@ export function createTransport(options: { checkAddresses: boolean; resolve?: Re
   return {
     get: (url, headers, signal) => send(url, { method: "GET", headers }, signal),
     postForm(url, headers, form, signal) {
-      if (url.pathname !== TOKEN_PATH) throw new Error(`The transport POSTs only to ${TOKEN_PATH}.`);
+      if (url.pathname !== tokenPath) throw new Error(`The transport POSTs only to ${tokenPath}.`);
       const body = form.toString();
       const formHeaders = {
         ...headers,
