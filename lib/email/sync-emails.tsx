@@ -10,7 +10,11 @@ import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
 import { type EmailMessage, MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
 
-export const PROVIDER_LABEL: Record<SyncProvider, string> = { OKTA: "Okta Workspace" };
+export const PROVIDER_LABEL: Record<SyncProvider, string> = {
+  OKTA: "Okta Workspace",
+  ENTRA_ID: "Microsoft Entra ID",
+  GOOGLE_WORKSPACE: "Google Workspace",
+};
 
 const FINISHED: SyncRunStatus[] = ["SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED", "BLOCKED"];
 /** How many per-user errors a report lists; the run page has them all. */
