@@ -1,19 +1,24 @@
 import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
-import type { OktaAuthMethod } from "@/lib/db/generated/enums";
+import type { OktaAuthMethod, SyncProvider } from "@/lib/db/generated/enums";
 import type { OktaCredential, PrivateJwk } from "@/lib/okta/credentials";
 import { parseServiceAppKey } from "@/lib/okta/service-app-key";
 import type { UserSyncInput } from "./form";
 
 /**
- * A sync's one secret, the API token or the service app's private key (a JWK), encrypted at rest
- * and bound to what it is used with: the token to its domain, the key to its domain and client ID.
- * A secret copied to, or left on, a row for another org or app does not decrypt.
+ * A sync's one secret, encrypted at rest and bound to what it is used with: an Okta API token to
+ * its org, a service app's private key (a JWK) to its org and client ID, an Entra ID client secret
+ * to its tenant and client ID, a Google service account key to its domain, admin and customer. A
+ * secret copied to, or left on, a row for another directory or app does not decrypt.
  */
 
 export interface CredentialBinding {
+  /** Okta when absent (rows and forms from before other directories). */
+  provider?: SyncProvider;
   domain: string;
   authMethod: OktaAuthMethod;
   clientId: string | null;
+  adminEmail?: string | null;
+  customerId?: string | null;
 }
 
 export interface SealedCredential {
@@ -27,8 +32,17 @@ type CredentialInput = Pick<UserSyncInput, "authMethod" | "token" | "clientId" |
 export type CredentialProblem = { field: "token" | "clientId" | "privateKey"; message: string };
 
 /** The API token keeps the binding it had before service apps existed: its origin alone. */
-export const credentialBinding = ({ domain, authMethod, clientId }: CredentialBinding) =>
-  authMethod === "API_TOKEN" ? domain : `${domain}#client_id=${clientId ?? ""}`;
+export function credentialBinding(binding: CredentialBinding): string {
+  const { provider = "OKTA", domain, authMethod, clientId } = binding;
+  switch (provider) {
+    case "OKTA":
+      return authMethod === "API_TOKEN" ? domain : `${domain}#client_id=${clientId ?? ""}`;
+    case "ENTRA_ID":
+      return `entra:${domain}#client_id=${clientId ?? ""}`;
+    case "GOOGLE_WORKSPACE":
+      return `google:${domain}#admin=${binding.adminEmail ?? ""}#customer=${binding.customerId ?? ""}`;
+  }
+}
 
 /** Whether the form carries a new secret (else an EDIT keeps the saved one, where it still applies). */
 export const typedSecret = (input: CredentialInput) =>

@@ -112,8 +112,8 @@ const wholeNumber = (message: string, min: number, max: number) =>
       .max(max, `Use a value from ${min} to ${max}.`),
   );
 
-/** The Okta Workspace form, as the server validates it. */
-export const userSyncInput = z.object({
+/** What every sync has, whatever its directory: a name, how users enrol and match, and its schedule. */
+export const syncSettingsInput = z.object({
   name: z
     .string()
     .overwrite(withoutInvisibleControls)
@@ -121,6 +121,28 @@ export const userSyncInput = z.object({
     .min(1, "Enter a descriptive name.")
     .max(80, "Use at most 80 characters.")
     .regex(/^[^\p{Cc}]*$/u, "Remove control characters."),
+  enrollmentType: choice(EnrollmentType, "Choose an Enrollment Type."),
+  uniqueField: choice(UniqueField, "Choose a Unique field."),
+  schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),
+  deletionPolicy: choice(DeletionPolicy, "Choose what happens to deleted users.").default("DELETE"),
+  safeguardPercent: wholeNumber("Enter a whole percentage, e.g. 20.", 1, 100).default(20),
+  fullSyncEveryHours: wholeNumber(
+    "Enter a whole number of hours, e.g. 24.",
+    1,
+    MAX_FULL_SYNC_EVERY_HOURS,
+  ).default(24),
+  alertAfterFailures: wholeNumber(
+    "Enter a whole number of runs, e.g. 3.",
+    1,
+    MAX_ALERT_AFTER_FAILURES,
+  ).default(DEFAULT_ALERT_AFTER_FAILURES),
+  alertAfterHours: wholeNumber("Enter a whole number of hours, e.g. 24.", 1, MAX_ALERT_AFTER_HOURS).default(
+    DEFAULT_ALERT_AFTER_HOURS,
+  ),
+});
+
+/** The Okta Workspace form, as the server validates it. */
+export const userSyncInput = syncSettingsInput.extend({
   domain: z
     .string()
     .trim()
@@ -142,24 +164,61 @@ export const userSyncInput = z.object({
   /** A PEM or a JWK; parsed on the server (`parseServiceAppKey`). */
   privateKey: z.string().trim().max(20_000, "That is too long for a private key.").default(""),
   dpop: z.stringbool().default(false),
-  enrollmentType: choice(EnrollmentType, "Choose an Enrollment Type."),
-  uniqueField: choice(UniqueField, "Choose a Unique field."),
-  schedule: choice(SyncSchedule, "Choose a schedule.").default("OFF"),
-  deletionPolicy: choice(DeletionPolicy, "Choose what happens to deleted users.").default("DELETE"),
-  safeguardPercent: wholeNumber("Enter a whole percentage, e.g. 20.", 1, 100).default(20),
-  fullSyncEveryHours: wholeNumber(
-    "Enter a whole number of hours, e.g. 24.",
-    1,
-    MAX_FULL_SYNC_EVERY_HOURS,
-  ).default(24),
-  alertAfterFailures: wholeNumber(
-    "Enter a whole number of runs, e.g. 3.",
-    1,
-    MAX_ALERT_AFTER_FAILURES,
-  ).default(DEFAULT_ALERT_AFTER_FAILURES),
-  alertAfterHours: wholeNumber("Enter a whole number of hours, e.g. 24.", 1, MAX_ALERT_AFTER_HOURS).default(
-    DEFAULT_ALERT_AFTER_HOURS,
-  ),
 });
 
 export type UserSyncInput = z.infer<typeof userSyncInput>;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The Microsoft Entra ID form: an app registration with a client secret. */
+export const entraSyncInput = syncSettingsInput.extend({
+  tenantId: z
+    .string()
+    .trim()
+    .min(1, "Enter the Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.")
+    .max(253, "That is too long for a tenant.")
+    .refine(
+      (tenant) =>
+        GUID.test(tenant) ||
+        /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(tenant),
+      "A tenant is a GUID or a domain name, e.g. contoso.onmicrosoft.com.",
+    ),
+  clientId: z
+    .string()
+    .trim()
+    .regex(GUID, "Enter the Application (client) ID, a GUID such as 6731de76-14a6-49ae-97bc-6eba6914391e."),
+  clientSecret: z
+    .string()
+    .trim()
+    .max(255, "That is too long for a client secret.")
+    .regex(/^[\x21-\x7e]*$/, "A client secret has no spaces or special characters.")
+    .default(""),
+});
+
+export type EntraSyncInput = z.infer<typeof entraSyncInput>;
+
+/** The Google Workspace form: a service account with domain-wide delegation, acting as an admin. */
+export const googleSyncInput = syncSettingsInput.extend({
+  /** The service account's JSON key file; parsed on the server. */
+  serviceAccountKey: z.string().trim().max(20_000, "That is too long for a key file.").default(""),
+  adminEmail: z
+    .string()
+    .trim()
+    .max(254, "That is too long for an email address.")
+    .pipe(z.email("Enter the email address of a Workspace admin, e.g. admin@example.com.")),
+  customerId: z
+    .string()
+    .trim()
+    .transform((customer) => customer || "my_customer")
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^(my_customer|C[0-9a-z]{5,20})$/i,
+          "Enter a customer ID such as C03az79cb, or leave it blank.",
+        ),
+    )
+    .default("my_customer"),
+});
+
+export type GoogleSyncInput = z.infer<typeof googleSyncInput>;

@@ -23,7 +23,16 @@ export async function rotateUserSyncCredentials(
 ): Promise<RotationReport> {
   const report: RotationReport = { reencrypted: 0, current: 0, failed: [] };
   const syncs = await db.userSync.findMany({
-    select: { id: true, domain: true, authMethod: true, clientId: true, credentialCiphertext: true },
+    select: {
+      id: true,
+      provider: true,
+      domain: true,
+      authMethod: true,
+      clientId: true,
+      adminEmail: true,
+      customerId: true,
+      credentialCiphertext: true,
+    },
     orderBy: { id: "asc" },
   });
   for (const sync of syncs) {
@@ -37,9 +46,9 @@ export async function rotateUserSyncCredentials(
         credentialBinding(sync),
         keyring,
       );
-      const { domain, authMethod, clientId } = sync;
+      const { id, credentialCiphertext: read, ...bound } = sync;
       await db.userSync.updateMany({
-        where: { id: sync.id, credentialCiphertext: sync.credentialCiphertext, domain, authMethod, clientId },
+        where: { id, credentialCiphertext: read, ...bound },
         data: { credentialCiphertext },
       });
       report.reencrypted++;

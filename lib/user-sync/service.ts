@@ -1,7 +1,8 @@
+import type { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db } from "@/lib/db";
-import { Prisma } from "@/lib/db";
+import { Prisma, type UserSync } from "@/lib/db";
 import { isRecordId } from "@/lib/input";
 import type { OktaCredential } from "@/lib/okta/credentials";
 import { domainOptionsFromEnv, parseOktaDomain, validateOktaDomain } from "@/lib/okta/domain";
@@ -11,11 +12,12 @@ import {
   credentialBinding,
   missingSecret,
   openCredential,
+  type SealedCredential,
   sealCredential,
   typedCredential,
   typedSecret,
 } from "./credential";
-import type { UserSyncInput } from "./form";
+import type { syncSettingsInput, UserSyncInput } from "./form";
 
 /** A form refused: why, on the fields concerned. */
 export type Refusal = {
@@ -69,34 +71,28 @@ async function checkDomain(domain: string): Promise<{ origin: string } | { error
   return checked.ok ? { origin: checked.origin } : { error: checked.message };
 }
 
-export async function createUserSync(
+/** The settings every sync has, as the forms give them. */
+export type SyncSettings = z.infer<typeof syncSettingsInput>;
+
+/** How a sync connects to its directory, as its row holds it (its sealed secret apart). */
+export type Connection = Required<CredentialBinding> & { dpop: boolean };
+
+/** Creates a sync of any directory with its connection and sealed credential, and audits it. */
+export async function insertUserSync(
   db: Db,
   member: MemberContext,
-  input: UserSyncInput,
+  settings: SyncSettings,
+  connection: Connection,
+  sealed: SealedCredential,
 ): Promise<SaveResult> {
-  const [domain, typed] = await Promise.all([checkDomain(input.domain), typedCredential(input)]);
-  if ("error" in domain || !typed.ok) {
-    // Every problem at once, not one per submit.
-    return {
-      ok: false,
-      message: "Check the highlighted fields.",
-      fieldErrors: {
-        ...("error" in domain ? { domain: [domain.error] } : {}),
-        ...(typed.ok ? {} : typed.fieldErrors),
-      },
-    };
-  }
-  const { token: _token, privateKey: _key, domain: _typed, ...settings } = input;
-  const binding = { domain: domain.origin, authMethod: input.authMethod, clientId: clientIdOf(input) };
   try {
     const sync = await db.$transaction(async (tx) => {
       const created = await tx.userSync.create({
         data: {
           ...settings,
-          ...binding,
+          ...connection,
+          ...sealed,
           organizationId: member.organizationId,
-          provider: "OKTA",
-          ...sealCredential(typed.credential, typed.hint, binding),
           createdById: member.userId,
         },
       });
@@ -106,7 +102,12 @@ export async function createUserSync(
         action: "user-sync.created",
         targetType: "UserSync",
         targetId: created.id,
-        details: { name: created.name, domain: created.domain, authMethod: created.authMethod },
+        details: {
+          name: created.name,
+          provider: created.provider,
+          domain: created.domain,
+          ...(created.provider === "OKTA" && { authMethod: created.authMethod }),
+        },
       });
       return created;
     });
@@ -117,9 +118,113 @@ export async function createUserSync(
   }
 }
 
-/** A client ID belongs to a service app only. */
-const clientIdOf = (input: Pick<UserSyncInput, "authMethod" | "clientId">) =>
-  input.authMethod === "OAUTH_SERVICE_APP" ? input.clientId : null;
+/**
+ * Saves an edit of a sync of any directory. `sealed` null keeps the saved credential: only while
+ * the row is still bound as `existing` was (an edit that moved it meanwhile wins: "raced"). A
+ * new directory address or Unique field makes the next run list everything.
+ */
+export async function saveUserSyncEdit(
+  db: Db,
+  member: MemberContext,
+  existing: UserSync,
+  settings: SyncSettings,
+  connection: Connection,
+  sealed: SealedCredential | null,
+): Promise<SaveResult | "raced"> {
+  const moved = connection.domain !== existing.domain;
+  const changed = Object.entries({ ...settings, ...connection })
+    .filter(([key, value]) => existing[key as keyof typeof existing] !== value)
+    .map(([key]) => key);
+  if (sealed) changed.push("credential");
+  // Another org, or users keyed otherwise: what earlier runs listed and read from the System Log no
+  // longer describes the store, so the next run lists everything (startStep).
+  const relist = moved || changed.includes("uniqueField");
+  const bound = {
+    provider: existing.provider,
+    domain: existing.domain,
+    authMethod: existing.authMethod,
+    clientId: existing.clientId,
+    adminEmail: existing.adminEmail,
+    customerId: existing.customerId,
+  };
+  try {
+    const saved = await db.$transaction(async (tx) => {
+      const { count } = await tx.userSync.updateMany({
+        where: { id: existing.id, ...(sealed ? {} : bound) },
+        data: { ...settings, ...connection, ...(relist && { lastFullSyncAt: null }), ...sealed },
+      });
+      if (count === 0) return false;
+      await recordAudit(tx, {
+        organizationId: member.organizationId,
+        actorId: member.userId,
+        action: "user-sync.updated",
+        targetType: "UserSync",
+        targetId: existing.id,
+        details: {
+          name: settings.name,
+          changed,
+          ...(moved ? { domain: { from: existing.domain, to: connection.domain } } : {}),
+        },
+      });
+      return true;
+    });
+    return saved ? { ok: true, id: existing.id } : "raced";
+  } catch (error) {
+    if (isUniqueViolation(error)) return fieldError("name", "A user sync with this name already exists.");
+    throw error;
+  }
+}
+
+/** The sync of the member's organization, whole (credential included: for the server's edits only). */
+export const findUserSync = (db: Db, member: MemberContext, userSyncId: string) =>
+  isRecordId(userSyncId)
+    ? db.userSync.findFirst({ where: { id: userSyncId, organizationId: member.organizationId } })
+    : Promise.resolve(null);
+
+/** An Okta Workspace connection, as the form gives it. */
+const oktaConnection = (input: UserSyncInput, origin: string): Connection => ({
+  provider: "OKTA",
+  domain: origin,
+  authMethod: input.authMethod,
+  // A client ID belongs to a service app only.
+  clientId: input.authMethod === "OAUTH_SERVICE_APP" ? input.clientId : null,
+  adminEmail: null,
+  customerId: null,
+  dpop: input.dpop,
+});
+
+const oktaSettings = ({
+  token: _t,
+  privateKey: _k,
+  domain: _d,
+  authMethod: _a,
+  clientId: _c,
+  dpop: _p,
+  ...settings
+}: UserSyncInput) => settings;
+
+export async function createUserSync(
+  db: Db,
+  member: MemberContext,
+  input: UserSyncInput,
+): Promise<SaveResult> {
+  const [domain, typed] = await Promise.all([checkDomain(input.domain), typedCredential(input)]);
+  if ("error" in domain || !typed.ok) {
+    // Every problem at once, not one per submit.
+    return refusal({
+      ...("error" in domain ? { domain: [domain.error] } : {}),
+      ...(typed.ok ? {} : typed.fieldErrors),
+    });
+  }
+  const connection = oktaConnection(input, domain.origin);
+  return insertUserSync(
+    db,
+    member,
+    oktaSettings(input),
+    connection,
+    sealCredential(typed.credential, typed.hint, connection),
+  );
+}
 
 /**
  * Saves an edit. A blank token or private key keeps the saved one, only while what it is bound to
@@ -131,68 +236,24 @@ export async function updateUserSync(
   userSyncId: string,
   input: UserSyncInput,
 ): Promise<SaveResult | null> {
-  const existing = await db.userSync.findFirst({
-    where: { id: userSyncId, organizationId: member.organizationId },
-  });
+  const existing = await findUserSync(db, member, userSyncId);
   if (!existing) return null;
   const domain = await checkDomain(input.domain);
   if ("error" in domain) return fieldError("domain", domain.error);
-  const binding = { domain: domain.origin, authMethod: input.authMethod, clientId: clientIdOf(input) };
+  const connection = oktaConnection(input, domain.origin);
   const keep = !typedSecret(input);
-  if (keep && credentialBinding(binding) !== credentialBinding(existing)) {
+  if (keep && credentialBinding(connection) !== credentialBinding(existing)) {
     return credentialError(missingSecret(input, existing));
   }
   const typed = keep ? null : await typedCredential(input);
   if (typed && !typed.ok) return refusal(typed.fieldErrors);
-  const { token: _token, privateKey: _key, domain: _typed, ...settings } = input;
-  const moved = domain.origin !== existing.domain;
-  const changed = Object.entries({ ...settings, ...binding })
-    .filter(([key, value]) => existing[key as keyof typeof existing] !== value)
-    .map(([key]) => key);
-  if (typed) changed.push("credential");
-  // Another org, or users keyed otherwise: what earlier runs listed and read from the System Log no
-  // longer describes the store, so the next run lists everything (startStep).
-  const relist = moved || changed.includes("uniqueField");
-  try {
-    const saved = await db.$transaction(async (tx) => {
-      // Keeping the saved credential: only while the row is still bound as it was read (an edit
-      // that moved the domain or the app meanwhile wins).
-      const bound = { domain: existing.domain, authMethod: existing.authMethod, clientId: existing.clientId };
-      const { count } = await tx.userSync.updateMany({
-        where: { id: existing.id, ...(typed ? {} : bound) },
-        data: {
-          ...settings,
-          ...binding,
-          ...(relist && { lastFullSyncAt: null }),
-          ...(typed ? sealCredential(typed.credential, typed.hint, binding) : {}),
-        },
-      });
-      if (count === 0) return false;
-      await recordAudit(tx, {
-        organizationId: member.organizationId,
-        actorId: member.userId,
-        action: "user-sync.updated",
-        targetType: "UserSync",
-        targetId: existing.id,
-        details: {
-          name: input.name,
-          changed,
-          ...(moved ? { domain: { from: existing.domain, to: domain.origin } } : {}),
-        },
-      });
-      return true;
-    });
-    if (!saved) {
-      return credentialError({
-        ...missingSecret(input),
-        message: "The connection was changed meanwhile: reload the page, or enter its secret again.",
-      });
-    }
-    return { ok: true, id: existing.id };
-  } catch (error) {
-    if (isUniqueViolation(error)) return fieldError("name", "A user sync with this name already exists.");
-    throw error;
-  }
+  const sealed = typed ? sealCredential(typed.credential, typed.hint, connection) : null;
+  const saved = await saveUserSyncEdit(db, member, existing, oktaSettings(input), connection, sealed);
+  if (saved !== "raced") return saved;
+  return credentialError({
+    ...missingSecret(input),
+    message: "The connection was changed meanwhile: reload the page, or enter its secret again.",
+  });
 }
 
 /**
@@ -290,7 +351,7 @@ export async function credentialsToTest(
     const binding: CredentialBinding = {
       domain: parsed.ok ? parsed.origin : typed.domain,
       authMethod: typed.authMethod,
-      clientId: clientIdOf(typed),
+      clientId: typed.authMethod === "OAUTH_SERVICE_APP" ? typed.clientId : null,
     };
     if (credentialBinding(binding) !== credentialBinding(saved)) {
       return credentialError(missingSecret(typed, saved));
