@@ -22,7 +22,8 @@ import type { syncSettingsInput, UserSyncInput } from "./form";
 /** A form refused: why, on the fields concerned. */
 export type Refusal = {
   ok: false;
-  fieldErrors: Partial<Record<keyof UserSyncInput, string[]>>;
+  /** By form field: any directory's form. */
+  fieldErrors: Record<string, string[]>;
   message: string;
 };
 export type SaveResult = { ok: true; id: string } | Refusal;
