@@ -62,13 +62,21 @@ const TEAMS = ["Team", "Admins", "Managers", "EMEA", "APAC", "Americas", "Contra
 const EPOCH = Date.UTC(2023, 0, 1);
 const DAY = 86_400_000;
 
-const asciiOf = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize("NFD")
-    .replace(/ł/g, "l")
-    .replace(/ø/g, "o")
-    .replace(/[^a-z0-9]/g, "");
+/** The ASCII part of a name for an alias (`Łukasz` → `lukasz`), kept per name: names repeat. */
+const asciiNames = new Map<string, string>();
+function asciiOf(name: string): string {
+  let ascii = asciiNames.get(name);
+  if (ascii === undefined) {
+    ascii = name
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/ł/g, "l")
+      .replace(/ø/g, "o")
+      .replace(/[^a-z0-9]/g, "");
+    asciiNames.set(name, ascii);
+  }
+  return ascii;
+}
 
 export function generateDirectory(options: GenerateOptions = {}): {
   users: FakeUser[];
