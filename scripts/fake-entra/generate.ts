@@ -109,7 +109,7 @@ export function generateDirectory(options: GenerateOptions = {}): {
     const external = `${alias}@partner.example`;
     users[i] = {
       id: newId(),
-      displayName: [givenName, surname].filter(Boolean).join(" ") || alias,
+      displayName: givenName && surname ? `${givenName} ${surname}` : givenName || surname || alias,
       givenName,
       surname,
       userPrincipalName: guest ? `${external.replace("@", "_")}#EXT#@${domain}` : `${alias}@${domain}`,
@@ -142,7 +142,7 @@ export function generateDirectory(options: GenerateOptions = {}): {
       mailEnabled: kind !== "security",
       mail: kind === "security" ? null : `${alias}@${domain}`,
       createdDateTime: EPOCH + Math.floor(next() * 700 * DAY),
-      members: new Set(sample(size, userCount, next).map((index) => (users[index] as FakeUser).id)),
+      members: sample(size, userCount, next, (index) => (users[index] as FakeUser).id),
     });
   }
   // Nesting: every fifth security group holds the next group, so transitive listings have work.
@@ -153,12 +153,14 @@ export function generateDirectory(options: GenerateOptions = {}): {
   return { users, groups, newId };
 }
 
-/** `k` distinct indices below `n` (Floyd's algorithm: O(k), whatever n is). */
-function sample(k: number, n: number, next: () => number): number[] {
+/** `k` distinct indices below `n` (Floyd's algorithm: O(k), whatever n is), each as `item` makes it. */
+function sample<T>(k: number, n: number, next: () => number, item: (index: number) => T): Set<T> {
   const chosen = new Set<number>();
   for (let j = n - k; j < n; j++) {
     const t = Math.floor(next() * (j + 1));
     chosen.add(chosen.has(t) ? j : t);
   }
-  return [...chosen];
+  const items = new Set<T>();
+  for (const index of chosen) items.add(item(index));
+  return items;
 }
