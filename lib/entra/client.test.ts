@@ -1,9 +1,10 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GroupGoneError, isPermanentFailure } from "@/lib/directory/types";
+import { pages } from "@/lib/okta/client";
 import { leakedFromError, recordingProxy, tinyServer, virtualTime } from "@/lib/okta/testing";
 import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
-import { EntraClient, type EntraClientOptions, pages } from "./client";
+import { ENTRA_ENDPOINTS, EntraClient, type EntraClientOptions } from "./client";
 import {
   EntraApiError,
   EntraAuthError,
@@ -339,6 +340,9 @@ describe("throttling and failures", () => {
     });
     fake.injectFault({ fault: { kind: "wrong-shape" }, path: "/v1.0/users" });
     expect(await rejection(client().listUsers(null))).toBeInstanceOf(EntraResponseError);
+    // A request Graph calls malformed is as malformed the next time.
+    fake.injectFault({ fault: { kind: "status", status: 400 }, path: "/v1.0/users" });
+    expect(await rejection(client().listUsers(null))).toMatchObject({ status: 400, permanent: true });
   });
 
   it("aborts a wait when the signal aborts", async () => {
@@ -368,7 +372,7 @@ describe("where the client connects", () => {
     ]) {
       expect(() => new EntraClient({ ...base, ...options })).toThrow(EntraConnectionError);
     }
-    const real = new EntraClient(base);
+    const real = new EntraClient({ ...base, endpoints: { ...ENTRA_ENDPOINTS } });
     expect(real.endpoints).toEqual({
       login: "https://login.microsoftonline.com",
       graph: "https://graph.microsoft.com",

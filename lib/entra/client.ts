@@ -239,16 +239,6 @@ function retryAfterMs(response: HttpResponse): number | null {
   return Math.max(0, at - (Number.isNaN(date) ? Date.now() : date));
 }
 
-/** Every page of a listing in turn. */
-export async function* pages<T>(list: (cursor: string | null) => Promise<Page<T>>): AsyncGenerator<T[]> {
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await list(cursor);
-    yield page.items;
-    cursor = page.next;
-  } while (cursor);
-}
-
 export class EntraClient implements DirectoryProvider {
   readonly memberPageSize = PAGE_SIZE;
   readonly endpoints: EntraEndpoints;
@@ -291,7 +281,7 @@ export class EntraClient implements DirectoryProvider {
     this.#clientSecret = options.clientSecret.trim();
     this.#scrubSecret = secretScrubber(this.#clientSecret);
     const endpoints = options.endpoints ?? ENTRA_ENDPOINTS;
-    const local = endpoints !== ENTRA_ENDPOINTS;
+    const local = endpoints.login !== ENTRA_ENDPOINTS.login || endpoints.graph !== ENTRA_ENDPOINTS.graph;
     if (
       local &&
       !(

@@ -48,8 +48,9 @@ export class EntraApiError extends EntraError {
   ) {
     const where = [`HTTP ${status}`, code, `on ${method} ${path}`, requestId && `request-id ${requestId}`];
     super(`${adviceFor(status)} (${where.filter(Boolean).join(" ")})`);
-    // A token Graph refuses even when new, or a resource that is not there: retrying changes nothing.
-    this.permanent = [401, 404].includes(status);
+    // A request Graph judges malformed (the same request again is as malformed), a token it refuses
+    // even when new, a resource that is not there: retrying changes nothing.
+    this.permanent = [400, 401, 404].includes(status);
   }
 }
 
