@@ -317,6 +317,32 @@ describe("throttling and failures", () => {
     expect(time.slept).toHaveLength(3);
   });
 
+  it("reads a Retry-After given as an HTTP date against the answer's own Date", async () => {
+    let calls = 0;
+    const server = await tinyServer((req, res) => {
+      res.setHeader("Content-Type", "application/json");
+      if (req.url?.includes("/oauth2/")) {
+        res.end(JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: "tok-0123456789" }));
+      } else if (calls++ === 0) {
+        const date = Date.UTC(2031, 0, 1);
+        res.writeHead(429, {
+          Date: new Date(date).toUTCString(),
+          "Retry-After": new Date(date + 5000).toUTCString(),
+        });
+        res.end(JSON.stringify({ error: { code: "TooManyRequests", message: "slow down" } }));
+      } else {
+        res.end(JSON.stringify({ value: [{ id: "u1", userPrincipalName: "a@b.c" }] }));
+      }
+    });
+    try {
+      const page = await client({ endpoints: { login: server.url, graph: server.url } }).listUsers(null);
+      expect(page.items.map((u) => u.externalId)).toEqual(["u1"]);
+      expect(time.slept).toEqual([5000]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("gives up on a lasting 5xx after its retries, as an error a later attempt may fix", async () => {
     fake.injectFault({ fault: { kind: "status", status: 502 }, path: "/v1.0/groups", times: 10 });
     const error = await rejection(client({ maxRetries: 2 }).listGroups(null));
@@ -461,6 +487,9 @@ describe("a hostile server that echoes credentials", () => {
       hostile.clearFaults();
       errors.push(await rejection(entra.listGroupMembers("00000000-0000-4000-8000-000000000000", null)));
       expect(errors).toHaveLength(10);
+      // The server's text is quoted (scrubbed: see errors.test.ts).
+      expect(errors[0]?.message).toMatch(/AADSTS7000215 .*: "Invalid client secret provided/);
+      expect(errors[2]).toMatchObject({ reason: "missing_permission", field: "clientId" });
       expect(proxy.sent.length).toBeGreaterThan(3);
       for (const error of errors) {
         for (const secretSent of [hostileSecret, wrong, ...proxy.sent]) {
