@@ -184,6 +184,26 @@ describe("listings", () => {
   });
 });
 
+describe("pacing", () => {
+  it("keeps at most `concurrency` requests in flight", async () => {
+    const entra = client({ concurrency: 2 });
+    await entra.listUsers(null);
+    fake.maxInFlight = 0;
+    fake.injectFault({ fault: { kind: "delay", ms: 30 }, path: "/v1.0/", times: 8 });
+    const groups = fake.directory.groups.slice(0, 8);
+    await Promise.all(groups.map((g) => entra.listGroupMembers(g.id, null)));
+    expect(fake.maxInFlight).toBe(2);
+    expect(() => client({ concurrency: 5 })).toThrow(RangeError);
+    expect(() => client({ concurrency: 0 })).toThrow(RangeError);
+  });
+
+  it("lists everything whatever updatedSince says (no delta query yet)", async () => {
+    const page = await client().listUsers(null, { updatedSince: new Date() });
+    expect(page.items).toHaveLength(100);
+    expect(graphRequests()[0]?.query).not.toHaveProperty("$filter");
+  });
+});
+
 describe("tokens", () => {
   it("asks one token for concurrent requests and keeps it across pages", async () => {
     const entra = client({ concurrency: 4 });

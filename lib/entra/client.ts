@@ -5,6 +5,7 @@ import {
   type DirectoryPerson,
   type DirectoryProvider,
   GroupGoneError,
+  type ListOptions,
   type Page,
 } from "@/lib/directory/types";
 import { withoutInvisibleControls } from "@/lib/input";
@@ -343,13 +344,13 @@ export class EntraClient implements DirectoryProvider {
   }
 
   /** Every user, enabled or not, a page at a time; `updatedSince` is ignored (no delta query yet). */
-  async listUsers(cursor: string | null): Promise<Page<DirectoryPerson>> {
+  async listUsers(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryPerson>> {
     const page = await this.page(cursor, "/v1.0/users", USER_SELECT, GraphUser);
     return { items: page.items.map(toDirectoryPerson), next: page.next };
   }
 
   /** Every group, a page at a time; `updatedSince` is ignored. */
-  async listGroups(cursor: string | null): Promise<Page<DirectoryGroup>> {
+  async listGroups(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryGroup>> {
     const page = await this.page(cursor, "/v1.0/groups", GROUP_SELECT, GraphGroup);
     return { items: page.items.map(toDirectoryGroup), next: page.next };
   }

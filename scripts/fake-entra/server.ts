@@ -167,7 +167,10 @@ export class FakeEntra {
   readonly domain: string;
   /** The request log: never a request's headers or body. */
   readonly requests: RequestRecord[] = [];
+  /** The most Graph and token requests ever in flight at once. */
+  maxInFlight = 0;
   url = "";
+  private inFlight = 0;
   private readonly apps = new Map<string, FakeApp>();
   /** Access tokens issued: the app and when each expires. */
   private readonly accessTokens = new Map<string, { clientId: string; expiresAt: number }>();
@@ -344,7 +347,10 @@ export class FakeEntra {
       at: this.now(),
     };
     this.requests.push(record);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     res.on("close", () => {
+      this.inFlight--;
       if (res.headersSent) record.status = res.statusCode;
     });
     res.setHeader("Date", new Date(this.now()).toUTCString());
