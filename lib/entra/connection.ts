@@ -31,7 +31,7 @@ export type EntraConnectionTest =
       /** Groups on the first page; `more` when there are others. */
       groups: { count: number; more: boolean };
       /** Whether a group's members could be read (the first group's; null without groups). */
-      members: { readable: boolean } | null;
+      members: { readable: true } | null;
     }
   | {
       ok: false;
