@@ -1,0 +1,595 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { z } from "zod";
+import {
+  type DirectoryGroup,
+  type DirectoryPerson,
+  type DirectoryProvider,
+  GroupGoneError,
+  type ListOptions,
+  type Page,
+} from "@/lib/directory/types";
+import { withoutInvisibleControls } from "@/lib/input";
+import { SecretSet } from "@/lib/okta/credentials";
+import type { Resolve } from "@/lib/okta/domain";
+import {
+  OktaConnectionError,
+  OktaResponseError,
+  parseUntrustedJson,
+  type Scrub,
+  secretScrubber,
+} from "@/lib/okta/errors";
+import { type Clock, Semaphore, type Sleep } from "@/lib/okta/pacing";
+import { createTransport, type HttpResponse, type Transport } from "@/lib/okta/transport";
+import {
+  EntraApiError,
+  EntraAuthError,
+  EntraConnectionError,
+  EntraError,
+  EntraResponseError,
+  EntraWaitRefusedError,
+  graphError,
+  MISSING_PERMISSION,
+  tokenRefusal,
+} from "./errors";
+
+/**
+ * Microsoft Entra ID through Microsoft Graph v1.0, read-only: users, groups and groups' user
+ * members at every level of nesting. An app registration signs in with the client credentials
+ * grant and a client secret; its access tokens live in memory only until shortly before they
+ * expire. Requests are paced (1–4 at once), retried (5xx, network, timeouts) and Graph's
+ * throttling (429, 503 with `Retry-After`) is waited out within caps.
+ *
+ * Graph's delta queries are not used (`updatedSince` is ignored, every listing lists all): a
+ * cursor is the `@odata.nextLink` Graph sent, checked to stay on Graph and on the listing's path,
+ * so a delta listing can later hand out its `@odata.deltaLink` the same way.
+ */
+
+/** The credentials an admin enters (the form's fields have these names). */
+export interface EntraCredentials {
+  /** The Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com. */
+  tenantId: string;
+  /** The app registration's Application (client) ID. */
+  clientId: string;
+  /** The client secret's Value. */
+  clientSecret: string;
+}
+
+/** Where the client connects: Microsoft's hosts, or the fake's on localhost. */
+export interface EntraEndpoints {
+  /** The identity platform's origin (token endpoint: `/{tenant}/oauth2/v2.0/token`). */
+  login: string;
+  /** Microsoft Graph's origin. */
+  graph: string;
+}
+
+export const ENTRA_ENDPOINTS: EntraEndpoints = {
+  login: "https://login.microsoftonline.com",
+  graph: "https://graph.microsoft.com",
+};
+
+export interface EntraClientOptions extends EntraCredentials {
+  /** Other origins, accepted only for http(s)://127.0.0.1 or localhost with `allowInsecureLocalhost` (tests, `npm run dev`). */
+  endpoints?: EntraEndpoints;
+  allowInsecureLocalhost?: boolean;
+  resolve?: Resolve;
+  /** Requests in flight at once, 1–4 (default 3). */
+  concurrency?: number;
+  timeoutMs?: number;
+  /** Retries of 5xx answers, network errors and timeouts (default 3). */
+  maxRetries?: number;
+  /** Throttled answers (429, 503 with `Retry-After`) waited out per request (default 5). */
+  maxRateLimitWaits?: number;
+  /** The longest single wait `Retry-After` may ask for (default 120 s); longer fails with `EntraWaitRefusedError`. */
+  maxWaitMs?: number;
+  /** All the waits of this client together (default 5 min). */
+  waitBudgetMs?: number;
+  /** Aborts requests and waits in progress; they reject with its reason. */
+  signal?: AbortSignal;
+  /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
+  backoffMs?: number;
+  now?: Clock;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+/** Graph's largest page for users, groups and members. */
+const PAGE_SIZE = 999;
+const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+const USER_SELECT = "id,displayName,givenName,surname,mail,userPrincipalName,accountEnabled,createdDateTime";
+const GROUP_SELECT = "id,displayName,description,groupTypes,securityEnabled,mailEnabled";
+const USER_AGENT = "entra-workspace-user-sync";
+/** A token is renewed this long before Entra says it expires (at most half its lifetime). */
+const EXPIRY_MARGIN_MS = 5 * 60_000;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\]):\d{1,5}$/;
+
+/** The tenant as the token endpoint's path takes it (a GUID or a DNS name, lower case), or why not. */
+export function parseTenant(input: string): { ok: true; tenant: string } | { ok: false; message: string } {
+  const tenant = input.trim().toLowerCase().replace(/\.$/, "");
+  if (!tenant)
+    return { ok: false, message: "Enter the Directory (tenant) ID or a verified domain of the tenant." };
+  if (GUID.test(tenant) || DNS_NAME.test(tenant)) return { ok: true, tenant };
+  return {
+    ok: false,
+    message:
+      "The tenant must be the Directory (tenant) ID (a GUID, from the app registration's Overview page) or a verified domain such as contoso.onmicrosoft.com.",
+  };
+}
+
+/** The credentials checked for shape (no request): each problem on its field. */
+export function checkEntraCredentials(credentials: EntraCredentials): EntraAuthError[] {
+  const problems: EntraAuthError[] = [];
+  const tenant = parseTenant(credentials.tenantId);
+  if (!tenant.ok) problems.push(new EntraAuthError("invalid", "tenantId", tenant.message));
+  if (!GUID.test(credentials.clientId.trim())) {
+    problems.push(
+      new EntraAuthError(
+        "invalid",
+        "clientId",
+        "The Application (client) ID is a GUID such as 00000000-0000-0000-0000-000000000000: copy it from the app registration's Overview page.",
+      ),
+    );
+  }
+  // A client secret is printable ASCII (Entra's have 40 characters).
+  if (!/^[\x21-\x7e]{8,512}$/.test(credentials.clientSecret.trim())) {
+    problems.push(
+      new EntraAuthError(
+        "invalid",
+        "clientSecret",
+        "Paste the client secret's Value from the app registration's Certificates & secrets.",
+      ),
+    );
+  }
+  return problems;
+}
+
+const nullableString = z.string().nullish().catch(null);
+
+const GraphUser = z.looseObject({
+  id: z.string().min(1),
+  displayName: nullableString,
+  givenName: nullableString,
+  surname: nullableString,
+  mail: nullableString,
+  userPrincipalName: nullableString,
+  accountEnabled: z.boolean().nullish().catch(null),
+  createdDateTime: nullableString,
+});
+
+const GraphGroup = z.looseObject({
+  id: z.string().min(1),
+  displayName: nullableString,
+  description: nullableString,
+  groupTypes: z.array(z.string()).nullish().catch(null),
+  securityEnabled: z.boolean().nullish().catch(null),
+  mailEnabled: z.boolean().nullish().catch(null),
+});
+
+const GraphMember = z.looseObject({ id: z.string().min(1) });
+
+const collection = <T extends z.ZodType>(item: T) =>
+  z.looseObject({ value: z.array(item), "@odata.nextLink": z.string().nullish() });
+
+const TokenResponse = z.object({
+  token_type: z.string().regex(/^bearer$/i),
+  access_token: z.string().regex(/^[\x21-\x7e]{1,16384}$/),
+  // v2.0 sends a number; v1.0 a numeric string.
+  expires_in: z.coerce.number().int().min(1).max(86_400),
+});
+
+const toDate = (value: string | null | undefined) => {
+  const date = value ? new Date(value) : null;
+  return date && !Number.isNaN(date.getTime()) ? date : null;
+};
+const clean = (text: string | null | undefined) => (text ? withoutInvisibleControls(text) : null);
+
+export function toDirectoryPerson(user: z.infer<typeof GraphUser>): DirectoryPerson {
+  const { id, displayName, givenName, surname, mail, userPrincipalName, accountEnabled, createdDateTime } =
+    user;
+  return {
+    externalId: id,
+    // Graph lists no deleted users (they sit in the recycle bin): a disabled account is suspended.
+    status: accountEnabled === false ? "SUSPENDED" : "ACTIVE",
+    username: userPrincipalName ?? null,
+    email: mail ?? null,
+    firstName: clean(givenName),
+    lastName: clean(surname),
+    displayName: clean(displayName),
+    profile: { displayName, givenName, surname, mail, userPrincipalName, accountEnabled, createdDateTime },
+    createdAt: toDate(createdDateTime),
+    updatedAt: null,
+  };
+}
+
+/** "Microsoft 365" for a Unified group, "Distribution" for mail without security, else "Security". */
+export function groupType(
+  group: Pick<z.infer<typeof GraphGroup>, "groupTypes" | "securityEnabled" | "mailEnabled">,
+): string {
+  if (group.groupTypes?.includes("Unified")) return "Microsoft 365";
+  return group.mailEnabled && !group.securityEnabled ? "Distribution" : "Security";
+}
+
+export function toDirectoryGroup(group: z.infer<typeof GraphGroup>): DirectoryGroup {
+  return {
+    externalId: group.id,
+    name: clean(group.displayName) ?? group.id,
+    description: clean(group.description),
+    type: groupType(group),
+    // Graph counts members only with a separate `$count` request (ConsistencyLevel: eventual).
+    memberCount: null,
+    updatedAt: null,
+    membershipUpdatedAt: null,
+  };
+}
+
+interface AccessToken {
+  value: string;
+  expiresAt: number;
+}
+
+/** Graph's `Retry-After`: seconds, or an HTTP date read against the answer's own `Date`. */
+function retryAfterMs(response: HttpResponse): number | null {
+  const header = response.headers["retry-after"];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  const date = Date.parse(String(response.headers.date ?? ""));
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, at - (Number.isNaN(date) ? Date.now() : date));
+}
+
+export class EntraClient implements DirectoryProvider {
+  readonly memberPageSize = PAGE_SIZE;
+  readonly endpoints: EntraEndpoints;
+  readonly tenant: string;
+  readonly #clientId: string;
+  readonly #clientSecret: string;
+  /** The secret, and every access token issued to this client, scrubbed from whatever the servers send. */
+  readonly #secrets = new SecretSet();
+  readonly #scrubSecret: Scrub;
+  #token: AccessToken | null = null;
+  /** The token request in flight: requests wait for it rather than each asking. */
+  #pending: Promise<AccessToken> | null = null;
+  private readonly tokenUrl: URL;
+  private readonly transport: Transport;
+  private readonly slots: Semaphore;
+  private readonly options: Required<
+    Pick<
+      EntraClientOptions,
+      | "timeoutMs"
+      | "maxRetries"
+      | "maxRateLimitWaits"
+      | "maxWaitMs"
+      | "waitBudgetMs"
+      | "backoffMs"
+      | "now"
+      | "sleep"
+      | "random"
+    >
+  >;
+  private readonly signal: AbortSignal | undefined;
+  private requests = 0;
+  private waited = 0;
+
+  constructor(options: EntraClientOptions) {
+    const [problem] = checkEntraCredentials(options);
+    if (problem) throw problem;
+    const tenant = parseTenant(options.tenantId);
+    this.tenant = tenant.ok ? tenant.tenant : "";
+    this.#clientId = options.clientId.trim().toLowerCase();
+    this.#clientSecret = options.clientSecret.trim();
+    this.#scrubSecret = secretScrubber(this.#clientSecret);
+    const endpoints = options.endpoints ?? ENTRA_ENDPOINTS;
+    const local = endpoints.login !== ENTRA_ENDPOINTS.login || endpoints.graph !== ENTRA_ENDPOINTS.graph;
+    if (
+      local &&
+      !(
+        options.allowInsecureLocalhost &&
+        LOCAL_ORIGIN.test(endpoints.login) &&
+        LOCAL_ORIGIN.test(endpoints.graph)
+      )
+    ) {
+      throw new EntraConnectionError(
+        "invalid_endpoint",
+        "Microsoft Entra is reached at login.microsoftonline.com and graph.microsoft.com only (other endpoints: localhost, in development).",
+      );
+    }
+    this.endpoints = { login: new URL(endpoints.login).origin, graph: new URL(endpoints.graph).origin };
+    const concurrency = options.concurrency ?? 3;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) {
+      throw new RangeError("concurrency must be 1 to 4: Graph throttles each app per tenant");
+    }
+    this.tokenUrl = new URL(`/${this.tenant}/oauth2/v2.0/token`, this.endpoints.login);
+    this.transport = createTransport({
+      checkAddresses: !local,
+      resolve: options.resolve,
+      tokenPath: this.tokenUrl.pathname,
+    });
+    const {
+      timeoutMs = 30_000,
+      maxRetries = 3,
+      maxRateLimitWaits = 5,
+      maxWaitMs = 120_000,
+      waitBudgetMs = 300_000,
+      backoffMs = 500,
+      now = Date.now,
+      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
+      random = Math.random,
+    } = options;
+    this.options = {
+      timeoutMs,
+      maxRetries,
+      maxRateLimitWaits,
+      maxWaitMs,
+      waitBudgetMs,
+      backoffMs,
+      now,
+      sleep,
+      random,
+    };
+    this.signal = options.signal;
+    this.slots = new Semaphore(concurrency);
+  }
+
+  /** Graph requests sent so far, retries included (token requests are not among them). */
+  get requestCount(): number {
+    return this.requests;
+  }
+
+  /** Every wait so far (throttling and backoff), in milliseconds. */
+  get waitedMs(): number {
+    return this.waited;
+  }
+
+  /** Every user, enabled or not, a page at a time; `updatedSince` is ignored (no delta query yet). */
+  async listUsers(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryPerson>> {
+    const page = await this.page(cursor, "/v1.0/users", USER_SELECT, GraphUser);
+    return { items: page.items.map(toDirectoryPerson), next: page.next };
+  }
+
+  /** Every group, a page at a time; `updatedSince` is ignored. */
+  async listGroups(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryGroup>> {
+    const page = await this.page(cursor, "/v1.0/groups", GROUP_SELECT, GraphGroup);
+    return { items: page.items.map(toDirectoryGroup), next: page.next };
+  }
+
+  /** The ids of the group's users at every level of nesting (Graph's transitive members, users only). */
+  async listGroupMembers(groupExternalId: string, cursor: string | null): Promise<Page<string>> {
+    // Entra's object ids are GUIDs: no group has another (and no path segment can sneak in).
+    if (!GUID.test(groupExternalId)) throw new GroupGoneError(groupExternalId);
+    const path = `/v1.0/groups/${encodeURIComponent(groupExternalId)}/transitiveMembers/microsoft.graph.user`;
+    try {
+      const page = await this.page(cursor, path, "id", GraphMember);
+      return { items: page.items.map((member) => member.id), next: page.next };
+    } catch (error) {
+      if (error instanceof EntraApiError && error.status === 404) throw new GroupGoneError(groupExternalId);
+      throw error;
+    }
+  }
+
+  /** The scrubber of everything this client keeps from the servers' answers. */
+  private readonly scrub: Scrub = (text) => this.#secrets.scrub(this.#scrubSecret(text));
+
+  private async page<T>(
+    cursor: string | null,
+    path: string,
+    select: string,
+    item: z.ZodType<T>,
+  ): Promise<{ items: T[]; next: string | null }> {
+    const url = cursor === null ? new URL(path, this.endpoints.graph) : this.link(cursor, path);
+    if (cursor === null) {
+      // `$` kept literal, as in Graph's documentation and its own links.
+      url.search = `?$select=${select}&$top=${PAGE_SIZE}`;
+    }
+    const response = await this.get(url);
+    const page = parse(response, collection(item), path, this.scrub);
+    const next = page["@odata.nextLink"];
+    return { items: page.value, next: next ? this.link(next, path).href : null };
+  }
+
+  /** A cursor or next link: it must stay on Graph's origin and on the listing it came from. */
+  private link(link: string, path: string): URL {
+    const url = URL.canParse(link) ? new URL(link) : null;
+    if (url?.origin !== this.endpoints.graph || url.pathname !== path || url.username || url.password) {
+      throw new EntraResponseError(
+        "foreign_link",
+        `Refusing to follow a page link outside ${this.endpoints.graph}${path}.`,
+      );
+    }
+    return url;
+  }
+
+  private get(url: URL): Promise<HttpResponse> {
+    return this.slots.run(async () => {
+      let renewed = false;
+      for (;;) {
+        const token = await this.token();
+        const response = await this.exchange(url, { Authorization: `Bearer ${token.value}` });
+        const { status } = response;
+        if (status >= 200 && status < 300) return response;
+        if (status >= 300 && status < 400) {
+          // Its target is untrusted text (it may carry a secret): neither followed nor shown.
+          throw new EntraResponseError(
+            "redirect",
+            `Microsoft Graph answered GET ${url.pathname} with a redirect (HTTP ${status}); redirects are not followed.`,
+          );
+        }
+        const { code, requestId } = graphError(response.body, this.scrub);
+        // Revoked or expired early: one new token, then the refusal is the app's.
+        if (status === 401 && !renewed) {
+          renewed = true;
+          if (this.#token === token) this.#token = null;
+          continue;
+        }
+        if (status === 403) {
+          const where = [`HTTP 403`, code, `on GET ${url.pathname}`, requestId && `request-id ${requestId}`];
+          throw new EntraAuthError(
+            "missing_permission",
+            "clientId",
+            `${MISSING_PERMISSION} (${where.filter(Boolean).join(" ")}).`,
+          );
+        }
+        throw new EntraApiError(status, code, requestId, "GET", url.pathname);
+      }
+    });
+  }
+
+  private async token(): Promise<AccessToken> {
+    const token = this.#token;
+    if (token && token.expiresAt > this.options.now()) return token;
+    this.#pending ??= this.requestToken().finally(() => {
+      this.#pending = null;
+    });
+    return this.#pending;
+  }
+
+  private async requestToken(): Promise<AccessToken> {
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: this.#clientId,
+      client_secret: this.#clientSecret,
+      scope: GRAPH_SCOPE,
+    });
+    const response = await this.exchange(this.tokenUrl, {}, form);
+    const path = this.tokenUrl.pathname;
+    if (response.status !== 200) {
+      if (response.status >= 300 && response.status < 400) {
+        throw new EntraResponseError(
+          "redirect",
+          `The token endpoint answered with a redirect (HTTP ${response.status}); redirects are not followed.`,
+        );
+      }
+      throw tokenRefusal(response.status, response.body, path, this.scrub);
+    }
+    let json: unknown = null;
+    try {
+      json = JSON.parse(response.body);
+    } catch {
+      // Reported below as an unusable answer.
+    }
+    const parsed = TokenResponse.safeParse(json);
+    if (!parsed.success) {
+      const value = (json as { access_token?: unknown } | null)?.access_token;
+      if (typeof value === "string") this.#secrets.add(value);
+      throw new EntraResponseError(
+        "malformed",
+        `The token endpoint's answer is not a usable access token (POST ${path}).`,
+      );
+    }
+    const { access_token, expires_in } = parsed.data;
+    this.#secrets.add(access_token);
+    const lifetime = expires_in * 1000;
+    const token = {
+      value: access_token,
+      expiresAt: this.options.now() + lifetime - Math.min(EXPIRY_MARGIN_MS, lifetime / 2),
+    };
+    this.#token = token;
+    return token;
+  }
+
+  /**
+   * One request, retried and waited for until it has an answer worth returning: a Graph GET, or
+   * the token request (`form`, not counted in `requestCount`). Throttling (429, and 503 with
+   * `Retry-After`) is waited out as Graph asks, within caps; other 5xx, network errors and
+   * timeouts are retried with backoff.
+   */
+  private async exchange(
+    url: URL,
+    auth: Record<string, string>,
+    form?: URLSearchParams,
+  ): Promise<HttpResponse> {
+    const { timeoutMs, maxRetries, maxRateLimitWaits } = this.options;
+    const headers = { Accept: "application/json", "User-Agent": USER_AGENT, ...auth };
+    let failures = 0;
+    let throttled = 0;
+    for (;;) {
+      this.signal?.throwIfAborted();
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
+      let response: HttpResponse;
+      try {
+        if (form) response = await this.transport.postForm(url, headers, form, signal);
+        else {
+          this.requests++;
+          response = await this.transport.get(url, headers, signal);
+        }
+      } catch (error) {
+        this.signal?.throwIfAborted();
+        const entra = connectionError(error);
+        if (entra.permanent || failures >= maxRetries) throw entra;
+        await this.wait(this.backoff(failures++));
+        continue;
+      }
+      const { status } = response;
+      const retryAfter = retryAfterMs(response);
+      if ((status === 429 || (status === 503 && retryAfter !== null)) && throttled < maxRateLimitWaits) {
+        throttled++;
+        await this.wait(retryAfter ?? this.backoff(throttled), retryAfter !== null);
+      } else if (status >= 500 && failures < maxRetries) {
+        await this.wait(this.backoff(failures++));
+      } else {
+        return response;
+      }
+    }
+  }
+
+  /** Every wait of the client; one Graph asked for (`asked`) is capped, per wait and in all. */
+  private async wait(ms: number, asked = false): Promise<void> {
+    const { maxWaitMs, waitBudgetMs, sleep } = this.options;
+    if (asked && (ms > maxWaitMs || this.waited + ms > waitBudgetMs)) {
+      throw new EntraWaitRefusedError(ms, { maxWaitMs, waitBudgetMs });
+    }
+    this.waited += ms;
+    const signal = this.signal;
+    if (!signal) return sleep(ms);
+    signal.throwIfAborted();
+    // Also for a sleep that ignores the signal (an injected one).
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms, signal), aborted]);
+    } catch (error) {
+      signal.throwIfAborted();
+      throw error;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const { backoffMs, random } = this.options;
+    return Math.min(30_000, backoffMs * 2 ** attempt) * (0.5 + random() / 2);
+  }
+}
+
+/** The transport's errors as Entra's (their messages name hosts and codes only). */
+function connectionError(error: unknown): EntraError {
+  if (error instanceof EntraError) return error;
+  if (error instanceof OktaConnectionError) {
+    const reason = error.reason === "invalid_domain" ? "invalid_endpoint" : error.reason;
+    return new EntraConnectionError(reason, error.message.replace(/: check the domain\.$/, "."));
+  }
+  if (error instanceof OktaResponseError) return new EntraResponseError(error.reason, error.message);
+  return new EntraConnectionError("network", "Microsoft Entra could not be reached.");
+}
+
+function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
+  let json: unknown;
+  try {
+    json = parseUntrustedJson(response.body, scrub);
+  } catch {
+    throw new EntraResponseError("malformed", `Microsoft Graph's answer to GET ${path} is not valid JSON.`);
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new EntraResponseError(
+    "malformed",
+    `Microsoft Graph's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
+  );
+}
