@@ -1,7 +1,9 @@
 /**
  * Development switches turn a defence off so that the app can run against local stand-ins: the
- * Inngest dev server or local runner (INNGEST_DEV: `/api/inngest` stops checking signatures) and
- * the fake Okta (OKTA_ALLOW_INSECURE_LOCALHOST: the Domain Name may be plain http on loopback).
+ * Inngest dev server or local runner (INNGEST_DEV: `/api/inngest` stops checking signatures), the
+ * fake Okta (OKTA_ALLOW_INSECURE_LOCALHOST: the Domain Name may be plain http on loopback), and the
+ * fake Entra ID and Google (ENTRA_DEV_URL, GOOGLE_DEV_URL: their syncs talk to that local origin
+ * instead of Microsoft's and Google's hosts).
  * Left set on a production server they would open it, so under NODE_ENV=production each is
  * refused unless ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION=1 says it is meant (the e2e suite and
  * the bench run the production build against those stand-ins).
@@ -12,6 +14,8 @@ const SWITCHES = {
   // "1" or a URL selects the SDK's dev mode; "0" or "false" is the SDK's cloud mode.
   INNGEST_DEV: (value: string) => !/^(0|false)$/i.test(value),
   OKTA_ALLOW_INSECURE_LOCALHOST: (value: string) => value === "1",
+  ENTRA_DEV_URL: (value: string) => value.length > 0,
+  GOOGLE_DEV_URL: (value: string) => value.length > 0,
 } satisfies Record<string, (value: string) => boolean>;
 
 export type DevelopmentSwitch = keyof typeof SWITCHES;
@@ -41,4 +45,12 @@ export function developmentSwitchOn(
     );
   }
   return true;
+}
+
+/** The local stand-in's origin a directory's switch names (`ENTRA_DEV_URL`, `GOOGLE_DEV_URL`), when on. */
+export function developmentUrl(
+  name: "ENTRA_DEV_URL" | "GOOGLE_DEV_URL",
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  return developmentSwitchOn(name, env) ? env[name]?.trim() : undefined;
 }

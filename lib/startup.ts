@@ -10,6 +10,8 @@ export function refuseUnsafeConfiguration(): void {
   try {
     developmentSwitchOn("INNGEST_DEV");
     developmentSwitchOn("OKTA_ALLOW_INSECURE_LOCALHOST");
+    developmentSwitchOn("ENTRA_DEV_URL");
+    developmentSwitchOn("GOOGLE_DEV_URL");
     serveLocation();
   } catch (error) {
     console.error(`Refusing to start: ${(error as Error).message}`);

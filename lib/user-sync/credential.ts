@@ -1,5 +1,6 @@
 import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { OktaAuthMethod, SyncProvider } from "@/lib/db/generated/enums";
+import type { EntraCredentials } from "@/lib/entra/client";
 import type { OktaCredential, PrivateJwk } from "@/lib/okta/credentials";
 import { parseServiceAppKey } from "@/lib/okta/service-app-key";
 import type { UserSyncInput } from "./form";
@@ -120,4 +121,41 @@ export function openCredential(
       dpop: sync.dpop,
     },
   };
+}
+
+/** What a sync's directory client is built from: its provider's decrypted credential. */
+export type DirectoryCredential =
+  | { provider: "OKTA"; domain: string; okta: OktaCredential }
+  | { provider: "ENTRA_ID"; entra: EntraCredentials }
+  | {
+      provider: "GOOGLE_WORKSPACE";
+      google: { serviceAccountKey: string; adminEmail: string; customerId: string };
+    };
+
+type SavedCredential = Required<CredentialBinding> & { credentialCiphertext: string; dpop: boolean };
+
+/** The saved credential of a sync of any directory, decrypted for the sync itself only. */
+export function openDirectoryCredential(sync: SavedCredential): DirectoryCredential {
+  switch (sync.provider) {
+    case "OKTA":
+      return { provider: "OKTA", domain: sync.domain, okta: openCredential(sync) };
+    case "ENTRA_ID":
+      return {
+        provider: "ENTRA_ID",
+        entra: {
+          tenantId: sync.domain,
+          clientId: sync.clientId ?? "",
+          clientSecret: decryptSecret(sync.credentialCiphertext, credentialBinding(sync)),
+        },
+      };
+    case "GOOGLE_WORKSPACE":
+      return {
+        provider: "GOOGLE_WORKSPACE",
+        google: {
+          serviceAccountKey: decryptSecret(sync.credentialCiphertext, credentialBinding(sync)),
+          adminEmail: sync.adminEmail ?? "",
+          customerId: sync.customerId ?? "my_customer",
+        },
+      };
+  }
 }

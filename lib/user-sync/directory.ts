@@ -1,18 +1,43 @@
 import type { Db } from "@/lib/db";
+import { developmentUrl } from "@/lib/dev-switches";
 import type { DirectoryProvider } from "@/lib/directory/types";
+import { EntraClient } from "@/lib/entra/client";
 import { OktaClient } from "@/lib/okta/client";
 import { domainOptionsFromEnv } from "@/lib/okta/domain";
+import type { DirectoryCredential } from "./credential";
 import { userSyncCredentials } from "./service";
 
+/** Where an Entra ID client talks: Microsoft's hosts, or the local fake in development. */
+export function entraEndpointsFromEnv() {
+  const url = developmentUrl("ENTRA_DEV_URL");
+  return url ? { endpoints: { login: url, graph: url }, allowInsecureLocalhost: true } : {};
+}
+
+/** The client of a sync's directory, built from its decrypted credential. */
+export function directoryClient(credential: DirectoryCredential, signal?: AbortSignal): DirectoryProvider {
+  switch (credential.provider) {
+    case "OKTA":
+      return new OktaClient({
+        ...credential.okta,
+        domain: credential.domain,
+        ...domainOptionsFromEnv(),
+        signal,
+      });
+    case "ENTRA_ID":
+      return new EntraClient({ ...credential.entra, ...entraEndpointsFromEnv(), signal });
+    case "GOOGLE_WORKSPACE":
+      throw new Error("Google Workspace syncs are not wired yet.");
+  }
+}
+
 /**
- * The directory a sync reads: an Okta client with the sync's decrypted credential, built per step;
- * `signal` aborts its requests and waits (a cancelled run).
+ * The directory a sync reads: its provider's client with the sync's decrypted credential, built
+ * per step; `signal` aborts its requests and waits (a cancelled run).
  */
 export async function directoryFor(
   db: Db,
   userSyncId: string,
   options: { signal?: AbortSignal } = {},
 ): Promise<DirectoryProvider> {
-  const { domain, credential } = await userSyncCredentials(db, userSyncId);
-  return new OktaClient({ ...credential, domain, ...domainOptionsFromEnv(), signal: options.signal });
+  return directoryClient(await userSyncCredentials(db, userSyncId), options.signal);
 }

@@ -179,8 +179,9 @@ describe("user sync configuration", () => {
       await updateUserSync(t.db, acme, id, input({ domain: "globex.okta.com", token: "00globextoken5678" })),
     ).toEqual({ ok: true, id });
     expect(await userSyncCredentials(t.db, id)).toEqual({
+      provider: "OKTA",
       domain: "https://globex.okta.com",
-      credential: { token: "00globextoken5678" },
+      okta: { token: "00globextoken5678" },
     });
     const audit = await t.db.auditEvent.findFirstOrThrow({
       where: { action: "user-sync.updated" },
@@ -196,11 +197,12 @@ describe("user sync configuration", () => {
   it("does not decrypt a token whose row was pointed at another domain behind the application's back", async () => {
     const [sync] = await listUserSyncs(t.db, acme.organizationId);
     const id = sync?.id ?? "";
-    const { domain } = await userSyncCredentials(t.db, id);
+    const saved = await userSyncCredentials(t.db, id);
+    const domain = saved.provider === "OKTA" ? saved.domain : "";
     await t.db.userSync.update({ where: { id }, data: { domain: "https://evil.okta.com" } });
     await expect(userSyncCredentials(t.db, id)).rejects.toThrow(/does not decrypt/);
     await t.db.userSync.update({ where: { id }, data: { domain } });
-    expect((await userSyncCredentials(t.db, id)).domain).toBe(domain);
+    expect(await userSyncCredentials(t.db, id)).toHaveProperty("domain", domain);
   });
 
   it("keeps the saved token with its domain when an edit with a blank token races one that moves the domain", async () => {
@@ -238,8 +240,9 @@ describe("user sync configuration", () => {
     dns.waiting = () => {};
     expect(await blank).toMatchObject({ ok: false, fieldErrors: { token: [expect.any(String)] } });
     expect(await userSyncCredentials(t.db, id)).toEqual({
+      provider: "OKTA",
       domain: "https://acme.okta.com",
-      credential: { token: "00oktatoken0002" },
+      okta: { token: "00oktatoken0002" },
     });
     await deleteUserSync(t.db, acme, id);
   });
@@ -358,12 +361,14 @@ describe("a sync connected with an OAuth 2.0 service app", () => {
     );
     expect(row.credentialCiphertext).not.toContain(String(jwk.d));
     expect(() => decryptSecret(row.credentialCiphertext, row.domain)).toThrow(/does not decrypt/);
-    const { credential } = await userSyncCredentials(t.db, id);
-    expect(credential).toEqual({
-      serviceApp: {
-        clientId: CLIENT,
-        dpop: true,
-        privateKey: expect.objectContaining({ d: jwk.d, alg: "ES256" }),
+    expect(await userSyncCredentials(t.db, id)).toMatchObject({
+      provider: "OKTA",
+      okta: {
+        serviceApp: {
+          clientId: CLIENT,
+          dpop: true,
+          privateKey: expect.objectContaining({ d: jwk.d, alg: "ES256" }),
+        },
       },
     });
     const shown = JSON.stringify(await getUserSync(t.db, acme.organizationId, id));
@@ -425,7 +430,7 @@ describe("a sync connected with an OAuth 2.0 service app", () => {
     await t.db.userSync.update({ where: { id }, data: { clientId: "0oaAttacker000000003" } });
     await expect(userSyncCredentials(t.db, id)).rejects.toThrow(/does not decrypt/);
     await t.db.userSync.update({ where: { id }, data: { clientId: CLIENT } });
-    expect((await userSyncCredentials(t.db, id)).credential).toHaveProperty("serviceApp.clientId", CLIENT);
+    expect(await userSyncCredentials(t.db, id)).toHaveProperty("okta.serviceApp.clientId", CLIENT);
   });
 
   it("moves to an API token when one is typed, and the saved key goes with the change", async () => {
@@ -434,7 +439,7 @@ describe("a sync connected with an OAuth 2.0 service app", () => {
     ).toEqual({ ok: true, id });
     const row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({ authMethod: "API_TOKEN", clientId: null, credentialHint: "wxyz" });
-    expect((await userSyncCredentials(t.db, id)).credential).toEqual({ token: TOKEN });
+    expect(await userSyncCredentials(t.db, id)).toHaveProperty("okta", { token: TOKEN });
     await deleteUserSync(t.db, acme, id);
   });
 });

@@ -10,8 +10,10 @@ import {
   type CredentialBinding,
   type CredentialProblem,
   credentialBinding,
+  type DirectoryCredential,
   missingSecret,
   openCredential,
+  openDirectoryCredential,
   type SealedCredential,
   sealCredential,
   typedCredential,
@@ -309,20 +311,29 @@ export async function listUserSyncs(db: Db, organizationId: string) {
 }
 
 const CREDENTIAL_COLUMNS = {
+  provider: true,
   domain: true,
   authMethod: true,
   clientId: true,
+  adminEmail: true,
+  customerId: true,
   dpop: true,
   credentialCiphertext: true,
 } satisfies Prisma.UserSyncSelect;
 
 /** The decrypted credential, for the sync itself only: never returned to a page or an action. */
-export async function userSyncCredentials(
-  db: Db,
-  userSyncId: string,
-): Promise<{ domain: string; credential: OktaCredential }> {
+export async function userSyncCredentials(db: Db, userSyncId: string): Promise<DirectoryCredential> {
   const sync = await db.userSync.findUniqueOrThrow({ where: { id: userSyncId }, select: CREDENTIAL_COLUMNS });
-  return { domain: sync.domain, credential: openCredential(sync) };
+  return openDirectoryCredential(sync);
+}
+
+/** The saved sync of the member's organization, its credential decrypted: for Test connection on EDIT. */
+export async function savedCredential(db: Db, member: MemberContext, userSyncId: string) {
+  const sync = await db.userSync.findFirst({
+    where: { id: userSyncId, organizationId: member.organizationId },
+    select: CREDENTIAL_COLUMNS,
+  });
+  return sync && { binding: sync, credential: openDirectoryCredential(sync) };
 }
 
 export type ConnectionToTest = Pick<
