@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { Directory, type FakeUser, InvalidError, type Member, NotFoundError } from "./directory";
+import { Directory, type FakeUser, type Member, NotFoundError } from "./directory";
 import { type GenerateOptions, generateDirectory, idMaker } from "./generate";
 import { GROUP_SCOPE, type IssuedToken, OAuthError, TOKEN_PATH, TokenEndpoint, USER_SCOPE } from "./oauth";
 
@@ -366,16 +366,18 @@ export class FakeGoogle {
         const orderBy = url.searchParams.get("orderBy");
         if (orderBy !== null && orderBy !== "email") throw failure(400, "invalid", `Invalid Input: orderBy`);
         const slice = this.directory.listUsers(after, limit);
-        return sendPage(
+        sendPage(
           res,
           "users",
           slice.items.map((u) => this.userJson(u)),
           slice.after,
           listing,
         );
+        return;
       }
       const slice = this.directory.listGroups(after, limit);
-      return sendPage(res, "groups", slice.items.map(groupJson), slice.after, listing);
+      sendPage(res, "groups", slice.items.map(groupJson), slice.after, listing);
+      return;
     }
     const derived = url.searchParams.get("includeDerivedMembership") === "true";
     try {
@@ -385,7 +387,7 @@ export class FakeGoogle {
         after === null ? 0 : Number(after),
         limit,
       );
-      return sendPage(res, "members", slice.items.map(memberJson), slice.after, listing);
+      sendPage(res, "members", slice.items.map(memberJson), slice.after, listing);
     } catch (error) {
       if (error instanceof NotFoundError) throw failure(404, "notFound", "Resource Not Found: groupKey");
       throw error;
@@ -593,8 +595,10 @@ function sendEcho(
       .join(",")
       .slice(0, 12_000),
   );
-  if (oauthError)
-    return send(res, status, { error: all || oauthError, error_description: `Invalid: ${all}` });
+  if (oauthError) {
+    send(res, status, { error: all || oauthError, error_description: `Invalid: ${all}` });
+    return;
+  }
   send(res, status, {
     error: {
       code: status,
