@@ -49,7 +49,10 @@ export interface GoogleClientOptions {
   timeoutMs?: number;
   /** Retries of 5xx answers, network errors and timeouts (default 3). */
   maxRetries?: number;
-  /** Waits after a quota answer (403 rateLimitExceeded / userRateLimitExceeded, or 429) before giving up (default 6). */
+  /**
+   * Waits after a quota answer (403 rateLimitExceeded / userRateLimitExceeded, or 429) before giving
+   * up (default 8: backoff of 1, 2, 4 … 32 s reaches past Google's per-minute window).
+   */
   maxRateLimitWaits?: number;
   /** The longest single wait a `Retry-After` may ask for (default 60 s); longer fails the request. */
   maxWaitMs?: number;
@@ -280,7 +283,7 @@ export class GoogleDirectoryClient implements DirectoryProvider {
     const {
       timeoutMs = 30_000,
       maxRetries = 3,
-      maxRateLimitWaits = 6,
+      maxRateLimitWaits = 8,
       maxWaitMs = 60_000,
       waitBudgetMs = 300_000,
       backoffMs = 500,

@@ -114,6 +114,11 @@ export class FakeGoogle {
   readonly oauth: TokenEndpoint;
   /** The request log; never a request's body or headers. */
   readonly requests: RequestRecord[] = [];
+  /**
+   * Every credential received (access tokens, assertions), for tests that a client shows none of
+   * them in its errors: the attacker's view of the wire.
+   */
+  readonly secretsSeen = new Set<string>();
   /** The demo service account's JSON key file (delegated both read scopes), made at start. */
   readonly demoKey: string;
   /** A super admin of the Workspace, for the demo key to act as. */
@@ -170,6 +175,12 @@ export class FakeGoogle {
     return this.now();
   }
 
+  /** Back to the real time (assertions are signed on the real clock: an advanced fake finds them stale). */
+  resetClock(): number {
+    this.advanced = 0;
+    return this.now();
+  }
+
   get customerId(): string {
     return this.directory.customerId;
   }
@@ -194,6 +205,7 @@ export class FakeGoogle {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.secretsSeen.clear();
   }
 
   /** A user's admin roles: a super admin, or a delegated admin whose role may read users and groups. */
@@ -230,6 +242,7 @@ export class FakeGoogle {
     clearFaults: () => this.clearFaults(),
     setHostile: (hostility: Partial<Hostility>) => this.setHostile(hostility),
     advanceClock: (ms: number) => this.advanceClock(ms),
+    resetClock: () => this.resetClock(),
     clearRequests: () => this.clearRequests(),
   };
 
@@ -276,6 +289,7 @@ export class FakeGoogle {
     res.setHeader("Date", new Date(this.now()).toUTCString());
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     const secrets = bearer ? [bearer] : [];
+    if (bearer) this.secretsSeen.add(bearer);
     try {
       if (url.pathname === TOKEN_PATH) return await this.tokenEndpoint(req, res, method, secrets);
       if (method !== "GET") throw failure(405, "httpMethodNotAllowed", "Method Not Allowed");
@@ -305,7 +319,10 @@ export class FakeGoogle {
     if (method !== "POST") throw new OAuthError(400, "invalid_request", "Invalid request method.");
     const form = new URLSearchParams(await readBody(req));
     const assertion = form.get("assertion");
-    if (assertion) secrets.push(assertion);
+    if (assertion) {
+      secrets.push(assertion);
+      this.secretsSeen.add(assertion);
+    }
     if (await this.strike(this.takeFault(TOKEN_PATH), res)) return;
     const answer = await this.oauth.requestToken(req.headers["content-type"], form);
     res.setHeader("Cache-Control", "no-store");
