@@ -25,11 +25,14 @@ function random(seed: number): () => number {
 }
 
 /** Google-like ids: users 21 digits (`1…`), groups 15 base-36 characters (`0…`), unique per sequence. */
-export const idMaker = (seed: number) => (kind: "user" | "group", sequence: number) => {
-  const salt = String((Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) >>> 0) % 1_000_000_000).padStart(9, "0");
-  return kind === "user"
-    ? `1${salt}${String(sequence).padStart(11, "0")}`
-    : `0${(Number(salt) % 46_656).toString(36).padStart(3, "0")}${sequence.toString(36).padStart(11, "0")}`;
+export const idMaker = (seed: number) => {
+  const salt = (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) >>> 0) % 1_000_000_000;
+  const userPrefix = `1${String(salt).padStart(9, "0")}`;
+  const groupPrefix = `0${(salt % 46_656).toString(36).padStart(3, "0")}`;
+  return (kind: "user" | "group", sequence: number) =>
+    kind === "user"
+      ? `${userPrefix}${String(sequence).padStart(11, "0")}`
+      : `${groupPrefix}${sequence.toString(36).padStart(11, "0")}`;
 };
 
 // biome-ignore format: a word list
@@ -47,12 +50,20 @@ const TEAMS = ["engineering", "sales", "support", "finance", "legal", "design", 
 const EPOCH = Date.UTC(2024, 0, 1);
 const DAY = 86_400_000;
 
-const ascii = (name: string) =>
-  name
-    .toLowerCase()
-    .normalize("NFD")
-    .replace(/[łø]/g, (c) => (c === "ł" ? "l" : "o"))
-    .replace(/[^a-z0-9]/g, "");
+/** The ASCII part of a name for an address (`Łukasz` → `lukasz`), computed once per name. */
+const asciiNames = new Map<string, string>();
+function ascii(name: string): string {
+  let folded = asciiNames.get(name);
+  if (folded === undefined) {
+    folded = name
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[łø]/g, (c) => (c === "ł" ? "l" : "o"))
+      .replace(/[^a-z0-9]/g, "");
+    asciiNames.set(name, folded);
+  }
+  return folded;
+}
 
 export function generateDirectory(options: GenerateOptions & { domain: string; customerId: string }): {
   users: FakeUser[];
@@ -100,6 +111,9 @@ export function generateDirectory(options: GenerateOptions & { domain: string; c
       members: new Map(),
     });
   }
+  // Shared entries: a membership is replaced, never changed in place.
+  const owner = { type: "USER", role: "OWNER" } as const;
+  const member = { type: "USER", role: "MEMBER" } as const;
   // Skewed sizes: group g holds about 3 × users / (g + 1)^0.8 / Σ of users, capped at all of them.
   const weights = groups.map((_, g) => 1 / (g + 1) ** 0.8);
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -108,18 +122,20 @@ export function generateDirectory(options: GenerateOptions & { domain: string; c
     const start = Math.floor(next() * userCount);
     for (let k = 0; k < size; k++) {
       const user = users[(start + k * 7919) % userCount] as FakeUser;
-      group.members.set(user.id, { type: "USER", role: k === 0 ? "OWNER" : "MEMBER" });
+      group.members.set(user.id, k === 0 ? owner : member);
     }
     // Every fourth group holds the one before it: nested groups, no cycles.
     const previous = groups[g - 1];
     if (g % 4 === 3 && previous) group.members.set(previous.id, { type: "GROUP", role: "MEMBER" });
     if (g === 1) group.members.set(options.customerId, { type: "CUSTOMER", role: "MEMBER" });
   });
-  const byEmail =
-    <T>(keyOf: (item: T) => string) =>
-    (a: T, b: T) =>
-      keyOf(a) < keyOf(b) ? -1 : 1;
-  users.sort(byEmail((u) => u.primaryEmail.toLowerCase()));
-  groups.sort(byEmail((g) => g.email.toLowerCase()));
-  return { users, groups };
+  // Addresses made here are lower case already: sorted as they are.
+  return { users: sortedBy(users, (u) => u.primaryEmail), groups: sortedBy(groups, (g) => g.email) };
+}
+
+/** Sorted by a key computed once per item (sorting the items by it directly is several times slower). */
+function sortedBy<T>(items: T[], keyOf: (item: T) => string): T[] {
+  const keys = items.map(keyOf);
+  const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+  return order.map((i) => items[i] as T);
 }
