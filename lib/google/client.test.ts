@@ -1,6 +1,7 @@
 // The Google Workspace client against the fake Directory API and token endpoint: paging, the
 // flattened members, quotas waited out (in virtual time), retries, every credential failure on
 // its form field, the token's life, and what a hostile server or a forged cursor cannot make it do.
+import { inspect } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GroupGoneError, isPermanentFailure } from "@/lib/directory/types";
 import { leakedFromError } from "@/lib/okta/testing";
@@ -375,6 +376,20 @@ describe("a hostile server", () => {
     for (const error of errors) {
       expect(error.message.length).toBeLessThan(1200);
       for (const secret of [...fake.secretsSeen, body]) expect(leakedFromError(error, secret)).toEqual([]);
+    }
+  });
+});
+
+describe("the client itself", () => {
+  it("shows neither the private key nor its access token when inspected or serialised", async () => {
+    const { google } = client();
+    await google.listUsers(null);
+    const body = keyOf(fake.demoKey).privateKey.replace(/-----[^-]+-----|\s/g, "");
+    const token = [...fake.secretsSeen].find((s) => s.startsWith("ya29.")) ?? "";
+    expect(token).not.toBe("");
+    for (const text of [inspect(google, { depth: 10, showHidden: true }), JSON.stringify(google)]) {
+      expect(text).not.toContain(body.slice(0, 64));
+      expect(text).not.toContain(token);
     }
   });
 });

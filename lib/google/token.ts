@@ -51,11 +51,15 @@ export class ServiceAccountTokens {
   #token: { value: string; expiresAt: number } | null = null;
   #pending: Promise<string> | null = null;
 
-  constructor(private readonly options: ServiceAccountTokensOptions) {
-    this.#key = options.key;
+  /** Everything but the key, which only a true private field holds (never enumerated or inspected). */
+  private readonly options: Omit<ServiceAccountTokensOptions, "key">;
+
+  constructor({ key, ...options }: ServiceAccountTokensOptions) {
+    this.#key = key;
+    this.options = options;
     // The private key is never sent; scrubbed anyway (whole, and its base64 body on one line).
-    const body = options.key.privateKey.replace(/-----[^-]+-----|\s/g, "");
-    const scrubs = [options.key.privateKey, body].map(secretScrubber);
+    const body = key.privateKey.replace(/-----[^-]+-----|\s/g, "");
+    const scrubs = [key.privateKey, body].map(secretScrubber);
     this.#keyScrub = (text) => scrubs.reduce((clean, scrub) => scrub(clean), text);
   }
 
