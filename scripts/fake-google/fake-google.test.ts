@@ -94,7 +94,7 @@ describe("the token endpoint", () => {
       [{ pem: other }, 400, "invalid_grant", /^Invalid JWT Signature\.$/],
       [{ kid: "0".repeat(40) }, 400, "invalid_grant", /^Invalid JWT Signature\.$/],
       [{ claims: { aud: `${fake.url}/token` } }, 400, "invalid_grant", /Failed audience check/],
-      [{ claims: { exp: now + 3601 } }, 400, "invalid_grant", /short-lived token/],
+      [{ claims: { iat: now, exp: now + 3601 } }, 400, "invalid_grant", /short-lived token/],
       [{ claims: { iat: now - 4000, exp: now - 400 } }, 400, "invalid_grant", /short-lived token/],
       [{ claims: { iat: now + 900, exp: now + 1000 } }, 400, "invalid_grant", /short-lived token/],
       [
