@@ -1,8 +1,11 @@
-import { createPrivateKey } from "node:crypto";
 import type { MemberContext } from "@/lib/auth/member";
 import { encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
+import { testEntraConnection } from "@/lib/entra/connection";
+import { testGoogleConnection } from "@/lib/google/connection";
+import { parseServiceAccountKey } from "@/lib/google/service-account-key";
 import { type CredentialBinding, credentialBinding } from "./credential";
+import { entraEndpointsFromEnv, googleEndpointsFromEnv } from "./directory";
 import type { EntraSyncInput, GoogleSyncInput } from "./form";
 import {
   type Connection,
@@ -10,6 +13,7 @@ import {
   insertUserSync,
   type Refusal,
   type SaveResult,
+  savedCredential,
   saveUserSyncEdit,
 } from "./service";
 
@@ -105,15 +109,22 @@ export async function updateEntraSync(
 const GOOGLE_KEY_AGAIN =
   "Paste the key file again: a saved key is only used with the admin and customer it was saved for.";
 
+/** A pasted key file, sealed as pasted (the client parses it) once it parses; shown by its account. */
+function sealedKey(text: string, connection: Connection) {
+  if (!text) return { ok: false as const, message: "Paste the service account's JSON key file." };
+  const key = parseServiceAccountKey(text);
+  return key.ok ? { ok: true as const, sealed: seal(text, key.shown.clientEmail, connection) } : key;
+}
+
 export async function createGoogleSync(
   db: Db,
   member: MemberContext,
   input: GoogleSyncInput,
 ): Promise<SaveResult> {
-  const key = await parseServiceAccountKey(input.serviceAccountKey);
-  if (!key.ok) return refusal({ serviceAccountKey: [key.message] });
   const connection = googleConnection(input);
-  return insertUserSync(db, member, googleSettings(input), connection, seal(key.json, key.hint, connection));
+  const key = sealedKey(input.serviceAccountKey, connection);
+  if (!key.ok) return refusal({ serviceAccountKey: [key.message] });
+  return insertUserSync(db, member, googleSettings(input), connection, key.sealed);
 }
 
 export async function updateGoogleSync(
@@ -128,52 +139,75 @@ export async function updateGoogleSync(
   if (!input.serviceAccountKey && credentialBinding(connection) !== credentialBinding(existing)) {
     return refusal({ serviceAccountKey: [GOOGLE_KEY_AGAIN] });
   }
-  const key = input.serviceAccountKey ? await parseServiceAccountKey(input.serviceAccountKey) : null;
+  const key = input.serviceAccountKey ? sealedKey(input.serviceAccountKey, connection) : null;
   if (key && !key.ok) return refusal({ serviceAccountKey: [key.message] });
-  const sealed = key?.ok ? seal(key.json, key.hint, connection) : null;
-  const saved = await saveUserSyncEdit(db, member, existing, googleSettings(input), connection, sealed);
+  const saved = await saveUserSyncEdit(
+    db,
+    member,
+    existing,
+    googleSettings(input),
+    connection,
+    key?.sealed ?? null,
+  );
   return saved === "raced" ? refusal({ serviceAccountKey: [GOOGLE_KEY_AGAIN] }) : saved;
-}
-
-/** A Google service account key file as pasted: what is stored (the file, normalised) and what may be shown. */
-async function parseServiceAccountKey(
-  text: string,
-): Promise<{ ok: true; json: string; hint: string } | { ok: false; message: string }> {
-  if (!text.trim()) return { ok: false, message: "Paste the service account's JSON key file." };
-  let key: { type?: unknown; client_email?: unknown; private_key?: unknown; private_key_id?: unknown };
-  try {
-    key = JSON.parse(text);
-  } catch {
-    return { ok: false, message: "This is not a JSON key file: create a JSON key for the service account." };
-  }
-  if (
-    key?.type !== "service_account" ||
-    typeof key.client_email !== "string" ||
-    typeof key.private_key !== "string"
-  ) {
-    return {
-      ok: false,
-      message: "This is not a service account key file (its type must be service_account).",
-    };
-  }
-  try {
-    createPrivateKey(key.private_key);
-  } catch {
-    return { ok: false, message: "The key file's private_key is not a valid private key." };
-  }
-  return { ok: true, json: JSON.stringify(key), hint: key.client_email };
 }
 
 /**
  * Test connection for the two directories: what was typed, or on EDIT with the secret left blank,
- * the saved one for what it is bound to only.
+ * the saved one, for what it is bound to only (nothing is sent otherwise).
  */
 export async function testDirectoryConnection(
-  _db: Db,
-  _member: MemberContext,
-  _typed: { provider: "ENTRA_ID" | "GOOGLE_WORKSPACE"; userSyncId?: string } & Partial<
-    EntraForm & GoogleForm
-  >,
+  db: Db,
+  member: MemberContext,
+  typed: ({ provider: "ENTRA_ID" } & EntraForm) | ({ provider: "GOOGLE_WORKSPACE" } & GoogleForm),
+  userSyncId?: string,
 ): Promise<{ ok: boolean; message: string; fieldErrors?: Refusal["fieldErrors"] }> {
-  return { ok: false, message: "Test connection is being wired to the directory's client." };
+  const connection = typed.provider === "ENTRA_ID" ? entraConnection(typed) : googleConnection(typed);
+  const typedSecret = typed.provider === "ENTRA_ID" ? typed.clientSecret : typed.serviceAccountKey;
+  const field = typed.provider === "ENTRA_ID" ? "clientSecret" : "serviceAccountKey";
+  let secret = typedSecret;
+  if (!secret) {
+    const saved = userSyncId ? await savedCredential(db, member, userSyncId) : null;
+    const again = typed.provider === "ENTRA_ID" ? ENTRA_SECRET_AGAIN : GOOGLE_KEY_AGAIN;
+    const missing =
+      typed.provider === "ENTRA_ID" ? ENTRA_SECRET_MISSING : "Paste the service account's JSON key file.";
+    if (!saved) return refusal({ [field]: [missing] });
+    if (credentialBinding(saved.binding) !== credentialBinding(connection))
+      return refusal({ [field]: [again] });
+    const { credential } = saved;
+    secret =
+      credential.provider === "ENTRA_ID"
+        ? credential.entra.clientSecret
+        : credential.provider === "GOOGLE_WORKSPACE"
+          ? credential.google.serviceAccountKey
+          : "";
+  }
+  if (typed.provider === "ENTRA_ID") {
+    const result = await testEntraConnection({ ...typed, clientSecret: secret }, entraEndpointsFromEnv());
+    if (!result.ok)
+      return failed(result.message, result.problems ?? [{ field: result.field, message: result.message }]);
+    const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
+    return {
+      ok: true,
+      message: `Connected to tenant ${result.tenant}: the app can read users (${users}), groups and their members.`,
+    };
+  }
+  const result = await testGoogleConnection(
+    { ...typed, serviceAccountKey: secret },
+    googleEndpointsFromEnv(),
+  );
+  if (!result.ok)
+    return failed(result.message, result.field ? [{ field: result.field, message: result.message }] : []);
+  const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);
+  return {
+    ok: true,
+    message: `Connected as ${result.serviceAccount.clientEmail} for ${typed.adminEmail}: it can read users (${users}), groups and their members.`,
+  };
+}
+
+/** A failed test: its message, and on each field to fix. */
+function failed(message: string, problems: { field: string; message: string }[]) {
+  const fieldErrors: Refusal["fieldErrors"] = {};
+  for (const problem of problems) (fieldErrors[problem.field] ??= []).push(problem.message);
+  return { ok: false, message, fieldErrors };
 }

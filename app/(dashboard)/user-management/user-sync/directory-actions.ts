@@ -48,7 +48,8 @@ export const testEntraConnectionAction = orgAction(
   entraSyncInput
     .pick({ tenantId: true, clientId: true, clientSecret: true })
     .extend({ userSyncId: recordId.optional() }),
-  async (typed, member) => testDirectoryConnection(getDb(), member, { provider: "ENTRA_ID", ...typed }),
+  async ({ userSyncId, ...typed }, member) =>
+    testDirectoryConnection(getDb(), member, { provider: "ENTRA_ID", ...typed }, userSyncId),
   ENTRA_SECRET,
 );
 
