@@ -55,6 +55,12 @@ async function addMember(db: Db, organization: { id: string; name: string }, rol
  * form does (`createUserSync`: validated domain, encrypted token). Needs TOKEN_ENCRYPTION_KEYS.
  */
 export async function createSyncFixture(db: Db, options: SyncFixtureOptions): Promise<SyncFixture> {
+  const organization = await createOrganizationWithMembers(db);
+  return { ...organization, userSyncId: await addUserSync(db, organization.owner, options) };
+}
+
+/** An organization with an Owner (who starts its manual runs), an Administrator and a Member. */
+export async function createOrganizationWithMembers(db: Db): Promise<Omit<SyncFixture, "userSyncId">> {
   const suffix = randomBytes(4).toString("hex");
   const organization = await db.organization.create({
     data: { name: `Org ${suffix}`, slug: `org-${suffix}` },
@@ -62,15 +68,7 @@ export async function createSyncFixture(db: Db, options: SyncFixtureOptions): Pr
   const owner = await addMember(db, organization, "OWNER", suffix);
   const admin = await addMember(db, organization, "ADMINISTRATOR", suffix);
   const member = await addMember(db, organization, "MEMBER", suffix);
-  const userSyncId = await addUserSync(db, owner, options);
-  return {
-    organizationId: organization.id,
-    userSyncId,
-    owner,
-    admin,
-    member,
-    startedById: owner.userId,
-  };
+  return { organizationId: organization.id, owner, admin, member, startedById: owner.userId };
 }
 
 /** Another sync in the member's organization, created as the form does. */

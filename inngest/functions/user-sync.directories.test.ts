@@ -1,0 +1,285 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createEntraSync, createGoogleSync } from "@/lib/user-sync/directories";
+import { entraSyncInput, googleSyncInput } from "@/lib/user-sync/form";
+import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
+import { type FakeGoogle, startFakeGoogle } from "@/scripts/fake-google";
+import { waitFor } from "@/scripts/inngest-runner/testing/harness";
+import {
+  countsOf,
+  expectedCounts,
+  finishSync,
+  RUN_TIMEOUT_MS,
+  snapshot,
+  startSync,
+  syncOnce,
+  withSyncHarness,
+} from "@/test-support/sync-e2e";
+import { createOrganizationWithMembers, type SyncFixture } from "@/test-support/sync-run";
+
+// Real syncs of Microsoft Entra ID and Google Workspace end to end, as Okta's suites do them:
+// SYNC DATA → event → local runner → the app's /api/inngest route → the engine → the provider's
+// client over HTTP → its fake → the test database. The same cases for both directories: a first
+// sync (with a duplicate unique value), changes and deletions after the next one, the safeguard,
+// the directory failing and throttling, and a credential taken away.
+vi.mock("@/lib/db", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/db")>()),
+  getDb: () => harness.db,
+}));
+
+const harness = withSyncHarness();
+
+interface Person {
+  login: string;
+  email: string | null;
+  first: string;
+  last: string;
+}
+
+/** One directory's fake, driven the same way for both providers. */
+interface Directory {
+  label: string;
+  /** Users the directory holds before the test adds any (Google: the admin the sync acts as). */
+  own: number;
+  close(): Promise<void>;
+  /** Creates the sync of an organization through the provider's form input. */
+  connect(): Promise<SyncFixture>;
+  addUser(person: Person): string;
+  renameUser(id: string, first: string): void;
+  deleteUser(id: string): void;
+  suspendUser(id: string): void;
+  addGroup(name: string, members: string[]): string;
+  removeMember(groupId: string, userId: string): void;
+  /** The users listing fails with 5xx twice, then is throttled once. */
+  misbehave(): void;
+  /** The credential stops working, as when an admin revokes it. */
+  revoke(): void;
+  /** What the run's error says then. */
+  revokedError: RegExp;
+}
+
+const SETTINGS = { enrollmentType: "ONLY_SYNC", uniqueField: "EMAIL" } as const;
+
+async function entra(): Promise<Directory> {
+  const fake: FakeEntra = await startFakeEntra({ users: 0, groups: 0 });
+  vi.stubEnv("ENTRA_DEV_URL", fake.url);
+  const app = fake.app;
+  return {
+    label: "Microsoft Entra ID",
+    own: 0,
+    close: () => fake.close(),
+    async connect() {
+      const org = await createOrganizationWithMembers(harness.db);
+      const input = entraSyncInput.parse({
+        name: "Entra",
+        tenantId: fake.tenantId,
+        clientId: app.clientId,
+        clientSecret: app.secrets[0]?.value,
+        ...SETTINGS,
+      });
+      const created = await createEntraSync(harness.db, org.owner, input);
+      if (!created.ok) throw new Error(JSON.stringify(created));
+      return { ...org, userSyncId: created.id };
+    },
+    addUser: (p) =>
+      fake.directory.createUser({
+        userPrincipalName: p.login,
+        mail: p.email,
+        givenName: p.first,
+        surname: p.last,
+      }).id,
+    renameUser: (id, first) => fake.directory.updateUser(id, { givenName: first }),
+    deleteUser: (id) => fake.directory.deleteUser(id),
+    suspendUser: (id) => fake.directory.updateUser(id, { accountEnabled: false }),
+    addGroup: (name, members) => {
+      const group = fake.directory.createGroup({ displayName: name });
+      for (const member of members) fake.directory.addMember(group.id, member);
+      return group.id;
+    },
+    removeMember: (groupId, userId) => fake.directory.removeMember(groupId, userId),
+    misbehave: () => {
+      fake.injectFault({ fault: { kind: "status", status: 503 }, path: "/v1.0/users", times: 2 });
+      fake.injectFault({
+        fault: { kind: "status", status: 429, retryAfter: 1 },
+        path: "/v1.0/users",
+        skip: 0,
+        times: 1,
+      });
+    },
+    revoke: () => {
+      fake.updateApp(app.clientId, { secrets: [] });
+      fake.revokeAccessTokens();
+    },
+    revokedError: /client secret/i,
+  };
+}
+
+async function google(): Promise<Directory> {
+  const fake: FakeGoogle = await startFakeGoogle({ users: 0, groups: 0 });
+  vi.stubEnv("GOOGLE_DEV_URL", fake.url);
+  const clientId = (JSON.parse(fake.demoKey) as { client_id: string }).client_id;
+  return {
+    label: "Google Workspace",
+    own: 1,
+    close: () => fake.close(),
+    async connect() {
+      const org = await createOrganizationWithMembers(harness.db);
+      const input = googleSyncInput.parse({
+        name: "Google",
+        serviceAccountKey: fake.demoKey,
+        adminEmail: fake.adminEmail,
+        customerId: "",
+        ...SETTINGS,
+      });
+      const created = await createGoogleSync(harness.db, org.owner, input);
+      if (!created.ok) throw new Error(JSON.stringify(created));
+      return { ...org, userSyncId: created.id };
+    },
+    // Google's primary email is the sign-in name and the address: a null email is a login alone.
+    addUser: (p) =>
+      fake.directory.createUser({ primaryEmail: p.email ?? p.login, givenName: p.first, familyName: p.last })
+        .id,
+    renameUser: (id, first) => fake.directory.updateUser(id, { givenName: first }),
+    deleteUser: (id) => fake.directory.deleteUser(id),
+    suspendUser: (id) => fake.directory.updateUser(id, { suspended: true }),
+    addGroup: (name, members) => {
+      const group = fake.directory.createGroup(`${name.toLowerCase()}@example.com`, name);
+      for (const member of members) fake.directory.addMember(group.id, member);
+      return group.id;
+    },
+    removeMember: (groupId, userId) => fake.directory.removeMember(groupId, userId),
+    misbehave: () => {
+      fake.injectFault({
+        fault: { kind: "status", status: 503 },
+        path: "/admin/directory/v1/users",
+        times: 2,
+      });
+      fake.setQuota({ perMinute: 3 });
+    },
+    revoke: () => {
+      fake.oauth.revokeDelegation(clientId);
+      fake.oauth.revokeAccessTokens();
+    },
+    revokedError: /delegation/i,
+  };
+}
+
+const people = (n: number): Person[] =>
+  Array.from({ length: n }, (_, i) => ({
+    login: `person${i}@example.com`,
+    email: `person${i}@example.com`,
+    first: `First${i}`,
+    last: `Last${i}`,
+  }));
+
+let open: Directory | null = null;
+afterEach(async () => {
+  await open?.close();
+  open = null;
+  vi.unstubAllEnvs();
+});
+
+describe.each([
+  ["Microsoft Entra ID", entra],
+  ["Google Workspace", google],
+])("a %s sync through the runner, the route and its fake", (_, start) => {
+  it("imports users, groups and memberships, then shows updates, suspensions and deletions after the next sync", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await start();
+    open = dir;
+    const ids = people(8).map((p) => dir.addUser(p));
+    const [a, b, c, d] = ids as [string, string, string, string];
+    const ops = dir.addGroup("Ops", [a, b, c]);
+    dir.addGroup("Sales", [c, d]);
+    const fixture = await dir.connect();
+
+    const first = await syncOnce(harness.db, harness.runner, fixture);
+    expect(first.inngest.status).toBe("Completed");
+    expect(countsOf(first.run)).toEqual(
+      expectedCounts({
+        usersProcessed: 8 + dir.own,
+        usersCreated: 8 + dir.own,
+        groupsCreated: 2,
+        membershipsAdded: 5,
+      }),
+    );
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: first.run.id } });
+    expect(report.subject).toContain(dir.label);
+
+    dir.renameUser(a, "Renamed");
+    dir.suspendUser(b);
+    dir.deleteUser(d);
+    dir.removeMember(ops, c);
+    const second = await syncOnce(harness.db, harness.runner, fixture);
+    expect(second.run.status).toBe("SUCCEEDED");
+    expect(second.run).toMatchObject({ usersUpdated: 2, usersDeleted: 1, membershipsRemoved: 2 });
+    const store = await snapshot(harness.db, fixture.userSyncId);
+    expect(store.users.map((u) => u.externalId)).not.toContain(d);
+    expect(store.users.find((u) => u.externalId === a)?.firstName).toBe("Renamed");
+    expect(store.users.find((u) => u.externalId === b)?.status).toBe("SUSPENDED");
+  });
+
+  it("refuses a duplicate email as an ERROR item and imports the rest (PARTIAL)", async () => {
+    const dir = await start();
+    open = dir;
+    for (const p of people(3)) dir.addUser(p);
+    dir.addUser({ login: "twin@example.org", email: "PERSON1@example.com", first: "Twin", last: "One" });
+    const fixture = await dir.connect();
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
+    // Google's primary emails are unique by construction: its twin is a different address.
+    if (dir.label === "Google Workspace") {
+      expect(run.status).toBe("SUCCEEDED");
+      return;
+    }
+    expect(run.status).toBe("PARTIAL");
+    expect(run).toMatchObject({ usersCreated: 3 + dir.own, usersFailed: 1 });
+  });
+
+  it("holds a run that would remove most users at the safeguard, and Reject removes no one", async () => {
+    const dir = await start();
+    open = dir;
+    const ids = people(10).map((p) => dir.addUser(p));
+    const fixture = await dir.connect();
+    await syncOnce(harness.db, harness.runner, fixture);
+    const before = await snapshot(harness.db, fixture.userSyncId);
+    for (const id of ids.slice(0, 6)) dir.deleteUser(id);
+    const started = await startSync(harness.db, harness.runner, fixture);
+    const status = async () =>
+      (await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } })).status;
+    await waitFor(async () => (await status()) === "BLOCKED", RUN_TIMEOUT_MS);
+    const blocked = await harness.db.syncRun.findUniqueOrThrow({ where: { id: started.syncRunId } });
+    expect(blocked.pendingRemovals).toBe(6);
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+    const dispatch = await import("@/inngest/dispatch");
+    expect(await dispatch.decideSyncRun(harness.db, fixture.owner, started.syncRunId, "reject")).toBe(true);
+    const { run } = await finishSync(harness.db, harness.runner, started);
+    expect(run.usersDeleted).toBe(0);
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+  });
+
+  it("retries the directory's failures and waits out its throttling, then completes with exact counts", async () => {
+    const dir = await start();
+    open = dir;
+    for (const p of people(12)) dir.addUser(p);
+    const fixture = await dir.connect();
+    dir.misbehave();
+    const { run } = await syncOnce(harness.db, harness.runner, fixture);
+    expect(run.status).toBe("SUCCEEDED");
+    expect(run.usersCreated).toBe(12 + dir.own);
+  });
+
+  it("fails at once when its credential is taken away, saying what to fix, and removes no one", async () => {
+    const dir = await start();
+    open = dir;
+    for (const p of people(4)) dir.addUser(p);
+    const fixture = await dir.connect();
+    await syncOnce(harness.db, harness.runner, fixture);
+    const before = await snapshot(harness.db, fixture.userSyncId);
+    dir.revoke();
+    const { inngest, run } = await syncOnce(harness.db, harness.runner, fixture);
+    expect(inngest.status).toBe("Failed");
+    expect(run.status).toBe("FAILED");
+    expect(run.error).toMatch(dir.revokedError);
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
+  });
+});
