@@ -212,7 +212,9 @@ export const entraSyncInput = syncSettingsInput.extend({
     .min(1, "Enter the Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.")
     .max(253, "That is too long for a tenant.")
     .refine(
+      // A blank tenant has its own message, above.
       (tenant) =>
+        !tenant ||
         GUID.test(tenant) ||
         /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(tenant),
       "A tenant is a GUID or a domain name, e.g. contoso.onmicrosoft.com.",

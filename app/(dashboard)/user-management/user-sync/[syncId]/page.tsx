@@ -141,7 +141,7 @@ export default async function UserSyncDetailPage({
             : "Changes saved."}
         </p>
       )}
-      <AttentionCallout userSyncId={sync.id} count={attention} />
+      <AttentionCallout userSyncId={sync.id} directory={DIRECTORY_NAME[sync.provider]} count={attention} />
       {/* SYNC HISTORY needs the full width below 2xl: the configuration sits above it, in two columns. */}
       <div className="grid gap-6 2xl:grid-cols-3">
         <Card className="p-5 2xl:col-span-1">
