@@ -205,7 +205,7 @@ const HEALTH_ALERT_FIELDS = [
 ] as const;
 
 /** How often a full run lists the directory; only Okta's runs read what changed in between. */
-export function fullSyncHint(provider: SyncProvider) {
+function fullSyncHint(provider: SyncProvider) {
   const range = `1 to ${MAX_FULL_SYNC_EVERY_HOURS}`;
   return provider === "OKTA"
     ? `How often a run lists every user and group in Okta (${range}). In between, SYNC DATA and scheduled runs read only what changed, from Okta's System Log.`
