@@ -1,8 +1,17 @@
 import Link from "next/link";
 import { plural } from "@/emails/components/format";
 
-/** The sync page's pointer to Needs attention, while some Okta users are not imported. */
-export function AttentionCallout({ userSyncId, count }: { userSyncId: string; count: number }) {
+/** The sync page's pointer to Needs attention, while some of the directory's users are not imported. */
+export function AttentionCallout({
+  userSyncId,
+  directory,
+  count,
+}: {
+  userSyncId: string;
+  /** How sentences name the sync's directory (`DIRECTORY_NAME`). */
+  directory: string;
+  count: number;
+}) {
   if (count === 0) return null;
   return (
     <section
@@ -11,7 +20,7 @@ export function AttentionCallout({ userSyncId, count }: { userSyncId: string; co
     >
       <div>
         <h2 id="attention-heading" className="font-semibold">
-          {plural(count, "Okta user")} not imported
+          {plural(count, `${directory} user`)} not imported
         </h2>
         <p className="mt-0.5">
           Their Unique field value is missing or taken, or their data is invalid: see who, why, and what fixes

@@ -2,19 +2,14 @@ import SafeguardAlertEmail, { safeguardAlertSubject } from "@/emails/safeguard-a
 import SyncHealthAlertEmail, { syncHealthAlertSubject } from "@/emails/sync-health-alert";
 import SyncReportEmail, { type FinishedRunStatus, syncReportSubject } from "@/emails/sync-report";
 import { appUrl } from "@/lib/app-url";
-import type { Db, Email, SyncProvider, SyncRunStatus } from "@/lib/db";
+import type { Db, Email, SyncRunStatus } from "@/lib/db";
 import { healthFacts, markHealthAlertSent } from "@/lib/sync/health";
 import { countAttention } from "@/lib/user-sync/attention";
+import { PROVIDER_LABEL } from "@/lib/user-sync/form";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
 import { type EmailMessage, MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
-
-export const PROVIDER_LABEL: Record<SyncProvider, string> = {
-  OKTA: "Okta Workspace",
-  ENTRA_ID: "Microsoft Entra ID",
-  GOOGLE_WORKSPACE: "Google Workspace",
-};
 
 const FINISHED: SyncRunStatus[] = ["SUCCEEDED", "PARTIAL", "FAILED", "CANCELLED", "BLOCKED"];
 /** How many per-user errors a report lists; the run page has them all. */

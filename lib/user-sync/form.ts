@@ -3,41 +3,72 @@ import {
   DeletionPolicy,
   EnrollmentType,
   OktaAuthMethod,
+  type SyncProvider,
   SyncSchedule,
   UniqueField,
 } from "@/lib/db/generated/enums";
 import { withoutInvisibleControls } from "@/lib/input";
 import { DEFAULT_ALERT_AFTER_FAILURES, DEFAULT_ALERT_AFTER_HOURS } from "@/lib/sync/health";
 
-/** The labels and descriptions of the help page, used by the form and the detail page alike. */
-export const ENROLLMENT_TYPES = [
-  {
-    value: EnrollmentType.SEND_ENROLLMENT_EMAIL,
-    label: "Send Enrollment Email",
-    description:
-      "A verification process takes place, where all the synced users will receive an invite email to the dashboard.",
-  },
-  {
-    value: EnrollmentType.TRUST_EMAIL,
-    label: "Trust Email",
-    description:
-      "The email verification will be set true for all users: synced users are verified upon being synced.",
-  },
-  {
-    value: EnrollmentType.ONLY_SYNC,
-    label: "Only Sync",
-    description: "The users from Okta will be synced without any additional email verification or configs.",
-  },
-] as const;
+/** The directories a sync reads, by their product names. */
+export const PROVIDER_LABEL: Record<SyncProvider, string> = {
+  OKTA: "Okta Workspace",
+  ENTRA_ID: "Microsoft Entra ID",
+  GOOGLE_WORKSPACE: "Google Workspace",
+};
 
-export const UNIQUE_FIELDS = [
-  { value: UniqueField.EMAIL, label: "Email", description: "The users will be created based on the Email." },
-  {
-    value: UniqueField.USERNAME,
-    label: "Username",
-    description: "The users will be created based on the Username.",
+/** How a sentence names the directory: Okta's help page says "Okta", the others go by their product names. */
+export const DIRECTORY_NAME: Record<SyncProvider, string> = {
+  OKTA: "Okta",
+  ENTRA_ID: "Microsoft Entra ID",
+  GOOGLE_WORKSPACE: "Google Workspace",
+};
+
+/** The labels and descriptions of the help page, used by the form and the detail page alike. */
+export const enrollmentTypes = (provider: SyncProvider) =>
+  [
+    {
+      value: EnrollmentType.SEND_ENROLLMENT_EMAIL,
+      label: "Send Enrollment Email",
+      description:
+        "A verification process takes place, where all the synced users will receive an invite email to the dashboard.",
+    },
+    {
+      value: EnrollmentType.TRUST_EMAIL,
+      label: "Trust Email",
+      description:
+        "The email verification will be set true for all users: synced users are verified upon being synced.",
+    },
+    {
+      value: EnrollmentType.ONLY_SYNC,
+      label: "Only Sync",
+      description: `The users from ${DIRECTORY_NAME[provider]} will be synced without any additional email verification or configs.`,
+    },
+  ] as const;
+
+export const ENROLLMENT_TYPES = enrollmentTypes("OKTA");
+
+/** Which of the directory's attributes each Unique field reads. */
+const UNIQUE_FIELD_SOURCES: Record<SyncProvider, Record<UniqueField, string>> = {
+  OKTA: { EMAIL: "the Email", USERNAME: "the Username" },
+  ENTRA_ID: { EMAIL: "the Email (the user's mail)", USERNAME: "the user principal name (UPN)" },
+  // The Directory API has no username apart from the primary email.
+  GOOGLE_WORKSPACE: {
+    EMAIL: "the primary email",
+    USERNAME: "the primary email too: Google Workspace has no separate username",
   },
-] as const;
+};
+
+export const uniqueFields = (provider: SyncProvider) =>
+  [
+    { value: UniqueField.EMAIL, label: "Email" },
+    { value: UniqueField.USERNAME, label: "Username" },
+  ].map((field) => ({
+    ...field,
+    description: `The users will be created based on ${UNIQUE_FIELD_SOURCES[provider][field.value]}.`,
+  }));
+
+export const UNIQUE_FIELDS = uniqueFields("OKTA");
 
 /** How the sync signs in to Okta. */
 export const AUTH_METHODS = [
@@ -60,18 +91,21 @@ export const SCHEDULES = [
   { value: SyncSchedule.DAILY, label: "Daily" },
 ] as const;
 
-export const DELETION_POLICIES = [
-  {
-    value: DeletionPolicy.DELETE,
-    label: "Delete",
-    description: "Users deleted or deactivated in Okta are removed from the dashboard.",
-  },
-  {
-    value: DeletionPolicy.DEPROVISION,
-    label: "Mark deprovisioned",
-    description: "Such users stay in the dashboard with the status Deprovisioned and lose their groups.",
-  },
-] as const;
+export const deletionPolicies = (provider: SyncProvider) =>
+  [
+    {
+      value: DeletionPolicy.DELETE,
+      label: "Delete",
+      description: `Users deleted or deactivated in ${DIRECTORY_NAME[provider]} are removed from the dashboard.`,
+    },
+    {
+      value: DeletionPolicy.DEPROVISION,
+      label: "Mark deprovisioned",
+      description: "Such users stay in the dashboard with the status Deprovisioned and lose their groups.",
+    },
+  ] as const;
+
+export const DELETION_POLICIES = deletionPolicies("OKTA");
 
 export const labelOf = <T extends { value: string; label: string }>(options: readonly T[], value: string) =>
   options.find((o) => o.value === value)?.label ?? value;
@@ -178,7 +212,9 @@ export const entraSyncInput = syncSettingsInput.extend({
     .min(1, "Enter the Directory (tenant) ID, or a verified domain such as contoso.onmicrosoft.com.")
     .max(253, "That is too long for a tenant.")
     .refine(
+      // A blank tenant has its own message, above.
       (tenant) =>
+        !tenant ||
         GUID.test(tenant) ||
         /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(tenant),
       "A tenant is a GUID or a domain name, e.g. contoso.onmicrosoft.com.",

@@ -40,6 +40,8 @@ export const publicUserSyncFields = {
   authMethod: true,
   clientId: true,
   dpop: true,
+  adminEmail: true,
+  customerId: true,
   credentialHint: true,
   enrollmentType: true,
   uniqueField: true,

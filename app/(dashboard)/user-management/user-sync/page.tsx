@@ -8,7 +8,7 @@ import { formatWhen, RunStatus } from "@/components/user-sync/run-status";
 import { requirePage } from "@/lib/auth/guard";
 import { getDb } from "@/lib/db";
 import { listHealthIncidents } from "@/lib/sync";
-import { labelOf, SCHEDULES } from "@/lib/user-sync/form";
+import { labelOf, PROVIDER_LABEL, SCHEDULES } from "@/lib/user-sync/form";
 import { listUserSyncs } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User Sync" };
@@ -41,7 +41,8 @@ export default async function UserSyncPage({
       )}
       {syncs.length === 0 ? (
         <EmptyState title="No user syncs yet" action={add}>
-          Connect your Okta Workspace to import its users, groups and group memberships.
+          Connect your Okta Workspace, Microsoft Entra ID or Google Workspace to import its users, groups and
+          group memberships.
         </EmptyState>
       ) : (
         <Table caption="User syncs">
@@ -69,7 +70,7 @@ export default async function UserSyncPage({
                     </Link>
                     <p className="text-xs font-normal text-slate-500">{sync.domain}</p>
                   </Td>
-                  <Td>Okta Workspace</Td>
+                  <Td>{PROVIDER_LABEL[sync.provider]}</Td>
                   <Td>
                     {run ? (
                       <RunStatus status={run.status} />

@@ -27,9 +27,11 @@ import { countAttention } from "@/lib/user-sync/attention";
 import {
   AUTH_METHODS,
   DELETION_POLICIES,
+  DIRECTORY_NAME,
   ENROLLMENT_TYPES,
   healthAlertsLabel,
   labelOf,
+  PROVIDER_LABEL,
   SCHEDULES,
   UNIQUE_FIELDS,
 } from "@/lib/user-sync/form";
@@ -39,8 +41,27 @@ import { getUserSync, type PublicUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "User sync" };
 
-/** How the sync signs in to Okta, with what may be shown of its credential (never the secret). */
-function authentication(sync: PublicUserSync): [string, string][] {
+/** How the sync reaches its directory, with what may be shown of its credential (never the secret). */
+function connection(sync: PublicUserSync): [string, string][] {
+  switch (sync.provider) {
+    case "ENTRA_ID":
+      return [
+        ["Tenant", sync.domain],
+        ["Client ID", sync.clientId ?? ""],
+        ["Client secret", `•••• ${sync.credentialHint}`],
+      ];
+    case "GOOGLE_WORKSPACE":
+      return [
+        ["Service account", sync.credentialHint],
+        ["Admin email", sync.adminEmail ?? ""],
+        ["Customer ID", sync.customerId ?? ""],
+      ];
+    case "OKTA":
+      return [["Domain Name", sync.domain], ...oktaAuthentication(sync)];
+  }
+}
+
+function oktaAuthentication(sync: PublicUserSync): [string, string][] {
   const method = labelOf(AUTH_METHODS, sync.authMethod);
   if (sync.authMethod === "API_TOKEN") return [["Authentication", `${method} •••• ${sync.credentialHint}`]];
   return [
@@ -74,9 +95,8 @@ export default async function UserSyncDetailPage({
   const manage = can(member.role, "user-sync:manage");
   const running = latest ? ACTIVE_STATUSES.includes(latest.status) : false;
   const config: [string, string][] = [
-    ["Integration", "Okta Workspace"],
-    ["Domain Name", sync.domain],
-    ...authentication(sync),
+    ["Integration", PROVIDER_LABEL[sync.provider]],
+    ...connection(sync),
     ["Enrollment Type", labelOf(ENROLLMENT_TYPES, sync.enrollmentType)],
     ["Unique field", labelOf(UNIQUE_FIELDS, sync.uniqueField)],
     ["Schedule", labelOf(SCHEDULES, sync.schedule)],
@@ -94,7 +114,7 @@ export default async function UserSyncDetailPage({
       </p>
       <PageHeader
         title={sync.name}
-        description="All Okta Workspace users are synced into the dashboard upon clicking SYNC DATA."
+        description={`All ${PROVIDER_LABEL[sync.provider]} users are synced into the dashboard upon clicking SYNC DATA.`}
         actions={
           <>
             {can(member.role, "sync-run:start") && (
@@ -117,11 +137,11 @@ export default async function UserSyncDetailPage({
       {(query.created || query.saved) && (
         <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
           {query.created
-            ? "User Sync created successfully. Click SYNC DATA to import your Okta users."
+            ? `User Sync created successfully. Click SYNC DATA to import your ${DIRECTORY_NAME[sync.provider]} users.`
             : "Changes saved."}
         </p>
       )}
-      <AttentionCallout userSyncId={sync.id} count={attention} />
+      <AttentionCallout userSyncId={sync.id} directory={DIRECTORY_NAME[sync.provider]} count={attention} />
       {/* SYNC HISTORY needs the full width below 2xl: the configuration sits above it, in two columns. */}
       <div className="grid gap-6 2xl:grid-cols-3">
         <Card className="p-5 2xl:col-span-1">

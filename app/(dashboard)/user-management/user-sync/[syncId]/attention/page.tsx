@@ -18,7 +18,7 @@ import {
   attentionProblem,
   listAttention,
 } from "@/lib/user-sync/attention";
-import { labelOf, UNIQUE_FIELDS } from "@/lib/user-sync/form";
+import { DIRECTORY_NAME, labelOf, UNIQUE_FIELDS } from "@/lib/user-sync/form";
 import { getUserSync } from "@/lib/user-sync/service";
 
 export const metadata: Metadata = { title: "Needs attention" };
@@ -51,6 +51,7 @@ export default async function NeedsAttentionPage({
   const syncPath = `/user-management/user-sync/${sync.id}`;
   const basePath = `${syncPath}/attention`;
   const field = labelOf(UNIQUE_FIELDS, sync.uniqueField);
+  const directory = DIRECTORY_NAME[sync.provider];
   const shown = problem ? counts.filter(({ code }) => code === problem) : counts;
   const freed = page.items.filter((entry) => entry.collider && !entry.collider.holdsValue).length;
   return (
@@ -62,18 +63,18 @@ export default async function NeedsAttentionPage({
       </p>
       <PageHeader
         title="Needs attention"
-        description={`The Okta users this sync does not import now, why, and what fixes it. An entry clears itself when a later run imports the user, or once Okta no longer has them.`}
+        description={`The ${directory} users this sync does not import now, why, and what fixes it. An entry clears itself when a later run imports the user, or once ${directory} no longer has them.`}
       />
       {total === 0 ? (
         <EmptyState
-          title="Every Okta user is imported"
+          title={`Every ${directory} user is imported`}
           action={
             <ButtonLink href={syncPath} variant="secondary">
               Back to the sync
             </ButtonLink>
           }
         >
-          No Okta user of this sync is left out now. A user a run cannot import (a duplicate{" "}
+          No {directory} user of this sync is left out now. A user a run cannot import (a duplicate{" "}
           {field.toLowerCase()}, no {field.toLowerCase()}, invalid data) is listed here, with what fixes it,
           until a later run imports them.
         </EmptyState>
@@ -124,14 +125,14 @@ export default async function NeedsAttentionPage({
                 </ButtonLink>
               }
             >
-              No Okta user of this sync has this problem now.
+              No {directory} user of this sync has this problem now.
             </EmptyState>
           ) : (
             <>
-              <Table caption="Okta users not imported">
+              <Table caption={`${directory} users not imported`}>
                 <thead>
                   <tr>
-                    <Th>Okta user</Th>
+                    <Th>{directory} user</Th>
                     <Th>{field}</Th>
                     <Th>Problem</Th>
                     <Th>First seen (UTC)</Th>
@@ -144,7 +145,7 @@ export default async function NeedsAttentionPage({
                       <Td>
                         <Clipped
                           className="max-w-40"
-                          text={`${entry.name || entry.externalId} (Okta id ${entry.externalId})`}
+                          text={`${entry.name || entry.externalId} (${directory} id ${entry.externalId})`}
                         >
                           {entry.userId ? (
                             <Link href={`/user-management/users/${entry.userId}`} className={link}>
