@@ -58,7 +58,7 @@ test("an Administrator connects with an OAuth 2.0 service app, tests it, syncs, 
   const publicJwk = JSON.parse((await shown.textContent()) ?? "") as Record<string, string>;
   expect(publicJwk).toMatchObject({ kty: "RSA", alg: "RS256", use: "sig", kid: expect.any(String) });
   for (const member of ["d", "p", "q", "dp", "dq", "qi"]) expect(publicJwk).not.toHaveProperty(member);
-  expect(await page.locator("body").innerText()).not.toMatch(/"d"\s*:/);
+  expect(await page.locator("body").textContent()).not.toMatch(/"d"\s*:/);
   await expectAccessible(page);
 
   const testConnection = async () => {

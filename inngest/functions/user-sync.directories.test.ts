@@ -187,9 +187,11 @@ describe.each([
   }, async () => {
     const dir = await start();
     open = dir;
-    const ids = people(8).map((p) => dir.addUser(p));
+    // Twenty users, all in Ops: the changes below remove 1 user in 20 and 3 memberships in 22,
+    // under the safeguard's 20%.
+    const ids = people(20).map((p) => dir.addUser(p));
     const [a, b, c, d] = ids as [string, string, string, string];
-    const ops = dir.addGroup("Ops", [a, b, c]);
+    const ops = dir.addGroup("Ops", ids);
     dir.addGroup("Sales", [c, d]);
     const fixture = await dir.connect();
 
@@ -197,10 +199,10 @@ describe.each([
     expect(first.inngest.status).toBe("Completed");
     expect(countsOf(first.run)).toEqual(
       expectedCounts({
-        usersProcessed: 8 + dir.own,
-        usersCreated: 8 + dir.own,
+        usersProcessed: 20 + dir.own,
+        usersCreated: 20 + dir.own,
         groupsCreated: 2,
-        membershipsAdded: 5,
+        membershipsAdded: 22,
       }),
     );
     const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: first.run.id } });
@@ -212,27 +214,45 @@ describe.each([
     dir.removeMember(ops, c);
     const second = await syncOnce(harness.db, harness.runner, fixture);
     expect(second.run.status).toBe("SUCCEEDED");
-    expect(second.run).toMatchObject({ usersUpdated: 2, usersDeleted: 1, membershipsRemoved: 2 });
+    expect(second.run).toMatchObject({ usersUpdated: 2, usersDeleted: 1, membershipsRemoved: 3 });
     const store = await snapshot(harness.db, fixture.userSyncId);
     expect(store.users.map((u) => u.externalId)).not.toContain(d);
     expect(store.users.find((u) => u.externalId === a)?.firstName).toBe("Renamed");
     expect(store.users.find((u) => u.externalId === b)?.status).toBe("SUSPENDED");
   });
 
-  it("refuses a duplicate email as an ERROR item and imports the rest (PARTIAL)", async () => {
+  it("refuses a user whose email another sync of the organization holds, as an ERROR item, and imports the rest (PARTIAL)", async () => {
     const dir = await start();
     open = dir;
     for (const p of people(3)) dir.addUser(p);
-    dir.addUser({ login: "twin@example.org", email: "PERSON1@example.com", first: "Twin", last: "One" });
     const fixture = await dir.connect();
+    // Another directory of the organization imported person1@example.com first.
+    const other = await harness.db.userSync.create({
+      data: {
+        organizationId: fixture.organizationId,
+        name: "HR Okta",
+        domain: "https://hr.okta.com",
+        credentialCiphertext: "v2.none",
+        credentialHint: "none",
+        enrollmentType: "ONLY_SYNC",
+        uniqueField: "EMAIL",
+      },
+    });
+    await harness.db.directoryUser.create({
+      data: {
+        organizationId: fixture.organizationId,
+        userSyncId: other.id,
+        externalId: "00uHR",
+        email: "Person1@example.com",
+        emailKey: "person1@example.com",
+        status: "ACTIVE",
+      },
+    });
     const { run } = await syncOnce(harness.db, harness.runner, fixture);
-    // Google's primary emails are unique by construction: its twin is a different address.
-    if (dir.label === "Google Workspace") {
-      expect(run.status).toBe("SUCCEEDED");
-      return;
-    }
     expect(run.status).toBe("PARTIAL");
-    expect(run).toMatchObject({ usersCreated: 3 + dir.own, usersFailed: 1 });
+    expect(run).toMatchObject({ usersCreated: 2 + dir.own, usersFailed: 1 });
+    const [error] = await harness.db.syncRunItem.findMany({ where: { syncRunId: run.id, kind: "ERROR" } });
+    expect(error?.userKey).toBe("person1@example.com");
   });
 
   it("holds a run that would remove most users at the safeguard, and Reject removes no one", async () => {

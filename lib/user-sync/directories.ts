@@ -208,6 +208,6 @@ export async function testDirectoryConnection(
 /** A failed test: its message, and on each field to fix. */
 function failed(message: string, problems: { field: string; message: string }[]) {
   const fieldErrors: Refusal["fieldErrors"] = {};
-  for (const problem of problems) (fieldErrors[problem.field] ??= []).push(problem.message);
+  for (const { field, message: text } of problems) fieldErrors[field] = [...(fieldErrors[field] ?? []), text];
   return { ok: false, message, fieldErrors };
 }
