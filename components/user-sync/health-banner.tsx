@@ -32,8 +32,8 @@ export function HealthBanner({ incident }: { incident: HealthIncident }) {
         </p>
       )}
       <p className="mt-1">
-        Fix what the error says (most often: a new API token from Okta, saved with EDIT), then click SYNC
-        DATA. This notice goes away when a run succeeds.
+        Fix what the error says (most often: a new token, secret or key from the directory, saved with EDIT),
+        then click SYNC DATA. This notice goes away when a run succeeds.
       </p>
       <p className="mt-1 text-red-800">
         Alert raised {formatWhen(incident.since)};{" "}

@@ -21,34 +21,36 @@ function useToast(state: ActionState) {
   }, [state]);
 }
 
-/** The buttons that start a run, and what each posts. */
+/** The buttons that start a run, what each posts, and what it does with `directory` (its name). */
 const START_RUN = {
   sync: {
     label: "SYNC DATA",
     variant: "primary",
     field: null,
-    description:
-      "Reads what changed in Okta since the last sync, or lists everything when Okta's System Log cannot tell.",
+    description: (directory: string) =>
+      directory === "Okta"
+        ? "Reads what changed in Okta since the last sync, or lists everything when Okta's System Log cannot tell."
+        : `Reads every user and group in ${directory}: what changed and what was deleted.`,
   },
   full: {
     label: "Full resync",
     variant: "secondary",
     field: "full",
-    description: "Lists every user and group in Okta, not only what changed.",
+    description: (directory: string) => `Lists every user and group in ${directory}, not only what changed.`,
   },
   preview: {
     label: "Preview",
     variant: "secondary",
     field: "preview",
-    description:
-      "Reads every user and group in Okta and shows what SYNC DATA would create, update, remove and refuse, changing nothing.",
+    description: (directory: string) =>
+      `Reads every user and group in ${directory} and shows what SYNC DATA would create, update, remove and refuse, changing nothing.`,
   },
   apply: {
     label: "Apply",
     variant: "primary",
     field: null,
-    description:
-      "Runs SYNC DATA now. Okta is read again, so changes made there since the preview are included.",
+    description: (directory: string) =>
+      `Runs SYNC DATA now. ${directory} is read again, so changes made there since the preview are included.`,
   },
 } as const;
 
@@ -61,12 +63,9 @@ const START_RUN = {
 function StartRunButton({
   userSyncId,
   disabled,
+  directory = "Okta",
   kind,
-}: {
-  userSyncId: string;
-  disabled?: boolean;
-  kind: keyof typeof START_RUN;
-}) {
+}: StartRunProps & { kind: keyof typeof START_RUN }) {
   const [state, action, pending] = useActionState<ActionState, FormData>(startSyncAction, { ok: false });
   useToast(state);
   const router = useRouter();
@@ -83,13 +82,14 @@ function StartRunButton({
         {pending ? "Starting…" : label}
       </Button>
       <span id={descriptionId} className="sr-only">
-        {description}
+        {description(directory)}
       </span>
     </form>
   );
 }
 
-type StartRunProps = { userSyncId: string; disabled?: boolean };
+/** `directory`: the sync's directory by name (`DIRECTORY_NAME`), Okta by default. */
+type StartRunProps = { userSyncId: string; disabled?: boolean; directory?: string };
 
 export const SyncDataButton = (props: StartRunProps) => <StartRunButton {...props} kind="sync" />;
 

@@ -55,7 +55,16 @@ async function fetchRun(runId: string): Promise<Run> {
 }
 
 /** Live progress of a run, polled every second until it ends; then the page refreshes its history. */
-export function RunProgress({ initial, children }: { initial: Run; children?: React.ReactNode }) {
+/** `directory`: the sync's directory by name (`DIRECTORY_NAME`), Okta by default. */
+export function RunProgress({
+  initial,
+  directory = "Okta",
+  children,
+}: {
+  initial: Run;
+  directory?: string;
+  children?: React.ReactNode;
+}) {
   const router = useRouter();
   const { data: run, error } = useQuery({
     queryKey: ["sync-run", initial.id],
@@ -145,7 +154,8 @@ export function RunProgress({ initial, children }: { initial: Run; children?: Re
         <p className="mt-2 text-sm text-slate-600" aria-live="polite">
           {run.usersProcessed.toLocaleString("en")}
           {run.usersExpected ? ` of ~${run.usersExpected.toLocaleString("en")}` : ""} users processed ·{" "}
-          {run.pagesFetched} pages · {run.oktaRequests} Okta requests · {formatDuration(elapsed)} elapsed
+          {run.pagesFetched} pages · {run.oktaRequests} {directory} requests · {formatDuration(elapsed)}{" "}
+          elapsed
         </p>
       </div>
       {run.status === "BLOCKED" && (

@@ -119,9 +119,21 @@ export default async function UserSyncDetailPage({
           <>
             {can(member.role, "sync-run:start") && (
               <>
-                <SyncDataButton userSyncId={sync.id} disabled={running} />
-                <FullResyncButton userSyncId={sync.id} disabled={running} />
-                <PreviewButton userSyncId={sync.id} disabled={running} />
+                <SyncDataButton
+                  userSyncId={sync.id}
+                  disabled={running}
+                  directory={DIRECTORY_NAME[sync.provider]}
+                />
+                <FullResyncButton
+                  userSyncId={sync.id}
+                  disabled={running}
+                  directory={DIRECTORY_NAME[sync.provider]}
+                />
+                <PreviewButton
+                  userSyncId={sync.id}
+                  disabled={running}
+                  directory={DIRECTORY_NAME[sync.provider]}
+                />
               </>
             )}
             {manage && (
@@ -158,7 +170,10 @@ export default async function UserSyncDetailPage({
         {/* min-w-0: the column keeps to the screen; SYNC HISTORY shows the columns its width allows. */}
         <div className="flex min-w-0 flex-col gap-6 2xl:col-span-2">
           {latest && (
-            <RunProgress initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}>
+            <RunProgress
+              initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}
+              directory={DIRECTORY_NAME[sync.provider]}
+            >
               <div className="mt-4 flex flex-wrap gap-2">
                 {running && can(member.role, "sync-run:start") && <CancelRunButton syncRunId={latest.id} />}
                 {latest.status === "BLOCKED" && can(member.role, "sync-run:decide") && (

@@ -14,6 +14,7 @@ import { pendingRemovalsText } from "@/emails/components/format";
 import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
+import { DIRECTORY_NAME } from "@/lib/user-sync/form";
 import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
 import { describeChanges, getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
@@ -51,8 +52,9 @@ export default async function SyncRunPage({
   const startedBy = run.startedBy ? (run.startedBy.name ?? run.startedBy.email) : null;
   const sync = await db.userSync.findUniqueOrThrow({
     where: { id: run.userSyncId },
-    select: { deletionPolicy: true, activeRunId: true },
+    select: { deletionPolicy: true, activeRunId: true, provider: true },
   });
+  const directory = DIRECTORY_NAME[sync.provider];
   // Apply is SYNC DATA, disabled while a run holds the sync (it stays on the page as one starts).
   const apply = can(member.role, "sync-run:start") ? { busy: sync.activeRunId !== null } : null;
   const counts: [string, number][] = [
@@ -72,7 +74,7 @@ export default async function SyncRunPage({
           ["Memberships added", run.membershipsAdded],
           ["Memberships removed", run.membershipsRemoved],
         ] as [string, number][])),
-    ["Okta requests", run.oktaRequests],
+    [`${directory} requests`, run.oktaRequests],
     ...(delta ? [["System Log changes read", run.logChanges] as [string, number]] : []),
   ];
   const duration =
@@ -128,7 +130,7 @@ export default async function SyncRunPage({
       )}
       <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Card className="p-4">
-          <p className="text-xs text-slate-500">How Okta was read</p>
+          <p className="text-xs text-slate-500">How {directory} was read</p>
           <p className="text-sm font-medium">{oktaReadingLabel(run) ?? "—"}</p>
         </Card>
         <Card className="p-4">
@@ -186,7 +188,7 @@ export default async function SyncRunPage({
             <thead>
               <tr>
                 <Th>User</Th>
-                <Th>Okta id</Th>
+                <Th>{directory === "Okta" ? "Okta id" : "Directory id"}</Th>
                 <Th>{query.kind === "ERROR" ? "Reason" : "Details"}</Th>
               </tr>
             </thead>
