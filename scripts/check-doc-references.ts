@@ -94,6 +94,10 @@ export const EXTERNAL: { from: string; names: string[] }[] = [
     from: "Okta's System Log event types (developer.okta.com/docs/reference/api/event-types), e.g. group.user_membership.add",
     names: ["user_membership", "update_profile", "update_password", "reset_password", "expire_password"],
   },
+  {
+    from: "Microsoft Graph (learn.microsoft.com/graph): relationships, permissions and schema names of its OpenAPI description",
+    names: ["transitiveMembers", "GroupMember", "BaseCollectionPaginationCountResponse"],
+  },
   { from: "HTTP: the cookie attribute", names: ["HttpOnly"] },
   {
     from: "the proxy variables of HTTP clients, which the Okta client ignores",
