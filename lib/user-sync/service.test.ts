@@ -63,8 +63,9 @@ describe("user sync configuration", () => {
     expect(row.credentialHint).toBe("wxyz");
     expect(decryptSecret(row.credentialCiphertext, "https://acme.okta.com")).toBe(TOKEN);
     expect(await userSyncCredentials(t.db, id)).toEqual({
+      provider: "OKTA",
       domain: "https://acme.okta.com",
-      credential: { token: TOKEN },
+      okta: { token: TOKEN },
     });
     const shown = await getUserSync(t.db, acme.organizationId, id);
     expect(JSON.stringify(shown)).not.toContain(row.credentialCiphertext);
@@ -141,8 +142,9 @@ describe("user sync configuration", () => {
       credentialHint: "wxyz",
     });
     expect(await userSyncCredentials(t.db, id)).toEqual({
+      provider: "OKTA",
       domain: "https://acme.okta.com",
-      credential: { token: TOKEN },
+      okta: { token: TOKEN },
     });
     await updateUserSync(t.db, acme, id, input({ token: "00newtoken1234" }));
     row = await t.db.userSync.findUniqueOrThrow({ where: { id } });
