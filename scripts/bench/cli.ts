@@ -13,8 +13,11 @@
  * with nothing changed, then a full sync reading every group's members), busy (the Users page
  * timed while a first full sync runs, and idle after it), export (the CSV exports of every user
  * and of a first sync's changes, at full speed and for a slow client; a first sync runs first if
- * none has), pages (Users and User Sync pages), engine (the engine alone, in this process). `all` is every one but engine. Each sync also
- * reports the longest the app's event loop was held while it ran (`event-loop-monitor.mjs`).
+ * none has), pages (Users and User Sync pages), entra and google (a first full sync of a Microsoft
+ * Entra ID tenant, of a Google Workspace, of the same size, each through its own client and fake,
+ * then SYNC DATA with nothing changed), engine (the engine alone, in this process). `all` is every
+ * one but engine. Each sync also reports the longest the app's event loop was held while it ran
+ * (`event-loop-monitor.mjs`).
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -22,12 +25,19 @@ import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { MemberContext } from "@/lib/auth/member";
 import { createDb, type Db } from "@/lib/db";
-import { DEFAULT_RESERVE_SHARE, endpointFamily } from "@/lib/okta/pacing";
+import { DEFAULT_RESERVE_SHARE } from "@/lib/okta/pacing";
 import { encodeCursor } from "@/lib/pagination";
 import { DEFAULT_SEED_PASSWORD, SEED_MEMBERS, seedDemo } from "@/lib/seed";
-import { createUserSync } from "@/lib/user-sync/service";
-import { type FakeOkta, startFakeOkta } from "@/scripts/fake-okta";
+import type { FakeOkta } from "@/scripts/fake-okta";
 import { dropDatabase, freshPostgres } from "@/test-support/postgres";
+import {
+  type BenchDirectory,
+  entraDirectory,
+  googleDirectory,
+  oktaDirectory,
+  type Provider,
+  type SyncSettings,
+} from "./directories";
 import { benchEngine } from "./engine";
 import { downloadCsv } from "./export";
 import {
@@ -54,6 +64,8 @@ const SCENARIOS = [
   "busy",
   "export",
   "pages",
+  "entra",
+  "google",
   "engine",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -99,7 +111,6 @@ const UNLIMITED = { users: 1e9, groups: 1e9, logs: 1e9, other: 1e9, concurrency:
 const OKTA_LIMITS = { users: 600, groups: 500, logs: 60 };
 // The bench creates the sync (its token encrypted) and the app decrypts it: one key for both.
 process.env.TOKEN_ENCRYPTION_KEYS ??= `bench:${Buffer.alloc(32, 7).toString("base64")}`;
-process.env.OKTA_ALLOW_INSECURE_LOCALHOST = "1";
 process.env.NEXT_TELEMETRY_DISABLED = "1";
 
 const print = (record: Record<string, unknown>) => {
@@ -127,23 +138,41 @@ for (const scenario of ["scheduled", "incremental", "busy"] as const) {
 }
 
 console.log(`[bench] ${JSON.stringify(machine())}`);
-const fake = await startFakeOkta({
-  users,
-  groups,
-  memberships,
-  seed,
-  rateLimits: UNLIMITED,
-  host: "127.0.0.1",
-});
-const orgShape = {
-  users: fake.directory.users.length,
-  groups: fake.directory.groups.length,
-  memberships: fake.directory.membershipCount(),
-};
-console.log(`[bench] fake Okta ${fake.url}: ${JSON.stringify(orgShape)} (memberships include Everyone's)`);
+const size = { users, groups, memberships, seed };
+const okta = await oktaDirectory(size, UNLIMITED);
+const fake = okta.fake;
+/** Okta's, and the other directories' whose scenarios run: each a sync of its own in the organization. */
+const directories: BenchDirectory[] = [okta];
+if (scenarios.has("entra")) directories.push(await entraDirectory(size));
+if (scenarios.has("google")) directories.push(await googleDirectory(size));
+const directoryOf = (provider: Provider) =>
+  directories.find((d) => d.provider === provider) as BenchDirectory;
+for (const d of directories)
+  console.log(
+    `[bench] fake ${d.label} ${d.url}: ${JSON.stringify(d.shape)}${d === okta ? " (memberships include Everyone's)" : ""}`,
+  );
+for (const d of directories) Object.assign(process.env, d.appEnv);
 
-/** The organization, its owner, the Okta sync, and 1,000 past runs for the history page. */
-async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: string }> {
+const SYNC_SETTINGS: SyncSettings = {
+  enrollmentType: "ONLY_SYNC",
+  uniqueField: "EMAIL",
+  schedule: "OFF",
+  deletionPolicy: "DELETE",
+  safeguardPercent: 20,
+  fullSyncEveryHours: 24,
+  alertAfterFailures: 3,
+  alertAfterHours: 24,
+};
+
+interface Prepared {
+  organizationId: string;
+  /** The Okta sync's. */
+  userSyncId: string;
+  syncs: Partial<Record<Provider, string>>;
+}
+
+/** The organization, its owner, a sync of each directory, and 1,000 past runs of Okta's for the history page. */
+async function prepare(db: Db): Promise<Prepared> {
   const { organizationId } = await seedDemo(db, password);
   const owner = await db.user.findUniqueOrThrow({ where: { email: OWNER.email } });
   const member: MemberContext = {
@@ -155,31 +184,15 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
     role: "OWNER",
     memberships: [],
   };
-  const created = await createUserSync(db, member, {
-    name: "Okta bench",
-    domain: fake.url,
-    authMethod: "API_TOKEN",
-    token: fake.token,
-    clientId: "",
-    privateKey: "",
-    dpop: false,
-    enrollmentType: "ONLY_SYNC",
-    uniqueField: "EMAIL",
-    schedule: "OFF",
-    deletionPolicy: "DELETE",
-    safeguardPercent: 20,
-    fullSyncEveryHours: 24,
-    alertAfterFailures: 3,
-    alertAfterHours: 24,
-  });
-  if (!created.ok)
-    throw new Error(`createUserSync: ${created.message} ${JSON.stringify(created.fieldErrors)}`);
+  const syncs: Prepared["syncs"] = {};
+  for (const d of directories) syncs[d.provider] = await d.createSync(db, member, SYNC_SETTINGS);
+  const userSyncId = syncs.okta as string;
   const hour = 3_600_000;
   const base = Date.now() - 1001 * hour;
   await db.syncRun.createMany({
     data: Array.from({ length: 1000 }, (_, i) => ({
       organizationId,
-      userSyncId: created.id,
+      userSyncId,
       status: i % 50 === 7 ? ("FAILED" as const) : ("SUCCEEDED" as const),
       mode: i % 24 === 0 ? ("FULL" as const) : ("INCREMENTAL" as const),
       trigger: i % 24 === 0 ? ("MANUAL" as const) : ("SCHEDULED" as const),
@@ -192,12 +205,12 @@ async function prepare(db: Db): Promise<{ organizationId: string; userSyncId: st
       membershipsAdded: i % 7,
     })),
   });
-  return { organizationId, userSyncId: created.id };
+  return { organizationId, userSyncId, syncs };
 }
 
 let databaseUrl: string;
 let db: Db | null = null;
-let ids: { organizationId: string; userSyncId: string };
+let ids: Prepared;
 if (postgres && baseUrl) {
   databaseUrl = await freshPostgres(baseUrl, "bench");
   db = createDb(databaseUrl);
@@ -237,7 +250,7 @@ const app = startApp({
 const stopAll = async () => {
   await app.stop();
   await runner.stop();
-  await fake.close();
+  for (const d of directories) await d.close();
   await db?.$disconnect();
 };
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -273,7 +286,7 @@ process.env.INNGEST_DEV = runnerUrl;
 const { requestSyncRun } = await import("@/inngest/dispatch");
 
 /** SYNC DATA as the page sends it: the server action over HTTP, with the session. */
-async function syncDataAction(full: boolean): Promise<void> {
+async function syncDataAction(userSyncId: string, full: boolean): Promise<void> {
   const manifest = JSON.parse(
     readFileSync(path.join(process.cwd(), ".next/server/server-reference-manifest.json"), "utf8"),
   ) as { node: Record<string, { exportedName?: string }> };
@@ -281,10 +294,10 @@ async function syncDataAction(full: boolean): Promise<void> {
   if (!actionId) throw new Error("startSyncAction is not in the build's server-reference manifest");
   const form = new FormData();
   // React encodes a FormData argument as "$K<id>" and its fields under "_<id>_".
-  form.set("_1_userSyncId", ids.userSyncId);
+  form.set("_1_userSyncId", userSyncId);
   if (full) form.set("_1_full", "true");
   form.set("0", JSON.stringify([{ ok: false }, "$K1"]));
-  const res = await fetch(`${appUrl}/user-management/user-sync/${ids.userSyncId}`, {
+  const res = await fetch(`${appUrl}/user-management/user-sync/${userSyncId}`, {
     method: "POST",
     headers: { cookie, "next-action": actionId, accept: "text/x-component" },
     body: form,
@@ -302,9 +315,10 @@ interface SyncFigures {
 async function runSync(
   scenario: string,
   trigger: "MANUAL" | "SCHEDULED",
-  { forceFull = false } = {},
+  { forceFull = false, directory = okta as BenchDirectory } = {},
 ): Promise<SyncFigures> {
-  fake.clearRequests();
+  const userSyncId = ids.syncs[directory.provider] as string;
+  directory.clearRequests();
   const before = postgres ? await tableWrites(databaseUrl) : {};
   const appMemory = new PeakMemory(app.pid);
   const runnerMemory = new PeakMemory(runner.pid);
@@ -315,14 +329,14 @@ async function runSync(
   if (db) {
     const started = await requestSyncRun(db, {
       organizationId: ids.organizationId,
-      userSyncId: ids.userSyncId,
+      userSyncId,
       trigger,
       startedById: null,
       forceFull,
     });
     if (started !== "started") throw new Error(`requestSyncRun: ${started}`);
   } else {
-    await syncDataAction(forceFull);
+    await syncDataAction(userSyncId, forceFull);
   }
   // The runner's run of user-sync/run for this request, until it has ended (report included).
   let run: RunnerRun | undefined;
@@ -341,9 +355,12 @@ async function runSync(
   const appPeak = appMemory.stop();
   const runnerPeak = runnerMemory.stop();
   const detail = await runnerJson<RunnerRun>(`/runs/${finished.id}`);
-  const requests = fake.requests;
-  const byFamily = { users: 0, groups: 0, logs: 0, other: 0 };
-  for (const r of requests) byFamily[endpointFamily(r.path) as keyof typeof byFamily]++;
+  const requests = directory.requests();
+  const byFamily = Object.fromEntries(directory.families.map((family) => [family, 0]));
+  for (const r of requests) {
+    const family = directory.family(r.path);
+    byFamily[family] = (byFamily[family] ?? 0) + 1;
+  }
   const syncRunId = String(finished.event.data.syncRunId);
   const record = db ? await db.syncRun.findUniqueOrThrow({ where: { id: syncRunId } }) : null;
   let rowsByTable: Record<string, number> | null = null;
@@ -351,9 +368,10 @@ async function runSync(
     await delay(STATS_SETTLE_MS);
     rowsByTable = writesBetween(before, await tableWrites(databaseUrl));
   }
-  const usersListed = record?.usersProcessed ?? orgShape.users;
+  const usersListed = record?.usersProcessed ?? directory.shape.users;
   return {
     scenario,
+    directory: directory.provider,
     syncRunId,
     runnerStatus: finished.status,
     status: record?.status,
@@ -367,7 +385,7 @@ async function runSync(
         : null,
     usersListed,
     usersPerSecond: Math.round(usersListed / wallSeconds),
-    orgUsersPerSecond: Math.round(orgShape.users / wallSeconds),
+    orgUsersPerSecond: Math.round(directory.shape.users / wallSeconds),
     changes: record && {
       usersCreated: record.usersCreated,
       usersUpdated: record.usersUpdated,
@@ -379,9 +397,9 @@ async function runSync(
     },
     inngestSteps: Object.keys(detail.history ?? {}).length,
     runnerAppRequests: detail.appRequests,
-    oktaRequests: requests.length,
-    oktaRequestsByFamily: byFamily,
-    oktaRequestsCountedByRun: record?.oktaRequests,
+    directoryRequests: requests.length,
+    directoryRequestsByFamily: byFamily,
+    directoryRequestsCountedByRun: record?.oktaRequests,
     http429: requests.filter((r) => r.status === 429).length,
     dbRowsWritten: rowsByTable && Object.values(rowsByTable).reduce((a, b) => a + b, 0),
     dbRowsByTable: rowsByTable,
@@ -546,7 +564,7 @@ try {
     });
     const figures = await runSync("full sync, Okta rate limits", "MANUAL", { forceFull: true });
     fake.setRateLimits(UNLIMITED);
-    const families = figures.oktaRequestsByFamily as Record<"users" | "groups", number>;
+    const families = figures.directoryRequestsByFamily as Record<"users" | "groups", number>;
     // Families are paced apart; the run lists users, then groups, then members, so the bound adds up.
     const raw = (families.users / OKTA_LIMITS.users + families.groups / OKTA_LIMITS.groups) * 60;
     const reserve = raw / (1 - DEFAULT_RESERVE_SHARE);
@@ -560,6 +578,12 @@ try {
       ratioToBound: round((figures.wallSeconds as number) / raw),
       ratioToBoundWithReserve: round((figures.wallSeconds as number) / reserve),
     });
+  }
+  for (const provider of ["entra", "google"] as const) {
+    if (!scenarios.has(provider)) continue;
+    const directory = directoryOf(provider);
+    results.push(await runSync(`${directory.label}: first full sync`, "MANUAL", { directory }));
+    results.push(await runSync(`${directory.label}: SYNC DATA, no change`, "MANUAL", { directory }));
   }
   if (scenarios.has("busy") && db) {
     await forgetImports(db, ids.userSyncId);
@@ -640,9 +664,11 @@ try {
     }
   }
 
-  console.log(
-    `\nOrg: ${orgShape.users} users, ${orgShape.groups} groups, ${orgShape.memberships} memberships; load ${loadavg()}`,
-  );
+  for (const d of directories)
+    console.log(
+      `\n${d.label}: ${d.shape.users} users, ${d.shape.groups} groups, ${d.shape.memberships} memberships`,
+    );
+  console.log(`load ${loadavg()}`);
   if (results.length > 0) {
     console.log(
       `\n${textTable(
@@ -651,7 +677,7 @@ try {
           "wall s",
           "users/s",
           "steps",
-          "Okta req",
+          "dir req",
           "429",
           "DB rows",
           "app MB",
@@ -664,7 +690,7 @@ try {
           String(r.wallSeconds),
           String(r.usersPerSecond),
           String(r.inngestSteps),
-          String(r.oktaRequests),
+          String(r.directoryRequests),
           String(r.http429),
           String(r.dbRowsWritten ?? "n/a"),
           String(r.appPeakMB),
