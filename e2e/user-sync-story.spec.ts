@@ -3,6 +3,7 @@ import { expect, type Page, test } from "@playwright/test";
 import { expectAccessible } from "./support/a11y";
 import { signIn } from "./support/auth";
 import { changeOkta, DEMO_OKTA_TOKEN, DEMO_OKTA_URL } from "./support/demo-okta";
+import { syncAndWait } from "./support/runs";
 import { cellUnder } from "./support/tables";
 
 // The help page's whole story, in order: one test, since each step builds on the last.
@@ -17,20 +18,6 @@ async function snap(page: Page, name: string) {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
   const docs = process.env.SCREENSHOTS_DIR;
   if (docs) await page.screenshot({ path: join(docs, `${name}.png`), fullPage: true });
-}
-
-/** Clicks SYNC DATA and waits for its run, the newest in SYNC HISTORY, to end as `expected`. */
-async function syncAndWait(page: Page, expected: RegExp) {
-  const history = page.getByRole("table", { name: "Sync history" }).getByRole("row");
-  // SYNC HISTORY renders with the page: its table, if any, is there once its heading is.
-  await expect(page.getByRole("heading", { name: "SYNC HISTORY" })).toBeVisible();
-  const rows = await history.count();
-  await page.getByRole("button", { name: "SYNC DATA" }).click();
-  // The head row and the runs: the new run is listed as soon as it is queued.
-  await expect(history).toHaveCount(rows === 0 ? 2 : rows + 1);
-  const progress = page.getByTestId("run-progress");
-  await expect(progress.getByRole("heading", { name: "Latest run" })).toBeVisible({ timeout: 60_000 });
-  await expect(progress.getByText(expected)).toBeVisible();
 }
 
 test("an Administrator connects Okta Workspace, syncs, and sees updates and deletions after the next sync", async ({

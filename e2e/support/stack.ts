@@ -1,6 +1,8 @@
 // The whole product for the hardening specs, started by the spec's worker: a production build
 // (`next start`) on a fresh PostgreSQL database, the local Inngest runner driving its real
-// /api/inngest, and the app's output captured (the secrets spec searches it). The shared e2e server
+// /api/inngest, a demo Entra ID tenant and Google Workspace (the fakes: the app reaches Microsoft
+// and Google only there, so they start with it), and the app's output captured (the secrets spec
+// searches it). The shared e2e server
 // has none of these: no runner, no database a test can read while the app runs (PGlite), no log.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -10,6 +12,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { createDb, type Db } from "@/lib/db";
+import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
+import { type FakeGoogle, startFakeGoogle } from "@/scripts/fake-google";
 import { type Runner, startRunner } from "@/scripts/inngest-runner";
 import { freePort, syncApp } from "@/scripts/inngest-runner/testing/harness";
 import { freshPostgres } from "@/test-support/postgres";
@@ -19,6 +23,10 @@ export interface Stack {
   /** The app's database, for arranging data and checking side effects. */
   db: Db;
   runner: Runner;
+  /** The demo Entra ID tenant the app's ENTRA_DEV_URL points at: its URL (for `/__admin/`) and what an admin types. */
+  entra: DemoEntra;
+  /** The demo Google Workspace the app's GOOGLE_DEV_URL points at. */
+  google: DemoGoogle;
   /** Where the runner keeps its run state (JSON files). */
   runnerDataDir: string;
   /** A 32-byte key the app encrypts tokens with: `kid:<base64>`. */
@@ -28,6 +36,20 @@ export interface Stack {
   /** The app's environment (secrets, database, runner), for a second app on the same stack. */
   environment: Record<string, string>;
   stop(): Promise<void>;
+}
+
+export interface DemoEntra {
+  url: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface DemoGoogle {
+  url: string;
+  /** The demo service account's JSON key file. */
+  key: string;
+  adminEmail: string;
 }
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -108,6 +130,10 @@ export async function startStack(): Promise<Stack> {
     unreachableRetryMs: 200,
     log: () => {},
   });
+  const [entra, google]: [FakeEntra, FakeGoogle] = await Promise.all([
+    startFakeEntra({ users: 12, groups: 3, seed: 19 }),
+    startFakeGoogle({ users: 12, groups: 3, seed: 19 }),
+  ]);
   const encryptionKeys = `e2e:${randomBytes(32).toString("base64")}`;
   const environment: Record<string, string> = {
     DATABASE_URL: databaseUrl,
@@ -116,7 +142,9 @@ export async function startStack(): Promise<Stack> {
     AUTH_TRUST_HOST: "true",
     INNGEST_DEV: runner.url,
     OKTA_ALLOW_INSECURE_LOCALHOST: "1",
-    // A production build against the local runner and fake Okta: the development switches above are meant.
+    ENTRA_DEV_URL: entra.url,
+    GOOGLE_DEV_URL: google.url,
+    // A production build against the local runner and the fakes: the development switches above are meant.
     ALLOW_DEVELOPMENT_SWITCHES_IN_PRODUCTION: "1",
     TOKEN_ENCRYPTION_KEYS: encryptionKeys,
     RESEND_API_KEY: "",
@@ -132,6 +160,13 @@ export async function startStack(): Promise<Stack> {
     url,
     db,
     runner,
+    entra: {
+      url: entra.url,
+      tenantId: entra.tenantId,
+      clientId: entra.app.clientId,
+      clientSecret: entra.app.secrets[0]?.value ?? "",
+    },
+    google: { url: google.url, key: google.demoKey, adminEmail: google.adminEmail },
     runnerDataDir: dataDir,
     encryptionKeys,
     output,
@@ -139,6 +174,7 @@ export async function startStack(): Promise<Stack> {
     stop: async () => {
       await runner.close();
       await app.stop();
+      await Promise.all([entra.close(), google.close()]);
       await db.$disconnect();
       mkdirSync(path.dirname(OUTPUT_FILE), { recursive: true });
       writeFileSync(OUTPUT_FILE, output());

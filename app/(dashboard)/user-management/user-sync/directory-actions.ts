@@ -73,7 +73,7 @@ export const testGoogleConnectionAction = orgAction(
   googleSyncInput
     .pick({ serviceAccountKey: true, adminEmail: true, customerId: true })
     .extend({ userSyncId: recordId.optional() }),
-  async (typed, member) =>
-    testDirectoryConnection(getDb(), member, { provider: "GOOGLE_WORKSPACE", ...typed }),
+  async ({ userSyncId, ...typed }, member) =>
+    testDirectoryConnection(getDb(), member, { provider: "GOOGLE_WORKSPACE", ...typed }, userSyncId),
   GOOGLE_SECRET,
 );
