@@ -7,6 +7,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { APIRequestContext } from "@playwright/test";
+import { encryptSecret, parseKeyring } from "@/lib/crypto/secrets";
+import { credentialBinding } from "@/lib/user-sync/credential";
+import { entraConnection, googleConnection } from "@/lib/user-sync/directories";
+import { entraSyncInput, googleSyncInput } from "@/lib/user-sync/form";
 import type { FakeOkta } from "@/scripts/fake-okta";
 import {
   type ActionCall,
@@ -97,10 +101,113 @@ const onSync = (
 });
 
 const syncPage = (sync: Sync) => `/user-management/user-sync/${sync.id}`;
+
+const SETTINGS = { enrollmentType: "ONLY_SYNC", uniqueField: "EMAIL" };
+/** The Entra ID and Google Workspace forms' connection fields, for the stack's fake directories. */
+const entraFields = (stack: Stack) => ({
+  tenantId: stack.entra.tenantId,
+  clientId: stack.entra.clientId,
+  clientSecret: stack.entra.clientSecret,
+});
+const googleFields = (stack: Stack) => ({
+  serviceAccountKey: stack.google.key,
+  adminEmail: stack.google.adminEmail,
+  customerId: "",
+});
+
+/** A sync of another directory in the organization a caller targets, as its CREATE leaves it. */
+async function directorySync(stack: Stack, caller: Caller, provider: "ENTRA_ID" | "GOOGLE_WORKSPACE") {
+  const connection =
+    provider === "ENTRA_ID"
+      ? entraConnection(entraSyncInput.parse({ name: "x", ...entraFields(stack), ...SETTINGS }))
+      : googleConnection(googleSyncInput.parse({ name: "x", ...googleFields(stack), ...SETTINGS }));
+  const secret = provider === "ENTRA_ID" ? stack.entra.clientSecret : stack.google.key;
+  return stack.db.userSync.create({
+    data: {
+      ...connection,
+      organizationId: targetOf(caller).id,
+      name: `${provider} of ${caller} ${Math.random().toString(36).slice(2, 8)}`,
+      credentialCiphertext: encryptSecret(
+        secret,
+        credentialBinding(connection),
+        parseKeyring(stack.encryptionKeys),
+      ),
+      credentialHint: "hint",
+      enrollmentType: "ONLY_SYNC",
+      uniqueField: "EMAIL",
+    },
+  });
+}
+
+/** CREATE, SAVE and Test connection of another directory: Owners and Administrators, their own organization only. */
+function directoryActions(provider: "ENTRA_ID" | "GOOGLE_WORKSPACE", slug: "entra" | "google") {
+  const fields = (stack: Stack) => (provider === "ENTRA_ID" ? entraFields(stack) : googleFields(stack));
+  const secret = provider === "ENTRA_ID" ? "clientSecret" : "serviceAccountKey";
+  const onDirectorySync = (
+    attempt: (sync: Sync, stack: Stack, caller: Caller) => Attempt,
+  ): ActionExpectation => ({
+    permitted: ["admin", "owner"],
+    withState: true,
+    arrange: async (stack, caller) => attempt(await directorySync(stack, caller, provider), stack, caller),
+  });
+  const Name = provider === "ENTRA_ID" ? "Entra" : "Google";
+  return {
+    [`create${Name}SyncAction`]: {
+      permitted: ["admin", "owner", "foreignAdmin", "ownerWithForeignIds"],
+      withState: true,
+      arrange: async (stack: Stack, caller: Caller) => {
+        const name = `${provider} created by ${caller}`;
+        return {
+          page: `/user-management/user-sync/new/${slug}`,
+          fields: { name, ...fields(stack), ...SETTINGS },
+          done: async (call: ActionCall) => {
+            expect(call.headers["x-action-redirect"]).toMatch(/\/user-management\/user-sync\/\w+\?created=1/);
+            const created = await stack.db.userSync.findMany({ where: { name } });
+            expect(created.map((s) => s.organizationId)).toEqual([
+              (caller === "foreignAdmin" ? foreign : home).id,
+            ]);
+          },
+        };
+      },
+    } satisfies ActionExpectation,
+    [`update${Name}SyncAction`]: onDirectorySync((sync, stack, caller) => ({
+      page: `${syncPage(sync)}/edit`,
+      fields: {
+        name: `${Name} renamed by ${caller}`,
+        ...fields(stack),
+        [secret]: "",
+        ...SETTINGS,
+        userSyncId: sync.id,
+      },
+      done: async () => {
+        const row = await stack.db.userSync.findUniqueOrThrow({ where: { id: sync.id } });
+        expect(row.name).toBe(`${Name} renamed by ${caller}`);
+        expect(row.credentialCiphertext).toBe(sync.credentialCiphertext);
+      },
+    })),
+    // A blank secret means "the saved one": only a sync of the caller's own organization lends it.
+    [`test${Name}ConnectionAction`]: onDirectorySync((sync, stack) => ({
+      page: `/user-management/user-sync/new/${slug}`,
+      fields: { ...fields(stack), [secret]: "", userSyncId: sync.id },
+      done: async (call) => expect(answerOf(call)?.message).toMatch(/^Connected/),
+    })),
+  };
+}
+
+const DIRECTORY_ACTIONS: Record<string, ActionExpectation> = Object.fromEntries(
+  Object.entries({
+    ...directoryActions("ENTRA_ID", "entra"),
+    ...directoryActions("GOOGLE_WORKSPACE", "google"),
+  }).map(([name, expectation]) => [
+    `app/(dashboard)/user-management/user-sync/directory-actions.ts#${name}`,
+    expectation,
+  ]),
+);
 const runOf = (stack: Stack, id: string) => stack.db.syncRun.findUniqueOrThrow({ where: { id } });
 
 /** Every server action of the app, by `file#export`. */
 const ACTIONS: Record<string, ActionExpectation> = {
+  ...DIRECTORY_ACTIONS,
   "app/(dashboard)/user-management/user-sync/actions.ts#createUserSyncAction": {
     // Every Owner or Administrator creates one, in their own organization (checked below): there
     // are no ids to forge.
@@ -243,8 +350,10 @@ for (const action of serverActions()) {
       else expect(answer?.ok ?? false, `${what}: ${JSON.stringify(answer)}`).toBe(false);
       expect(call.headers["x-action-redirect"] ?? "/sign-in", what).toMatch(/^\/sign-in/);
       expect(call.headers["set-cookie"] ?? "", what).not.toContain("active-org=");
-      if (action.name === "testConnectionAction") {
+      if (/^test\w*ConnectionAction$/.test(action.name)) {
         expect(answer?.message ?? "", what).not.toMatch(/Connected/);
+      }
+      if (action.name === "testConnectionAction") {
         expect(
           okta.requests.filter((r) => r.path.startsWith("/api/")),
           `${what}: another organization's saved token reached Okta`,
@@ -273,6 +382,8 @@ const ROUTES: Record<string, { permitted: readonly Caller[] | "public" | "innges
   "/user-management/user-sync": { permitted: ["admin", "owner", "foreignAdmin"] },
   "/user-management/user-sync/new": { permitted: ["admin", "owner", "foreignAdmin"] },
   "/user-management/user-sync/new/okta": { permitted: ["admin", "owner", "foreignAdmin"] },
+  "/user-management/user-sync/new/entra": { permitted: ["admin", "owner", "foreignAdmin"] },
+  "/user-management/user-sync/new/google": { permitted: ["admin", "owner", "foreignAdmin"] },
   "/user-management/user-sync/[syncId]": { permitted: ["admin", "owner"] },
   "/user-management/user-sync/[syncId]/edit": { permitted: ["admin", "owner"] },
   "/user-management/user-sync/[syncId]/attention": { permitted: ["admin", "owner"] },
