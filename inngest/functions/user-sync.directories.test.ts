@@ -49,8 +49,10 @@ interface Directory {
   suspendUser(id: string): void;
   addGroup(name: string, members: string[]): string;
   removeMember(groupId: string, userId: string): void;
-  /** The users listing fails with 5xx twice, then is throttled once. */
+  /** The listings fail with 5xx twice and are throttled once. */
   misbehave(): void;
+  /** Requests the fake refused (throttled or failed), as its request log says. */
+  refused(): number;
   /** The credential stops working, as when an admin revokes it. */
   revoke(): void;
   /** What the run's error says then. */
@@ -109,6 +111,7 @@ async function entra(): Promise<Directory> {
       fake.updateApp(app.clientId, { secrets: [] });
       fake.revokeAccessTokens();
     },
+    refused: () => fake.requests.filter((r) => (r.status ?? 0) >= 429).length,
     revokedError: /client secret/i,
   };
 }
@@ -153,12 +156,18 @@ async function google(): Promise<Directory> {
         path: "/admin/directory/v1/users",
         times: 2,
       });
-      fake.setQuota({ perMinute: 3 });
+      // Over quota, as the Directory API may answer it: backed off and retried.
+      fake.injectFault({
+        fault: { kind: "status", status: 429 },
+        path: "/admin/directory/v1/groups",
+        times: 1,
+      });
     },
     revoke: () => {
       fake.oauth.revokeDelegation(clientId);
       fake.oauth.revokeAccessTokens();
     },
+    refused: () => fake.requests.filter((r) => (r.status ?? 0) >= 429).length,
     revokedError: /delegation/i,
   };
 }
@@ -277,7 +286,9 @@ describe.each([
     expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
   });
 
-  it("retries the directory's failures and waits out its throttling, then completes with exact counts", async () => {
+  it("retries the directory's failures and waits out its throttling, then completes with exact counts", {
+    timeout: 90_000,
+  }, async () => {
     const dir = await start();
     open = dir;
     for (const p of people(12)) dir.addUser(p);
@@ -286,6 +297,7 @@ describe.each([
     const { run } = await syncOnce(harness.db, harness.runner, fixture);
     expect(run.status).toBe("SUCCEEDED");
     expect(run.usersCreated).toBe(12 + dir.own);
+    expect(dir.refused()).toBe(3);
   });
 
   it("fails at once when its credential is taken away, saying what to fix, and removes no one", async () => {
