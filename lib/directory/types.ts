@@ -1,5 +1,5 @@
 /**
- * What a user sync needs from a directory (Okta now; Azure AD or Google Workspace later).
+ * What a user sync needs from a directory (Okta, Microsoft Entra ID, Google Workspace).
  * Listings are paged with opaque cursors so that each Inngest step can fetch a few pages,
  * write them, and hand the cursor to the next step.
  */
@@ -38,11 +38,35 @@ export interface Page<T> {
   items: T[];
   /** Pass back to get the next page; null on the last page. */
   next: string | null;
+  /** A delta listing's entries the directory removed (Graph's `@removed`): their external ids. */
+  removed?: string[];
+  /** On a delta listing's last page: where the next delta listing starts (`ChangeFeed`). */
+  position?: string;
 }
 
 export interface ListOptions {
   /** Incremental listing: only what changed after this instant. */
   updatedSince?: Date;
+  /** Delta listing: only what changed after this position, which a listing of the feed handed out. */
+  changesFrom?: string;
+}
+
+export type FeedKind = "users" | "groups";
+
+/** Where the users' and the groups' delta listings start (Graph: their `@odata.deltaLink`s). */
+export type FeedPositions = Record<FeedKind, string>;
+
+/**
+ * A directory whose listings are also its change feed (Microsoft Graph's delta queries): a delta
+ * listing (`ListOptions.changesFrom`) returns what was created or changed after a position, and
+ * what was removed (`Page.removed`), and hands out the next position on its last page. Group
+ * listings then carry a moved `membershipUpdatedAt` for every group whose users changed.
+ */
+export interface ChangeFeed {
+  /** How long a position can be read from (Graph: 7 days for users and groups). */
+  readonly retentionMs: number;
+  /** The positions as they stand now, taken before a full listing: the next run reads what changed after. */
+  positions(): Promise<FeedPositions>;
 }
 
 /**
@@ -75,7 +99,9 @@ export type ChangeLogUnavailableReason =
   /** `since` is older than the log keeps (Okta: 90 days). */
   | "retention"
   /** The listing ended before `until` or could not be read to its end. */
-  | "cut-short";
+  | "cut-short"
+  /** The directory wants a full listing before it hands out changes again (Graph's 410 resync). */
+  | "reset";
 
 export class ChangeLogUnavailableError extends Error {
   constructor(
@@ -109,6 +135,8 @@ export const isPermanentFailure = (error: unknown): boolean =>
 export interface DirectoryProvider {
   /** Members a page of `listGroupMembers` holds, to plan reads from a group's member count. */
   readonly memberPageSize: number;
+  /** Requests sent so far, retries included (a provider that counts them). */
+  readonly requestCount?: number;
   /** Time spent waiting on the directory's rate limits so far (a provider that waits). */
   readonly waitedMs?: number;
   /** Every user, all statuses (deprovisioned ones included), a page at a time. */
@@ -122,4 +150,6 @@ export interface DirectoryProvider {
    * directory has none. Throws `ChangeLogUnavailableError` when it cannot be used.
    */
   listChanges?(cursor: string | null, options: ChangeListOptions): Promise<Page<DirectoryChange>>;
+  /** The directory's change feed, when its listings are one. A position it cannot read from: `ChangeLogUnavailableError`. */
+  readonly changeFeed?: ChangeFeed;
 }

@@ -1,6 +1,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import {
+  type ChangeFeed,
+  ChangeLogUnavailableError,
   type DirectoryGroup,
   type DirectoryPerson,
   type DirectoryProvider,
@@ -39,9 +41,12 @@ import {
  * expire. Requests are paced (1–4 at once), retried (5xx, network, timeouts) and Graph's
  * throttling (429, 503 with `Retry-After`) is waited out within caps.
  *
- * Graph's delta queries are not used (`updatedSince` is ignored, every listing lists all): a
- * cursor is the `@odata.nextLink` Graph sent, checked to stay on Graph and on the listing's path,
- * so a delta listing can later hand out its `@odata.deltaLink` the same way.
+ * Full listings use `/users` and `/groups` (999 a page; `updatedSince` is ignored). Graph's delta
+ * queries are the change feed (`changeFeed`): before a full listing, `$deltatoken=latest` gives the
+ * positions (`@odata.deltaLink`s) the next run's delta listings start from; a delta listing
+ * returns the users and groups created or changed since, the removed ones (`@removed`), and the
+ * next position. Cursors and positions are links Graph sent, checked to stay on Graph and on the
+ * listing's path.
  */
 
 /** The credentials an admin enters (the form's fields have these names). */
@@ -97,6 +102,12 @@ const PAGE_SIZE = 999;
 const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 const USER_SELECT = "id,displayName,givenName,surname,mail,userPrincipalName,accountEnabled,createdDateTime";
 const GROUP_SELECT = "id,displayName,description,groupTypes,securityEnabled,mailEnabled";
+const USERS_DELTA = "/v1.0/users/delta";
+const GROUPS_DELTA = "/v1.0/groups/delta";
+/** `members` makes a group's direct membership changes show in its delta (`members@delta`). */
+const GROUP_DELTA_SELECT = `${GROUP_SELECT},members`;
+/** Graph keeps a directory object's delta token seven days; an hour's margin. */
+const DELTA_RETENTION_MS = 7 * 24 * 3600_000 - 3600_000;
 const USER_AGENT = "entra-workspace-user-sync";
 /** A token is renewed this long before Entra says it expires (at most half its lifetime). */
 const EXPIRY_MARGIN_MS = 5 * 60_000;
@@ -168,8 +179,23 @@ const GraphGroup = z.looseObject({
 
 const GraphMember = z.looseObject({ id: z.string().min(1) });
 
+/** A delta round's removed entry: deleted (`changed`: restorable for 30 days) or purged (`deleted`). */
+const Removed = z.looseObject({ id: z.string().min(1), "@removed": z.looseObject({}) });
+
+const GraphDeltaGroup = GraphGroup.extend({
+  /** Direct members added or removed (users and groups); present when they changed. */
+  "members@delta": z.array(GraphMember).nullish().catch(null),
+});
+
 const collection = <T extends z.ZodType>(item: T) =>
   z.looseObject({ value: z.array(item), "@odata.nextLink": z.string().nullish() });
+
+const deltaCollection = <T extends z.ZodType>(item: T) =>
+  z.looseObject({
+    value: z.array(z.union([Removed, item])),
+    "@odata.nextLink": z.string().nullish(),
+    "@odata.deltaLink": z.string().nullish(),
+  });
 
 const TokenResponse = z.object({
   token_type: z.string().regex(/^bearer$/i),
@@ -210,7 +236,11 @@ export function groupType(
   return group.mailEnabled && !group.securityEnabled ? "Distribution" : "Security";
 }
 
-export function toDirectoryGroup(group: z.infer<typeof GraphGroup>): DirectoryGroup {
+/**
+ * Graph dates no membership change: a group is dated by the listing that shows it (`listedAt`), so
+ * that a full run reads every group's members and a delta run those of the groups it lists.
+ */
+export function toDirectoryGroup(group: z.infer<typeof GraphGroup>, listedAt: Date): DirectoryGroup {
   return {
     externalId: group.id,
     name: clean(group.displayName) ?? group.id,
@@ -219,7 +249,7 @@ export function toDirectoryGroup(group: z.infer<typeof GraphGroup>): DirectoryGr
     // Graph counts members only with a separate `$count` request (ConsistencyLevel: eventual).
     memberCount: null,
     updatedAt: null,
-    membershipUpdatedAt: null,
+    membershipUpdatedAt: listedAt,
   };
 }
 
@@ -343,16 +373,128 @@ export class EntraClient implements DirectoryProvider {
     return this.waited;
   }
 
-  /** Every user, enabled or not, a page at a time; `updatedSince` is ignored (no delta query yet). */
-  async listUsers(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryPerson>> {
+  readonly changeFeed: ChangeFeed = {
+    retentionMs: DELTA_RETENTION_MS,
+    positions: async () => {
+      const [users, groups] = await Promise.all([
+        this.latest(USERS_DELTA, USER_SELECT),
+        this.latest(GROUPS_DELTA, GROUP_DELTA_SELECT),
+      ]);
+      return { users, groups };
+    },
+  };
+
+  /**
+   * Every user, enabled or not, a page at a time; `updatedSince` is ignored. With `changesFrom`, the
+   * users created or changed since that position and the removed ones (Graph's delta).
+   */
+  async listUsers(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryPerson>> {
+    if (options?.changesFrom !== undefined) {
+      const page = await this.deltaPage(cursor ?? options.changesFrom, USERS_DELTA, GraphUser);
+      return { ...page, items: page.items.map(toDirectoryPerson) };
+    }
     const page = await this.page(cursor, "/v1.0/users", USER_SELECT, GraphUser);
     return { items: page.items.map(toDirectoryPerson), next: page.next };
   }
 
-  /** Every group, a page at a time; `updatedSince` is ignored. */
-  async listGroups(cursor: string | null, _options?: ListOptions): Promise<Page<DirectoryGroup>> {
-    const page = await this.page(cursor, "/v1.0/groups", GROUP_SELECT, GraphGroup);
-    return { items: page.items.map(toDirectoryGroup), next: page.next };
+  /**
+   * Every group, a page at a time; `updatedSince` is ignored. With `changesFrom`, the groups
+   * created or changed since that position — renamed, or their direct members changed, and then
+   * also every group that holds them at any level, whose users changed too — and the removed ones.
+   */
+  async listGroups(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryGroup>> {
+    const listedAt = new Date(this.options.now());
+    if (options?.changesFrom === undefined) {
+      const page = await this.page(cursor, "/v1.0/groups", GROUP_SELECT, GraphGroup);
+      return { items: page.items.map((group) => toDirectoryGroup(group, listedAt)), next: page.next };
+    }
+    const page = await this.deltaPage(cursor ?? options.changesFrom, GROUPS_DELTA, GraphDeltaGroup);
+    const moved = page.items.filter((group) => (group["members@delta"]?.length ?? 0) > 0);
+    const holders = await Promise.all(moved.map((group) => this.groupsHolding(group.id)));
+    const groups = new Map([...holders.flat(), ...page.items].map((group) => [group.id, group]));
+    const removed = new Set(page.removed);
+    const items = [...groups.values()].filter((group) => !removed.has(group.id));
+    return { ...page, items: items.map((group) => toDirectoryGroup(group, listedAt)) };
+  }
+
+  /** The groups that hold this one at any level (none when it is gone). */
+  private async groupsHolding(groupId: string): Promise<z.infer<typeof GraphGroup>[]> {
+    if (!GUID.test(groupId)) return [];
+    const path = `/v1.0/groups/${encodeURIComponent(groupId)}/transitiveMemberOf/microsoft.graph.group`;
+    const holders: z.infer<typeof GraphGroup>[] = [];
+    let cursor: string | null = null;
+    try {
+      do {
+        const page: { items: z.infer<typeof GraphGroup>[]; next: string | null } = await this.page(
+          cursor,
+          path,
+          GROUP_SELECT,
+          GraphGroup,
+        );
+        holders.push(...page.items);
+        cursor = page.next;
+      } while (cursor);
+    } catch (error) {
+      // Deleted since the delta showed it: its holders' own entries show the removal.
+      if (error instanceof EntraApiError && error.status === 404) return [];
+      throw error;
+    }
+    return holders;
+  }
+
+  /** A delta listing's position as it stands now (`$deltatoken=latest`: no entries, a delta link). */
+  private async latest(path: string, select: string): Promise<string> {
+    const url = new URL(path, this.endpoints.graph);
+    url.search = `?$select=${select}&$deltatoken=latest`;
+    const page = await this.deltaPage(url.href, path, z.never());
+    if (!page.position) {
+      throw new EntraResponseError("malformed", `Microsoft Graph's answer to GET ${path} has no delta link.`);
+    }
+    return page.position;
+  }
+
+  /**
+   * A page of a delta round from a next link or a position: the entries listed and removed (a
+   * replayed entry once, its last listing), and on the last page the next position. A position
+   * Graph no longer keeps (expired, or a resync asked for) is `ChangeLogUnavailableError`.
+   */
+  private async deltaPage<T extends { id: string }>(
+    link: string,
+    path: string,
+    item: z.ZodType<T>,
+  ): Promise<{ items: T[]; removed: string[]; next: string | null; position?: string }> {
+    let response: HttpResponse;
+    try {
+      response = await this.get(this.link(link, path));
+    } catch (error) {
+      throw deltaUnavailable(error) ?? error;
+    }
+    const page = parse(response, deltaCollection(item), path, this.scrub);
+    const listed = new Map<string, T>();
+    const removed = new Set<string>();
+    for (const entry of page.value) {
+      if ("@removed" in entry) {
+        listed.delete(entry.id);
+        removed.add(entry.id);
+      } else {
+        removed.delete(entry.id);
+        listed.set(entry.id, entry as T);
+      }
+    }
+    const next = page["@odata.nextLink"];
+    const delta = page["@odata.deltaLink"];
+    if (!next && !delta) {
+      throw new EntraResponseError(
+        "malformed",
+        `Microsoft Graph's answer to GET ${path} has no next or delta link.`,
+      );
+    }
+    return {
+      items: [...listed.values()],
+      removed: [...removed],
+      next: next ? this.link(next, path).href : null,
+      ...(!next && delta && { position: this.link(delta, path).href }),
+    };
   }
 
   /** The ids of the group's users at every level of nesting (Graph's transitive members, users only). */
@@ -565,6 +707,25 @@ export class EntraClient implements DirectoryProvider {
     const { backoffMs, random } = this.options;
     return Math.min(30_000, backoffMs * 2 ** attempt) * (0.5 + random() / 2);
   }
+}
+
+/**
+ * Graph's answers to a delta position it no longer keeps: an expired token (a 4xx with
+ * `syncStateNotFound`), or a reset (410 Gone, `resyncRequired`): a full listing is needed.
+ */
+function deltaUnavailable(error: unknown): ChangeLogUnavailableError | null {
+  if (!(error instanceof EntraApiError)) return null;
+  if (error.status === 410 || /^resyncRequired$/i.test(error.code ?? ""))
+    return new ChangeLogUnavailableError(
+      "reset",
+      "Microsoft Graph asked for a full synchronization (HTTP 410).",
+    );
+  if (/^syncStateNotFound$/i.test(error.code ?? ""))
+    return new ChangeLogUnavailableError(
+      "retention",
+      "Microsoft Graph no longer keeps the changes since the last run.",
+    );
+  return null;
 }
 
 /** The transport's errors as Entra's (their messages name hosts and codes only). */

@@ -3,6 +3,9 @@ import {
   ChangeLogUnavailableError,
   type ChangeLogUnavailableReason,
   type DirectoryChange,
+  type FeedKind,
+  type FeedPositions,
+  type ListOptions,
 } from "@/lib/directory/types";
 import { SEEN_MEMBER_REMOVALS } from "./seen";
 import { type Columns, ITEM, insertRows, PAIR, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
@@ -37,39 +40,75 @@ export const MAX_LOGGED_CHANGES = 100_000;
  */
 export const LOGGED_TYPES = ["OKTA_GROUP", "APP_GROUP"] as const;
 
-/** A delta run: incremental, reading the change log (no fallback). */
+/**
+ * A delta run: incremental, reading what changed (no fallback) from the change log, or from the
+ * change feed's delta listings.
+ */
 export const readsChangeLog = (run: Pick<SyncRun, "mode" | "fallback">) =>
   run.mode === "INCREMENTAL" && run.fallback === null;
 
+/**
+ * How a directory tells what changed: a change log read by time (Okta's System Log), a change
+ * feed read from positions its listings hand out (Graph's delta queries), or neither.
+ */
+export type ChangeSource = { kind: "log" } | { kind: "feed"; retentionMs: number } | null;
+
 export type LogGap = ChangeLogUnavailableReason | "no-log" | "not-continuous";
 
+/** The positions a sync's next delta run starts from, or null when it has none. */
+export function feedPositionsOf(value: unknown): FeedPositions | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { users, groups } = value as Record<string, unknown>;
+  return typeof users === "string" && typeof groups === "string" ? { users, groups } : null;
+}
+
 /** Why the sync cannot run on its change log now, or null when it can (before any request). */
-export function changeLogGap(sync: UserSync, now: Date, hasChangeLog: boolean): LogGap | null {
-  if (!hasChangeLog) return "no-log";
-  if (!sync.logCursor) return "not-continuous";
-  if (now.getTime() - sync.logCursor.getTime() > CHANGE_LOG_RETENTION_MS) return "retention";
+export function changeLogGap(sync: UserSync, now: Date, source: ChangeSource): LogGap | null {
+  if (!source) return "no-log";
+  if (!sync.logCursor || (source.kind === "feed" && !feedPositionsOf(sync.feedPositions)))
+    return "not-continuous";
+  const retention = source.kind === "feed" ? source.retentionMs : CHANGE_LOG_RETENTION_MS;
+  if (now.getTime() - sync.logCursor.getTime() > retention) return "retention";
   return null;
 }
 
-const WHY: Record<LogGap, string> = {
-  "no-log": "This directory has no change log.",
-  "not-continuous": "The System Log has not been read without a gap since the last full run.",
-  forbidden:
-    "Okta did not let this API token read the System Log: its admin needs the okta.logs.read scope or a read-only admin role.",
-  retention: "The System Log was last read more than 90 days ago, longer than Okta keeps it.",
-  "cut-short": "Okta's System Log listing ended before this run's start.",
+const WHY: Record<"log" | "feed", Record<LogGap, string>> = {
+  log: {
+    "no-log": "This directory has no change log.",
+    "not-continuous": "The System Log has not been read without a gap since the last full run.",
+    forbidden:
+      "Okta did not let this API token read the System Log: its admin needs the okta.logs.read scope or a read-only admin role.",
+    retention: "The System Log was last read more than 90 days ago, longer than Okta keeps it.",
+    "cut-short": "Okta's System Log listing ended before this run's start.",
+    reset: "Okta's System Log cannot be read from where the last run stopped.",
+  },
+  feed: {
+    "no-log": "This directory has no change log.",
+    "not-continuous": "The directory's changes have not been followed without a gap since the last full run.",
+    forbidden: "The directory refused to list its changes.",
+    retention:
+      "The directory's changes were last read longer ago than it keeps them (7 days for Microsoft Graph).",
+    "cut-short": "The directory's list of changes ended early.",
+    reset: "The directory asked for a full synchronization before it lists changes again.",
+  },
 };
 
 /**
  * What the run's page and report say about a run that could not use the log. The directory's own
  * words (`detail`) are added where they tell more than the reason (where a listing was cut short).
  */
-export function fallbackMessage(gap: LogGap, mode: "FULL" | "INCREMENTAL", detail?: string): string {
+export function fallbackMessage(
+  gap: LogGap,
+  mode: "FULL" | "INCREMENTAL",
+  source: ChangeSource,
+  detail?: string,
+): string {
   const instead =
     mode === "FULL"
       ? "This run listed every user and group instead."
       : "This run re-listed the groups whose members changed instead; users deleted in Okta are removed by the next full run.";
-  return [WHY[gap], gap === "cut-short" && detail, instead].filter(Boolean).join(" ");
+  const why = WHY[source?.kind ?? "log"][gap];
+  return [why, gap === "cut-short" && detail, instead].filter(Boolean).join(" ");
 }
 
 /**
@@ -113,16 +152,29 @@ export const changesStep: Step = async (ctx, state) => {
   return running(next);
 };
 
-async function fallBack(ctx: StepContext, state: SyncState, gap: LogGap, detail: string): ReturnType<Step> {
+/**
+ * The run cannot read what changed: before it has removed anything, it starts over as a full run
+ * (a run an admin started, or one on a change feed, whose positions are taken anew), or re-lists
+ * the groups whose members moved (a scheduled run on a change log). What it read goes.
+ */
+export async function fallBack(
+  ctx: StepContext,
+  state: SyncState,
+  gap: LogGap,
+  detail: string,
+): ReturnType<Step> {
   const { run, sync } = ctx;
-  const mode = run.trigger === "SCHEDULED" ? "INCREMENTAL" : "FULL";
+  const source = ctx.directory.changeSource;
+  const mode = run.trigger === "SCHEDULED" && source?.kind !== "feed" ? "INCREMENTAL" : "FULL";
+  const feedPositions = mode === "FULL" ? await startingPositions(ctx) : null;
   const next = await commitStep(ctx, state, async (tx) => {
     await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id } });
     return {
       next: { ...state, phase: mode === "FULL" ? "GROUPS" : "USERS", cursor: null },
       run: {
         mode,
-        fallback: fallbackMessage(gap, mode, detail),
+        fallback: fallbackMessage(gap, mode, source, detail),
+        feedPositions: feedPositions ?? Prisma.DbNull,
         ...(mode === "FULL" && {
           usersExpected: await tx.directoryUser.count({ where: { userSyncId: sync.id } }),
         }),
@@ -130,6 +182,42 @@ async function fallBack(ctx: StepContext, state: SyncState, gap: LogGap, detail:
     };
   });
   return running(next);
+}
+
+/**
+ * A full run on a change feed takes the feed's positions before it lists anything, so the next
+ * delta run reads every change made while it listed (a change read twice changes nothing).
+ */
+export async function startingPositions(ctx: StepContext): Promise<FeedPositions | null> {
+  if (ctx.run.preview) return null;
+  return ctx.directory.changeSource?.kind === "feed" ? ctx.directory.feedPositions() : null;
+}
+
+/**
+ * A delta listing's pages of a change feed, in the step's transaction: the entries they removed
+ * are recorded as deletions for DELETIONS (after the safeguard), those they list are not (a
+ * removal, then a restore, read in one run), and a complete listing's position becomes the run's.
+ */
+export async function recordFeedPage(
+  tx: Tx,
+  ctx: StepContext,
+  kind: "user" | "group",
+  listed: { present: string[]; removed: string[]; position: string | null },
+): Promise<Prisma.SyncRunUpdateManyMutationInput> {
+  const { run, now } = ctx;
+  await tx.syncRunChange.deleteMany({ where: { syncRunId: run.id, kind, key: { in: listed.present } } });
+  // Graph does not order a round's entries: one both listed and removed in it is kept.
+  const present = new Set(listed.present);
+  const removed = listed.removed
+    .filter((key) => !present.has(key))
+    .map((key) => ({ syncRunId: run.id, kind, key, change: "deleted" as const, at: now }));
+  await insertRows(tx, "SyncRunChange", CHANGE_COLUMNS, removed, {
+    onConflict: Prisma.sql`ON CONFLICT ("syncRunId", kind, key) DO UPDATE SET change = excluded.change, at = excluded.at`,
+  });
+  const read = { logChanges: { increment: listed.present.length + listed.removed.length } };
+  if (listed.position === null) return read;
+  const reached = { ...feedPositionsOf(run.feedPositions), [`${kind}s`]: listed.position };
+  return { ...read, feedPositions: reached };
 }
 
 interface ChangeRow {
@@ -257,3 +345,36 @@ export function loggedDeletedGroup(run: Pick<SyncRun, "id">): Prisma.Sql {
     SELECT 1 FROM "SyncRunChange" c
     WHERE c."syncRunId" = ${run.id} AND c.kind = 'group' AND c.change = 'deleted' AND c.key = g."externalId")`;
 }
+
+/**
+ * A delta run on a change feed lists from the feed's positions; another incremental run lists
+ * what changed since the previous run began, less a margin for skew.
+ */
+export function listOptions(ctx: StepContext, kind: FeedKind): ListOptions {
+  const from = ctx.sync.lastSyncedFrom;
+  if (ctx.run.mode !== "INCREMENTAL" || !from) return {};
+  const feed = readsFeed(ctx) ? feedPositionsOf(ctx.sync.feedPositions) : null;
+  if (feed) return { changesFrom: feed[kind] };
+  return { updatedSince: new Date(from.getTime() - INCREMENTAL_OVERLAP_MS) };
+}
+
+/** A delta run reading the directory's change log (CHANGES, then `applyLoggedChanges`). */
+export const readsLog = (ctx: StepContext) =>
+  readsChangeLog(ctx.run) && ctx.directory.changeSource?.kind === "log";
+
+/** A delta run whose listings are the directory's change feed. */
+export const readsFeed = (ctx: StepContext) =>
+  readsChangeLog(ctx.run) && ctx.directory.changeSource?.kind === "feed";
+
+/** A delta run's first page could not be read from the feed's position: the run falls back. */
+export const feedUnreadable = (
+  ctx: StepContext,
+  state: SyncState,
+  error: unknown,
+): error is ChangeLogUnavailableError =>
+  error instanceof ChangeLogUnavailableError && state.cursor === null && readsFeed(ctx);
+
+/** A delta round may list an entry more than once (Graph's replays): its last listing stands. */
+export const lastOfEach = <T extends { externalId: string }>(items: T[]): T[] => [
+  ...new Map(items.map((item) => [item.externalId, item])).values(),
+];

@@ -1,13 +1,22 @@
 import { monotonicFactory } from "ulid";
 import type { UserGroup } from "@/lib/db";
 import type { DirectoryGroup } from "@/lib/directory/types";
-import { applyLoggedChanges, readsChangeLog } from "./changes";
+import {
+  applyLoggedChanges,
+  fallBack,
+  feedUnreadable,
+  lastOfEach,
+  listOptions,
+  readsFeed,
+  readsLog,
+  recordFeedPage,
+} from "./changes";
 import { markSeen, SEEN_GROUPS } from "./seen";
 import { type Columns, insertRows, type Tx, updateRows } from "./sql";
 import {
   commitStep,
+  type FetchedPages,
   fetchPages,
-  listOptions,
   type RunCounts,
   running,
   type Step,
@@ -20,16 +29,27 @@ import {
  * run applies the memberships its change log read with the last page (`applyLoggedChanges`).
  */
 export const groupsStep: Step = async (ctx, state) => {
-  const listed = await fetchPages(ctx.budget.groupPages, state.cursor, (cursor) =>
-    ctx.directory.listGroups(cursor, listOptions(ctx)),
-  );
+  let listed: FetchedPages<DirectoryGroup>;
+  try {
+    listed = await fetchPages(ctx.budget.groupPages, state.cursor, (cursor) =>
+      ctx.directory.listGroups(cursor, listOptions(ctx, "groups")),
+    );
+  } catch (error) {
+    if (feedUnreadable(ctx, state, error)) return fallBack(ctx, state, error.reason, error.message);
+    throw error;
+  }
+  const groups = readsFeed(ctx) ? lastOfEach(listed.items) : listed.items;
   const next = await commitStep(ctx, state, async (tx) => {
-    const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, listed.items)) };
-    if (listed.next) return { next: { ...state, cursor: listed.next }, counts };
+    const counts = { pagesFetched: listed.pages, ...(await applyGroups(tx, ctx, groups)) };
+    const run =
+      (readsFeed(ctx) &&
+        (await recordFeedPage(tx, ctx, "group", { ...listed, present: groups.map((g) => g.externalId) }))) ||
+      undefined;
+    if (listed.next) return { next: { ...state, cursor: listed.next }, counts, run };
     // A full run lists its groups first, then the users with the members alongside.
     if (ctx.run.mode === "FULL") return { next: { ...state, phase: "USERS", cursor: null }, counts };
-    const logged = readsChangeLog(ctx.run) ? await applyLoggedChanges(tx, ctx) : {};
-    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, ...logged } };
+    const logged = readsLog(ctx) ? await applyLoggedChanges(tx, ctx) : {};
+    return { next: { ...state, phase: "MEMBERSHIPS", cursor: null }, counts: { ...counts, ...logged }, run };
   });
   return running(next);
 };

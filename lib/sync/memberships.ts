@@ -1,7 +1,7 @@
 import { Prisma } from "@/lib/db";
 import { GroupGoneError } from "@/lib/directory/types";
 import { pagesFor } from "./capacity";
-import { LOGGED_TYPES, readsChangeLog } from "./changes";
+import { LOGGED_TYPES, readsLog } from "./changes";
 import {
   clearSeen,
   markSeen,
@@ -247,7 +247,7 @@ async function groupsToReconcile(
           OR: [
             { membershipsUpdatedAt: null },
             // A delta run's log covers the Okta and app groups (applyLoggedChanges); others are listed.
-            readsChangeLog(run)
+            readsLog(ctx)
               ? { ...moved, OR: [{ type: null }, { type: { notIn: [...LOGGED_TYPES] } }] }
               : moved,
           ],

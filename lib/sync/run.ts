@@ -7,10 +7,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { type AuditAction, recordAudit } from "@/lib/audit";
-import type { Db, Prisma, SyncRun, SyncRunStatus, SyncTrigger, UserSync } from "@/lib/db";
+import { type Db, Prisma, type SyncRun, type SyncRunStatus, type SyncTrigger, type UserSync } from "@/lib/db";
 import { ACTIVE_STATUSES } from "./active-statuses";
 import { clearGoneUsers } from "./attention";
-import { changeLogGap, fallbackMessage } from "./changes";
+import { changeLogGap, fallbackMessage, startingPositions } from "./changes";
 import { closeHealthIncident, HEALTHY_STATUSES } from "./health";
 import { clearPreviewed } from "./preview";
 import { clearSeen } from "./seen";
@@ -254,7 +254,9 @@ async function closeRun(tx: Tx, run: SyncRun, { listed }: { listed: boolean }): 
       ? {
           lastSyncedFrom: run.startedAt,
           ...(run.mode === "FULL" && !kept && { lastFullSyncAt: run.startedAt }),
-          ...(relisted ? { logCursor: null } : !kept && { logCursor: run.startedAt }),
+          ...(relisted
+            ? { logCursor: null, feedPositions: Prisma.DbNull }
+            : !kept && { logCursor: run.startedAt, feedPositions: run.feedPositions ?? Prisma.DbNull }),
         }
       : {};
   await tx.userSync.updateMany({
@@ -430,15 +432,22 @@ export async function markInngestRunCancelled(db: Db, cancel: EndedInngestRun): 
  */
 export const startStep: Step = async (ctx, state) => {
   const { sync, now, run } = ctx;
+  const source = ctx.directory.changeSource;
   const due = state.forceFull || fullSyncDue(sync, now);
-  const gap = due ? null : changeLogGap(sync, now, ctx.directory.hasChangeLog);
-  const mode = due || (gap && run.trigger !== "SCHEDULED") ? "FULL" : "INCREMENTAL";
+  const gap = due ? null : changeLogGap(sync, now, source);
+  // Without its feed, a run on a change feed lists everything: re-listing would too, blind to deletions.
+  const relist = run.trigger === "SCHEDULED" && source?.kind !== "feed";
+  const mode = due || (gap && !relist) ? "FULL" : "INCREMENTAL";
+  // A delta run on a feed lists from the sync's positions (CHANGES is for a change log).
+  const feed = source?.kind === "feed";
+  const feedPositions = mode === "FULL" ? await startingPositions(ctx) : feed ? sync.feedPositions : null;
   const next = await commitStep(ctx, state, async (tx) => ({
-    next: { ...state, phase: mode === "FULL" ? "GROUPS" : gap ? "USERS" : "CHANGES" },
+    next: { ...state, phase: mode === "FULL" ? "GROUPS" : gap || feed ? "USERS" : "CHANGES" },
     run: {
       status: "RUNNING",
       mode,
-      fallback: gap ? fallbackMessage(gap, mode) : null,
+      fallback: gap ? fallbackMessage(gap, mode, source) : null,
+      feedPositions: feedPositions ?? Prisma.DbNull,
       startedAt: now,
       // The progress bar's total; unknown for an incremental run, which lists only changes.
       usersExpected:

@@ -1,8 +1,9 @@
 import { yielder } from "@/lib/async/yield";
 import type { Db, Prisma, SyncRun, UserSync } from "@/lib/db";
-import type { DirectoryProvider, ListOptions, Page } from "@/lib/directory/types";
+import type { DirectoryProvider, FeedPositions, Page } from "@/lib/directory/types";
+import type { ChangeSource } from "./changes";
 import type { Tx } from "./sql";
-import { INCREMENTAL_OVERLAP_MS, type StepBudget, type SyncState, type SyncStepResult } from "./types";
+import type { StepBudget, SyncState, SyncStepResult } from "./types";
 
 /** What one step works with: the run as it stood when the step began. */
 export interface StepContext {
@@ -91,12 +92,18 @@ function increments(counts: Record<string, number | undefined>) {
 
 export const running = (state: SyncState): SyncStepResult => ({ status: "running", state });
 
-/** A provider that counts its calls and waits, for the run's `oktaRequests` and `rateLimitWaitMs`. */
+/**
+ * A provider that counts its requests and waits, for the run's `oktaRequests` and
+ * `rateLimitWaitMs`: the requests it says it sent (`requestCount`: retries, and a call's requests
+ * beyond one, included), else its calls.
+ */
 export class CountingDirectory implements DirectoryProvider {
   private calls = 0;
+  private sentBefore: number;
   private waitedBefore: number;
 
   constructor(private readonly provider: DirectoryProvider) {
+    this.sentBefore = provider.requestCount ?? 0;
     this.waitedBefore = provider.waitedMs ?? 0;
   }
 
@@ -104,11 +111,16 @@ export class CountingDirectory implements DirectoryProvider {
     return this.provider.memberPageSize;
   }
 
-  /** The calls made and the time waited since the last take. */
+  /** The requests made and the time waited since the last take. */
   takeUsage(): { oktaRequests: number; rateLimitWaitMs: number } {
+    const sent = this.provider.requestCount;
     const waited = this.provider.waitedMs ?? 0;
-    const usage = { oktaRequests: this.calls, rateLimitWaitMs: Math.round(waited - this.waitedBefore) };
+    const usage = {
+      oktaRequests: sent === undefined ? this.calls : sent - this.sentBefore,
+      rateLimitWaitMs: Math.round(waited - this.waitedBefore),
+    };
     this.calls = 0;
+    this.sentBefore = sent ?? 0;
     this.waitedBefore = waited;
     return usage;
   }
@@ -128,8 +140,16 @@ export class CountingDirectory implements DirectoryProvider {
     return this.provider.listGroupMembers(...args);
   }
 
-  get hasChangeLog(): boolean {
-    return this.provider.listChanges !== undefined;
+  get changeSource(): ChangeSource {
+    const feed = this.provider.changeFeed;
+    if (feed) return { kind: "feed", retentionMs: feed.retentionMs };
+    return this.provider.listChanges ? { kind: "log" } : null;
+  }
+
+  feedPositions(): Promise<FeedPositions> {
+    if (!this.provider.changeFeed) throw new Error("The directory has no change feed");
+    this.calls++;
+    return this.provider.changeFeed.positions();
   }
 
   listChanges(...args: Parameters<NonNullable<DirectoryProvider["listChanges"]>>) {
@@ -139,29 +159,37 @@ export class CountingDirectory implements DirectoryProvider {
   }
 }
 
-/** Up to `limit` pages from `cursor` on; `next` is null when the listing is complete. */
+export interface FetchedPages<T> {
+  items: T[];
+  pages: number;
+  /** Null when the listing is complete. */
+  next: string | null;
+  /** A delta listing's removed entries (`Page.removed`). */
+  removed: string[];
+  /** A complete delta listing's last position (`Page.position`). */
+  position: string | null;
+}
+
+/** Up to `limit` pages from `cursor` on. */
 export async function fetchPages<T>(
   limit: number,
   cursor: string | null,
   list: (cursor: string | null) => Promise<Page<T>>,
-): Promise<{ items: T[]; pages: number; next: string | null }> {
+): Promise<FetchedPages<T>> {
   const items: T[] = [];
+  const removed: string[] = [];
   const pause = yielder();
   let pages = 0;
   let next = cursor;
+  let position: string | null = null;
   do {
     await pause();
     const page = await list(next);
     pages++;
     items.push(...page.items);
+    if (page.removed) removed.push(...page.removed);
     next = page.next;
+    position = page.position ?? null;
   } while (next !== null && pages < limit);
-  return { items, pages, next };
-}
-
-/** An incremental run lists what changed since the previous run began, less a margin for skew. */
-export function listOptions(ctx: StepContext): ListOptions {
-  const from = ctx.sync.lastSyncedFrom;
-  if (ctx.run.mode !== "INCREMENTAL" || !from) return {};
-  return { updatedSince: new Date(from.getTime() - INCREMENTAL_OVERLAP_MS) };
+  return { items, pages, next, removed, position: next === null ? position : null };
 }

@@ -4,7 +4,15 @@ import { type EnrollmentStatus, Prisma, type UniqueField, type UserSync } from "
 import type { DirectoryPerson } from "@/lib/directory/types";
 import { noteMatches } from "./attention";
 import { changesBetween, contentHash, type SyncedAttributes, syncedAttributes } from "./attributes";
-import { readsChangeLog } from "./changes";
+import {
+  fallBack,
+  feedUnreadable,
+  lastOfEach,
+  listOptions,
+  readsChangeLog,
+  readsFeed,
+  recordFeedPage,
+} from "./changes";
 import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
 import {
@@ -16,15 +24,7 @@ import {
 import { asPreviewed, recordPreviewed } from "./preview";
 import { markSeen, SEEN_USERS } from "./seen";
 import { type Columns, insertRows, lockOrganizationUsers, quoted, type Tx, textSet, updateRows } from "./sql";
-import {
-  commitStep,
-  fetchPages,
-  listOptions,
-  type RunCounts,
-  running,
-  type Step,
-  type StepContext,
-} from "./step";
+import { commitStep, fetchPages, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
 
 /**
@@ -38,23 +38,32 @@ export const usersStep: Step = async (ctx, state) => {
   // Both read to their end, so a failed step counts every request it made and leaves none running.
   const [users, memberPages] = await Promise.allSettled([
     fetchPages(ctx.budget.userPages, state.cursor, (cursor) =>
-      ctx.directory.listUsers(cursor, listOptions(ctx)),
+      ctx.directory.listUsers(cursor, listOptions(ctx, "users")),
     ),
     alongside ? readMembersAlongside(ctx, state) : null,
   ]);
-  if (users.status === "rejected") throw users.reason;
+  if (users.status === "rejected") {
+    if (feedUnreadable(ctx, state, users.reason))
+      return fallBack(ctx, state, users.reason.reason, users.reason.message);
+    throw users.reason;
+  }
   if (memberPages.status === "rejected") throw memberPages.reason;
   const [listed, members] = [users.value, memberPages.value];
+  const people = readsFeed(ctx) ? lastOfEach(listed.items) : listed.items;
   const next = await commitStep(ctx, state, async (tx) => {
-    const counts: RunCounts = { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, listed.items)) };
+    const counts: RunCounts = { pagesFetched: listed.pages, ...(await applyUsers(tx, ctx, people)) };
+    const fed =
+      readsFeed(ctx) &&
+      (await recordFeedPage(tx, ctx, "user", { ...listed, present: people.map((p) => p.externalId) }));
     const read = members && (await applyMembersAlongside(tx, ctx, state, members));
     if (read) {
       counts.pagesFetched = (counts.pagesFetched ?? 0) + (read.counts.pagesFetched ?? 0);
       counts.membershipsAdded = read.counts.membershipsAdded;
     }
-    if (listed.next) return { next: { ...state, ...read?.position, cursor: listed.next }, counts };
+    const run = fed || undefined;
+    if (listed.next) return { next: { ...state, ...read?.position, cursor: listed.next }, counts, run };
     if (ctx.run.preview) return { next: { ...state, phase: "SAFEGUARD", cursor: null }, counts };
-    if (!read) return { next: { ...state, phase: "GROUPS", cursor: null }, counts };
+    if (!read) return { next: { ...state, phase: "GROUPS", cursor: null }, counts, run };
     const resolved = await resolvePendingMembers(tx, ctx);
     counts.membershipsAdded = (counts.membershipsAdded ?? 0) + resolved.membershipsAdded;
     // MEMBERSHIPS reads what is left from the start: Everyone, and groups not read whole alongside.

@@ -1,4 +1,5 @@
 import {
+  type ChangeFeed,
   type ChangeListOptions,
   ChangeLogUnavailableError,
   type DirectoryChange,
@@ -14,7 +15,9 @@ import {
  * An in-memory directory for the engine's unit tests: paged listings with opaque "after" cursors
  * (like Okta's), `updatedSince` filtering, timestamps from a shared clock, failures injected
  * into a chosen call, and (with `changeLog`) a change log like Okta's System Log: every edit
- * recorded, visible `logDelayMs` after it happened. The fake Okta over HTTP (lib/okta) is the end-to-end stand-in.
+ * recorded, visible `logDelayMs` after it happened; or (with `changeFeed`) a change feed like
+ * Graph's delta queries: delta listings of what changed after a position. The fake Okta over HTTP
+ * (lib/okta) is the end-to-end stand-in.
  */
 
 export type DirectoryMethod = keyof DirectoryProvider;
@@ -31,6 +34,8 @@ export interface MemoryDirectoryOptions {
   /** A change shows in `listChanges` this long after it happened (Okta's log is eventually consistent). */
   logDelayMs?: number;
   changePageSize?: number;
+  /** Serves delta listings from positions (`changeFeed`), as Graph's delta queries. */
+  changeFeed?: boolean;
 }
 
 type LoggedChange = DirectoryChange & { seq: number };
@@ -69,11 +74,18 @@ export class MemoryDirectory implements DirectoryProvider {
   private readonly calls = new Map<DirectoryMethod, number>();
   private readonly failures: Failure[] = [];
   private readonly log: LoggedChange[] = [];
-  private readonly options: Required<Omit<MemoryDirectoryOptions, "changeLog">>;
+  private readonly options: Required<Omit<MemoryDirectoryOptions, "changeLog" | "changeFeed">>;
   readonly memberPageSize: number;
   /** Set to make `listChanges` refuse, as Okta does for a token whose admin may not read the log. */
   logForbidden = false;
   readonly listChanges?: DirectoryProvider["listChanges"];
+  readonly changeFeed?: ChangeFeed;
+  /** Set to make delta listings refuse their positions, as Graph's 410 resync. */
+  feedReset = false;
+  /** The feed's sequence: each edit of a user or group (members included) takes the next number. */
+  private feedSeq = 0;
+  private readonly touched = { users: new Map<string, number>(), groups: new Map<string, number>() };
+  private readonly removed = { users: new Map<string, number>(), groups: new Map<string, number>() };
 
   constructor(options: MemoryDirectoryOptions = {}) {
     this.options = {
@@ -86,6 +98,15 @@ export class MemoryDirectory implements DirectoryProvider {
     };
     this.memberPageSize = this.options.memberPageSize;
     if (options.changeLog) this.listChanges = (cursor, range) => this.readLog(cursor, range);
+    if (options.changeFeed) {
+      this.changeFeed = {
+        retentionMs: 7 * 24 * 3600_000,
+        positions: async () => {
+          this.call("changeFeed");
+          return { users: `feed:${this.feedSeq}`, groups: `feed:${this.feedSeq}` };
+        },
+      };
+    }
   }
 
   // ------------------------------------------------------------ editing the directory
@@ -111,6 +132,7 @@ export class MemoryDirectory implements DirectoryProvider {
     };
     this.inputs.set(input.externalId, input);
     this.people.set(person.externalId, person);
+    this.touch("users", person.externalId);
     return person;
   }
 
@@ -129,6 +151,7 @@ export class MemoryDirectory implements DirectoryProvider {
       if (ids.delete(externalId)) this.touchMembership(groupId);
     }
     if (existed) this.record({ kind: "user-deleted", userExternalId: externalId });
+    if (existed) this.touch("users", externalId, { removed: true });
   }
 
   putGroup(input: GroupInput): DirectoryGroup {
@@ -145,6 +168,7 @@ export class MemoryDirectory implements DirectoryProvider {
     this.groups.set(group.externalId, group);
     if (!this.members.has(group.externalId)) this.members.set(group.externalId, new Set());
     if (!existing) this.record({ kind: "group-created", groupExternalId: group.externalId });
+    this.touch("groups", group.externalId);
     return group;
   }
 
@@ -152,6 +176,7 @@ export class MemoryDirectory implements DirectoryProvider {
     if (!this.groups.delete(externalId)) return;
     this.members.delete(externalId);
     this.record({ kind: "group-deleted", groupExternalId: externalId });
+    this.touch("groups", externalId, { removed: true });
   }
 
   setMembers(groupId: string, userIds: string[]): void {
@@ -187,6 +212,35 @@ export class MemoryDirectory implements DirectoryProvider {
   private touchMembership(groupId: string): void {
     const group = this.groups.get(groupId);
     if (group) group.membershipUpdatedAt = this.options.now();
+    if (group) this.touch("groups", groupId);
+  }
+
+  private touch(kind: "users" | "groups", id: string, { removed = false } = {}): void {
+    const seq = ++this.feedSeq;
+    (removed ? this.touched : this.removed)[kind].delete(id);
+    (removed ? this.removed : this.touched)[kind].set(id, seq);
+  }
+
+  /** A delta listing: what changed after the position, removals on the first page, the next position on the last. */
+  private delta<T>(
+    kind: "users" | "groups",
+    from: string,
+    cursor: string | null,
+    items: T[],
+    idOf: (item: T) => string,
+    size: number,
+  ): Page<T> {
+    if (this.feedReset)
+      throw new ChangeLogUnavailableError("reset", "The directory asks for a full synchronization.");
+    const after = Number(from.replace(/^feed:/, ""));
+    const changed = items.filter((item) => (this.touched[kind].get(idOf(item)) ?? 0) > after);
+    const listed = page(changed, idOf, cursor, size);
+    const removed = [...this.removed[kind]].filter(([, seq]) => seq > after).map(([id]) => id);
+    return {
+      ...listed,
+      ...(cursor === null && { removed }),
+      ...(listed.next === null && { position: `feed:${this.feedSeq}` }),
+    };
   }
 
   // ------------------------------------------------------------ failures and call counts
@@ -219,7 +273,17 @@ export class MemoryDirectory implements DirectoryProvider {
 
   async listUsers(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryPerson>> {
     this.call("listUsers");
-    const { updatedSince } = options;
+    const { updatedSince, changesFrom } = options;
+    if (changesFrom !== undefined) {
+      return this.delta(
+        "users",
+        changesFrom,
+        cursor,
+        [...this.people.values()],
+        (p) => p.externalId,
+        this.options.pageSize,
+      );
+    }
     const people = [...this.people.values()].filter(
       (p) => !updatedSince || (p.updatedAt !== null && p.updatedAt > updatedSince),
     );
@@ -228,11 +292,22 @@ export class MemoryDirectory implements DirectoryProvider {
 
   async listGroups(cursor: string | null, options: ListOptions = {}): Promise<Page<DirectoryGroup>> {
     this.call("listGroups");
-    const { updatedSince } = options;
+    const { updatedSince, changesFrom } = options;
     const changedSince = (at: Date | null) => !updatedSince || (at !== null && at > updatedSince);
     const groups = [...this.groups.values()]
-      .filter((g) => changedSince(g.updatedAt) || changedSince(g.membershipUpdatedAt))
+      .filter(
+        (g) => changesFrom !== undefined || changedSince(g.updatedAt) || changedSince(g.membershipUpdatedAt),
+      )
       .map((g) => ({ ...g, memberCount: this.members.get(g.externalId)?.size ?? 0 }));
+    if (changesFrom !== undefined)
+      return this.delta(
+        "groups",
+        changesFrom,
+        cursor,
+        groups,
+        (g) => g.externalId,
+        this.options.groupPageSize,
+      );
     return page(groups, (g) => g.externalId, cursor, this.options.groupPageSize);
   }
 
