@@ -1,7 +1,8 @@
 /**
  * The fake tenant's users, groups and memberships, kept sorted by id so that a page costs
  * O(log N + page size) whatever N is. A group's members are users and groups (nested): its
- * transitive users are computed once per change of any membership and kept.
+ * transitive users (and the groups it is in) are computed once per change of any membership and
+ * kept. Every change after the generation is written to a journal, which delta queries read.
  */
 
 export interface FakeUser {
@@ -35,6 +36,23 @@ export interface FakeGroup {
 export type UserInput = Partial<Omit<FakeUser, "id" | "createdDateTime">> & { userPrincipalName: string };
 export type GroupInput = Partial<Omit<FakeGroup, "id" | "createdDateTime" | "members">> & {
   displayName: string;
+};
+
+export type ChangeBody =
+  | { what: "created" }
+  | { what: "updated"; properties: string[] }
+  /** Graph's `@removed` reasons: `changed` (soft-deleted, restorable), `deleted` (permanently). */
+  | { what: "removed"; reason: "changed" | "deleted" }
+  | { what: "member"; memberId: string; memberKind: "user" | "group"; added: boolean };
+
+/** One change of a user or group (of a group's members: the group's), at `journal[seq - 1]`. */
+export type Change = ChangeBody & {
+  seq: number;
+  at: number;
+  kind: "user" | "group";
+  id: string;
+  /** The seq of the same object's previous change (0: none): a round finds an object's first change in it without a scan. */
+  prev: number;
 };
 
 export class NotFoundError extends Error {}
@@ -71,6 +89,12 @@ export class Directory {
   private readonly groupById = new Map<string, FakeGroup>();
   /** Each group's users at every level of nesting, sorted; dropped on any membership change. */
   private transitive = new Map<string, string[]>();
+  /** Each group's ancestors, sorted, and the groups each object is a direct member of; dropped likewise. */
+  private ancestors = new Map<string, string[]>();
+  private parents: Map<string, string[]> | null = null;
+  /** Every change since the generation, oldest first. */
+  readonly journal: Change[] = [];
+  private readonly lastChange = new Map<string, number>();
 
   constructor(
     readonly now: () => number,
@@ -85,7 +109,34 @@ export class Directory {
     this.groups.push(...groups);
     this.users.sort((a, b) => (a.id < b.id ? -1 : 1));
     this.groups.sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.membershipsChanged();
+  }
+
+  /** The object's last change, if any since the generation. */
+  lastChangeOf(id: string): Change | undefined {
+    const seq = this.lastChange.get(id);
+    return seq ? this.journal[seq - 1] : undefined;
+  }
+
+  private record(kind: Change["kind"], id: string, body: ChangeBody): void {
+    const seq = this.journal.length + 1;
+    this.journal.push({ ...body, seq, at: this.now(), kind, id, prev: this.lastChange.get(id) ?? 0 });
+    this.lastChange.set(id, seq);
+  }
+
+  private membershipsChanged(): void {
     this.transitive.clear();
+    this.ancestors.clear();
+    this.parents = null;
+  }
+
+  /** Takes the object out of every group that has it as a direct member, journaling each removal. */
+  private leaveGroups(id: string, memberKind: "user" | "group"): void {
+    for (const group of this.groups) {
+      if (group.members.delete(id))
+        this.record("group", group.id, { what: "member", memberId: id, memberKind, added: false });
+    }
+    this.membershipsChanged();
   }
 
   user(id: string): FakeUser {
@@ -130,22 +181,29 @@ export class Directory {
     }
     this.userById.set(user.id, user);
     insertSorted(this.users, user);
+    this.record("user", user.id, { what: "created" });
     return user;
   }
 
+  /** Changes a user's properties (`accountEnabled: false` disables it); journals those whose value changed. */
   updateUser(id: string, patch: Partial<Omit<FakeUser, "id">>): FakeUser {
     const user = this.user(id);
     const { id: _ignored, ...rest } = patch as Partial<FakeUser>;
+    const properties = Object.keys(rest).filter(
+      (key) => user[key as keyof FakeUser] !== rest[key as keyof typeof rest],
+    );
     Object.assign(user, rest);
+    if (properties.length) this.record("user", id, { what: "updated", properties });
     return user;
   }
 
-  deleteUser(id: string): void {
+  /** Deletes a user: soft (restorable in Entra, `@removed` reason `changed`) unless `permanently`. */
+  deleteUser(id: string, permanently = false): void {
     this.user(id);
     this.userById.delete(id);
     removeSorted(this.users, id);
-    for (const group of this.groups) group.members.delete(id);
-    this.transitive.clear();
+    this.leaveGroups(id, "user");
+    this.record("user", id, { what: "removed", reason: permanently ? "deleted" : "changed" });
   }
 
   createGroup(input: GroupInput): FakeGroup {
@@ -162,29 +220,37 @@ export class Directory {
     };
     this.groupById.set(group.id, group);
     insertSorted(this.groups, group);
+    this.record("group", group.id, { what: "created" });
     return group;
   }
 
   updateGroup(id: string, patch: Partial<GroupInput>): FakeGroup {
     const group = this.group(id);
     const { displayName, description, groupTypes, securityEnabled, mailEnabled, mail } = patch;
-    Object.assign(
-      group,
-      Object.fromEntries(
-        Object.entries({ displayName, description, groupTypes, securityEnabled, mailEnabled, mail }).filter(
-          ([, value]) => value !== undefined,
-        ),
-      ),
+    const changes = Object.entries({
+      displayName,
+      description,
+      groupTypes,
+      securityEnabled,
+      mailEnabled,
+      mail,
+    }).filter(
+      ([key, value]) =>
+        value !== undefined && JSON.stringify(value) !== JSON.stringify(group[key as keyof FakeGroup]),
     );
+    Object.assign(group, Object.fromEntries(changes));
+    if (changes.length)
+      this.record("group", id, { what: "updated", properties: changes.map(([key]) => key) });
     return group;
   }
 
-  deleteGroup(id: string): void {
+  /** Deletes a group (soft unless `permanently`, as `deleteUser`); the groups it was in lose it. */
+  deleteGroup(id: string, permanently = false): void {
     this.group(id);
     this.groupById.delete(id);
     removeSorted(this.groups, id);
-    for (const group of this.groups) group.members.delete(id);
-    this.transitive.clear();
+    this.leaveGroups(id, "group");
+    this.record("group", id, { what: "removed", reason: permanently ? "deleted" : "changed" });
   }
 
   /** Adds a user or a group (nested) to a group. */
@@ -192,13 +258,64 @@ export class Directory {
     const group = this.group(groupId);
     if (!this.userById.has(memberId)) this.group(memberId);
     if (memberId === groupId) throw new BadRequestError("A group cannot be a member of itself.");
+    if (group.members.has(memberId)) return;
     group.members.add(memberId);
-    this.transitive.clear();
+    this.membershipsChanged();
+    this.record("group", groupId, {
+      what: "member",
+      memberId,
+      memberKind: this.kindOf(memberId),
+      added: true,
+    });
   }
 
   removeMember(groupId: string, memberId: string): void {
-    this.group(groupId).members.delete(memberId);
-    this.transitive.clear();
+    if (!this.group(groupId).members.delete(memberId)) return;
+    this.membershipsChanged();
+    this.record("group", groupId, {
+      what: "member",
+      memberId,
+      memberKind: this.kindOf(memberId),
+      added: false,
+    });
+  }
+
+  /** Whether an existing member is a user or a group. */
+  kindOf(id: string): "user" | "group" {
+    return this.userById.has(id) ? "user" : "group";
+  }
+
+  /** The groups that contain the group at any level of nesting, sorted by id (cycles allowed). */
+  ancestorGroups(groupId: string): string[] {
+    this.group(groupId);
+    let found = this.ancestors.get(groupId);
+    if (!found) {
+      if (!this.parents) {
+        this.parents = new Map();
+        for (const group of this.groups) {
+          for (const member of group.members) {
+            const list = this.parents.get(member);
+            if (list) list.push(group.id);
+            else this.parents.set(member, [group.id]);
+          }
+        }
+      }
+      const seen = new Set<string>();
+      const queue = [groupId];
+      for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+        for (const parent of this.parents.get(next) ?? []) {
+          if (!seen.has(parent)) {
+            seen.add(parent);
+            queue.push(parent);
+          }
+        }
+      }
+      // A group in a cycle contains itself; Graph lists only the others.
+      seen.delete(groupId);
+      found = [...seen].sort();
+      this.ancestors.set(groupId, found);
+    }
+    return found;
   }
 
   /** The group's users at every level of nesting, sorted by id (cycles allowed, as Entra's). */

@@ -287,7 +287,7 @@ describe("the admin API and hostility", () => {
     expect(failed.headers.get("x-echo")).toContain(Buffer.from(token).toString("base64url"));
   });
 
-  it("generates 100,000 users fast and serves a page in time independent of the tenant's size", async () => {
+  it("generates 100,000 users fast, serves a page and a delta round in time independent of the tenant's size", async () => {
     // CPU time rather than the wall clock's: other processes sharing the machine do not count.
     const cpu = process.cpuUsage();
     const big = await startFakeEntra({ users: 100_000, groups: 50, seed: 2 });
@@ -318,8 +318,236 @@ describe("the admin API and hostility", () => {
       expect(performance.now() - pageStarted).toBeLessThan(2000);
       expect(body.value).toHaveLength(999);
       expect(body["@odata.nextLink"]).toBeUndefined();
+
+      // A delta round reads the journal's 10 changes, not the 100,000 users: count the reads.
+      const latest = await fetch(`${big.url}/v1.0/users/delta?$deltatoken=latest&$select=displayName`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      const deltaLink = ((await latest.json()) as { "@odata.deltaLink": string })["@odata.deltaLink"];
+      const changed = big.directory.users.slice(500, 510).map((u) => u.id);
+      for (const id of changed) big.directory.updateUser(id, { displayName: `Changed ${id}` });
+      let reads = 0;
+      const users = big.directory.users;
+      Object.defineProperty(big.directory, "users", {
+        value: new Proxy(users, {
+          get: (target, property, receiver) => {
+            if (typeof property === "string" && /^\d+$/.test(property)) reads++;
+            return Reflect.get(target, property, receiver);
+          },
+        }),
+      });
+      const roundStarted = performance.now();
+      const round = await fetch(deltaLink, { headers: { Authorization: `Bearer ${token}` } });
+      const changes = (await round.json()) as { value: { id: string }[]; "@odata.deltaLink"?: string };
+      expect(performance.now() - roundStarted).toBeLessThan(500);
+      expect(changes.value.map((u) => u.id).sort()).toEqual(changed.sort());
+      expect(changes["@odata.deltaLink"]).toBeDefined();
+      expect(reads).toBeLessThan(100);
     } finally {
       await big.close();
     }
+  });
+});
+
+type Item = Record<string, unknown> & { id: string };
+/** Follows a delta round's next links to its delta link, as a syncing client does. */
+async function deltaRound(first: string, token: string) {
+  const pages: { value: Item[]; nextLink?: string }[] = [];
+  let link: string | undefined = first;
+  while (link) {
+    const { status, body } = await graph(link, token);
+    expect(status).toBe(200);
+    const nextLink = body["@odata.nextLink"] as string | undefined;
+    pages.push({ value: body.value as Item[], nextLink });
+    if (!nextLink)
+      return { pages, items: pages.flatMap((p) => p.value), deltaLink: body["@odata.deltaLink"] as string };
+    link = nextLink;
+  }
+  throw new Error("unreachable");
+}
+const byId = (items: Item[]) => Object.fromEntries(items.map((item) => [item.id, item]));
+
+describe("delta queries", () => {
+  it("lists every user in pages of 200, then only the changes the $select tracks", async () => {
+    const token = await accessToken();
+    const round = await deltaRound(`${fake.url}/v1.0/users/delta?$select=displayName,accountEnabled`, token);
+    expect(round.pages.map((p) => p.value.length)).toEqual([200, 50]);
+    expect(round.pages[0]?.nextLink).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/v1\.0\/users\/delta\?\$skiptoken=[\w.-]+$/,
+    );
+    expect(round.deltaLink).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1\.0\/users\/delta\?\$deltatoken=[\w.-]+$/);
+    expect(round.items.map((u) => u.id)).toEqual(fake.directory.users.map((u) => u.id));
+    expect(Object.keys(round.items[0] ?? {}).sort()).toEqual(["accountEnabled", "displayName", "id"]);
+
+    const [renamed, disabled, deleted, purged, unselected] = fake.directory.users
+      .slice(10, 15)
+      .map((u) => u.id);
+    const hired = fake.directory.createUser({
+      userPrincipalName: "delta.hire@contoso.onmicrosoft.com",
+      displayName: "Hire",
+    });
+    fake.directory.updateUser(renamed ?? "", { displayName: "Renamed" });
+    fake.directory.updateUser(renamed ?? "", { displayName: "Renamed twice" });
+    expect(fake.directory.user(disabled ?? "").accountEnabled).toBe(true);
+    fake.directory.updateUser(disabled ?? "", { accountEnabled: false });
+    fake.directory.deleteUser(deleted ?? "");
+    fake.directory.deleteUser(purged ?? "", true);
+    fake.directory.updateUser(unselected ?? "", { jobTitle: "Not tracked" });
+    const changes = await deltaRound(round.deltaLink, token);
+    expect(changes.items).toHaveLength(5);
+    expect(byId(changes.items)).toEqual({
+      [hired.id]: { id: hired.id, displayName: "Hire", accountEnabled: true },
+      [renamed ?? ""]: expect.objectContaining({ displayName: "Renamed twice" }),
+      [disabled ?? ""]: expect.objectContaining({ accountEnabled: false }),
+      [deleted ?? ""]: { id: deleted, "@removed": { reason: "changed" } },
+      [purged ?? ""]: { id: purged, "@removed": { reason: "deleted" } },
+    });
+    const quiet = await deltaRound(changes.deltaLink, token);
+    expect(quiet.items).toEqual([]);
+  });
+
+  it("tracks groups' properties and direct members, nested groups included", async () => {
+    const token = await accessToken();
+    const [u1, u2] = fake.directory.users.map((u) => u.id);
+    const parent = fake.directory.createGroup({ displayName: "Parent" });
+    const child = fake.directory.createGroup({ displayName: "Child" });
+    fake.directory.addMember(parent.id, child.id);
+    fake.directory.addMember(parent.id, u1 ?? "");
+    const round = await deltaRound(`${fake.url}/v1.0/groups/delta?$select=displayName,members`, token);
+    const initial = byId(round.items);
+    expect(Object.keys(initial).sort()).toEqual(fake.directory.groups.map((g) => g.id));
+    expect(initial[parent.id]).toEqual({
+      id: parent.id,
+      displayName: "Parent",
+      "members@delta": expect.arrayContaining([
+        { "@odata.type": "#microsoft.graph.group", id: child.id },
+        { "@odata.type": "#microsoft.graph.user", id: u1 },
+      ]),
+    });
+    expect(initial[child.id]).toEqual({ id: child.id, displayName: "Child" });
+
+    const [renamed, deleted, unselected] = fake.directory.groups.filter((g) => g !== parent && g !== child);
+    fake.directory.updateGroup(renamed?.id ?? "", { displayName: "Renamed group" });
+    fake.directory.deleteGroup(deleted?.id ?? "");
+    fake.directory.updateGroup(unselected?.id ?? "", { description: "Not tracked" });
+    fake.directory.addMember(child.id, u2 ?? "");
+    fake.directory.removeMember(parent.id, u1 ?? "");
+    fake.directory.deleteGroup(child.id);
+    const changes = byId((await deltaRound(round.deltaLink, token)).items);
+    expect(changes).toEqual({
+      [renamed?.id ?? ""]: { id: renamed?.id, displayName: "Renamed group" },
+      [deleted?.id ?? ""]: { id: deleted?.id, "@removed": { reason: "changed" } },
+      [child.id]: { id: child.id, "@removed": { reason: "changed" } },
+      [parent.id]: {
+        id: parent.id,
+        displayName: "Parent",
+        "members@delta": expect.arrayContaining([
+          { "@odata.type": "#microsoft.graph.group", id: child.id, "@removed": { reason: "deleted" } },
+          { "@odata.type": "#microsoft.graph.user", id: u1, "@removed": { reason: "deleted" } },
+        ]),
+      },
+    });
+    expect(changes[parent.id]?.["members@delta"]).toHaveLength(2);
+    fake.directory.deleteGroup(parent.id);
+  });
+
+  it("starts from now with $deltaToken=latest", async () => {
+    const token = await accessToken();
+    const latest = await graph("/v1.0/users/delta?$deltaToken=LATEST&$select=mail", token);
+    expect(latest.body.value).toEqual([]);
+    const user = fake.directory.createUser({
+      userPrincipalName: "from.now@contoso.onmicrosoft.com",
+      mail: "n@x.test",
+    });
+    const changes = await deltaRound(latest.body["@odata.deltaLink"] as string, token);
+    expect(changes.items).toEqual([{ id: user.id, mail: "n@x.test" }]);
+  });
+
+  it("answers 410 Gone to a token older than seven days, forged or forgotten", async () => {
+    let token = await accessToken();
+    const link = (await graph("/v1.0/users/delta?$deltatoken=latest&$select=displayName", token)).body[
+      "@odata.deltaLink"
+    ] as string;
+    fake.advanceClock(7 * 86_400_000 - 1000);
+    token = await accessToken();
+    expect((await graph(link, token)).status).toBe(200);
+    fake.advanceClock(2000);
+    const expired = await graph(link, token);
+    expect(expired.status).toBe(410);
+    expect(expired.body).toMatchObject({ error: { code: "syncStateNotFound" } });
+    expect(expired.headers.get("location")).toBe(`${fake.url}/v1.0/users/delta?$select=displayName`);
+
+    const fresh = (await graph("/v1.0/groups/delta?$deltatoken=latest", token)).body[
+      "@odata.deltaLink"
+    ] as string;
+    const deltatoken = new URL(fresh).searchParams.get("$deltatoken") ?? "";
+    const [body = "", mac = ""] = deltatoken.split(".");
+    const state = JSON.parse(Buffer.from(body, "base64url").toString());
+    const altered = Buffer.from(JSON.stringify({ ...state, since: 0 })).toString("base64url");
+    for (const forged of [`${altered}.${mac}`, "forged", `${body}.${mac.slice(1)}`]) {
+      const refused = await graph(`/v1.0/groups/delta?$deltatoken=${forged}`, token);
+      expect(refused.status).toBe(410);
+      expect(refused.body).toMatchObject({ error: { code: "syncStateNotFound" } });
+    }
+    // A groups token is no users token.
+    expect((await graph(`/v1.0/users/delta?$deltatoken=${deltatoken}`, token)).status).toBe(410);
+
+    await fetch(`${fake.url}/__admin/forgetDeltaState`, { method: "POST" });
+    const forgotten = await graph(fresh, token);
+    expect(forgotten.status).toBe(410);
+    expect(forgotten.body).toMatchObject({ error: { code: "resyncRequired" } });
+    expect(forgotten.headers.get("location")).toBe(`${fake.url}/v1.0/groups/delta`);
+  });
+
+  it("refuses $top and other options Graph does not support on delta, and apps without the permission", async () => {
+    const token = await accessToken();
+    for (const query of [
+      "$top=10",
+      "$orderby=displayName",
+      "$expand=members",
+      "$deltatoken=latest&$skiptoken=x",
+    ]) {
+      const refused = await graph(`/v1.0/users/delta?${query}`, token);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { code: "Request_UnsupportedQuery" } });
+    }
+    expect((await graph("/v1.0/users/delta?$select=password", token)).status).toBe(400);
+    fake.updateApp(fake.app.clientId, { permissions: ["User.Read.All"] });
+    try {
+      const limited = await accessToken();
+      expect((await graph("/v1.0/users/delta?$deltatoken=latest", limited)).status).toBe(200);
+      expect((await graph("/v1.0/groups/delta", limited)).status).toBe(403);
+    } finally {
+      fake.updateApp(fake.app.clientId, { permissions: ["User.Read.All", "GroupMember.Read.All"] });
+    }
+  });
+
+  it("lists a group's ancestors at every level, paged, and 404s an unknown group", async () => {
+    const token = await accessToken();
+    const [top, middle, leaf] = ["Top", "Middle", "Leaf"].map((displayName) =>
+      fake.directory.createGroup({ displayName }),
+    );
+    fake.directory.addMember(top?.id ?? "", middle?.id ?? "");
+    fake.directory.addMember(middle?.id ?? "", leaf?.id ?? "");
+    const path = `/v1.0/groups/${leaf?.id}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName&$top=1`;
+    const first = await graph(path, token);
+    expect(first.body.value).toHaveLength(1);
+    const second = await graph(first.body["@odata.nextLink"] as string, token);
+    expect(second.body["@odata.nextLink"]).toBeUndefined();
+    const found = [...(first.body.value as Item[]), ...(second.body.value as Item[])];
+    expect(found.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+      [top, middle]
+        .map((g) => ({ id: g?.id, displayName: g?.displayName }))
+        .sort((a, b) => ((a.id ?? "") < (b.id ?? "") ? -1 : 1)),
+    );
+    const top2 = await graph(`/v1.0/groups/${top?.id}/transitiveMemberOf/microsoft.graph.group`, token);
+    expect(top2.body.value).toEqual([]);
+    const missing = await graph(
+      "/v1.0/groups/00000000-0000-4000-8000-000000000000/transitiveMemberOf/microsoft.graph.group",
+      token,
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ error: { code: "Request_ResourceNotFound" } });
+    for (const group of [top, middle, leaf]) fake.directory.deleteGroup(group?.id ?? "");
   });
 });

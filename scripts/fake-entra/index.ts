@@ -1,3 +1,4 @@
+export { DELTA_PAGE_SIZE, DELTA_TOKEN_TTL_MS } from "./delta";
 export type { FakeGroup, FakeUser, GroupInput, UserInput } from "./directory";
 export type { GenerateOptions } from "./generate";
 export {

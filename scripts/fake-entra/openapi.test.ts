@@ -104,6 +104,64 @@ describe("the fake answers as Microsoft Graph's API description says", () => {
     await expectValid("/groups", "/v1.0/groups");
   });
 
+  it("answers delta rounds and a group's transitive memberOf", async () => {
+    const users = responseValidator("/users/delta()", 200);
+    expect(users({ value: [{ id: "x", "@removed": { reason: "changed" } }], "@odata.deltaLink": 7 })).toBe(
+      false,
+    );
+    let link = "/v1.0/users/delta?$select=displayName,accountEnabled,createdDateTime";
+    for (
+      let body = await expectValid("/users/delta()", link);
+      ;
+      body = await expectValid("/users/delta()", link)
+    ) {
+      if (!body["@odata.nextLink"]) {
+        link = body["@odata.deltaLink"];
+        break;
+      }
+      link = body["@odata.nextLink"];
+    }
+    const [kept, gone] = fake.directory.users;
+    fake.directory.updateUser(kept?.id ?? "", { accountEnabled: !kept?.accountEnabled });
+    fake.directory.deleteUser(gone?.id ?? "");
+    expect((await expectValid("/users/delta()", link)).value).toHaveLength(2);
+
+    const parent = fake.directory.createGroup({ displayName: "Parent" });
+    const child = fake.directory.groups.find((g) => g.id !== parent.id);
+    fake.directory.addMember(parent.id, child?.id ?? "");
+    fake.directory.addMember(parent.id, kept?.id ?? "");
+    const groups = await expectValid(
+      "/groups/delta()",
+      "/v1.0/groups/delta?$select=displayName,groupTypes,members",
+    );
+    expect(groups["@odata.deltaLink"]).toEqual(expect.any(String));
+    fake.directory.removeMember(parent.id, kept?.id ?? "");
+    expect((await expectValid("/groups/delta()", groups["@odata.deltaLink"])).value).toHaveLength(1);
+    const ancestors = await expectValid(
+      "/groups/{group-id}/transitiveMemberOf/graph.group",
+      `/v1.0/groups/${child?.id}/transitiveMemberOf/microsoft.graph.group?$select=id,displayName&$top=999`,
+    );
+    expect(ancestors.value.map((g: { id: string }) => g.id)).toContain(parent.id);
+    fake.advanceClock(8 * 86_400_000);
+    // The access token expired too; a fresh one meets the expired delta token.
+    const renewed = await fetch(`${fake.url}/${fake.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: fake.app.clientId,
+        client_secret: fake.app.secrets[0]?.value ?? "",
+        scope: GRAPH_SCOPE,
+      }),
+    });
+    token = ((await renewed.json()) as { access_token: string }).access_token;
+    expect((await expectValid("/groups/delta()", groups["@odata.deltaLink"], 410)).error.code).toBe(
+      "syncStateNotFound",
+    );
+    expect((await expectValid("/users/delta()", "/v1.0/users/delta?$top=5", 400)).error.code).toBe(
+      "Request_UnsupportedQuery",
+    );
+  });
+
   it("sends error bodies in Graph's documented shape", async () => {
     const missing = await expectValid(
       "/groups/{group-id}/transitiveMembers/graph.user",

@@ -3,6 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import {
+  DELTA_PAGE_SIZE,
+  type DeltaKind,
+  type DeltaState,
+  DeltaStateError,
+  deltaPage,
+  type Round,
+  StateTokens,
+} from "./delta";
+import {
   BadRequestError,
   Directory,
   type FakeGroup,
@@ -17,8 +26,9 @@ import { type GenerateOptions, generateDirectory, guidMaker, random } from "./ge
 /**
  * A stateful fake of Microsoft Entra ID for tests and the demo: the Microsoft identity platform's
  * client-credentials token endpoint (`POST /{tenant}/oauth2/v2.0/token`) and the Microsoft Graph
- * v1.0 listings a sync reads (users, groups, a group's transitive user members), with Graph's
- * paging (`$top`, `@odata.nextLink` with an opaque `$skiptoken`), `$select`, error bodies, per-app
+ * v1.0 listings a sync reads (users, groups, a group's transitive user members and ancestor
+ * groups, delta queries on users and groups), with Graph's paging (`$top`, `@odata.nextLink`
+ * with an opaque `$skiptoken`), `$select`, error bodies, per-app
  * throttling (429 with `Retry-After`), faults on command, and an admin API to change the tenant
  * between syncs (`/__admin/<command>`). Both services answer on the fake's one origin.
  */
@@ -102,6 +112,9 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 999;
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token$/;
 const MEMBERS_PATH = /^\/v1\.0\/groups\/([^/]+)\/transitiveMembers\/microsoft\.graph\.user$/;
+const MEMBER_OF_PATH = /^\/v1\.0\/groups\/([^/]+)\/transitiveMemberOf\/microsoft\.graph\.group$/;
+/** `/delta` is short for `/microsoft.graph.delta`, which Graph's SDKs call. */
+const DELTA_PATH = /^\/v1\.0\/(users|groups)\/(?:microsoft\.graph\.)?delta$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DNS_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
@@ -183,6 +196,7 @@ export class FakeEntra {
   private advanced = 0;
   private readonly clockStart: number;
   private readonly realStart = Date.now();
+  private readonly stateTokens = new StateTokens(() => this.now());
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch((error: unknown) => {
       if (!res.headersSent)
@@ -285,14 +299,19 @@ export class FakeEntra {
     return this.hostility;
   }
 
+  /** Every delta token and skip token issued so far is refused with `resyncRequired` (a full sync is due). */
+  forgetDeltaState(): void {
+    this.stateTokens.forget();
+  }
+
   /** Everything the admin API can call, by name. */
   private readonly commands: Record<string, (...args: never[]) => unknown> = {
     createUser: (input: UserInput) => this.directory.createUser(input),
     updateUser: (id: string, patch: Partial<FakeUser>) => this.directory.updateUser(id, patch),
-    deleteUser: (id: string) => this.directory.deleteUser(id),
+    deleteUser: (id: string, permanently?: boolean) => this.directory.deleteUser(id, permanently),
     createGroup: (input: GroupInput) => groupJson(this.directory.createGroup(input)),
     updateGroup: (id: string, patch: Partial<GroupInput>) => groupJson(this.directory.updateGroup(id, patch)),
-    deleteGroup: (id: string) => this.directory.deleteGroup(id),
+    deleteGroup: (id: string, permanently?: boolean) => this.directory.deleteGroup(id, permanently),
     addMember: (groupId: string, memberId: string) => this.directory.addMember(groupId, memberId),
     removeMember: (groupId: string, memberId: string) => this.directory.removeMember(groupId, memberId),
     addApp: (app: FakeApp) => this.addApp(app),
@@ -304,6 +323,7 @@ export class FakeEntra {
     advanceClock: (ms: number) => this.advanceClock(ms),
     clearRequests: () => this.clearRequests(),
     setHostile: (hostility: Partial<Hostility>) => this.setHostile(hostility),
+    forgetDeltaState: () => this.forgetDeltaState(),
   };
 
   private async admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -532,8 +552,14 @@ export class FakeEntra {
         "Insufficient privileges to complete the operation.",
       );
     const members = MEMBERS_PATH.exec(url.pathname);
+    const memberOf = MEMBER_OF_PATH.exec(url.pathname);
+    const delta = DELTA_PATH.exec(url.pathname)?.[1] as DeltaKind | undefined;
     const origin = url.origin;
     try {
+      if (delta) {
+        if (!may(delta)) throw denied();
+        return this.delta(res, url, delta);
+      }
       if (url.pathname === "/v1.0/users") {
         if (!may("users")) throw denied();
         const query = this.query(url, USER_PROPERTIES, "users");
@@ -560,6 +586,16 @@ export class FakeEntra {
           userJson(this.directory.user(id), query.select ?? USER_DEFAULT),
         );
       }
+      if (memberOf?.[1]) {
+        if (!may("groups")) throw denied();
+        const groupId = decodeURIComponent(memberOf[1]);
+        const listing = `groups-containing:${groupId}`;
+        const query = this.query(url, GROUP_PROPERTIES, listing);
+        const page = this.page(this.directory.ancestorGroups(groupId), query, listing);
+        return sendCollection(res, origin, url, query.select, "groups", page, (id) =>
+          pick(groupJson(this.directory.group(id)), query.select ?? GROUP_PROPERTIES),
+        );
+      }
     } catch (error) {
       if (error instanceof NotFoundError)
         throw new GraphFailure(404, "Request_ResourceNotFound", error.message);
@@ -577,15 +613,11 @@ export class FakeEntra {
         throw new BadRequestError(`Query option '${name}' is not allowed.`);
       }
     }
-    const selectText = url.searchParams.get("$select");
-    const select = selectText === null ? null : selectText.split(",").map((p) => p.trim());
-    for (const property of select ?? []) {
-      if (!properties.includes(property)) {
-        throw new BadRequestError(
-          `Could not find a property named '${property}' on type 'microsoft.graph.${listing.startsWith("groups") ? "group" : "user"}'.`,
-        );
-      }
-    }
+    const select = parseSelect(
+      url.searchParams.get("$select"),
+      properties,
+      listing.startsWith("groups") ? "group" : "user",
+    );
     const topText = url.searchParams.get("$top");
     const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
     if (!Number.isInteger(top) || top < 1 || top > MAX_PAGE_SIZE) {
@@ -607,6 +639,80 @@ export class FakeEntra {
       after = id;
     }
     return { select, top: Math.min(top, this.options.maxPageSize ?? top), after, listing };
+  }
+
+  /**
+   * A page of a delta round (`GET /users/delta`, `/groups/delta`): the initial request (with
+   * `$select`, or `$deltatoken=latest` for a round from now), a `@odata.nextLink`'s `$skiptoken`
+   * or a `@odata.deltaLink`'s `$deltatoken`. Tokens carry the round's `$select`; any other query
+   * option is refused, as Graph refuses `$top`, `$orderby` and `$expand` on these. A token
+   * expired, unknown or forgotten answers 410 Gone with the initial request's URL in `Location`.
+   */
+  private delta(res: ServerResponse, url: URL, kind: DeltaKind): void {
+    // Graph reads `$deltaToken` and `$skipToken` as well (its own docs write both).
+    const options = new Map([...url.searchParams].map(([name, value]) => [name.toLowerCase(), value]));
+    const skiptoken = options.get("$skiptoken");
+    const deltatoken = options.get("$deltatoken");
+    const selectText = options.get("$select");
+    const latest = deltatoken?.toLowerCase() === "latest";
+    const unsupported =
+      [...options.keys()].some(
+        (name) => name.startsWith("$") && !["$select", "$skiptoken", "$deltatoken"].includes(name),
+      ) ||
+      (skiptoken !== undefined && deltatoken !== undefined) ||
+      (((deltatoken !== undefined && !latest) || skiptoken !== undefined) && selectText !== undefined);
+    if (unsupported) throw new GraphFailure(400, "Request_UnsupportedQuery", "Unsupported Query.");
+    const base = `${url.origin}${url.pathname}`;
+    const end = this.directory.journal.length;
+    let round: Round;
+    try {
+      if (skiptoken !== undefined) round = this.stateTokens.read(skiptoken, "skip", kind);
+      else if (deltatoken !== undefined && !latest) {
+        const { select, since } = this.stateTokens.read(deltatoken, "delta", kind);
+        round = { kind, select, since, initial: false, upto: end, after: since };
+      } else {
+        const properties = kind === "users" ? USER_PROPERTIES : [...GROUP_PROPERTIES, "members"];
+        const select = parseSelect(selectText ?? null, properties, kind === "users" ? "user" : "group");
+        if (latest) {
+          this.sendDeltaPage(res, url, { kind, select, since: end }, [], null);
+          return;
+        }
+        round = { kind, select, since: end, initial: true, after: null };
+      }
+    } catch (error) {
+      if (!(error instanceof DeltaStateError)) throw error;
+      const select = error.select ? `?$select=${error.select.join(",")}` : "";
+      throw new GraphFailure(410, error.code, error.message, { Location: `${base}${select}` });
+    }
+    const render = (id: string): Record<string, unknown> => {
+      const select = round.select && ["id", ...round.select.filter((p) => p !== "id" && p !== "members")];
+      return kind === "users"
+        ? userJson(this.directory.user(id), select ?? USER_DEFAULT)
+        : pick(groupJson(this.directory.group(id)), select ?? GROUP_PROPERTIES);
+    };
+    const size = Math.min(DELTA_PAGE_SIZE, this.options.maxPageSize ?? DELTA_PAGE_SIZE);
+    const page = deltaPage(this.directory, round, size, render);
+    const since = round.initial ? round.since : round.upto;
+    this.sendDeltaPage(res, url, { kind, select: round.select, since }, page.items, page.next);
+  }
+
+  /** A delta page: a `@odata.nextLink` while the round goes on, else the `@odata.deltaLink` of the next. */
+  private sendDeltaPage(
+    res: ServerResponse,
+    url: URL,
+    state: DeltaState,
+    items: Record<string, unknown>[],
+    next: Round | null,
+  ): void {
+    const base = `${url.origin}${url.pathname}`;
+    const link = next
+      ? { "@odata.nextLink": `${base}?$skiptoken=${this.stateTokens.issue({ type: "skip", ...next })}` }
+      : { "@odata.deltaLink": `${base}?$deltatoken=${this.stateTokens.issue({ type: "delta", ...state })}` };
+    sendJson(res, 200, {
+      "@odata.context": `${url.origin}/v1.0/$metadata#${state.kind}${state.select ? `(${state.select.join(",")})` : ""}`,
+      ...link,
+      value: items,
+    });
   }
 
   /** A page of `sorted` after the cursor; the `$skiptoken` of the next, if more remain. */
@@ -749,6 +855,23 @@ export async function startFakeEntra(options: FakeEntraOptions = {}): Promise<Fa
 function secretFrom(next: () => number): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789~._-";
   return Array.from({ length: 40 }, () => alphabet[Math.floor(next() * alphabet.length)]).join("");
+}
+
+/** `$select`'s properties (null: none asked), each known to the type or a 400 as Graph's. */
+function parseSelect(
+  text: string | null,
+  properties: readonly string[],
+  type: "user" | "group",
+): string[] | null {
+  const select = text === null ? null : text.split(",").map((p) => p.trim());
+  for (const property of select ?? []) {
+    if (!properties.includes(property)) {
+      throw new BadRequestError(
+        `Could not find a property named '${property}' on type 'microsoft.graph.${type}'.`,
+      );
+    }
+  }
+  return select;
 }
 
 function pick(object: Record<string, unknown>, properties: readonly string[]): Record<string, unknown> {
