@@ -715,15 +715,15 @@ export class EntraClient implements DirectoryProvider {
  */
 function deltaUnavailable(error: unknown): ChangeLogUnavailableError | null {
   if (!(error instanceof EntraApiError)) return null;
-  if (error.status === 410 || /^resyncRequired$/i.test(error.code ?? ""))
-    return new ChangeLogUnavailableError(
-      "reset",
-      "Microsoft Graph asked for a full synchronization (HTTP 410).",
-    );
   if (/^syncStateNotFound$/i.test(error.code ?? ""))
     return new ChangeLogUnavailableError(
       "retention",
       "Microsoft Graph no longer keeps the changes since the last run.",
+    );
+  if (error.status === 410 || /^resyncRequired$/i.test(error.code ?? ""))
+    return new ChangeLogUnavailableError(
+      "reset",
+      "Microsoft Graph asked for a full synchronization (HTTP 410).",
     );
   return null;
 }
