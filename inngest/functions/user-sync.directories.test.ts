@@ -61,12 +61,13 @@ interface Directory {
 
 const SETTINGS = { enrollmentType: "ONLY_SYNC", uniqueField: "EMAIL" } as const;
 
-async function entra(): Promise<Directory> {
+async function entra(): Promise<Directory & { fake: FakeEntra }> {
   const fake: FakeEntra = await startFakeEntra({ users: 0, groups: 0 });
   vi.stubEnv("ENTRA_DEV_URL", fake.url);
   const app = fake.app;
   return {
     label: "Microsoft Entra ID",
+    fake,
     own: 0,
     close: () => fake.close(),
     async connect() {
@@ -314,4 +315,136 @@ describe.each([
     expect(run.error).toMatch(dir.revokedError);
     expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(before);
   });
+});
+
+describe("a Microsoft Entra ID sync after the first reads only what changed (Graph's delta queries)", () => {
+  /** The fake's Graph requests since `from`, as `path` or `path?query`. */
+  const graphRequests = (fake: FakeEntra, from: number) =>
+    fake.requests.slice(from).flatMap((r) => (r.path.startsWith("/v1.0/") ? [r.path] : []));
+
+  it("applies creations, updates, deletions, nested memberships and renames from the delta links, then reads two empty rounds when nothing changed", {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await entra();
+    open = dir;
+    const fake = dir.fake;
+    const ids = people(30).map((p) => dir.addUser(p));
+    const [a, c, d, e] = ids as [string, string, string, string];
+    const ops = dir.addGroup("Ops", ids);
+    const sales = dir.addGroup("Sales", [c, d]);
+    // Managers holds Leads: Leads' users are Managers' users too (flattened).
+    const leads = dir.addGroup("Leads", [e]);
+    const managers = dir.addGroup("Managers", []);
+    fake.directory.addMember(managers, leads);
+    const quiet = dir.addGroup("Quiet", ids.slice(10, 20));
+    const fixture = await dir.connect();
+    const first = await syncOnce(harness.db, harness.runner, fixture);
+    expect(first.run).toMatchObject({
+      mode: "FULL",
+      status: "SUCCEEDED",
+      membershipsAdded: 30 + 2 + 1 + 1 + 10,
+    });
+    const sync = await harness.db.userSync.findUniqueOrThrow({ where: { id: fixture.userSyncId } });
+    expect(sync.feedPositions).toMatchObject({
+      users: expect.stringContaining("/v1.0/users/delta?$deltatoken="),
+      groups: expect.stringContaining("/v1.0/groups/delta?$deltatoken="),
+    });
+
+    dir.renameUser(a, "Renamed");
+    dir.deleteUser(d);
+    const f = dir.addUser({ login: "new@example.com", email: "new@example.com", first: "New", last: "Hire" });
+    fake.directory.addMember(leads, f);
+    dir.removeMember(ops, c);
+    fake.directory.deleteGroup(sales);
+    fake.directory.updateGroup(ops, { displayName: "Operations" });
+    const from = fake.requests.length;
+    const second = await syncOnce(harness.db, harness.runner, fixture);
+    expect(second.run).toMatchObject({
+      mode: "INCREMENTAL",
+      fallback: null,
+      status: "SUCCEEDED",
+      usersCreated: 1,
+      usersUpdated: 1,
+      usersDeleted: 1,
+      groupsDeleted: 1,
+      groupsUpdated: 1,
+    });
+    const read = graphRequests(fake, from);
+    // No full listing; members read again only for the groups whose users changed: Ops (c
+    // removed, d deleted, renamed), Leads (f added) and Managers, which holds Leads.
+    expect(read.filter((path) => path === "/v1.0/users" || path === "/v1.0/groups")).toEqual([]);
+    const membersRead = new Set(read.filter((path) => path.includes("/transitiveMembers/")));
+    expect([...membersRead].sort()).toEqual(
+      [ops, leads, managers].map((g) => `/v1.0/groups/${g}/transitiveMembers/microsoft.graph.user`).sort(),
+    );
+    const store = await snapshot(harness.db, fixture.userSyncId);
+    const users = new Map(store.users.map((u) => [u.externalId, u]));
+    expect(users.has(d)).toBe(false);
+    expect(users.get(a)?.firstName).toBe("Renamed");
+    const groups = await harness.db.userGroup.findMany({
+      where: { userSyncId: fixture.userSyncId },
+      select: {
+        externalId: true,
+        name: true,
+        memberships: { select: { user: { select: { externalId: true } } } },
+      },
+    });
+    const membersOf = (id: string) =>
+      groups
+        .find((g) => g.externalId === id)
+        ?.memberships.map((m) => m.user.externalId)
+        .sort();
+    expect(groups.map((g) => g.name).sort()).toEqual(["Leads", "Managers", "Operations", "Quiet"]);
+    expect(membersOf(leads)).toEqual([e, f].sort());
+    expect(membersOf(managers)).toEqual([e, f].sort());
+    expect(membersOf(ops)).toEqual(ids.filter((id) => id !== c && id !== d).sort());
+    expect(membersOf(quiet)).toEqual(ids.slice(10, 20).sort());
+
+    // Nothing changed: one request a listing, nothing written.
+    const again = fake.requests.length;
+    const third = await syncOnce(harness.db, harness.runner, fixture);
+    expect(third.run).toMatchObject({ mode: "INCREMENTAL", fallback: null, status: "SUCCEEDED" });
+    expect(graphRequests(fake, again).map((path) => path.replace(/\?.*/, ""))).toEqual([
+      "/v1.0/users/delta",
+      "/v1.0/groups/delta",
+    ]);
+    expect(third.run).toMatchObject({
+      usersCreated: 0,
+      usersUpdated: 0,
+      usersDeleted: 0,
+      membershipsAdded: 0,
+    });
+    expect(await snapshot(harness.db, fixture.userSyncId)).toEqual(store);
+  });
+
+  it.each([
+    [
+      "expired (older than Graph's seven days)",
+      (fake: FakeEntra) => fake.advanceClock(8 * 86_400_000),
+      /7 days/,
+    ],
+    [
+      "reset by Graph (410, resyncRequired)",
+      (fake: FakeEntra) => fake.forgetDeltaState(),
+      /full synchronization/,
+    ],
+  ])(
+    "lists everything again when its delta links are %s, and picks up what changed",
+    async (_, lose, why) => {
+      const dir = await entra();
+      open = dir;
+      const ids = people(5).map((p) => dir.addUser(p));
+      const fixture = await dir.connect();
+      await syncOnce(harness.db, harness.runner, fixture);
+      dir.deleteUser(ids[0] as string);
+      dir.renameUser(ids[1] as string, "Renamed");
+      lose(dir.fake);
+      const { run } = await syncOnce(harness.db, harness.runner, fixture);
+      expect(run).toMatchObject({ mode: "FULL", status: "SUCCEEDED", usersDeleted: 1, usersUpdated: 1 });
+      expect(run.fallback).toMatch(why);
+      // The full run took new positions: the next run reads changes again.
+      const next = await syncOnce(harness.db, harness.runner, fixture);
+      expect(next.run).toMatchObject({ mode: "INCREMENTAL", fallback: null, status: "SUCCEEDED" });
+    },
+  );
 });
