@@ -1,6 +1,11 @@
 import { inspect } from "node:util";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GroupGoneError, isPermanentFailure } from "@/lib/directory/types";
+import {
+  ChangeLogUnavailableError,
+  GroupGoneError,
+  isPermanentFailure,
+  type Page,
+} from "@/lib/directory/types";
 import { pages } from "@/lib/okta/client";
 import { leakedFromError, recordingProxy, tinyServer, virtualTime } from "@/lib/okta/testing";
 import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
@@ -197,7 +202,7 @@ describe("pacing", () => {
     expect(() => client({ concurrency: 0 })).toThrow(RangeError);
   });
 
-  it("lists everything whatever updatedSince says (no delta query yet)", async () => {
+  it("lists everything whatever updatedSince says (its change feed is Graph's delta queries)", async () => {
     const page = await client().listUsers(null, { updatedSince: new Date() });
     expect(page.items).toHaveLength(100);
     expect(graphRequests()[0]?.query).not.toHaveProperty("$filter");
@@ -456,6 +461,120 @@ describe("where the client connects", () => {
     try {
       const entra = client({ endpoints: { login: server.url, graph: server.url } });
       expect(await rejection(entra.listUsers(null))).toMatchObject({ reason: "foreign_link" });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("the change feed (Graph's delta queries)", () => {
+  /** A whole delta listing from a position: what it listed and removed, and the next position. */
+  async function delta<T>(list: (cursor: string | null) => Promise<Page<T>>) {
+    const items: T[] = [];
+    const removed: string[] = [];
+    let cursor: string | null = null;
+    let position: string | undefined;
+    do {
+      const page: Page<T> = await list(cursor);
+      items.push(...page.items);
+      removed.push(...(page.removed ?? []));
+      cursor = page.next;
+      position = page.position;
+    } while (cursor);
+    return { items, removed, position };
+  }
+
+  it("takes positions with one request a listing, then lists only what changed after them, removals included", async () => {
+    const entra = client();
+    const positions = await entra.changeFeed.positions();
+    expect(graphRequests().map((r) => [r.path, r.query.$deltatoken])).toEqual([
+      ["/v1.0/users/delta", "latest"],
+      ["/v1.0/groups/delta", "latest"],
+    ]);
+    const [kept, gone] = fake.directory.users;
+    const groupsOf = (id: string) => fake.directory.groups.filter((g) => g.members.has(id)).map((g) => g.id);
+    /** The groups holding these at any level, these included. */
+    const withHolders = (ids: string[]): string[] => {
+      const all = new Set(ids);
+      for (const id of all) for (const holder of groupsOf(id)) all.add(holder);
+      return [...all].sort();
+    };
+    const [group] = fake.directory.groups;
+    // Deleting a user changes the members of its groups too.
+    const moved = withHolders([group?.id as string, ...groupsOf(gone?.id as string)]);
+    const added = fake.directory.createUser({ userPrincipalName: "delta@contoso.test", givenName: "Delta" });
+    fake.directory.updateUser(kept?.id as string, { surname: "Changed" });
+    fake.directory.deleteUser(gone?.id as string);
+    fake.directory.addMember(group?.id as string, added.id);
+
+    const users = await delta((cursor) => entra.listUsers(cursor, { changesFrom: positions.users }));
+    expect(users.items.map((u) => u.externalId).sort()).toEqual([added.id, kept?.id].sort());
+    expect(users.items.find((u) => u.externalId === kept?.id)?.lastName).toBe("Changed");
+    expect(users.removed).toEqual([gone?.id]);
+    expect(users.position).toMatch(/\/v1\.0\/users\/delta\?\$deltatoken=/);
+    const groups = await delta((cursor) => entra.listGroups(cursor, { changesFrom: positions.groups }));
+    // The groups whose members changed, and every group holding them, dated by this listing.
+    expect(groups.items.map((g) => g.externalId).sort()).toEqual(moved);
+    expect(moved.length).toBeLessThan(fake.directory.groups.length);
+    expect(groups.items.every((g) => g.membershipUpdatedAt instanceof Date)).toBe(true);
+
+    // From the positions it handed out: nothing more.
+    const after = await delta((cursor) => entra.listUsers(cursor, { changesFrom: users.position as string }));
+    expect(after).toMatchObject({ items: [], removed: [] });
+  });
+
+  it("says a position Graph no longer keeps is unusable: expired after seven days, or reset", async () => {
+    const entra = client();
+    const positions = await entra.changeFeed.positions();
+    fake.advanceClock(8 * DAY);
+    expect(await rejection(entra.listUsers(null, { changesFrom: positions.users }))).toMatchObject({
+      name: "ChangeLogUnavailableError",
+      reason: "retention",
+    });
+    const fresh = await entra.changeFeed.positions();
+    fake.forgetDeltaState();
+    const reset = await rejection(entra.listGroups(null, { changesFrom: fresh.groups }));
+    expect(reset).toBeInstanceOf(ChangeLogUnavailableError);
+    expect(reset).toMatchObject({ reason: "reset" });
+  });
+
+  it("refuses a position off Graph or off its listing, sending nothing", async () => {
+    const entra = client();
+    for (const position of [
+      "https://evil.example/v1.0/users/delta?$deltatoken=x",
+      `${fake.url}/v1.0/groups/delta?$deltatoken=x`,
+      `${fake.url}/v1.0/users?$deltatoken=x`,
+    ]) {
+      expect(await rejection(entra.listUsers(null, { changesFrom: position }))).toMatchObject({
+        reason: "foreign_link",
+      });
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("refuses a delta page that leads off Graph or ends without a position", async () => {
+    const answers = [
+      { value: [], "@odata.deltaLink": "https://evil.example/v1.0/users/delta?$deltatoken=a" },
+      { value: [{ id: "u1", "@removed": { reason: "changed" } }] },
+    ];
+    let answer = 0;
+    const server = await tinyServer((req, res) => {
+      res.setHeader("Content-Type", "application/json");
+      if (req.url?.includes("/oauth2/")) {
+        res.end(JSON.stringify({ token_type: "Bearer", expires_in: 3600, access_token: "tok-0123456789" }));
+      } else {
+        res.end(JSON.stringify(answers[answer++]));
+      }
+    });
+    try {
+      const entra = client({ endpoints: { login: server.url, graph: server.url } });
+      const from = `${server.url}/v1.0/users/delta?$deltatoken=x`;
+      expect(await rejection(entra.listUsers(null, { changesFrom: from }))).toMatchObject({
+        reason: "foreign_link",
+      });
+      expect(await rejection(entra.listUsers(null, { changesFrom: from }))).toMatchObject({
+        reason: "malformed",
+      });
     } finally {
       await server.close();
     }
