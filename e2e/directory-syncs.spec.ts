@@ -101,7 +101,8 @@ test("an Administrator connects Microsoft Entra ID, tests it, syncs, and edits i
   });
   const { users } = await directoryState(entra.url);
   const org = await createOrganization(stack.db, "Entra Walkthrough");
-  const secretField = (p: Page) => p.getByLabel("Client secret");
+  // Exact: the Authentication choice has a "Client secret" option too.
+  const secretField = (p: Page) => p.getByLabel("Client secret", { exact: true });
   await walk(page, stack.url, org.admin.email, {
     card: /Microsoft Entra ID/,
     syncName: "Entra production",

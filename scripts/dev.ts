@@ -72,6 +72,9 @@ console.log(`
                 -H "Authorization: SSWS ${stack.okta?.token}" -H "Content-Type: application/json" -d '<public JWK>'
   Demo Entra ID Directory (tenant) ID ${stack.entra?.tenantId}   Application (client) ID ${stack.entra?.app.clientId}
                 Client secret ${stack.entra?.app.secrets[0]?.value}
+                or Certificate: openssl req -x509 -newkey rsa:2048 -noenc -subj /CN=demo -keyout key.pem -out cert.pem
+                then upload it with  node -e 'console.log(JSON.stringify(["${stack.entra?.app.clientId}", fs.readFileSync("cert.pem", "utf8")]))' \\
+                | curl -X POST ${stack.entra?.url}/__admin/addCertificate -d @-   and paste the output of  cat cert.pem key.pem
                 (500 users, 20 groups; change it with POST ${stack.entra?.url}/__admin/<command>)
   Demo Google   Service account key: choose ${googleKeyFile}   Admin email ${stack.google?.adminEmail}
                 (500 users, 20 groups; change it with POST ${stack.google?.url}/__admin/<command>)

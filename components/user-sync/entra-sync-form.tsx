@@ -1,11 +1,15 @@
 "use client";
 
+import { useState } from "react";
 import {
   createEntraSyncAction,
   testEntraConnectionAction,
   updateEntraSyncAction,
 } from "@/app/(dashboard)/user-management/user-sync/directory-actions";
 import { TextField } from "@/components/ui/field";
+import { ENTRA_AUTH_METHODS } from "@/lib/user-sync/form";
+import { CertificateField } from "./certificate-field";
+import { ChoiceGroup } from "./choice-group";
 import {
   SYNC_SETTINGS_DEFAULTS,
   SyncForm,
@@ -17,13 +21,21 @@ import {
 export interface EntraSyncFormValues extends SyncSettingsValues {
   tenantId: string;
   clientId: string;
-  /** The saved client secret's last 4. */
+  authMethod: string;
+  /** The saved client secret's last 4, or the saved certificate's SHA-1 thumbprint. */
   credentialHint?: string;
+  /** The saved certificate's expiry (ISO). */
+  credentialExpiresAt?: string;
 }
 
-const EMPTY: EntraSyncFormValues = { ...SYNC_SETTINGS_DEFAULTS, tenantId: "", clientId: "" };
+const EMPTY: EntraSyncFormValues = {
+  ...SYNC_SETTINGS_DEFAULTS,
+  tenantId: "",
+  clientId: "",
+  authMethod: "CLIENT_SECRET",
+};
 
-/** The Microsoft Entra ID configuration: an app registration and its client secret. */
+/** The Microsoft Entra ID configuration: an app registration and its client secret or certificate. */
 export function EntraSyncForm({ initial }: { initial?: EntraSyncFormValues }) {
   const editing = Boolean(initial?.userSyncId);
   const form = useSyncForm({
@@ -34,7 +46,9 @@ export function EntraSyncForm({ initial }: { initial?: EntraSyncFormValues }) {
   });
   const values = shownValues(EMPTY, initial, form);
   const { errors } = form;
-  const savedHint = editing ? initial?.credentialHint : undefined;
+  const [method, setMethod] = useState(values.authMethod);
+  // A blank secret keeps the saved one only for the method it was saved with (and its binding).
+  const savedHint = editing && initial?.authMethod === method ? initial.credentialHint : undefined;
   return (
     <SyncForm form={form} provider="ENTRA_ID" values={values}>
       <TextField
@@ -70,20 +84,49 @@ export function EntraSyncForm({ initial }: { initial?: EntraSyncFormValues }) {
         spellCheck={false}
         hint="In App registrations: the app's Overview > Application (client) ID."
       />
-      <TextField
-        label="Client secret"
-        name="clientSecret"
-        type="password"
-        errors={errors.clientSecret}
-        required={!savedHint}
-        maxLength={255}
-        autoComplete="off"
-        spellCheck={false}
-        placeholder={
-          savedHint ? `•••• ${savedHint} (leave blank to keep, same tenant and client ID only)` : undefined
-        }
-        hint="In the app registration: Certificates & secrets > Client secrets > the secret's Value (not its Secret ID). The app needs the Microsoft Graph application permissions User.Read.All and GroupMember.Read.All, with admin consent. The secret is stored encrypted and never shown again."
+      <ChoiceGroup
+        legend="Authentication"
+        name="authMethod"
+        options={ENTRA_AUTH_METHODS}
+        defaultValue={method}
+        errors={errors.authMethod}
+        onChange={setMethod}
       />
+      {/* The other method's field stays, hidden and disabled: not posted, and kept if the admin switches back. */}
+      <fieldset
+        hidden={method !== "CLIENT_SECRET"}
+        disabled={method !== "CLIENT_SECRET"}
+        className="flex flex-col gap-5"
+      >
+        <TextField
+          label="Client secret"
+          name="clientSecret"
+          type="password"
+          errors={errors.clientSecret}
+          required={!savedHint}
+          maxLength={255}
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={
+            savedHint ? `•••• ${savedHint} (leave blank to keep, same tenant and client ID only)` : undefined
+          }
+          hint="In the app registration: Certificates & secrets > Client secrets > the secret's Value (not its Secret ID). The secret is stored encrypted and never shown again."
+        />
+      </fieldset>
+      <fieldset
+        hidden={method !== "CERTIFICATE"}
+        disabled={method !== "CERTIFICATE"}
+        className="flex flex-col gap-5"
+      >
+        <CertificateField
+          errors={errors.certificate}
+          saved={savedHint ? { thumbprint: savedHint, expiresAt: initial?.credentialExpiresAt } : undefined}
+        />
+      </fieldset>
+      <p className="text-xs text-slate-500">
+        Either way, the app needs the Microsoft Graph application permissions User.Read.All and
+        GroupMember.Read.All, with admin consent.
+      </p>
     </SyncForm>
   );
 }

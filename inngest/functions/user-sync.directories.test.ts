@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { pemBlock, TEST_CERTIFICATE } from "@/lib/entra/testing";
 import { createEntraSync, createGoogleSync } from "@/lib/user-sync/directories";
 import { entraSyncInput, googleSyncInput } from "@/lib/user-sync/form";
 import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
@@ -61,10 +62,12 @@ interface Directory {
 
 const SETTINGS = { enrollmentType: "ONLY_SYNC", uniqueField: "EMAIL" } as const;
 
-async function entra(): Promise<Directory & { fake: FakeEntra }> {
+/** An Entra ID tenant, its app signing in with a client secret or a certificate. */
+async function entra(auth: "secret" | "certificate" = "secret"): Promise<Directory & { fake: FakeEntra }> {
   const fake: FakeEntra = await startFakeEntra({ users: 0, groups: 0 });
   vi.stubEnv("ENTRA_DEV_URL", fake.url);
   const app = fake.app;
+  if (auth === "certificate") fake.addCertificate(app.clientId, pemBlock(TEST_CERTIFICATE, "CERTIFICATE"));
   return {
     label: "Microsoft Entra ID",
     fake,
@@ -76,7 +79,9 @@ async function entra(): Promise<Directory & { fake: FakeEntra }> {
         name: "Entra",
         tenantId: fake.tenantId,
         clientId: app.clientId,
-        clientSecret: app.secrets[0]?.value,
+        ...(auth === "certificate"
+          ? { authMethod: "CERTIFICATE", certificate: TEST_CERTIFICATE }
+          : { clientSecret: app.secrets[0]?.value }),
         ...SETTINGS,
       });
       const created = await createEntraSync(harness.db, org.owner, input);
@@ -109,11 +114,11 @@ async function entra(): Promise<Directory & { fake: FakeEntra }> {
       });
     },
     revoke: () => {
-      fake.updateApp(app.clientId, { secrets: [] });
+      fake.updateApp(app.clientId, auth === "certificate" ? { certificates: [] } : { secrets: [] });
       fake.revokeAccessTokens();
     },
     refused: () => fake.requests.filter((r) => (r.status ?? 0) >= 429).length,
-    revokedError: /client secret/i,
+    revokedError: auth === "certificate" ? /certificate/i : /client secret/i,
   };
 }
 
@@ -189,7 +194,8 @@ afterEach(async () => {
 });
 
 describe.each([
-  ["Microsoft Entra ID", entra],
+  ["Microsoft Entra ID", () => entra("secret")],
+  ["Microsoft Entra ID with a certificate", () => entra("certificate")],
   ["Google Workspace", google],
 ])("a %s sync through the runner, the route and its fake", (_, start) => {
   it("imports users, groups and memberships, then shows updates, suspensions and deletions after the next sync", {

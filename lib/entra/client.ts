@@ -21,7 +21,10 @@ import {
   secretScrubber,
 } from "@/lib/okta/errors";
 import { type Clock, Semaphore, type Sleep } from "@/lib/okta/pacing";
+import { ASSERTION_TYPE, signClientAssertion } from "@/lib/okta/service-app";
+import { privateKeyScrubber } from "@/lib/okta/service-app-key";
 import { createTransport, type HttpResponse, type Transport } from "@/lib/okta/transport";
+import { type EntraCertificate, parseEntraCertificate } from "./certificate";
 import {
   EntraApiError,
   EntraAuthError,
@@ -37,7 +40,8 @@ import {
 /**
  * Microsoft Entra ID through Microsoft Graph v1.0, read-only: users, groups and groups' user
  * members at every level of nesting. An app registration signs in with the client credentials
- * grant and a client secret; its access tokens live in memory only until shortly before they
+ * grant and a client secret or a certificate (a client assertion signed with its key, new for each
+ * token request); its access tokens live in memory only until shortly before they
  * expire. Requests are paced (1–4 at once), retried (5xx, network, timeouts) and Graph's
  * throttling (429, 503 with `Retry-After`) is waited out within caps.
  *
@@ -49,15 +53,25 @@ import {
  * listing's path.
  */
 
-/** The credentials an admin enters (the form's fields have these names). */
-export interface EntraCredentials {
+/**
+ * The credentials an admin enters (the form's fields have these names): a client secret or a
+ * certificate (which wins when both are given).
+ */
+export type EntraCredentials = {
   /** The Directory (tenant) ID, a GUID, or a verified domain such as contoso.onmicrosoft.com. */
   tenantId: string;
   /** The app registration's Application (client) ID. */
   clientId: string;
-  /** The client secret's Value. */
-  clientSecret: string;
-}
+} & (
+  | {
+      /** The client secret's Value. */
+      clientSecret: string;
+    }
+  | {
+      /** A PEM with the certificate and its private key (`parseEntraCertificate`). */
+      certificate: string;
+    }
+);
 
 /** Where the client connects: Microsoft's hosts, or the fake's on localhost. */
 export interface EntraEndpoints {
@@ -72,7 +86,9 @@ export const ENTRA_ENDPOINTS: EntraEndpoints = {
   graph: "https://graph.microsoft.com",
 };
 
-export interface EntraClientOptions extends EntraCredentials {
+export type EntraClientOptions = EntraCredentials & EntraClientSettings;
+
+interface EntraClientSettings {
   /** Other origins, accepted only for http(s)://127.0.0.1 or localhost with `allowInsecureLocalhost` (tests, `npm run dev`). */
   endpoints?: EntraEndpoints;
   allowInsecureLocalhost?: boolean;
@@ -130,6 +146,26 @@ export function parseTenant(input: string): { ok: true; tenant: string } | { ok:
 
 /** The credentials checked for shape (no request): each problem on its field. */
 export function checkEntraCredentials(credentials: EntraCredentials): EntraAuthError[] {
+  const problems = checkApp(credentials);
+  if ("certificate" in credentials) {
+    const certificate = parseEntraCertificate(credentials.certificate);
+    if (!certificate.ok) problems.push(new EntraAuthError("invalid", "certificate", certificate.message));
+    return problems;
+  }
+  // A client secret is printable ASCII (Entra's have 40 characters).
+  if (!/^[\x21-\x7e]{8,512}$/.test(credentials.clientSecret.trim())) {
+    problems.push(
+      new EntraAuthError(
+        "invalid",
+        "clientSecret",
+        "Paste the client secret's Value from the app registration's Certificates & secrets.",
+      ),
+    );
+  }
+  return problems;
+}
+
+function checkApp(credentials: EntraCredentials): EntraAuthError[] {
   const problems: EntraAuthError[] = [];
   const tenant = parseTenant(credentials.tenantId);
   if (!tenant.ok) problems.push(new EntraAuthError("invalid", "tenantId", tenant.message));
@@ -139,16 +175,6 @@ export function checkEntraCredentials(credentials: EntraCredentials): EntraAuthE
         "invalid",
         "clientId",
         "The Application (client) ID is a GUID such as 00000000-0000-0000-0000-000000000000: copy it from the app registration's Overview page.",
-      ),
-    );
-  }
-  // A client secret is printable ASCII (Entra's have 40 characters).
-  if (!/^[\x21-\x7e]{8,512}$/.test(credentials.clientSecret.trim())) {
-    problems.push(
-      new EntraAuthError(
-        "invalid",
-        "clientSecret",
-        "Paste the client secret's Value from the app registration's Certificates & secrets.",
       ),
     );
   }
@@ -275,9 +301,11 @@ export class EntraClient implements DirectoryProvider {
   readonly endpoints: EntraEndpoints;
   readonly tenant: string;
   readonly #clientId: string;
-  readonly #clientSecret: string;
-  /** The secret, and every access token issued to this client, scrubbed from whatever the servers send. */
+  /** A client secret, or a certificate whose key signs a client assertion per token request. */
+  readonly #credential: { secret: string } | { certificate: EntraCertificate };
+  /** The client assertions and access tokens issued to this client, scrubbed from whatever the servers send. */
   readonly #secrets = new SecretSet();
+  /** The client secret, or the certificate's private key. */
   readonly #scrubSecret: Scrub;
   #token: AccessToken | null = null;
   /** The token request in flight: requests wait for it rather than each asking. */
@@ -309,8 +337,15 @@ export class EntraClient implements DirectoryProvider {
     const tenant = parseTenant(options.tenantId);
     this.tenant = tenant.ok ? tenant.tenant : "";
     this.#clientId = options.clientId.trim().toLowerCase();
-    this.#clientSecret = options.clientSecret.trim();
-    this.#scrubSecret = secretScrubber(this.#clientSecret);
+    const certificate = "certificate" in options ? parseEntraCertificate(options.certificate) : null;
+    if (certificate?.ok) {
+      this.#credential = { certificate };
+      this.#scrubSecret = privateKeyScrubber(certificate.privateKey.export({ format: "jwk" }));
+    } else {
+      const secret = "clientSecret" in options ? options.clientSecret.trim() : "";
+      this.#credential = { secret };
+      this.#scrubSecret = secretScrubber(secret);
+    }
     const endpoints = options.endpoints ?? ENTRA_ENDPOINTS;
     const local = endpoints.login !== ENTRA_ENDPOINTS.login || endpoints.graph !== ENTRA_ENDPOINTS.graph;
     if (
@@ -591,8 +626,13 @@ export class EntraClient implements DirectoryProvider {
     const form = new URLSearchParams({
       grant_type: "client_credentials",
       client_id: this.#clientId,
-      client_secret: this.#clientSecret,
       scope: GRAPH_SCOPE,
+      ...("secret" in this.#credential
+        ? { client_secret: this.#credential.secret }
+        : {
+            client_assertion_type: ASSERTION_TYPE,
+            client_assertion: await this.assertion(this.#credential.certificate),
+          }),
     });
     const response = await this.exchange(this.tokenUrl, {}, form);
     const path = this.tokenUrl.pathname;
@@ -629,6 +669,18 @@ export class EntraClient implements DirectoryProvider {
     };
     this.#token = token;
     return token;
+  }
+
+  /** The certificate's client assertion for one token request (Entra's "certificate credentials"). */
+  private async assertion(certificate: EntraCertificate): Promise<string> {
+    const jwt = await signClientAssertion({
+      clientId: this.#clientId,
+      audience: this.tokenUrl.href,
+      key: certificate.privateKey,
+      header: { alg: "PS256", "x5t#S256": certificate.x5tS256 },
+    });
+    this.#secrets.add(jwt);
+    return jwt;
   }
 
   /**

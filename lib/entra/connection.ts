@@ -15,6 +15,7 @@ export type EntraConnectionTestCode =
   | "unknown_client"
   | "wrong_secret"
   | "expired_secret"
+  | "wrong_certificate"
   | "missing_permission"
   | "token_refused"
   | "throttled"
@@ -56,6 +57,7 @@ const AUTH_CODES: Record<EntraAuthError["reason"], EntraConnectionTestCode> = {
   unknown_client: "unknown_client",
   wrong_secret: "wrong_secret",
   expired_secret: "expired_secret",
+  wrong_certificate: "wrong_certificate",
   missing_permission: "missing_permission",
   refused: "token_refused",
 };
@@ -77,7 +79,7 @@ function failure(error: unknown): Failure {
 
 /**
  * What `Test connection` runs before an Entra sync is saved: the credentials' shape, a token (the
- * tenant, the app and its secret), then one page each of users, groups and the first group's
+ * tenant, the app and its secret or certificate), then one page each of users, groups and the first group's
  * members (the application permissions and their consent). No retries or waits: an answer in seconds.
  */
 export async function testEntraConnection(

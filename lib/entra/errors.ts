@@ -3,8 +3,8 @@ import { type Scrub, untrusted } from "@/lib/okta/errors";
 
 /**
  * Everything the Entra client throws is an `EntraError`, with a message an admin can act on, built
- * from statuses and codes. Text from the server is untrusted: scrubbed of the client secret and
- * the access tokens before it is kept, and a code or id that does not look like Microsoft's is
+ * from statuses and codes. Text from the server is untrusted: scrubbed of the client secret (or
+ * the certificate's private key and client assertions) and the access tokens before it is kept, and a code or id that does not look like Microsoft's is
  * dropped. An error no retry can fix carries `permanent: true` (`isPermanentFailure`).
  */
 export abstract class EntraError extends Error {
@@ -12,7 +12,7 @@ export abstract class EntraError extends Error {
 }
 
 /** The form fields of an Entra connection; a credential problem names the one to fix. */
-export type EntraField = "tenantId" | "clientId" | "clientSecret";
+export type EntraField = "tenantId" | "clientId" | "clientSecret" | "certificate";
 
 /** The Microsoft identity platform refused the credentials, or they cannot be valid: only the admin can fix them. */
 export class EntraAuthError extends EntraError {
@@ -25,6 +25,7 @@ export class EntraAuthError extends EntraError {
       | "unknown_client"
       | "wrong_secret"
       | "expired_secret"
+      | "wrong_certificate"
       | "missing_permission"
       | "refused",
     readonly field: EntraField,
@@ -200,6 +201,21 @@ export function tokenRefusal(
       "expired_secret",
       "clientSecret",
       `The client secret has expired: create a new one in the app registration's Certificates & secrets and paste its Value here ${said}.`,
+    );
+  }
+  // The certificate's key unknown to the app (or its certificate expired, revoked, out of its dates).
+  if (has(700027, 7000274, 7000214, 1000502)) {
+    return new EntraAuthError(
+      "wrong_certificate",
+      "certificate",
+      `Microsoft Entra did not accept the certificate: upload it (its public part, the .cer or .pem without the key) to the app registration's Certificates & secrets > Certificates, and check there that its thumbprint matches and it has not expired ${said}.`,
+    );
+  }
+  if (has(700024)) {
+    return new EntraAuthError(
+      "refused",
+      "certificate",
+      `Microsoft Entra judged the client assertion out of its valid time: check that this server's clock is right ${said}.`,
     );
   }
   return new EntraAuthError(

@@ -1,6 +1,7 @@
 import { createPrivateKey, type JsonWebKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, type JWK } from "jose";
 import type { PrivateJwk } from "./credentials";
+import { type Scrub, secretScrubber } from "./errors";
 
 /**
  * The private key of an Okta API service app, as an admin pastes it: a PEM (PKCS#8, PKCS#1 or
@@ -54,18 +55,35 @@ function fromJson(text: string): { key: KeyObject; kid?: string; alg?: string } 
   }
 }
 
-function fromPem(text: string): KeyObject | string {
-  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(text)) {
-    return "This private key is encrypted: export it without a passphrase.";
+export const ENCRYPTED_KEY = "This private key is encrypted: export it without a passphrase.";
+
+/** An unencrypted private key's PEM (PKCS#8, PKCS#1 or SEC1), or why not; shared with Entra's certificates. */
+export function privateKeyFromPem(pem: string): KeyObject | "encrypted" | "invalid" {
+  // OpenSSL's encrypted PKCS#8, and its legacy encrypted PKCS#1/SEC1 (`Proc-Type: 4,ENCRYPTED`).
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(pem)) return "encrypted";
+  try {
+    return createPrivateKey(pem);
+  } catch {
+    return "invalid";
   }
+}
+
+/** Scrubs a private key's members (never sent; scrubbed anyway, should any text hold them). */
+export function privateKeyScrubber(jwk: Record<string, unknown>): Scrub {
+  const members = PRIVATE_MEMBERS.map((member) => jwk[member])
+    .filter((m): m is string => typeof m === "string")
+    .map(secretScrubber);
+  return (text) => members.reduce((clean, scrub) => scrub(clean), text);
+}
+
+function fromPem(text: string): KeyObject | string {
   if (/-----BEGIN (PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE)-----/.test(text)) {
     return "This is a public key or certificate: paste the private key (Okta keeps the public one).";
   }
-  try {
-    return createPrivateKey(text);
-  } catch {
-    return "Paste the private key as a PEM (-----BEGIN PRIVATE KEY-----) or a JWK.";
-  }
+  const key = privateKeyFromPem(text);
+  if (key === "encrypted") return ENCRYPTED_KEY;
+  if (key === "invalid") return "Paste the private key as a PEM (-----BEGIN PRIVATE KEY-----) or a JWK.";
+  return key;
 }
 
 export async function parseServiceAppKey(text: string): Promise<ParsedServiceAppKey> {

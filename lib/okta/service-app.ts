@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from "node:crypto";
+import { createHash, type KeyObject, randomUUID } from "node:crypto";
 import {
   type CryptoKey,
   calculateJwkThumbprint,
@@ -10,7 +10,8 @@ import {
 } from "jose";
 import { z } from "zod";
 import { type Credentials, SecretSet, type ServiceApp } from "./credentials";
-import { apiError, type HttpMethod, OktaAuthError, type Scrub, secretScrubber, untrusted } from "./errors";
+import { apiError, type HttpMethod, OktaAuthError, type Scrub, untrusted } from "./errors";
+import { privateKeyScrubber } from "./service-app-key";
 import { type HttpResponse, TOKEN_PATH } from "./transport";
 
 /**
@@ -24,9 +25,37 @@ import { type HttpResponse, TOKEN_PATH } from "./transport";
 export const SERVICE_APP_SCOPES = ["okta.users.read", "okta.groups.read", "okta.logs.read"] as const;
 /** Without the System Log a sync still works, listing everything (as with an API token that may not read it). */
 const SCOPES_WITHOUT_LOGS = SERVICE_APP_SCOPES.filter((scope) => scope !== "okta.logs.read");
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-/** Okta accepts assertions that expire within an hour; a short one is worth little if it leaks. */
+export const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** Okta accepts assertions that expire within an hour, Entra asks for 5–10 minutes; a short one is worth little if it leaks. */
 const ASSERTION_LIFETIME_S = 300;
+
+/**
+ * A `private_key_jwt` client assertion (RFC 7523), as Okta and the Microsoft identity platform
+ * take it: the app is its issuer and subject, the token endpoint its audience, valid from now for
+ * a few minutes, single use (`jti`). `header` names the algorithm and the key (`kid`, `x5t#S256`).
+ */
+export function signClientAssertion({
+  clientId,
+  audience,
+  key,
+  header,
+}: {
+  clientId: string;
+  audience: string;
+  key: CryptoKey | KeyObject;
+  header: { alg: string } & Record<string, string>;
+}): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ ...header, typ: "JWT" })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setNotBefore("0s")
+    .setExpirationTime(`${ASSERTION_LIFETIME_S}s`)
+    .setJti(randomUUID())
+    .sign(key);
+}
 /** A token is renewed this long before Okta says it expires (at most half its lifetime). */
 const EXPIRY_MARGIN_MS = 60_000;
 /** The most tokens (orgs × apps × keys) a process keeps; the oldest goes first. */
@@ -119,12 +148,7 @@ export class ServiceAppCredentials implements Credentials {
   constructor(private readonly options: ServiceAppOptions) {
     this.#app = options.app;
     this.tokenUrl = new URL(TOKEN_PATH, options.origin);
-    // The private key's members are never sent; scrubbed anyway, should any text hold them.
-    const { d, p, q, dp, dq, qi } = options.app.privateKey;
-    const members = [d, p, q, dp, dq, qi]
-      .filter((m): m is string => typeof m === "string")
-      .map(secretScrubber);
-    this.#keyScrub = (text) => members.reduce((clean, scrub) => scrub(clean), text);
+    this.#keyScrub = privateKeyScrubber(options.app.privateKey);
   }
 
   readonly scrub: Scrub = (text) => this.#secrets.scrub(this.#keyScrub(text));
@@ -340,19 +364,12 @@ export class ServiceAppCredentials implements Credentials {
   private async assertion(): Promise<string> {
     const { clientId, privateKey } = this.#app;
     this.#signingKey ??= importJWK(privateKey, privateKey.alg) as Promise<CryptoKey>;
-    const jwt = await new SignJWT({})
-      .setProtectedHeader({
-        alg: privateKey.alg,
-        typ: "JWT",
-        ...(privateKey.kid ? { kid: privateKey.kid } : {}),
-      })
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(this.tokenUrl.href)
-      .setIssuedAt()
-      .setExpirationTime(`${ASSERTION_LIFETIME_S}s`)
-      .setJti(randomUUID())
-      .sign(await this.#signingKey);
+    const jwt = await signClientAssertion({
+      clientId,
+      audience: this.tokenUrl.href,
+      key: await this.#signingKey,
+      header: { alg: privateKey.alg, ...(privateKey.kid ? { kid: privateKey.kid } : {}) },
+    });
     this.#secrets.add(jwt);
     return jwt;
   }

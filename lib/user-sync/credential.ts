@@ -1,5 +1,5 @@
 import { decryptSecret, encryptSecret, last4 } from "@/lib/crypto/secrets";
-import type { OktaAuthMethod, SyncProvider } from "@/lib/db/generated/enums";
+import type { AuthMethod, SyncProvider } from "@/lib/db/generated/enums";
 import type { EntraCredentials } from "@/lib/entra/client";
 import type { OktaCredential, PrivateJwk } from "@/lib/okta/credentials";
 import { parseServiceAppKey } from "@/lib/okta/service-app-key";
@@ -8,7 +8,7 @@ import type { UserSyncInput } from "./form";
 /**
  * A sync's one secret, encrypted at rest and bound to what it is used with: an Okta API token to
  * its org, a service app's private key (a JWK) to its org and client ID, an Entra ID client secret
- * to its tenant and client ID, a Google service account key to its domain, admin and customer. A
+ * or certificate (with its key) to its tenant, client ID and kind, a Google service account key to its domain, admin and customer. A
  * secret copied to, or left on, a row for another directory or app does not decrypt.
  */
 
@@ -16,7 +16,7 @@ export interface CredentialBinding {
   /** Okta when absent (rows and forms from before other directories). */
   provider?: SyncProvider;
   domain: string;
-  authMethod: OktaAuthMethod;
+  authMethod: AuthMethod;
   clientId: string | null;
   adminEmail?: string | null;
   customerId?: string | null;
@@ -24,8 +24,10 @@ export interface CredentialBinding {
 
 export interface SealedCredential {
   credentialCiphertext: string;
-  /** What pages may show: the token's last 4 characters, or the key's ID (else its thumbprint). */
+  /** What pages may show: the token's last 4 characters, the key's ID (else its thumbprint), a certificate's thumbprint. */
   credentialHint: string;
+  /** When the credential expires, for those that say so (an Entra certificate); null clears a former one's. */
+  credentialExpiresAt?: Date | null;
 }
 
 type CredentialInput = Pick<UserSyncInput, "authMethod" | "token" | "clientId" | "privateKey" | "dpop">;
@@ -39,7 +41,8 @@ export function credentialBinding(binding: CredentialBinding): string {
     case "OKTA":
       return authMethod === "API_TOKEN" ? domain : `${domain}#client_id=${clientId ?? ""}`;
     case "ENTRA_ID":
-      return `entra:${domain}#client_id=${clientId ?? ""}`;
+      // A client secret keeps the binding it had before certificates.
+      return `entra:${domain}#client_id=${clientId ?? ""}${authMethod === "CERTIFICATE" ? "#certificate" : ""}`;
     case "GOOGLE_WORKSPACE":
       return `google:${domain}#admin=${binding.adminEmail ?? ""}#customer=${binding.customerId ?? ""}`;
   }
@@ -139,15 +142,17 @@ export function openDirectoryCredential(sync: SavedCredential): DirectoryCredent
   switch (sync.provider) {
     case "OKTA":
       return { provider: "OKTA", domain: sync.domain, okta: openCredential(sync) };
-    case "ENTRA_ID":
+    case "ENTRA_ID": {
+      const secret = decryptSecret(sync.credentialCiphertext, credentialBinding(sync));
+      const app = { tenantId: sync.domain, clientId: sync.clientId ?? "" };
       return {
         provider: "ENTRA_ID",
-        entra: {
-          tenantId: sync.domain,
-          clientId: sync.clientId ?? "",
-          clientSecret: decryptSecret(sync.credentialCiphertext, credentialBinding(sync)),
-        },
+        entra:
+          sync.authMethod === "CERTIFICATE"
+            ? { ...app, certificate: secret }
+            : { ...app, clientSecret: secret },
       };
+    }
     case "GOOGLE_WORKSPACE":
       return {
         provider: "GOOGLE_WORKSPACE",

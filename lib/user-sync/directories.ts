@@ -1,10 +1,11 @@
 import type { MemberContext } from "@/lib/auth/member";
 import { encryptSecret, last4 } from "@/lib/crypto/secrets";
 import type { Db } from "@/lib/db";
+import { parseEntraCertificate } from "@/lib/entra/certificate";
 import { testEntraConnection } from "@/lib/entra/connection";
 import { testGoogleConnection } from "@/lib/google/connection";
 import { parseServiceAccountKey } from "@/lib/google/service-account-key";
-import { type CredentialBinding, credentialBinding } from "./credential";
+import { type CredentialBinding, credentialBinding, type SealedCredential } from "./credential";
 import { entraEndpointsFromEnv, googleEndpointsFromEnv } from "./directory";
 import type { EntraSyncInput, GoogleSyncInput } from "./form";
 import {
@@ -19,11 +20,15 @@ import {
 
 /**
  * The Microsoft Entra ID and Google Workspace syncs: their connections as the forms give them,
- * created and edited through the same insert and edit as Okta's, their secret (a client secret, a
- * service account key) sealed to what it is used with and kept on EDIT only while that holds.
+ * created and edited through the same insert and edit as Okta's, their secret (a client secret or
+ * a certificate with its key, a service account key) sealed to what it is used with and kept on
+ * EDIT only while that holds.
  */
 
-type EntraForm = Pick<EntraSyncInput, "tenantId" | "clientId" | "clientSecret">;
+type EntraForm = Pick<
+  EntraSyncInput,
+  "tenantId" | "clientId" | "authMethod" | "clientSecret" | "certificate"
+>;
 type GoogleForm = Pick<GoogleSyncInput, "serviceAccountKey" | "adminEmail" | "customerId">;
 
 const refusal = (fieldErrors: Refusal["fieldErrors"]): Refusal => ({
@@ -36,7 +41,7 @@ export const entraConnection = (input: EntraForm): Connection => ({
   provider: "ENTRA_ID",
   // Entra compares tenants' domains case-insensitively; a GUID is one tenant whatever its case.
   domain: input.tenantId.toLowerCase(),
-  authMethod: "API_TOKEN",
+  authMethod: input.authMethod,
   clientId: input.clientId.toLowerCase(),
   adminEmail: null,
   customerId: null,
@@ -54,13 +59,19 @@ export const googleConnection = (input: GoogleForm): Connection => ({
   dpop: false,
 });
 
-const seal = (secret: string, hint: string, binding: CredentialBinding) => ({
+const seal = (secret: string, hint: string, binding: CredentialBinding): SealedCredential => ({
   credentialCiphertext: encryptSecret(secret, credentialBinding(binding)),
   credentialHint: hint,
 });
 
-const entraSettings = ({ tenantId: _t, clientId: _c, clientSecret: _s, ...settings }: EntraSyncInput) =>
-  settings;
+const entraSettings = ({
+  tenantId: _t,
+  clientId: _c,
+  authMethod: _a,
+  clientSecret: _s,
+  certificate: _p,
+  ...settings
+}: EntraSyncInput) => settings;
 const googleSettings = ({
   serviceAccountKey: _k,
   adminEmail: _a,
@@ -68,25 +79,56 @@ const googleSettings = ({
   ...settings
 }: GoogleSyncInput) => settings;
 
-export const ENTRA_SECRET_MISSING =
-  "Enter the client secret's Value (Certificates & secrets > Client secrets).";
-const ENTRA_SECRET_AGAIN =
-  "Enter the client secret again: a saved secret is only used with the tenant and client ID it was saved for.";
+/** The form field of the Entra credential chosen, and what was typed in it. */
+const entraField = (input: EntraForm) =>
+  input.authMethod === "CERTIFICATE" ? "certificate" : "clientSecret";
+const entraTyped = (input: EntraForm) =>
+  input.authMethod === "CERTIFICATE" ? input.certificate : input.clientSecret;
+
+const ENTRA_MISSING = {
+  clientSecret: "Enter the client secret's Value (Certificates & secrets > Client secrets).",
+  certificate: "Paste the certificate and its private key, in one PEM, or choose the .pem file.",
+};
+const ENTRA_AGAIN = {
+  clientSecret:
+    "Enter the client secret again: a saved secret is only used with the tenant and client ID it was saved for.",
+  certificate:
+    "Paste the certificate and its key again: a saved certificate is only used with the tenant and client ID it was saved for.",
+};
+
+/**
+ * The typed Entra credential sealed for `connection`: a client secret shown by its last 4, a
+ * certificate (and its key) by its SHA-1 thumbprint, as the app registration lists it, and its expiry.
+ */
+function sealedEntra(input: EntraForm, connection: Connection) {
+  const secret = entraTyped(input);
+  if (!secret) return { ok: false as const, message: ENTRA_MISSING[entraField(input)] };
+  if (input.authMethod !== "CERTIFICATE") {
+    return {
+      ok: true as const,
+      sealed: { ...seal(secret, last4(secret), connection), credentialExpiresAt: null },
+    };
+  }
+  const certificate = parseEntraCertificate(secret);
+  if (!certificate.ok) return certificate;
+  return {
+    ok: true as const,
+    sealed: {
+      ...seal(certificate.pem, certificate.thumbprint, connection),
+      credentialExpiresAt: certificate.expiresAt,
+    },
+  };
+}
 
 export async function createEntraSync(
   db: Db,
   member: MemberContext,
   input: EntraSyncInput,
 ): Promise<SaveResult> {
-  if (!input.clientSecret) return refusal({ clientSecret: [ENTRA_SECRET_MISSING] });
   const connection = entraConnection(input);
-  return insertUserSync(
-    db,
-    member,
-    entraSettings(input),
-    connection,
-    seal(input.clientSecret, last4(input.clientSecret), connection),
-  );
+  const credential = sealedEntra(input, connection);
+  if (!credential.ok) return refusal({ [entraField(input)]: [credential.message] });
+  return insertUserSync(db, member, entraSettings(input), connection, credential.sealed);
 }
 
 export async function updateEntraSync(
@@ -98,12 +140,22 @@ export async function updateEntraSync(
   const existing = await findUserSync(db, member, userSyncId);
   if (existing?.provider !== "ENTRA_ID") return null;
   const connection = entraConnection(input);
-  if (!input.clientSecret && credentialBinding(connection) !== credentialBinding(existing)) {
-    return refusal({ clientSecret: [ENTRA_SECRET_AGAIN] });
+  const field = entraField(input);
+  const keep = !entraTyped(input);
+  if (keep && credentialBinding(connection) !== credentialBinding(existing)) {
+    return refusal({ [field]: [ENTRA_AGAIN[field]] });
   }
-  const sealed = input.clientSecret ? seal(input.clientSecret, last4(input.clientSecret), connection) : null;
-  const saved = await saveUserSyncEdit(db, member, existing, entraSettings(input), connection, sealed);
-  return saved === "raced" ? refusal({ clientSecret: [ENTRA_SECRET_AGAIN] }) : saved;
+  const credential = keep ? null : sealedEntra(input, connection);
+  if (credential && !credential.ok) return refusal({ [field]: [credential.message] });
+  const saved = await saveUserSyncEdit(
+    db,
+    member,
+    existing,
+    entraSettings(input),
+    connection,
+    credential?.sealed ?? null,
+  );
+  return saved === "raced" ? refusal({ [field]: [ENTRA_AGAIN[field]] }) : saved;
 }
 
 const GOOGLE_KEY_AGAIN =
@@ -163,27 +215,33 @@ export async function testDirectoryConnection(
   userSyncId?: string,
 ): Promise<{ ok: boolean; message: string; fieldErrors?: Refusal["fieldErrors"] }> {
   const connection = typed.provider === "ENTRA_ID" ? entraConnection(typed) : googleConnection(typed);
-  const typedSecret = typed.provider === "ENTRA_ID" ? typed.clientSecret : typed.serviceAccountKey;
-  const field = typed.provider === "ENTRA_ID" ? "clientSecret" : "serviceAccountKey";
-  let secret = typedSecret;
+  const field = typed.provider === "ENTRA_ID" ? entraField(typed) : "serviceAccountKey";
+  let secret = typed.provider === "ENTRA_ID" ? entraTyped(typed) : typed.serviceAccountKey;
   if (!secret) {
     const saved = userSyncId ? await savedCredential(db, member, userSyncId) : null;
-    const again = typed.provider === "ENTRA_ID" ? ENTRA_SECRET_AGAIN : GOOGLE_KEY_AGAIN;
-    const missing =
-      typed.provider === "ENTRA_ID" ? ENTRA_SECRET_MISSING : "Paste the service account's JSON key file.";
+    const [again, missing] =
+      typed.provider === "ENTRA_ID"
+        ? [ENTRA_AGAIN[entraField(typed)], ENTRA_MISSING[entraField(typed)]]
+        : [GOOGLE_KEY_AGAIN, "Paste the service account's JSON key file."];
     if (!saved) return refusal({ [field]: [missing] });
     if (credentialBinding(saved.binding) !== credentialBinding(connection))
       return refusal({ [field]: [again] });
     const { credential } = saved;
     secret =
       credential.provider === "ENTRA_ID"
-        ? credential.entra.clientSecret
+        ? "certificate" in credential.entra
+          ? credential.entra.certificate
+          : credential.entra.clientSecret
         : credential.provider === "GOOGLE_WORKSPACE"
           ? credential.google.serviceAccountKey
           : "";
   }
   if (typed.provider === "ENTRA_ID") {
-    const result = await testEntraConnection({ ...typed, clientSecret: secret }, entraEndpointsFromEnv());
+    const app = { tenantId: typed.tenantId, clientId: typed.clientId };
+    const result = await testEntraConnection(
+      typed.authMethod === "CERTIFICATE" ? { ...app, certificate: secret } : { ...app, clientSecret: secret },
+      entraEndpointsFromEnv(),
+    );
     if (!result.ok)
       return failed(result.message, result.problems ?? [{ field: result.field, message: result.message }]);
     const users = result.users.more ? `more than ${result.users.count}` : String(result.users.count);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import {
+  AuthMethod,
   DeletionPolicy,
   EnrollmentType,
-  OktaAuthMethod,
   type SyncProvider,
   SyncSchedule,
   UniqueField,
@@ -73,17 +73,35 @@ export const UNIQUE_FIELDS = uniqueFields("OKTA");
 /** How the sync signs in to Okta. */
 export const AUTH_METHODS = [
   {
-    value: OktaAuthMethod.API_TOKEN,
+    value: AuthMethod.API_TOKEN,
     label: "API Token",
     description: "An SSWS token created by an Okta admin; it acts with that admin's rights.",
   },
   {
-    value: OktaAuthMethod.OAUTH_SERVICE_APP,
+    value: AuthMethod.OAUTH_SERVICE_APP,
     label: "OAuth 2.0 service app",
     description:
       "An API Services app with a public/private key pair and read-only scopes: Okta's recommendation, no admin's token.",
   },
 ] as const;
+
+/** How an Entra ID sync signs in: Microsoft recommends certificates over client secrets. */
+export const ENTRA_AUTH_METHODS = [
+  {
+    value: AuthMethod.CLIENT_SECRET,
+    label: "Client secret",
+    description: "A secret created in the app registration's Certificates & secrets.",
+  },
+  {
+    value: AuthMethod.CERTIFICATE,
+    label: "Certificate",
+    description:
+      "A certificate whose public part is uploaded to the app registration; its private key signs each sign-in and is never sent.",
+  },
+] as const;
+
+const valuesOf = <T extends string>(options: readonly { value: T }[]) =>
+  Object.fromEntries(options.map(({ value }) => [value, value])) as Record<T, T>;
 
 export const SCHEDULES = [
   { value: SyncSchedule.OFF, label: "Off (SYNC DATA only)" },
@@ -182,7 +200,7 @@ export const userSyncInput = syncSettingsInput.extend({
     .trim()
     .min(1, "Enter your Okta Domain Name, e.g. acme.okta.com.")
     .max(300, "That is too long for a domain."),
-  authMethod: choice(OktaAuthMethod, "Choose how to connect.").default("API_TOKEN"),
+  authMethod: choice(valuesOf(AUTH_METHODS), "Choose how to connect.").default("API_TOKEN"),
   token: z
     .string()
     .trim()
@@ -204,7 +222,7 @@ export type UserSyncInput = z.infer<typeof userSyncInput>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The Microsoft Entra ID form: an app registration with a client secret. */
+/** The Microsoft Entra ID form: an app registration with a client secret or a certificate. */
 export const entraSyncInput = syncSettingsInput.extend({
   tenantId: z
     .string()
@@ -229,6 +247,9 @@ export const entraSyncInput = syncSettingsInput.extend({
     .max(255, "That is too long for a client secret.")
     .regex(/^[\x21-\x7e]*$/, "A client secret has no spaces or special characters.")
     .default(""),
+  authMethod: choice(valuesOf(ENTRA_AUTH_METHODS), "Choose how the app signs in.").default("CLIENT_SECRET"),
+  /** The certificate and its private key, one PEM; parsed on the server (`parseEntraCertificate`). */
+  certificate: z.string().trim().max(20_000, "That is too long for a certificate and its key.").default(""),
 });
 
 export type EntraSyncInput = z.infer<typeof entraSyncInput>;

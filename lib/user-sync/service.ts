@@ -43,6 +43,7 @@ export const publicUserSyncFields = {
   adminEmail: true,
   customerId: true,
   credentialHint: true,
+  credentialExpiresAt: true,
   enrollmentType: true,
   uniqueField: true,
   schedule: true,

@@ -39,6 +39,7 @@ console.log(`tenantId:     ${fake.tenantId} (or ${fake.domain})`);
 console.log(`clientId:     ${app.clientId}`);
 console.log(`clientSecret: ${app.secrets[0]?.value}`);
 console.log(`endpoints:    login ${fake.url}, graph ${fake.url} (allowInsecureLocalhost required)`);
+console.log(`certificate:  POST /__admin/addCertificate ["${app.clientId}", "<certificate PEM>"] to add one`);
 if (values["echo-secrets"]) console.log("HOSTILE: echo-secrets");
 console.log(
   "Admin API: POST /__admin/<command> with a JSON array of arguments; GET /__admin/requests, /__admin/state",

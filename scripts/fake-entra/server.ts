@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
+import { checkClientAssertion, publicCertificate } from "./assertion";
 import {
   DELTA_PAGE_SIZE,
   type DeltaKind,
@@ -25,18 +26,20 @@ import { type GenerateOptions, generateDirectory, guidMaker, random } from "./ge
 
 /**
  * A stateful fake of Microsoft Entra ID for tests and the demo: the Microsoft identity platform's
- * client-credentials token endpoint (`POST /{tenant}/oauth2/v2.0/token`) and the Microsoft Graph
- * v1.0 listings a sync reads (users, groups, a group's transitive user members and ancestor
- * groups, delta queries on users and groups), with Graph's paging (`$top`, `@odata.nextLink`
- * with an opaque `$skiptoken`), `$select`, error bodies, per-app
+ * client-credentials token endpoint (`POST /{tenant}/oauth2/v2.0/token`, with a client secret or a
+ * certificate's client assertion) and the Microsoft Graph v1.0 listings a sync reads (users,
+ * groups, a group's transitive user members and ancestor groups, delta queries on users and
+ * groups), with Graph's paging (`$top`, `@odata.nextLink` with an opaque `$skiptoken`), `$select`, error bodies, per-app
  * throttling (429 with `Retry-After`), faults on command, and an admin API to change the tenant
  * between syncs (`/__admin/<command>`). Both services answer on the fake's one origin.
  */
 
-/** An app registration of the tenant, with its client secrets and the application permissions consented. */
+/** An app registration of the tenant, with its client secrets and certificates and the application permissions consented. */
 export interface FakeApp {
   clientId: string;
   secrets: { value: string /** ms on the fake's clock; null: never. */; expiresAt: number | null }[];
+  /** Certificates uploaded (PEM, public part only), valid within their own dates. */
+  certificates?: string[];
   /** Application permissions with admin consent, e.g. `User.Read.All`. */
   permissions: string[];
 }
@@ -106,6 +109,7 @@ export interface FakeEntraOptions extends GenerateOptions {
 }
 
 export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
+const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 export const DEFAULT_PERMISSIONS = ["User.Read.All", "GroupMember.Read.All"];
 /** Graph's default and maximum `$top` for users and groups. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -187,6 +191,8 @@ export class FakeEntra {
   private readonly apps = new Map<string, FakeApp>();
   /** Access tokens issued: the app and when each expires. */
   private readonly accessTokens = new Map<string, { clientId: string; expiresAt: number }>();
+  /** Client assertions' `jti`s used, until their assertion expires. */
+  private readonly usedJtis = new Map<string, number>();
   private readonly windows = new Map<string, { start: number; used: number }>();
   private faults: (FaultRule & { skip: number; times: number })[] = [];
   private throttle: Throttle | null;
@@ -259,7 +265,16 @@ export class FakeEntra {
     return app;
   }
 
-  /** Changes an app's secrets or consented permissions. */
+  /** Uploads a certificate (its public part) to an app, as Certificates & secrets > Upload certificate does. */
+  addCertificate(clientId: string, pem: string): { thumbprint: string } {
+    const app = this.apps.get(clientId.toLowerCase());
+    if (!app) throw new NotFoundError(`No app ${clientId}`);
+    const certificate = publicCertificate(pem);
+    app.certificates = [...(app.certificates ?? []), certificate.pem];
+    return { thumbprint: certificate.thumbprint };
+  }
+
+  /** Changes an app's secrets, certificates or consented permissions. */
   updateApp(clientId: string, patch: Partial<Omit<FakeApp, "clientId">>): FakeApp {
     const app = this.apps.get(clientId.toLowerCase());
     if (!app) throw new NotFoundError(`No app ${clientId}`);
@@ -315,6 +330,7 @@ export class FakeEntra {
     addMember: (groupId: string, memberId: string) => this.directory.addMember(groupId, memberId),
     removeMember: (groupId: string, memberId: string) => this.directory.removeMember(groupId, memberId),
     addApp: (app: FakeApp) => this.addApp(app),
+    addCertificate: (clientId: string, pem: string) => this.addCertificate(clientId, pem),
     updateApp: (clientId: string, patch: Partial<FakeApp>) => this.updateApp(clientId, patch),
     revokeAccessTokens: () => this.revokeAccessTokens(),
     setThrottle: (throttle: Throttle | null) => this.setThrottle(throttle),
@@ -387,7 +403,7 @@ export class FakeEntra {
     }
   }
 
-  /** `POST /{tenant}/oauth2/v2.0/token`: the client credentials grant with a client secret. */
+  /** `POST /{tenant}/oauth2/v2.0/token`: the client credentials grant with a client secret or a client assertion. */
   private async tokenEndpoint(
     req: IncomingMessage,
     res: ServerResponse,
@@ -398,7 +414,7 @@ export class FakeEntra {
     const tenant = decodeURIComponent(TOKEN_PATH.exec(url.pathname)?.[1] ?? "");
     const body = method === "POST" ? await readBody(req) : "";
     const form = new URLSearchParams(body);
-    for (const name of ["client_secret", "client_id"]) {
+    for (const name of ["client_secret", "client_assertion", "client_id"]) {
       const value = form.get(name);
       if (value) presented.push(value);
     }
@@ -430,18 +446,32 @@ export class FakeEntra {
         `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
       );
     }
-    for (const name of ["grant_type", "client_id", "scope", "client_secret"]) {
+    for (const name of ["grant_type", "client_id", "scope"]) {
       if (!form.get(name)) {
-        const code = name === "client_secret" ? 7000218 : 900144;
         throw new IdentityFailure(
           400,
-          name === "client_secret" ? "invalid_client" : "invalid_request",
-          code,
-          name === "client_secret"
-            ? "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
-            : `The request body must contain the following parameter: '${name}'.`,
+          "invalid_request",
+          900144,
+          `The request body must contain the following parameter: '${name}'.`,
         );
       }
+    }
+    const assertion = form.get("client_assertion");
+    if (!form.get("client_secret") && !assertion) {
+      throw new IdentityFailure(
+        400,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+      );
+    }
+    if (assertion && form.get("client_assertion_type") !== ASSERTION_TYPE) {
+      throw new IdentityFailure(
+        400,
+        "invalid_request",
+        900144,
+        "The request body must contain the following parameter: 'client_assertion_type'.",
+      );
     }
     if (form.get("grant_type") !== "client_credentials") {
       throw new IdentityFailure(
@@ -469,6 +499,21 @@ export class FakeEntra {
         `The provided value for scope ${form.get("scope")} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
       );
     }
+    if (assertion) {
+      const refusal = checkClientAssertion({
+        assertion,
+        clientId: app.clientId.toLowerCase(),
+        certificates: app.certificates ?? [],
+        // The tenant as the token endpoint's path may name it.
+        audiences: [this.tenantId, this.domain].map((t) =>
+          `${this.url}/${t}/oauth2/v2.0/token`.toLowerCase(),
+        ),
+        now: this.now(),
+        usedJtis: this.usedJtis,
+      });
+      if (refusal) throw new IdentityFailure(refusal.status, refusal.error, refusal.aadsts, refusal.message);
+      return this.issueToken(res, app);
+    }
     const secret = app.secrets.find((s) => s.value === form.get("client_secret"));
     if (!secret) {
       throw new IdentityFailure(
@@ -486,6 +531,10 @@ export class FakeEntra {
         `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
       );
     }
+    this.issueToken(res, app);
+  }
+
+  private issueToken(res: ServerResponse, app: FakeApp): void {
     const accessToken = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.${randomBytes(48).toString("base64url")}.${randomBytes(32).toString("base64url")}`;
     this.accessTokens.set(accessToken, {
       clientId: app.clientId,

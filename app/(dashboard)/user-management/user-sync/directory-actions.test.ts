@@ -4,8 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { MemberContext } from "@/lib/auth/member";
 import type { Db } from "@/lib/db";
-import { createEntraSync, createGoogleSync } from "@/lib/user-sync/directories";
+import { OTHER_CERTIFICATE, pemBlock, TEST_CERTIFICATE } from "@/lib/entra/testing";
+import { createEntraSync, createGoogleSync, updateEntraSync } from "@/lib/user-sync/directories";
 import { entraSyncInput, googleSyncInput } from "@/lib/user-sync/form";
+import { userSyncCredentials } from "@/lib/user-sync/service";
 import { type FakeEntra, startFakeEntra } from "@/scripts/fake-entra";
 import { type FakeGoogle, startFakeGoogle } from "@/scripts/fake-google";
 import { createTestDb, type TestDb } from "@/test-support/db";
@@ -19,7 +21,9 @@ vi.mock("@/lib/db", async (importOriginal) => ({
 }));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 
-const { testEntraConnectionAction, testGoogleConnectionAction } = await import("./directory-actions");
+const { createEntraSyncAction, testEntraConnectionAction, testGoogleConnectionAction } = await import(
+  "./directory-actions"
+);
 
 const SETTINGS = { enrollmentType: "ONLY_SYNC", uniqueField: "EMAIL" } as const;
 let t: TestDb;
@@ -113,5 +117,115 @@ describe("Test connection on EDIT with the secret left blank", () => {
     } finally {
       session.member = admin;
     }
+  });
+});
+
+describe("an Entra ID sync with a certificate", () => {
+  const certificateSync = (certificate: string, name = "Entra certificate") =>
+    entraSyncInput.parse({
+      name,
+      tenantId: entra.tenantId,
+      clientId: entra.app.clientId,
+      authMethod: "CERTIFICATE",
+      certificate,
+      ...SETTINGS,
+    });
+  let syncId: string;
+  beforeAll(async () => {
+    entra.addCertificate(entra.app.clientId, pemBlock(TEST_CERTIFICATE, "CERTIFICATE"));
+    const created = await createEntraSync(
+      t.db,
+      session.member as MemberContext,
+      certificateSync(TEST_CERTIFICATE),
+    );
+    if (!created.ok) throw new Error(JSON.stringify(created));
+    syncId = created.id;
+  });
+
+  it("is saved sealed, shown by the certificate's SHA-1 thumbprint and expiry only", async () => {
+    const row = await t.db.userSync.findUniqueOrThrow({ where: { id: syncId } });
+    expect(row).toMatchObject({
+      authMethod: "CERTIFICATE",
+      credentialHint: expect.stringMatching(/^[0-9A-F]{40}$/),
+      credentialExpiresAt: expect.any(Date),
+    });
+    expect(row.credentialExpiresAt?.getUTCFullYear()).toBeGreaterThan(2100);
+    const body = pemBlock(TEST_CERTIFICATE, "PRIVATE KEY").split("\n")[1] ?? "";
+    expect(row.credentialCiphertext).not.toContain(body);
+    const credential = await userSyncCredentials(t.db, syncId);
+    expect(credential).toMatchObject({
+      provider: "ENTRA_ID",
+      entra: { certificate: expect.stringContaining(body) },
+    });
+  });
+
+  it("CREATE refuses a certificate without its key, on its field, and echoes neither field back", async () => {
+    const result = await createEntraSyncAction(
+      undefined,
+      form({
+        name: "Entra bad",
+        tenantId: entra.tenantId,
+        clientId: entra.app.clientId,
+        authMethod: "CERTIFICATE",
+        certificate: pemBlock(TEST_CERTIFICATE, "CERTIFICATE"),
+        ...SETTINGS,
+      }),
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      fieldErrors: { certificate: [expect.stringMatching(/private key/)] },
+    });
+    expect(result.values).not.toHaveProperty("certificate");
+  });
+
+  it("Test connection on EDIT uses the saved certificate, and EDIT keeps it when left blank", async () => {
+    const typed = { tenantId: entra.tenantId, clientId: entra.app.clientId, authMethod: "CERTIFICATE" };
+    const tested = await testEntraConnectionAction(
+      undefined,
+      form({ ...typed, certificate: "", userSyncId: syncId }),
+    );
+    expect(tested).toMatchObject({ ok: true, message: expect.stringMatching(/^Connected to tenant/) });
+    const before = await t.db.userSync.findUniqueOrThrow({ where: { id: syncId } });
+    const saved = await updateEntraSync(t.db, session.member as MemberContext, syncId, certificateSync(""));
+    expect(saved).toEqual({ ok: true, id: syncId });
+    const after = await t.db.userSync.findUniqueOrThrow({ where: { id: syncId } });
+    expect(after.credentialCiphertext).toBe(before.credentialCiphertext);
+  });
+
+  it("EDIT keeps no saved credential of the other kind: a secret is not a certificate", async () => {
+    const member = session.member as MemberContext;
+    const toSecret = await updateEntraSync(t.db, member, syncId, {
+      ...certificateSync(""),
+      authMethod: "CLIENT_SECRET",
+    });
+    expect(toSecret).toMatchObject({
+      ok: false,
+      fieldErrors: { clientSecret: [expect.stringMatching(/again/)] },
+    });
+    const toCertificate = await updateEntraSync(t.db, member, entraSyncId, certificateSync("", "Entra"));
+    expect(toCertificate).toMatchObject({
+      ok: false,
+      fieldErrors: { certificate: [expect.stringMatching(/again/)] },
+    });
+  });
+
+  it("EDIT with a new certificate saves it, and Test connection says Entra does not know it", async () => {
+    const member = session.member as MemberContext;
+    const typed = { tenantId: entra.tenantId, clientId: entra.app.clientId, authMethod: "CERTIFICATE" };
+    const tested = await testEntraConnectionAction(
+      undefined,
+      form({ ...typed, certificate: OTHER_CERTIFICATE }),
+    );
+    expect(tested).toMatchObject({
+      ok: false,
+      fieldErrors: { certificate: [expect.stringMatching(/did not accept the certificate/)] },
+    });
+    const before = await t.db.userSync.findUniqueOrThrow({ where: { id: syncId } });
+    expect(await updateEntraSync(t.db, member, syncId, certificateSync(OTHER_CERTIFICATE))).toEqual({
+      ok: true,
+      id: syncId,
+    });
+    const after = await t.db.userSync.findUniqueOrThrow({ where: { id: syncId } });
+    expect(after.credentialHint).not.toBe(before.credentialHint);
   });
 });

@@ -17,7 +17,7 @@ import type { SaveResult } from "@/lib/user-sync/service";
 
 // Microsoft Entra ID and Google Workspace: CREATE, SAVE and Test connection, as Okta's actions
 // (actions.ts) do them; the secret fields are never echoed back.
-const ENTRA_SECRET = { secretFields: ["clientSecret"] };
+const ENTRA_SECRET = { secretFields: ["clientSecret", "certificate"] };
 const GOOGLE_SECRET = { secretFields: ["serviceAccountKey"] };
 
 /** Where a save goes: the sync's page, or the form's answer when it was refused. */
@@ -46,7 +46,7 @@ export const updateEntraSyncAction = orgAction(
 export const testEntraConnectionAction = orgAction(
   "user-sync:manage",
   entraSyncInput
-    .pick({ tenantId: true, clientId: true, clientSecret: true })
+    .pick({ tenantId: true, clientId: true, authMethod: true, clientSecret: true, certificate: true })
     .extend({ userSyncId: recordId.optional() }),
   async ({ userSyncId, ...typed }, member) =>
     testDirectoryConnection(getDb(), member, { provider: "ENTRA_ID", ...typed }, userSyncId),

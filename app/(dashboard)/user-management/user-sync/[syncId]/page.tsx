@@ -29,6 +29,7 @@ import {
   DELETION_POLICIES,
   DIRECTORY_NAME,
   ENROLLMENT_TYPES,
+  ENTRA_AUTH_METHODS,
   healthAlertsLabel,
   labelOf,
   PROVIDER_LABEL,
@@ -45,11 +46,7 @@ export const metadata: Metadata = { title: "User sync" };
 function connection(sync: PublicUserSync): [string, string][] {
   switch (sync.provider) {
     case "ENTRA_ID":
-      return [
-        ["Tenant", sync.domain],
-        ["Client ID", sync.clientId ?? ""],
-        ["Client secret", `•••• ${sync.credentialHint}`],
-      ];
+      return [["Tenant", sync.domain], ["Client ID", sync.clientId ?? ""], ...entraAuthentication(sync)];
     case "GOOGLE_WORKSPACE":
       return [
         ["Service account", sync.credentialHint],
@@ -59,6 +56,16 @@ function connection(sync: PublicUserSync): [string, string][] {
     case "OKTA":
       return [["Domain Name", sync.domain], ...oktaAuthentication(sync)];
   }
+}
+
+/** A certificate by its thumbprint (as the app registration lists it) and expiry; a secret by its last 4. */
+function entraAuthentication(sync: PublicUserSync): [string, string][] {
+  if (sync.authMethod !== "CERTIFICATE") return [["Client secret", `•••• ${sync.credentialHint}`]];
+  return [
+    ["Authentication", labelOf(ENTRA_AUTH_METHODS, sync.authMethod)],
+    ["Certificate thumbprint", sync.credentialHint],
+    ["Certificate expires", sync.credentialExpiresAt?.toISOString().slice(0, 10) ?? ""],
+  ];
 }
 
 function oktaAuthentication(sync: PublicUserSync): [string, string][] {

@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Edit user sync" };
 /** What keeps the saved secret, as each directory's form says it. */
 const KEEP_SECRET = {
   OKTA: "Leave the API Token or private key blank to keep the saved one.",
-  ENTRA_ID: "Leave the client secret blank to keep the saved one.",
+  ENTRA_ID: "Leave the client secret or certificate blank to keep the saved one.",
   GOOGLE_WORKSPACE: "Leave the service account key blank to keep the saved one.",
 } as const;
 
@@ -36,7 +36,15 @@ function EditForm({ sync }: { sync: PublicUserSync }) {
   switch (sync.provider) {
     case "ENTRA_ID":
       return (
-        <EntraSyncForm initial={{ ...settings, tenantId: sync.domain, clientId: sync.clientId ?? "" }} />
+        <EntraSyncForm
+          initial={{
+            ...settings,
+            tenantId: sync.domain,
+            clientId: sync.clientId ?? "",
+            authMethod: sync.authMethod,
+            credentialExpiresAt: sync.credentialExpiresAt?.toISOString(),
+          }}
+        />
       );
     case "GOOGLE_WORKSPACE":
       return (
