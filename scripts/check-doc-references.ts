@@ -96,8 +96,14 @@ export const EXTERNAL: { from: string; names: string[] }[] = [
   },
   {
     from: "Microsoft Graph (learn.microsoft.com/graph): relationships, permissions and schema names of its OpenAPI description",
-    names: ["transitiveMembers", "GroupMember", "BaseCollectionPaginationCountResponse"],
+    names: [
+      "transitiveMembers",
+      "GroupMember",
+      "BaseCollectionPaginationCountResponse",
+      "BaseDeltaFunctionResponse",
+    ],
   },
+  { from: "Node.js's crypto module", names: ["checkPrivateKey"] },
   { from: "HTTP: the cookie attribute", names: ["HttpOnly"] },
   {
     from: "the proxy variables of HTTP clients, which the Okta client ignores",
