@@ -1,5 +1,6 @@
 import { Heading, Link, Section, Text } from "@react-email/components";
-import type { SyncRunStatus, SyncTrigger } from "@/lib/db/generated/enums";
+import type { SyncProvider, SyncRunStatus, SyncTrigger } from "@/lib/db/generated/enums";
+import { CHANGE_SOURCE } from "@/lib/user-sync/run-mode";
 import {
   formatDateTime,
   formatDuration,
@@ -31,6 +32,8 @@ export interface SyncRunCounts {
 export interface SyncReportEmailProps extends PendingRemovals {
   organizationName: string;
   providerLabel: string;
+  /** Which directory the sync reads, for how the run read it. */
+  provider: SyncProvider;
   syncName: string;
   status: FinishedRunStatus;
   trigger: SyncTrigger;
@@ -44,7 +47,7 @@ export interface SyncReportEmailProps extends PendingRemovals {
   errorCount: number;
   /** Why the run failed or stopped, when it did. */
   runError: string | null;
-  /** How the run read Okta (`oktaReadingLabel`: "Delta (System Log)", …); null if it never started. */
+  /** How the run read its directory (`runReadingLabel`: "Delta (System Log)", …); null if it never started. */
   reading: string | null;
   /** System Log changes a delta run read; null for the other runs. */
   logChanges: number | null;
@@ -165,7 +168,7 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
             color: "#78350f",
           }}
         >
-          {`Okta's System Log was not used. ${props.fallback}`}
+          {`${CHANGE_SOURCE[props.provider].notUsed}. ${props.fallback}`}
         </Text>
       )}
       {status === "BLOCKED" && props.pendingRemovals !== null && (
@@ -181,10 +184,17 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
           ["Started by", startedBy],
           ["Started", formatDateTime(props.startedAt)],
           ["Duration", props.durationMs === null ? "—" : formatDuration(props.durationMs)],
-          ...(props.reading ? [["How Okta was read", props.reading] as [string, string]] : []),
+          ...(props.reading
+            ? [[`How ${CHANGE_SOURCE[props.provider].directory} was read`, props.reading] as [string, string]]
+            : []),
           ...(props.logChanges === null
             ? []
-            : [["System Log changes read", formatNumber(props.logChanges)] as [string, string]]),
+            : [
+                [CHANGE_SOURCE[props.provider].changesRead, formatNumber(props.logChanges)] as [
+                  string,
+                  string,
+                ],
+              ]),
         ]}
       />
 
@@ -257,6 +267,7 @@ export default function SyncReportEmail(props: SyncReportEmailProps) {
 SyncReportEmail.PreviewProps = {
   organizationName: "Acme",
   providerLabel: "Okta Workspace",
+  provider: "OKTA",
   syncName: "Acme Okta",
   status: "PARTIAL",
   trigger: "MANUAL",

@@ -4,8 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { pendingRemovalsText } from "@/emails/components/format";
+import type { SyncProvider } from "@/lib/db/generated/enums";
 import { isActiveStatus } from "@/lib/sync/active-statuses";
-import { type OktaReading, oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
+import { type RunReading, runReading, runReadingLabel } from "@/lib/user-sync/run-mode";
 import type { RunView } from "@/lib/user-sync/runs";
 import { formatDuration, RunStatus } from "./run-status";
 
@@ -24,7 +25,7 @@ const LAST_PHASES = [
 ];
 
 /** The phases in the order the run goes through them (lib/sync/README.md, "A run"). */
-const PHASES: Record<OktaReading, { id: string; label: string }[]> = {
+const PHASES: Record<RunReading, { id: string; label: string }[]> = {
   // A delta run reads Okta's System Log first.
   delta: [
     { id: "CHANGES", label: "System Log" },
@@ -55,14 +56,16 @@ async function fetchRun(runId: string): Promise<Run> {
 }
 
 /** Live progress of a run, polled every second until it ends; then the page refreshes its history. */
-/** `directory`: the sync's directory by name (`DIRECTORY_NAME`), Okta by default. */
+/** `directory`: the sync's directory by name (`DIRECTORY_NAME`); `provider`: which it is. */
 export function RunProgress({
   initial,
   directory = "Okta",
+  provider = "OKTA",
   children,
 }: {
   initial: Run;
   directory?: string;
+  provider?: SyncProvider;
   children?: React.ReactNode;
 }) {
   const router = useRouter();
@@ -92,9 +95,12 @@ export function RunProgress({
   const elapsed = run.startedAt
     ? (run.finishedAt ? new Date(run.finishedAt).getTime() : now) - new Date(run.startedAt).getTime()
     : 0;
-  const phases = run.preview ? PREVIEW_PHASES : PHASES[oktaReading(run)];
+  // A delta run on a change feed (Entra ID) has no CHANGES phase: its listings are the feed.
+  const phases = run.preview
+    ? PREVIEW_PHASES
+    : PHASES[runReading(run)].filter((p) => p.id !== "CHANGES" || provider === "OKTA");
   const phaseIndex = phases.findIndex((p) => p.id === run.phase);
-  const reading = oktaReadingLabel(run);
+  const reading = runReadingLabel(run, provider);
   return (
     <section
       aria-labelledby="progress-heading"

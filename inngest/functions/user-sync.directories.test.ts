@@ -375,6 +375,10 @@ describe("a Microsoft Entra ID sync after the first reads only what changed (Gra
       groupsDeleted: 1,
       groupsUpdated: 1,
     });
+    const report = await harness.db.email.findFirstOrThrow({ where: { syncRunId: second.run.id } });
+    expect(report.text).toMatch(/How Microsoft Entra ID was read\s*Delta \(Graph delta query\)/);
+    // 3 users (a, d removed, f) and 4 groups (Ops, Leads, Managers, Sales removed).
+    expect(report.text).toMatch(/Changes read from Graph\s*7/);
     const read = graphRequests(fake, from);
     // No full listing; members read again only for the groups whose users changed: Ops (c
     // removed, d deleted, renamed), Leads (f added) and Managers, which holds Leads.

@@ -6,7 +6,7 @@ import type { Db, Email, SyncRunStatus } from "@/lib/db";
 import { healthFacts, markHealthAlertSent } from "@/lib/sync/health";
 import { countAttention } from "@/lib/user-sync/attention";
 import { PROVIDER_LABEL } from "@/lib/user-sync/form";
-import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
+import { runReading, runReadingLabel } from "@/lib/user-sync/run-mode";
 import { redactSecrets } from "./redact";
 import { renderEmail } from "./render";
 import { type EmailMessage, MAX_BATCH_SIZE, sendEmail, sendEmailBatch } from "./send";
@@ -53,6 +53,7 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
   const props = {
     organizationName: run.organization.name,
     providerLabel: PROVIDER_LABEL[run.userSync.provider],
+    provider: run.userSync.provider,
     syncName: run.userSync.name,
     status: run.status as FinishedRunStatus,
     trigger: run.trigger,
@@ -66,8 +67,8 @@ export async function sendSyncReport(db: Db, syncRunId: string): Promise<Email |
     })),
     errorCount,
     runError: run.error ? redactSecrets(run.error) : null,
-    reading: oktaReadingLabel(run),
-    logChanges: run.startedAt && oktaReading(run) === "delta" ? run.logChanges : null,
+    reading: runReadingLabel(run, run.userSync.provider),
+    logChanges: run.startedAt && runReading(run) === "delta" ? run.logChanges : null,
     fallback: run.fallback ? redactSecrets(run.fallback) : null,
     pendingRemovals: run.pendingRemovals,
     pendingGroupRemovals: run.pendingGroupRemovals,

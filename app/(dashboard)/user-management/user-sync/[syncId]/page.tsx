@@ -36,7 +36,7 @@ import {
   SCHEDULES,
   UNIQUE_FIELDS,
 } from "@/lib/user-sync/form";
-import { oktaReadingLabel } from "@/lib/user-sync/run-mode";
+import { runReadingLabel } from "@/lib/user-sync/run-mode";
 import { listRuns, listRunTrends } from "@/lib/user-sync/runs";
 import { getUserSync, type PublicUserSync } from "@/lib/user-sync/service";
 
@@ -180,6 +180,7 @@ export default async function UserSyncDetailPage({
             <RunProgress
               initial={JSON.parse(JSON.stringify(latest)) as RunProgressData}
               directory={DIRECTORY_NAME[sync.provider]}
+              provider={sync.provider}
             >
               <div className="mt-4 flex flex-wrap gap-2">
                 {running && can(member.role, "sync-run:start") && <CancelRunButton syncRunId={latest.id} />}
@@ -235,8 +236,11 @@ export default async function UserSyncDetailPage({
                             </Link>
                           </Td>
                           <Td className={shownFrom["@3xl"]}>{triggerLabel(run)}</Td>
-                          <Td className={shownFrom["@2xl"]} title={oktaReadingLabel(run) ?? undefined}>
-                            {oktaReadingLabel(run) ?? "—"}
+                          <Td
+                            className={shownFrom["@2xl"]}
+                            title={runReadingLabel(run, sync.provider) ?? undefined}
+                          >
+                            {runReadingLabel(run, sync.provider) ?? "—"}
                           </Td>
                           <Td className={shownFrom["@6xl"]} title={by}>
                             {by}

@@ -15,7 +15,7 @@ import { requirePage } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/permissions";
 import { getDb } from "@/lib/db";
 import { DIRECTORY_NAME } from "@/lib/user-sync/form";
-import { oktaReading, oktaReadingLabel } from "@/lib/user-sync/run-mode";
+import { CHANGE_SOURCE, runReading, runReadingLabel } from "@/lib/user-sync/run-mode";
 import { describeChanges, getRun, listRunItems, RUN_ITEM_KINDS } from "@/lib/user-sync/runs";
 
 export const metadata: Metadata = { title: "Sync run" };
@@ -48,7 +48,7 @@ export default async function SyncRunPage({
   if (!run || run.userSyncId !== syncId) notFound();
   const query = itemQuery.parse(await searchParams);
   const items = await listRunItems(db, run.id, query.kind, query);
-  const delta = oktaReading(run) === "delta";
+  const delta = runReading(run) === "delta";
   const startedBy = run.startedBy ? (run.startedBy.name ?? run.startedBy.email) : null;
   const sync = await db.userSync.findUniqueOrThrow({
     where: { id: run.userSyncId },
@@ -75,7 +75,7 @@ export default async function SyncRunPage({
           ["Memberships removed", run.membershipsRemoved],
         ] as [string, number][])),
     [`${directory} requests`, run.oktaRequests],
-    ...(delta ? [["System Log changes read", run.logChanges] as [string, number]] : []),
+    ...(delta ? [[CHANGE_SOURCE[sync.provider].changesRead, run.logChanges] as [string, number]] : []),
   ];
   const duration =
     run.startedAt && run.finishedAt
@@ -109,7 +109,7 @@ export default async function SyncRunPage({
           className="mb-6 rounded-lg border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900"
         >
           <h2 id="fallback-heading" className="font-semibold">
-            Okta's System Log was not used
+            {CHANGE_SOURCE[sync.provider].notUsed}
           </h2>
           <p className="mt-1">{run.fallback}</p>
         </section>
@@ -131,7 +131,7 @@ export default async function SyncRunPage({
       <div className="mb-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         <Card className="p-4">
           <p className="text-xs text-slate-500">How {directory} was read</p>
-          <p className="text-sm font-medium">{oktaReadingLabel(run) ?? "—"}</p>
+          <p className="text-sm font-medium">{runReadingLabel(run, sync.provider) ?? "—"}</p>
         </Card>
         <Card className="p-4">
           <p className="text-xs text-slate-500">Queued</p>
