@@ -1,5 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
+import { parseAnswer } from "@/lib/directory/answer";
+import { PacedRequests, type PacingOptions } from "@/lib/directory/paced-requests";
 import {
   type ChangeFeed,
   ChangeLogUnavailableError,
@@ -13,17 +14,10 @@ import {
 import { withoutInvisibleControls } from "@/lib/input";
 import { SecretSet } from "@/lib/okta/credentials";
 import type { Resolve } from "@/lib/okta/domain";
-import {
-  OktaConnectionError,
-  OktaResponseError,
-  parseUntrustedJson,
-  type Scrub,
-  secretScrubber,
-} from "@/lib/okta/errors";
-import { type Clock, Semaphore, type Sleep } from "@/lib/okta/pacing";
+import { OktaConnectionError, OktaResponseError, type Scrub, secretScrubber } from "@/lib/okta/errors";
 import { ASSERTION_TYPE, signClientAssertion } from "@/lib/okta/service-app";
 import { privateKeyScrubber } from "@/lib/okta/service-app-key";
-import { createTransport, type HttpResponse, type Transport } from "@/lib/okta/transport";
+import { createTransport, type HttpResponse } from "@/lib/okta/transport";
 import { type EntraCertificate, parseEntraCertificate } from "./certificate";
 import {
   EntraApiError,
@@ -88,29 +82,15 @@ export const ENTRA_ENDPOINTS: EntraEndpoints = {
 
 export type EntraClientOptions = EntraCredentials & EntraClientSettings;
 
-interface EntraClientSettings {
+interface EntraClientSettings extends PacingOptions {
   /** Other origins, accepted only for http(s)://127.0.0.1 or localhost with `allowInsecureLocalhost` (tests, `npm run dev`). */
   endpoints?: EntraEndpoints;
   allowInsecureLocalhost?: boolean;
   resolve?: Resolve;
-  /** Requests in flight at once, 1–4 (default 3). */
-  concurrency?: number;
-  timeoutMs?: number;
-  /** Retries of 5xx answers, network errors and timeouts (default 3). */
-  maxRetries?: number;
   /** Throttled answers (429, 503 with `Retry-After`) waited out per request (default 5). */
   maxRateLimitWaits?: number;
   /** The longest single wait `Retry-After` may ask for (default 120 s); longer fails with `EntraWaitRefusedError`. */
   maxWaitMs?: number;
-  /** All the waits of this client together (default 5 min). */
-  waitBudgetMs?: number;
-  /** Aborts requests and waits in progress; they reject with its reason. */
-  signal?: AbortSignal;
-  /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
-  backoffMs?: number;
-  now?: Clock;
-  sleep?: Sleep;
-  random?: () => number;
 }
 
 /** Graph's largest page for users, groups and members. */
@@ -311,25 +291,7 @@ export class EntraClient implements DirectoryProvider {
   /** The token request in flight: requests wait for it rather than each asking. */
   #pending: Promise<AccessToken> | null = null;
   private readonly tokenUrl: URL;
-  private readonly transport: Transport;
-  private readonly slots: Semaphore;
-  private readonly options: Required<
-    Pick<
-      EntraClientOptions,
-      | "timeoutMs"
-      | "maxRetries"
-      | "maxRateLimitWaits"
-      | "maxWaitMs"
-      | "waitBudgetMs"
-      | "backoffMs"
-      | "now"
-      | "sleep"
-      | "random"
-    >
-  >;
-  private readonly signal: AbortSignal | undefined;
-  private requests = 0;
-  private waited = 0;
+  private readonly paced: PacedRequests;
 
   constructor(options: EntraClientOptions) {
     const [problem] = checkEntraCredentials(options);
@@ -362,50 +324,27 @@ export class EntraClient implements DirectoryProvider {
       );
     }
     this.endpoints = { login: new URL(endpoints.login).origin, graph: new URL(endpoints.graph).origin };
-    const concurrency = options.concurrency ?? 3;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) {
-      throw new RangeError("concurrency must be 1 to 4: Graph throttles each app per tenant");
-    }
     this.tokenUrl = new URL(`/${this.tenant}/oauth2/v2.0/token`, this.endpoints.login);
-    this.transport = createTransport({
-      checkAddresses: !local,
-      resolve: options.resolve,
-      tokenPath: this.tokenUrl.pathname,
+    this.paced = new PacedRequests(options, {
+      transport: createTransport({
+        checkAddresses: !local,
+        resolve: options.resolve,
+        tokenPath: this.tokenUrl.pathname,
+      }),
+      maxRateLimitWaits: 5,
+      maxWaitMs: 120_000,
+      sharedLimits: "Graph throttles each app per tenant",
     });
-    const {
-      timeoutMs = 30_000,
-      maxRetries = 3,
-      maxRateLimitWaits = 5,
-      maxWaitMs = 120_000,
-      waitBudgetMs = 300_000,
-      backoffMs = 500,
-      now = Date.now,
-      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
-      random = Math.random,
-    } = options;
-    this.options = {
-      timeoutMs,
-      maxRetries,
-      maxRateLimitWaits,
-      maxWaitMs,
-      waitBudgetMs,
-      backoffMs,
-      now,
-      sleep,
-      random,
-    };
-    this.signal = options.signal;
-    this.slots = new Semaphore(concurrency);
   }
 
   /** Graph requests sent so far, retries included (token requests are not among them). */
   get requestCount(): number {
-    return this.requests;
+    return this.paced.requestCount;
   }
 
   /** Every wait so far (throttling and backoff), in milliseconds. */
   get waitedMs(): number {
-    return this.waited;
+    return this.paced.waitedMs;
   }
 
   readonly changeFeed: ChangeFeed = {
@@ -438,7 +377,7 @@ export class EntraClient implements DirectoryProvider {
    * also every group that holds them at any level, whose users changed too — and the removed ones.
    */
   async listGroups(cursor: string | null, options?: ListOptions): Promise<Page<DirectoryGroup>> {
-    const listedAt = new Date(this.options.now());
+    const listedAt = new Date(this.paced.now());
     if (options?.changesFrom === undefined) {
       const page = await this.page(cursor, "/v1.0/groups", GROUP_SELECT, GraphGroup);
       return { items: page.items.map((group) => toDirectoryGroup(group, listedAt)), next: page.next };
@@ -504,7 +443,7 @@ export class EntraClient implements DirectoryProvider {
     } catch (error) {
       throw deltaUnavailable(error) ?? error;
     }
-    const page = parse(response, deltaCollection(item), path, this.scrub);
+    const page = parseAnswer(response, deltaCollection(item), this.scrub, malformed(path));
     const listed = new Map<string, T>();
     const removed = new Set<string>();
     for (const entry of page.value) {
@@ -561,7 +500,7 @@ export class EntraClient implements DirectoryProvider {
       url.search = `?$select=${select}&$top=${PAGE_SIZE}`;
     }
     const response = await this.get(url);
-    const page = parse(response, collection(item), path, this.scrub);
+    const page = parseAnswer(response, collection(item), this.scrub, malformed(path));
     const next = page["@odata.nextLink"];
     return { items: page.value, next: next ? this.link(next, path).href : null };
   }
@@ -579,7 +518,7 @@ export class EntraClient implements DirectoryProvider {
   }
 
   private get(url: URL): Promise<HttpResponse> {
-    return this.slots.run(async () => {
+    return this.paced.run(async () => {
       let renewed = false;
       for (;;) {
         const token = await this.token();
@@ -615,7 +554,7 @@ export class EntraClient implements DirectoryProvider {
 
   private async token(): Promise<AccessToken> {
     const token = this.#token;
-    if (token && token.expiresAt > this.options.now()) return token;
+    if (token && token.expiresAt > this.paced.now()) return token;
     this.#pending ??= this.requestToken().finally(() => {
       this.#pending = null;
     });
@@ -665,7 +604,7 @@ export class EntraClient implements DirectoryProvider {
     const lifetime = expires_in * 1000;
     const token = {
       value: access_token,
-      expiresAt: this.options.now() + lifetime - Math.min(EXPIRY_MARGIN_MS, lifetime / 2),
+      expiresAt: this.paced.now() + lifetime - Math.min(EXPIRY_MARGIN_MS, lifetime / 2),
     };
     this.#token = token;
     return token;
@@ -684,80 +623,28 @@ export class EntraClient implements DirectoryProvider {
   }
 
   /**
-   * One request, retried and waited for until it has an answer worth returning: a Graph GET, or
-   * the token request (`form`, not counted in `requestCount`). Throttling (429, and 503 with
-   * `Retry-After`) is waited out as Graph asks, within caps; other 5xx, network errors and
-   * timeouts are retried with backoff.
+   * One request, retried and waited for until it has an answer worth returning
+   * (`PacedRequests`): a Graph GET, or the token request (`form`, not counted in `requestCount`).
+   * Throttling (429, and 503 with `Retry-After`) is waited out as Graph asks, within caps
+   * (`EntraWaitRefusedError`); other 5xx, network errors and timeouts are retried with backoff.
    */
-  private async exchange(
-    url: URL,
-    auth: Record<string, string>,
-    form?: URLSearchParams,
-  ): Promise<HttpResponse> {
-    const { timeoutMs, maxRetries, maxRateLimitWaits } = this.options;
+  private exchange(url: URL, auth: Record<string, string>, form?: URLSearchParams): Promise<HttpResponse> {
     const headers = { Accept: "application/json", "User-Agent": USER_AGENT, ...auth };
-    let failures = 0;
-    let throttled = 0;
-    for (;;) {
-      this.signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-      let response: HttpResponse;
-      try {
-        if (form) response = await this.transport.postForm(url, headers, form, signal);
-        else {
-          this.requests++;
-          response = await this.transport.get(url, headers, signal);
-        }
-      } catch (error) {
-        this.signal?.throwIfAborted();
-        const entra = connectionError(error);
-        if (entra.permanent || failures >= maxRetries) throw entra;
-        await this.wait(this.backoff(failures++));
-        continue;
-      }
-      const { status } = response;
-      const retryAfter = retryAfterMs(response);
-      if ((status === 429 || (status === 503 && retryAfter !== null)) && throttled < maxRateLimitWaits) {
-        throttled++;
-        await this.wait(retryAfter ?? this.backoff(throttled), retryAfter !== null);
-      } else if (status >= 500 && failures < maxRetries) {
-        await this.wait(this.backoff(failures++));
-      } else {
-        return response;
-      }
-    }
-  }
-
-  /** Every wait of the client; one Graph asked for (`asked`) is capped, per wait and in all. */
-  private async wait(ms: number, asked = false): Promise<void> {
-    const { maxWaitMs, waitBudgetMs, sleep } = this.options;
-    if (asked && (ms > maxWaitMs || this.waited + ms > waitBudgetMs)) {
-      throw new EntraWaitRefusedError(ms, { maxWaitMs, waitBudgetMs });
-    }
-    this.waited += ms;
-    const signal = this.signal;
-    if (!signal) return sleep(ms);
-    signal.throwIfAborted();
-    // Also for a sleep that ignores the signal (an injected one).
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
+    return this.paced.send({
+      url,
+      form,
+      headers: () => headers,
+      failure: connectionError,
+      retryable: (error) => !(error as EntraError).permanent,
+      throttled: (response) => {
+        const asked = retryAfterMs(response);
+        if (response.status !== 429 && !(response.status === 503 && asked !== null)) return null;
+        return (waits) =>
+          asked === null
+            ? { ms: this.paced.backoff(waits + 1) }
+            : { ms: asked, refusal: (caps) => new EntraWaitRefusedError(asked, caps) };
+      },
     });
-    try {
-      await Promise.race([sleep(ms, signal), aborted]);
-    } catch (error) {
-      signal.throwIfAborted();
-      throw error;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const { backoffMs, random } = this.options;
-    return Math.min(30_000, backoffMs * 2 ** attempt) * (0.5 + random() / 2);
   }
 }
 
@@ -791,18 +678,6 @@ function connectionError(error: unknown): EntraError {
   return new EntraConnectionError("network", "Microsoft Entra could not be reached.");
 }
 
-function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
-  let json: unknown;
-  try {
-    json = parseUntrustedJson(response.body, scrub);
-  } catch {
-    throw new EntraResponseError("malformed", `Microsoft Graph's answer to GET ${path} is not valid JSON.`);
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new EntraResponseError(
-    "malformed",
-    `Microsoft Graph's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
-  );
-}
+/** A malformed answer to a GET of `path`, as `parseAnswer` reports it. */
+const malformed = (path: string) => (problem: string) =>
+  new EntraResponseError("malformed", `Microsoft Graph's answer to GET ${path} ${problem}.`);

@@ -1,5 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
+import { parseAnswer } from "@/lib/directory/answer";
+import { PacedRequests, type PacingOptions, type WaitCaps } from "@/lib/directory/paced-requests";
 import {
   type DirectoryGroup,
   type DirectoryPerson,
@@ -8,9 +9,8 @@ import {
   type Page,
 } from "@/lib/directory/types";
 import type { Resolve } from "@/lib/okta/domain";
-import { OktaConnectionError, OktaResponseError, parseUntrustedJson, type Scrub } from "@/lib/okta/errors";
-import { type Clock, Semaphore, type Sleep } from "@/lib/okta/pacing";
-import { createTransport, type HttpResponse, type Transport } from "@/lib/okta/transport";
+import { OktaConnectionError, OktaResponseError } from "@/lib/okta/errors";
+import { createTransport, type HttpResponse } from "@/lib/okta/transport";
 import {
   apiError,
   GoogleApiError,
@@ -31,7 +31,7 @@ export const GOOGLE_ENDPOINTS = {
   api: "https://admin.googleapis.com",
 } as const;
 
-export interface GoogleClientOptions {
+export interface GoogleClientOptions extends PacingOptions {
   key: ServiceAccountKey;
   /** The Workspace admin the service account acts as (domain-wide delegation). */
   adminEmail: string;
@@ -44,11 +44,6 @@ export interface GoogleClientOptions {
   endpoints?: { token: string; api: string };
   allowInsecureLocalhost?: boolean;
   resolve?: Resolve;
-  /** Requests in flight at once, 1–4 (default 3). */
-  concurrency?: number;
-  timeoutMs?: number;
-  /** Retries of 5xx answers, network errors and timeouts (default 3). */
-  maxRetries?: number;
   /**
    * Waits after a quota answer (403 rateLimitExceeded / userRateLimitExceeded, or 429) before giving
    * up (default 8: backoff of 1, 2, 4 … 32 s reaches past Google's per-minute window).
@@ -56,15 +51,10 @@ export interface GoogleClientOptions {
   maxRateLimitWaits?: number;
   /** The longest single wait a `Retry-After` may ask for (default 60 s); longer fails the request. */
   maxWaitMs?: number;
-  /** All the waits of this client together (default 5 min). */
+  /** All the waits of this client together, backoff included (default 5 min). */
   waitBudgetMs?: number;
-  /** Aborts requests and waits in progress; they reject with its reason. */
-  signal?: AbortSignal;
   /** First retry delay; it doubles each retry, with jitter (default 500 ms; quota waits start at 1 s). */
   backoffMs?: number;
-  now?: Clock;
-  sleep?: Sleep;
-  random?: () => number;
 }
 
 const USERS_PATH = "/admin/directory/v1/users";
@@ -245,82 +235,46 @@ export class GoogleDirectoryClient implements DirectoryProvider {
   readonly customerId: string;
   readonly #tokens: ServiceAccountTokens;
   private readonly apiOrigin: string;
-  private readonly transport: Transport;
-  private readonly slots: Semaphore;
-  private readonly signal: AbortSignal | undefined;
-  private readonly settings: Required<
-    Pick<
-      GoogleClientOptions,
-      | "timeoutMs"
-      | "maxRetries"
-      | "maxRateLimitWaits"
-      | "maxWaitMs"
-      | "waitBudgetMs"
-      | "backoffMs"
-      | "now"
-      | "sleep"
-      | "random"
-    >
-  >;
-  private requests = 0;
-  private waited = 0;
+  private readonly paced: PacedRequests;
 
   constructor(options: GoogleClientOptions) {
-    const concurrency = options.concurrency ?? 3;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) {
-      throw new RangeError("concurrency must be 1 to 4: Google's quota is shared by the whole project");
-    }
+    const origins = endpointOrigins(options);
+    this.paced = new PacedRequests(options, {
+      transport: createTransport({
+        checkAddresses: !origins.local,
+        resolve: options.resolve,
+        tokenPath: TOKEN_PATH,
+      }),
+      maxRateLimitWaits: 8,
+      maxWaitMs: 60_000,
+      maxBackoffMs: MAX_BACKOFF_MS,
+      sharedLimits: "Google's quota is shared by the whole project",
+      overBudget: ({ waitBudgetMs }) =>
+        new GoogleWaitRefusedError(
+          `Google's quota stayed used up longer than a sync waits in a step (${waitBudgetMs / 1000} s); try again later.`,
+        ),
+    });
     const customerId = options.customerId?.trim() || "my_customer";
     if (!CUSTOMER_ID.test(customerId)) throw new RangeError("customerId must be my_customer or a C… ID");
     this.customerId = customerId;
-    const origins = endpointOrigins(options);
     this.apiOrigin = origins.api;
-    this.transport = createTransport({
-      checkAddresses: !origins.local,
-      resolve: options.resolve,
-      tokenPath: TOKEN_PATH,
-    });
-    const {
-      timeoutMs = 30_000,
-      maxRetries = 3,
-      maxRateLimitWaits = 8,
-      maxWaitMs = 60_000,
-      waitBudgetMs = 300_000,
-      backoffMs = 500,
-      now = Date.now,
-      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
-      random = Math.random,
-    } = options;
-    this.settings = {
-      timeoutMs,
-      maxRetries,
-      maxRateLimitWaits,
-      maxWaitMs,
-      waitBudgetMs,
-      backoffMs,
-      now,
-      sleep,
-      random,
-    };
-    this.signal = options.signal;
-    this.slots = new Semaphore(concurrency);
     this.#tokens = new ServiceAccountTokens({
       key: options.key,
       adminEmail: options.adminEmail.trim(),
       tokenUrl: new URL(TOKEN_PATH, origins.token),
-      now,
+      now: this.paced.now,
       send: (url, form) => this.exchange(url, { form }),
     });
   }
 
   /** API requests sent so far, retries included; token requests are not among them. */
   get requestCount(): number {
-    return this.requests;
+    return this.paced.requestCount;
   }
 
   /** Every wait so far (quota and backoff), in milliseconds. */
   get waitedMs(): number {
-    return this.waited;
+    return this.paced.waitedMs;
   }
 
   /** Every user (suspended and archived included), 500 a page, by primary email. `updatedSince` is ignored. */
@@ -381,7 +335,7 @@ export class GoogleDirectoryClient implements DirectoryProvider {
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     if (cursor !== null) url.searchParams.set("pageToken", this.readCursor(cursor, listing, group));
     const response = await this.get(url, listing);
-    const body = parse(response, schema, path, this.#tokens.scrub);
+    const body = parseAnswer(response, schema, this.#tokens.scrub, malformed(path));
     const token = body.nextPageToken;
     return {
       body,
@@ -407,7 +361,7 @@ export class GoogleDirectoryClient implements DirectoryProvider {
   }
 
   private get(url: URL, listing: Listing): Promise<HttpResponse> {
-    return this.slots.run(async () => {
+    return this.paced.run(async () => {
       const response = await this.exchange(url, {});
       const { status } = response;
       if (status >= 300 && status < 400) {
@@ -425,121 +379,54 @@ export class GoogleDirectoryClient implements DirectoryProvider {
   }
 
   /**
-   * One request retried and waited for until it has an answer worth returning: a GET of the API
-   * (with the access token, renewed once after a 401), or the token request (`form`).
+   * One request retried and waited for until it has an answer worth returning (`PacedRequests`): a
+   * GET of the API (with the access token, renewed once after a 401), or the token request
+   * (`form`). A quota answer is waited out as its `Retry-After` asks, within caps, or with backoff
+   * from 1 s; past the caps, `GoogleWaitRefusedError`.
    */
-  private async exchange(url: URL, request: { form?: URLSearchParams }): Promise<HttpResponse> {
-    const { timeoutMs, maxRetries, maxRateLimitWaits } = this.settings;
+  private exchange(url: URL, request: { form?: URLSearchParams }): Promise<HttpResponse> {
     const base = { Accept: "application/json", "User-Agent": USER_AGENT };
-    let failures = 0;
-    let limited = 0;
+    let authorization = "";
     let renewed = false;
-    for (;;) {
-      this.signal?.throwIfAborted();
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-      let response: HttpResponse;
-      let authorization = "";
-      try {
-        if (request.form) {
-          response = await this.transport.postForm(url, base, request.form, signal).catch((e) => {
-            throw fromTransport(e);
-          });
-        } else {
-          // Inside the retries: a token request failing for the network fails this request like its own.
-          authorization = await this.#tokens.authorization();
-          this.requests++;
-          response = await this.transport
-            .get(url, { ...base, Authorization: authorization }, signal)
-            .catch((e) => {
-              throw fromTransport(e);
-            });
-        }
-      } catch (error) {
-        this.signal?.throwIfAborted();
-        if (!transient(error) || failures >= maxRetries) throw error;
-        await this.wait(this.backoff(failures++));
-        continue;
-      }
-      const { status } = response;
-      if (status === 401 && !request.form && !renewed) {
+    return this.paced.send({
+      url,
+      form: request.form,
+      headers: async () => {
+        if (request.form) return base;
+        authorization = await this.#tokens.authorization();
+        return { ...base, Authorization: authorization };
+      },
+      failure: fromTransport,
+      retryable: transient,
+      renewed: (response) => {
+        if (response.status !== 401 || request.form || renewed) return false;
         renewed = true;
         this.#tokens.invalidate(authorization);
-        continue;
-      }
-      const reason = status === 403 ? readGoogleError(response.body, this.#tokens.scrub).reason : null;
-      if (isRateLimited(status, reason)) {
-        if (limited >= maxRateLimitWaits) return response;
+        return true;
+      },
+      throttled: (response) => {
+        const reason =
+          response.status === 403 ? readGoogleError(response.body, this.#tokens.scrub).reason : null;
+        if (!isRateLimited(response.status, reason)) return null;
         const asked = retryAfter(response);
-        if (asked !== null) await this.waitAsked(asked);
-        else await this.wait(this.backoff(limited, 1000));
-        limited++;
-      } else if (status >= 500 && failures < maxRetries) {
-        await this.wait(this.backoff(failures++));
-      } else {
-        return response;
-      }
-    }
-  }
-
-  /** A wait Google asked for: capped, per wait and in all, so a hostile `Retry-After` cannot hold a run. */
-  private async waitAsked(ms: number): Promise<void> {
-    const { maxWaitMs, waitBudgetMs } = this.settings;
-    if (ms > maxWaitMs || this.waited + ms > waitBudgetMs) {
-      const seconds = Number.isFinite(ms) ? `${Math.ceil(ms / 1000)} s` : "an unreadable time";
-      throw new GoogleWaitRefusedError(
-        `Google asked to wait ${seconds} before trying again, longer than a sync waits for its quota ` +
-          `(${maxWaitMs / 1000} s at a time, ${waitBudgetMs / 1000} s in a step). The run stopped; try again later.`,
-      );
-    }
-    await this.wait(ms);
-  }
-
-  private async wait(ms: number): Promise<void> {
-    const { waitBudgetMs, sleep } = this.settings;
-    if (this.waited + ms > waitBudgetMs) {
-      throw new GoogleWaitRefusedError(
-        `Google's quota stayed used up longer than a sync waits in a step (${waitBudgetMs / 1000} s); try again later.`,
-      );
-    }
-    this.waited += ms;
-    const signal = this.signal;
-    if (!signal) return sleep(ms);
-    signal.throwIfAborted();
-    // Also for a sleep that ignores the signal (an injected one).
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
+        return (waits) =>
+          asked === null
+            ? { ms: this.paced.backoff(waits, 1000) }
+            : { ms: asked, refusal: (caps) => askedTooLong(asked, caps) };
+      },
     });
-    try {
-      await Promise.race([sleep(ms, signal), aborted]);
-    } catch (error) {
-      signal.throwIfAborted();
-      throw error;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  /** Exponential backoff with jitter: `base` doubled each attempt, capped at 32 s, then ×[0.5, 1). */
-  private backoff(attempt: number, base = this.settings.backoffMs): number {
-    return Math.min(MAX_BACKOFF_MS, base * 2 ** attempt) * (0.5 + this.settings.random() / 2);
   }
 }
 
-function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
-  let json: unknown;
-  try {
-    json = parseUntrustedJson(response.body, scrub);
-  } catch {
-    throw new GoogleResponseError("malformed", `Google's answer to GET ${path} is not valid JSON.`);
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new GoogleResponseError(
-    "malformed",
-    `Google's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
+/** A `Retry-After` past the caps. */
+function askedTooLong(ms: number, { maxWaitMs, waitBudgetMs }: WaitCaps): GoogleWaitRefusedError {
+  const seconds = Number.isFinite(ms) ? `${Math.ceil(ms / 1000)} s` : "an unreadable time";
+  return new GoogleWaitRefusedError(
+    `Google asked to wait ${seconds} before trying again, longer than a sync waits for its quota ` +
+      `(${maxWaitMs / 1000} s at a time, ${waitBudgetMs / 1000} s in a step). The run stopped; try again later.`,
   );
 }
+
+/** A malformed answer to a GET of `path`, as `parseAnswer` reports it. */
+const malformed = (path: string) => (problem: string) =>
+  new GoogleResponseError("malformed", `Google's answer to GET ${path} ${problem}.`);

@@ -1,5 +1,6 @@
-import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
+import { parseAnswer } from "@/lib/directory/answer";
+import { PacedRequests, type PacingOptions, type WaitCaps } from "@/lib/directory/paced-requests";
 import {
   type ChangeListOptions,
   ChangeLogUnavailableError,
@@ -19,18 +20,8 @@ import {
   OktaConnectionError,
   OktaResponseError,
   OktaWaitRefusedError,
-  parseUntrustedJson,
-  type Scrub,
 } from "./errors";
-import {
-  type Clock,
-  DEFAULT_RESERVE_SHARE,
-  endpointFamily,
-  RateLimitPacer,
-  Semaphore,
-  type Sleep,
-  untilReset,
-} from "./pacing";
+import { DEFAULT_RESERVE_SHARE, endpointFamily, RateLimitPacer, untilReset } from "./pacing";
 import {
   CHANGE_EVENT_TYPES,
   OktaGroup,
@@ -43,24 +34,19 @@ import {
   toDirectoryPerson,
 } from "./schemas";
 import { ServiceAppCredentials } from "./service-app";
-import { createTransport, type HttpResponse, type Transport } from "./transport";
+import { createTransport, type HttpResponse } from "./transport";
 
 const USER_AGENT = "okta-workspace-user-sync";
 
 export type OktaClientOptions = OktaCredential & OktaClientSettings;
 
-export interface OktaClientSettings {
+export interface OktaClientSettings extends PacingOptions {
   /** The org's domain (validated and normalised here; see `domain.ts`). */
   domain: string;
   allowInsecureLocalhost?: boolean;
   resolve?: Resolve;
-  /** Requests in flight at once, 1–4 (default 3). */
-  concurrency?: number;
   /** Share of each rate-limit budget left for the org's other integrations (default 0.1). */
   reserveShare?: number;
-  timeoutMs?: number;
-  /** Retries of 5xx answers, network errors and timeouts (default 3). */
-  maxRetries?: number;
   /** Waits for the reset after a 429 before giving up (default 5). */
   maxRateLimitWaits?: number;
   /**
@@ -70,13 +56,6 @@ export interface OktaClientSettings {
   maxWaitMs?: number;
   /** All the waits of this client (the sync builds one per step) together (default 5 min). */
   waitBudgetMs?: number;
-  /** Aborts requests and waits in progress (a cancelled run); they reject with its reason. */
-  signal?: AbortSignal;
-  /** First retry delay; it doubles each retry, with jitter (default 500 ms). */
-  backoffMs?: number;
-  now?: Clock;
-  sleep?: Sleep;
-  random?: () => number;
 }
 
 /** Users and groups a page (Okta's maximum for users). */
@@ -124,6 +103,9 @@ const changesFilter = CHANGE_EVENT_TYPES.map((type) => `eventType eq "${type}"`)
 const transient = (error: unknown) =>
   (error instanceof OktaConnectionError && (error.reason === "timeout" || error.reason === "network")) ||
   (error instanceof OktaApiError && (error.status >= 500 || error.status === 429));
+
+/** A wait until Okta's reset at `until` (on its clock) past the caps. */
+const refusedUntil = (until: Date) => (caps: WaitCaps) => new OktaWaitRefusedError(until, caps);
 
 /**
  * A System Log error the sync answers by reading the listings instead: the token's admin may not read
@@ -177,41 +159,24 @@ export class OktaClient implements DirectoryProvider {
   readonly memberPageSize = MEMBER_PAGE_SIZE;
   /** A true private field: never enumerated, logged or serialised with the client. */
   readonly #credentials: Credentials;
-  private readonly transport: Transport;
-  private readonly slots: Semaphore;
+  private readonly paced: PacedRequests;
   private readonly pacer: RateLimitPacer;
-  private readonly options: Required<
-    Pick<
-      OktaClientOptions,
-      | "timeoutMs"
-      | "maxRetries"
-      | "maxRateLimitWaits"
-      | "maxWaitMs"
-      | "waitBudgetMs"
-      | "backoffMs"
-      | "sleep"
-      | "now"
-      | "random"
-    >
-  >;
-  private readonly signal: AbortSignal | undefined;
-  private requests = 0;
-  private waited = 0;
 
   /** Every wait so far (rate limits and backoff), in milliseconds. */
   get waitedMs(): number {
-    return this.waited;
+    return this.paced.waitedMs;
   }
 
   constructor(options: OktaClientOptions) {
     const domain = parseOktaDomain(options.domain, options);
     if (!domain.ok) throw new OktaConnectionError("invalid_domain", domain.message);
-    const concurrency = options.concurrency ?? 3;
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4) {
-      throw new RangeError("concurrency must be 1 to 4: Okta's limits are shared by the whole org");
-    }
     this.origin = domain.origin;
-    this.transport = createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve });
+    this.paced = new PacedRequests(options, {
+      transport: createTransport({ checkAddresses: domain.kind !== "local", resolve: options.resolve }),
+      maxRateLimitWaits: 5,
+      maxWaitMs: 90_000,
+      sharedLimits: "Okta's limits are shared by the whole org",
+    });
     this.#credentials =
       "token" in options
         ? apiTokenCredentials(options.token)
@@ -219,42 +184,12 @@ export class OktaClient implements DirectoryProvider {
             origin: domain.origin,
             app: options.serviceApp,
             userAgent: USER_AGENT,
-            send: (url, headers, form) =>
-              this.exchange(url, {
-                authenticated: false,
-                maxRetries: this.options.maxRetries,
-                form,
-                headers,
-              }),
+            send: (url, headers, form) => this.exchange(url, { authenticated: false, form, headers }),
           });
-    const {
-      timeoutMs = 30_000,
-      maxRetries = 3,
-      maxRateLimitWaits = 5,
-      maxWaitMs = 90_000,
-      waitBudgetMs = 300_000,
-      backoffMs = 500,
-      now = Date.now,
-      sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
-      random = Math.random,
-    } = options;
-    this.options = {
-      timeoutMs,
-      maxRetries,
-      maxRateLimitWaits,
-      maxWaitMs,
-      waitBudgetMs,
-      backoffMs,
-      now,
-      sleep,
-      random,
-    };
-    this.signal = options.signal;
-    this.slots = new Semaphore(concurrency);
     this.pacer = new RateLimitPacer(
       options.reserveShare ?? DEFAULT_RESERVE_SHARE,
-      this.options.now,
-      (ms, until) => this.wait(ms, until),
+      this.paced.now,
+      (ms, until) => this.paced.wait(ms, refusedUntil(until)),
     );
   }
 
@@ -263,7 +198,7 @@ export class OktaClient implements DirectoryProvider {
    * service app's token requests, one an hour or so, are not among them.
    */
   get requestCount(): number {
-    return this.requests;
+    return this.paced.requestCount;
   }
 
   /** What is left of each endpoint family's rate limit, per Okta's last answer on it. */
@@ -322,7 +257,7 @@ export class OktaClient implements DirectoryProvider {
     { since, until }: ChangeListOptions,
   ): Promise<Page<DirectoryChange>> {
     if (!(since < until)) throw new RangeError("A change listing's since must be before its until.");
-    if (cursor === null && since.getTime() < this.options.now() - LOG_RETENTION_MS) {
+    if (cursor === null && since.getTime() < this.paced.now() - LOG_RETENTION_MS) {
       throw new ChangeLogUnavailableError(
         "retention",
         `Okta's System Log keeps 90 days: it no longer holds every change since ${since.toISOString()}.`,
@@ -345,11 +280,11 @@ export class OktaClient implements DirectoryProvider {
   /** The org's public identity; answering it at all is what tells an Okta org from another host. */
   async organization(): Promise<z.infer<typeof OktaOrganization>> {
     const path = "/.well-known/okta-organization";
-    return parse(
+    return parseAnswer(
       await this.get(new URL(path, this.origin), false),
       OktaOrganization,
-      path,
       this.#credentials.scrub,
+      malformed(path),
     );
   }
 
@@ -380,14 +315,14 @@ export class OktaClient implements DirectoryProvider {
     retries?: number,
   ): Promise<{ items: T[]; next: string | null }> {
     const response = await this.get(this.cursor(link, path), true, retries);
-    const items = parse(response, z.array(item), path, this.#credentials.scrub);
+    const items = parseAnswer(response, z.array(item), this.#credentials.scrub, malformed(path));
     const next = nextLink(response.headers.link);
     return { items, next: next && this.cursor(next, path).href };
   }
 
-  private get(url: URL, authenticated: boolean, maxRetries = this.options.maxRetries): Promise<HttpResponse> {
+  private get(url: URL, authenticated: boolean, maxRetries?: number): Promise<HttpResponse> {
     const credentials = this.#credentials;
-    return this.slots.run(async () => {
+    return this.paced.run(async () => {
       const response = await this.exchange(url, { authenticated, maxRetries });
       const { status } = response;
       if (status >= 300 && status < 400) {
@@ -405,21 +340,21 @@ export class OktaClient implements DirectoryProvider {
   }
 
   /**
-   * One request, paced, retried and waited for until it has an answer worth returning: a GET of
-   * the API (`authenticated`: with the credential's headers, renewed once after a 401 that asks
-   * for it), or a service app's token request (`form`), which waits out the token endpoint's rate
-   * limit like any other and is not counted in `requestCount`.
+   * One request, paced, retried and waited for until it has an answer worth returning
+   * (`PacedRequests`): a GET of the API (`authenticated`: with the credential's headers, renewed
+   * once after a 401 that asks for it), or a service app's token request (`form`), which waits out
+   * the token endpoint's rate limit like any other and is not counted in `requestCount`. A 429 is
+   * waited out until Okta's `X-Rate-Limit-Reset`, capped (`OktaWaitRefusedError`).
    */
-  private async exchange(
+  private exchange(
     url: URL,
     request: {
       authenticated: boolean;
-      maxRetries: number;
+      maxRetries?: number;
       form?: URLSearchParams;
       headers?: Record<string, string>;
     },
   ): Promise<HttpResponse> {
-    const { timeoutMs, maxRateLimitWaits, now } = this.options;
     const family = endpointFamily(url.pathname);
     const base: Record<string, string> = request.headers ?? {
       Accept: "application/json",
@@ -428,100 +363,41 @@ export class OktaClient implements DirectoryProvider {
       "User-Agent": USER_AGENT,
     };
     const credentials = this.#credentials;
-    let failures = 0;
-    let rateLimited = 0;
     const renewed = new Set<string>();
-    for (;;) {
-      this.signal?.throwIfAborted();
-      await this.pacer.take(family);
-      let response: HttpResponse;
-      let headers = base;
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = this.signal ? AbortSignal.any([timeout, this.signal]) : timeout;
-      try {
-        // Inside the retries: a service app's token request fails and retries like any request.
-        if (request.authenticated) headers = { ...base, ...(await credentials.authorize(url)) };
-        if (request.form) {
-          response = await this.transport.postForm(url, headers, request.form, signal);
-        } else {
-          this.requests++;
-          response = await this.transport.get(url, headers, signal);
-        }
-      } catch (error) {
-        this.signal?.throwIfAborted();
-        if (!transient(error) || failures >= request.maxRetries) throw error;
-        await this.wait(this.backoff(failures++));
-        continue;
-      }
-      this.pacer.record(family, response.headers, now());
-      const { status } = response;
-      // A DPoP nonce or a new access token, each once.
-      const renewal = status === 401 && request.authenticated ? credentials.renew(response, headers) : null;
-      if (renewal && !renewed.has(renewal)) {
+    let headers = base;
+    return this.paced.send({
+      url,
+      form: request.form,
+      maxRetries: request.maxRetries,
+      pacing: {
+        take: () => this.pacer.take(family),
+        record: (response) => this.pacer.record(family, response.headers, this.paced.now()),
+      },
+      headers: async () => {
+        headers = request.authenticated ? { ...base, ...(await credentials.authorize(url)) } : base;
+        return headers;
+      },
+      retryable: transient,
+      renewed: (response) => {
+        // A DPoP nonce or a new access token, each once.
+        const renewal =
+          response.status === 401 && request.authenticated ? credentials.renew(response, headers) : null;
+        if (!renewal || renewed.has(renewal)) return false;
         renewed.add(renewal);
-        continue;
-      }
-      if (status === 429 && rateLimited < maxRateLimitWaits) {
-        rateLimited++;
+        return true;
+      },
+      throttled: (response) => {
+        if (response.status !== 429) return null;
         const reset = untilReset(response.headers);
-        if (reset) await this.wait(reset.ms + 1000, reset.at);
-        else await this.wait(this.backoff(rateLimited) + 1000);
-      } else if (status >= 500 && failures < request.maxRetries) {
-        await this.wait(this.backoff(failures++));
-      } else {
-        return response;
-      }
-    }
-  }
-
-  /**
-   * Every wait of the client. One Okta asked for (`until`, on its clock) is capped, per wait and in
-   * all, so a hostile reset cannot hold a sync; any wait ends at once when the signal aborts.
-   */
-  private async wait(ms: number, until?: Date): Promise<void> {
-    const { maxWaitMs, waitBudgetMs, sleep } = this.options;
-    if (until && (ms > maxWaitMs || this.waited + ms > waitBudgetMs)) {
-      throw new OktaWaitRefusedError(until, { maxWaitMs, waitBudgetMs });
-    }
-    this.waited += ms;
-    const signal = this.signal;
-    if (!signal) return sleep(ms);
-    signal.throwIfAborted();
-    // Also for a sleep that ignores the signal (an injected one).
-    let onAbort = () => {};
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
+        return (waits) =>
+          reset
+            ? { ms: reset.ms + 1000, refusal: refusedUntil(reset.at) }
+            : { ms: this.paced.backoff(waits + 1) + 1000 };
+      },
     });
-    try {
-      await Promise.race([sleep(ms, signal), aborted]);
-    } catch (error) {
-      signal.throwIfAborted();
-      throw error;
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private backoff(attempt: number): number {
-    const { backoffMs, random } = this.options;
-    return Math.min(30_000, backoffMs * 2 ** attempt) * (0.5 + random() / 2);
   }
 }
 
-function parse<T>(response: HttpResponse, schema: z.ZodType<T>, path: string, scrub: Scrub): T {
-  let json: unknown;
-  try {
-    json = parseUntrustedJson(response.body, scrub);
-  } catch {
-    throw new OktaResponseError("malformed", `Okta's answer to GET ${path} is not valid JSON.`);
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new OktaResponseError(
-    "malformed",
-    // The path may hold keys Okta chose: scrubbed as well.
-    `Okta's answer to GET ${path} has an unexpected shape (${scrub(`${issue?.path.join(".") || "body"}: ${issue?.message}`).slice(0, 300)}).`,
-  );
-}
+/** A malformed answer to a GET of `path`, as `parseAnswer` reports it. */
+const malformed = (path: string) => (problem: string) =>
+  new OktaResponseError("malformed", `Okta's answer to GET ${path} ${problem}.`);
