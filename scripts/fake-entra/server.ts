@@ -886,7 +886,8 @@ export class FakeEntra {
     res.setHeader("Cache-Control", "no-store, no-cache");
     sendJson(res, error.status, {
       error: `${error.error}${echo}`,
-      error_description: `AADSTS${error.aadsts}: ${error.message}${echo} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      // The echo leads the description too, so that a client cutting it short still meets it.
+      error_description: `${echo.trimStart()}${echo ? " " : ""}AADSTS${error.aadsts}: ${error.message}${echo} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
       error_codes: [error.aadsts],
       timestamp,
       trace_id: echo ? echo : traceId,
