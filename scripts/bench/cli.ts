@@ -15,7 +15,7 @@
  * and of a first sync's changes, at full speed and for a slow client; a first sync runs first if
  * none has), pages (Users and User Sync pages), entra and google (a first full sync of a Microsoft
  * Entra ID tenant, of a Google Workspace, of the same size, each through its own client and fake,
- * then SYNC DATA with nothing changed), engine (the engine alone, in this process). `all` is every
+ * then SYNC DATA with nothing changed, then SYNC DATA after 1% of the users and 10 groups changed), engine (the engine alone, in this process). `all` is every
  * one but engine. Each sync also reports the longest the app's event loop was held while it ran
  * (`event-loop-monitor.mjs`).
  */
@@ -584,6 +584,13 @@ try {
     const directory = directoryOf(provider);
     results.push(await runSync(`${directory.label}: first full sync`, "MANUAL", { directory }));
     results.push(await runSync(`${directory.label}: SYNC DATA, no change`, "MANUAL", { directory }));
+    const changed = Math.ceil(size.users / 100);
+    directory.change?.(changed);
+    results.push(
+      await runSync(`${directory.label}: SYNC DATA, ${changed} users and 10 groups changed`, "MANUAL", {
+        directory,
+      }),
+    );
   }
   if (scenarios.has("busy") && db) {
     await forgetImports(db, ids.userSyncId);

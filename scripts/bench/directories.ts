@@ -40,6 +40,8 @@ export interface BenchDirectory {
   appEnv: Record<string, string>;
   /** The sync of this directory, created as its form creates it; its id. */
   createSync(db: Db, owner: MemberContext, settings: SyncSettings): Promise<string>;
+  /** Changes the directory between syncs: renames `users` users and moves one member in each of 10 groups. */
+  change?(users: number): void;
   close(): Promise<void>;
 }
 
@@ -118,6 +120,15 @@ export async function entraDirectory(size: OrgSize): Promise<BenchDirectory> {
     ),
     families: READ_FAMILIES,
     appEnv: { ENTRA_DEV_URL: fake.url },
+    change: (users) => {
+      const all = fake.directory.users;
+      for (const user of all.slice(0, users))
+        fake.directory.updateUser(user.id, { givenName: `Changed ${user.id}` });
+      for (const [i, group] of fake.directory.groups.slice(0, 10).entries()) {
+        const user = all[all.length - 1 - i];
+        if (user && !group.members.has(user.id)) fake.directory.addMember(group.id, user.id);
+      }
+    },
     createSync: async (db, owner, settings) =>
       created(
         await createEntraSync(
@@ -164,6 +175,15 @@ export async function googleDirectory(size: OrgSize): Promise<BenchDirectory> {
     ),
     families: READ_FAMILIES,
     appEnv: { GOOGLE_DEV_URL: fake.url },
+    change: (users) => {
+      const all = fake.directory.users;
+      for (const user of all.slice(1, users + 1))
+        fake.directory.updateUser(user.id, { givenName: `Changed ${user.id}` });
+      for (const [i, group] of fake.directory.groups.slice(0, 10).entries()) {
+        const user = all[all.length - 1 - i];
+        if (user) fake.directory.addMember(group.id, user.id);
+      }
+    },
     createSync: async (db, owner, settings) =>
       created(
         await createGoogleSync(
