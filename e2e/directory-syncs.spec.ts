@@ -5,6 +5,7 @@
 // and the fake Entra ID tenant and Google Workspace the stack points the app at.
 import { writeFileSync } from "node:fs";
 import type { Locator, Page } from "@playwright/test";
+import { OTHER_CERTIFICATE, pemBlock, TEST_CERTIFICATE } from "@/lib/entra/testing";
 import { expectAccessible } from "./support/a11y";
 import { changeDirectory, directoryState } from "./support/demo-directories";
 import { createOrganization, signInAs } from "./support/organizations";
@@ -121,6 +122,55 @@ test("an Administrator connects Microsoft Entra ID, tests it, syncs, and edits i
     connected: (n) => new RegExp(`Connected to tenant .*: the app can read users \\(${n}\\)`),
     shown: [entra.clientId, `•••• ${entra.clientSecret.slice(-4)}`],
     secretPart: entra.clientSecret,
+  });
+});
+
+test("an Administrator connects Microsoft Entra ID with a certificate, tests it, syncs, and edits it keeping the certificate", async ({
+  page,
+  stack,
+}) => {
+  test.setTimeout(180_000);
+  const { entra } = stack;
+  // The app registration holds the certificate alone (Certificates & secrets > Upload certificate).
+  const thumbprint = String(
+    await changeDirectory(
+      entra.url,
+      "addCertificate",
+      entra.clientId,
+      pemBlock(TEST_CERTIFICATE, "CERTIFICATE"),
+    ),
+  );
+  await changeDirectory(entra.url, "createUser", {
+    userPrincipalName: "carl.certplay@contoso.onmicrosoft.com",
+    mail: "carl.certplay@contoso.onmicrosoft.com",
+    displayName: "Carl Certplay",
+    givenName: "Carl",
+    surname: "Certplay",
+  });
+  const { users } = await directoryState(entra.url);
+  const org = await createOrganization(stack.db, "Entra Certificate Walkthrough");
+  const certificateField = (p: Page) => p.getByRole("textbox", { name: /Certificate and private key/ });
+  const keyLine = pemBlock(TEST_CERTIFICATE, "PRIVATE KEY").split("\n")[3] as string;
+  await walk(page, stack.url, org.admin.email, {
+    card: /Microsoft Entra ID/,
+    syncName: "Entra with a certificate",
+    person: "Carl Certplay",
+    users,
+    secretField: certificateField,
+    async fillRefused(p) {
+      await p.getByRole("textbox", { name: "Directory (tenant) ID" }).fill(entra.tenantId);
+      await p.getByRole("textbox", { name: "Application (client) ID" }).fill(entra.clientId);
+      await p.getByRole("radio", { name: /^Certificate/ }).check();
+      // A pair the app registration does not hold.
+      await certificateField(p).fill(OTHER_CERTIFICATE);
+      return /certificate/i;
+    },
+    async fillAccepted(p) {
+      await certificateField(p).fill(TEST_CERTIFICATE);
+    },
+    connected: (n) => new RegExp(`Connected to tenant .*: the app can read users \\(${n}\\)`),
+    shown: [entra.clientId, thumbprint],
+    secretPart: keyLine,
   });
 });
 
