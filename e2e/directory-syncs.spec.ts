@@ -102,8 +102,8 @@ test("an Administrator connects Microsoft Entra ID, tests it, syncs, and edits i
   });
   const { users } = await directoryState(entra.url);
   const org = await createOrganization(stack.db, "Entra Walkthrough");
-  // Exact: the Authentication choice has a "Client secret" option too.
-  const secretField = (p: Page) => p.getByLabel("Client secret", { exact: true });
+  // The password field: the Authentication choice has a "Client secret" option too.
+  const secretField = (p: Page) => p.getByLabel(/^Client secret/).and(p.locator("input[type=password]"));
   await walk(page, stack.url, org.admin.email, {
     card: /Microsoft Entra ID/,
     syncName: "Entra production",
@@ -132,14 +132,12 @@ test("an Administrator connects Microsoft Entra ID with a certificate, tests it,
   test.setTimeout(180_000);
   const { entra } = stack;
   // The app registration holds the certificate alone (Certificates & secrets > Upload certificate).
-  const thumbprint = String(
-    await changeDirectory(
-      entra.url,
-      "addCertificate",
-      entra.clientId,
-      pemBlock(TEST_CERTIFICATE, "CERTIFICATE"),
-    ),
-  );
+  const { thumbprint } = (await changeDirectory(
+    entra.url,
+    "addCertificate",
+    entra.clientId,
+    pemBlock(TEST_CERTIFICATE, "CERTIFICATE"),
+  )) as { thumbprint: string };
   await changeDirectory(entra.url, "createUser", {
     userPrincipalName: "carl.certplay@contoso.onmicrosoft.com",
     mail: "carl.certplay@contoso.onmicrosoft.com",
