@@ -170,6 +170,21 @@ describe("groups and memberships", () => {
     expect(await t.db.syncRunSeen.count({ where: { syncRunId: runId } })).toBe(0);
   });
 
+  it("a member listed before its user, in a group listed across steps, stays when the listing completes", async () => {
+    // A member page and two users a step: big's first page shows u3, imported a step later,
+    // while big is still being listed; its last page no longer shows u3.
+    const h = await syncHarness(t.db, {
+      directory: { pageSize: 2, memberPageSize: 1 },
+      budget: { userPages: 1, memberPages: 1 },
+    });
+    for (const id of ["u1", "u2", "u3", "u4", "u5", "u6"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "big" });
+    h.directory.setMembers("big", ["u3", "u4", "u5"]);
+    const { run } = await h.run();
+    expect(run).toMatchObject({ status: "SUCCEEDED", membershipsAdded: 3, membershipsRemoved: 0 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ big: ["u3", "u4", "u5"] });
+  });
+
   it("a deprovisioned user is a member of nothing, though Okta keeps it in its groups", async () => {
     const h = await syncHarness(t.db, { settings: { deletionPolicy: "DEPROVISION", safeguardPercent: 100 } });
     for (const id of ["u1", "u2"]) h.directory.putUser({ externalId: id });

@@ -68,7 +68,12 @@ export async function applyMembersAlongside(
   read: MembersRead,
   users: { externalIds: string[]; complete: boolean },
 ): Promise<{ counts: RunCounts; position: Pick<SyncState, "afterGroupId" | "memberCursor"> }> {
-  const resolved = await resolvePendingMembers(tx, ctx, users.externalIds);
+  const resolved = await resolvePendingMembers(
+    tx,
+    ctx,
+    users.externalIds,
+    state.memberCursor?.groupId ?? null,
+  );
   const applied = await applyMembers(tx, ctx, read.listings, { alongside: true });
   if (users.complete) await settleAlongside(tx, ctx);
   const counts = {
@@ -87,23 +92,40 @@ export async function applyMembersAlongside(
 
 /**
  * The members staged for these users join their groups, the users imported now: a probe of the
- * scratch's key and one of the users' (`importedUserOf`) for each of the step's users.
+ * scratch's key and one of the users' (`importedUserOf`) for each of the step's users. In the
+ * group whose listing is in progress (`listing`) they are also remembered as on its earlier pages,
+ * as the imported members of those pages are (`applyMembers`): its complete listing would
+ * otherwise take them for members it no longer shows.
  */
-async function resolvePendingMembers(tx: Tx, ctx: StepContext, externalIds: string[]): Promise<number> {
+async function resolvePendingMembers(
+  tx: Tx,
+  ctx: StepContext,
+  externalIds: string[],
+  listing: string | null,
+): Promise<number> {
   if (externalIds.length === 0) return 0;
   const { run, now } = ctx;
+  const seen =
+    listing === null
+      ? Prisma.empty
+      : Prisma.sql`, seen AS (
+          INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
+          SELECT ${run.id}, ${seenMembersOf(listing)}, "userId" FROM resolved WHERE "groupId" = ${listing}
+          ON CONFLICT DO NOTHING)`;
   const [added] = await tx.$queryRaw<{ count: number; groups: string | null }[]>`
-    WITH added AS (
-      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-      SELECT g.id, u.id, ${now}::timestamp(3)
+    WITH resolved AS (
+      SELECT g.id AS "groupId", u.id AS "userId"
       FROM ${textSet(externalIds)} AS l("externalId")
       CROSS JOIN LATERAL (SELECT s."externalIds" FROM "SyncRunSeen" s
         WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS} AND s.key = l."externalId"
         LIMIT 1) s
       CROSS JOIN LATERAL (${importedUserOf(ctx, Prisma.sql`l."externalId"`)}) u
       CROSS JOIN LATERAL unnest(string_to_array(s."externalIds", ${ITEM})) AS g(id)
+    ), added AS (
+      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+      SELECT "groupId", "userId", ${now}::timestamp(3) FROM resolved
       ON CONFLICT DO NOTHING
-      RETURNING "groupId")
+      RETURNING "groupId")${seen}
     SELECT count(*)::int AS count, string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM added`;
   await refreshMemberCounts(tx, splitAggregate(added?.groups ?? null), now);
   return added?.count ?? 0;
