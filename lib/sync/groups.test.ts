@@ -2,7 +2,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DirectoryProvider, GroupGoneError } from "@/lib/directory/types";
 import type { TestDb } from "@/test-support/db";
-import { HOUR, membershipMap, openTestDb, runSync, syncHarness } from "./testing/fixtures";
+import { advanceSync } from "./engine";
+import { HOUR, membershipMap, openTestDb, runSync, startRun, syncHarness } from "./testing/fixtures";
 import type { MemoryDirectory } from "./testing/memory-directory";
 
 /** The directory, with member pages that take a few ms, counting them and the most at once. */
@@ -145,6 +146,43 @@ describe("groups and memberships", () => {
     });
     expect((await groupsOf(h.sync.id))[0]).toEqual(["big", "Group big", null, "OKTA_GROUP", 8]);
     expect(await t.db.syncRunSeen.count()).toBe(0);
+  });
+
+  it("a member listed before its user joins its groups in the step that imports the user", async () => {
+    // Two users a step; g1 is read whole alongside the first users step, u3 not imported yet.
+    const h = await syncHarness(t.db, { directory: { pageSize: 2 }, budget: { userPages: 1 } });
+    for (const id of ["u1", "u2", "u3", "u4", "u5", "u6"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "g1" });
+    h.directory.setMembers("g1", ["u1", "u3"]);
+    const runId = await startRun(t.db, h.sync);
+    const members: Record<number, string[]> = {};
+    // g1's members after each users step, by the users imported so far.
+    let result = await advanceSync(h.deps, runId, { seq: 0 });
+    while (result.status === "running") {
+      const run = await t.db.syncRun.findUniqueOrThrow({ where: { id: runId } });
+      if (run.usersProcessed > 0 && (run.phase === "USERS" || run.phase === "MEMBERSHIPS"))
+        members[run.usersProcessed] = (await membershipMap(t.db, h.sync.id)).g1 ?? [];
+      result = await advanceSync(h.deps, runId, result.state);
+    }
+    expect(members).toEqual({ 2: ["u1"], 4: ["u1", "u3"], 6: ["u1", "u3"] });
+    const group = await t.db.userGroup.findFirstOrThrow({ where: { userSyncId: h.sync.id } });
+    expect(group.memberCount).toBe(2);
+    expect(await t.db.syncRunSeen.count({ where: { syncRunId: runId } })).toBe(0);
+  });
+
+  it("a member listed before its user, in a group listed across steps, stays when the listing completes", async () => {
+    // A member page and two users a step: big's first page shows u3, imported a step later,
+    // while big is still being listed; its last page no longer shows u3.
+    const h = await syncHarness(t.db, {
+      directory: { pageSize: 2, memberPageSize: 1 },
+      budget: { userPages: 1, memberPages: 1 },
+    });
+    for (const id of ["u1", "u2", "u3", "u4", "u5", "u6"]) h.directory.putUser({ externalId: id });
+    h.directory.putGroup({ externalId: "big" });
+    h.directory.setMembers("big", ["u3", "u4", "u5"]);
+    const { run } = await h.run();
+    expect(run).toMatchObject({ status: "SUCCEEDED", membershipsAdded: 3, membershipsRemoved: 0 });
+    expect(await membershipMap(t.db, h.sync.id)).toEqual({ big: ["u3", "u4", "u5"] });
   });
 
   it("a deprovisioned user is a member of nothing, though Okta keeps it in its groups", async () => {

@@ -12,7 +12,7 @@ import {
   seenKeys,
   seenMembersOf,
 } from "./seen";
-import { ITEM, PAIR, recordset, refreshMemberCounts, splitAggregate, type Tx } from "./sql";
+import { ITEM, PAIR, recordsets, refreshMemberCounts, splitAggregate, type Tx, textSet } from "./sql";
 import { commitStep, type RunCounts, running, type Step, type StepContext } from "./step";
 import { DEPROVISIONED, type SyncState } from "./types";
 
@@ -39,10 +39,12 @@ export const membershipsStep: Step = async (ctx, state) => {
  * run reads them side by side: its GROUPS phase comes first, then each USERS step also reads a
  * budget of member pages (`readMembersAlongside`) and applies them after the step's users
  * (`applyMembersAlongside`). A member whose user is not imported yet — not listed so far, or
- * deprovisioned so far — is staged by Okta id (SEEN_PENDING_MEMBERS) and resolved when the users
- * listing is complete (`resolvePendingMembers`); its group counts as read only then. Everyone
- * (the sync's users) and the groups left when the users are done are read in MEMBERSHIPS, which
- * skips the groups read whole alongside (SEEN_MEMBERS_READ).
+ * deprovisioned so far — is staged by its directory id (SEEN_PENDING_MEMBERS, a row a user) and
+ * joins its groups in the step that imports the user (`resolvePendingMembers`), so a step's cost
+ * follows its own users, not the members still waiting. The groups read whole count as read once
+ * the users listing is complete (`settleAlongside`). Everyone (the sync's users) and the groups
+ * left when the users are done are read in MEMBERSHIPS, which skips the groups read whole
+ * alongside (SEEN_MEMBERS_READ).
  */
 
 export type MembersRead = Awaited<ReturnType<typeof readMembersAlongside>>;
@@ -54,16 +56,29 @@ export async function readMembersAlongside(ctx: StepContext, state: SyncState) {
   return { ...(await readMembers(ctx, groups, state.memberCursor)), groups: groups.length };
 }
 
-/** Applies a USERS step's member pages; returns the counts and where the member listings stand. */
+/**
+ * Applies a USERS step's member pages, after the step's users (`users`: the directory ids it
+ * listed, and whether the listing is now complete); returns the counts and where the member
+ * listings stand.
+ */
 export async function applyMembersAlongside(
   tx: Tx,
   ctx: StepContext,
   state: SyncState,
   read: MembersRead,
+  users: { externalIds: string[]; complete: boolean },
 ): Promise<{ counts: RunCounts; position: Pick<SyncState, "afterGroupId" | "memberCursor"> }> {
+  const resolved = await resolvePendingMembers(
+    tx,
+    ctx,
+    users.externalIds,
+    state.memberCursor?.groupId ?? null,
+  );
+  const applied = await applyMembers(tx, ctx, read.listings, { alongside: true });
+  if (users.complete) await settleAlongside(tx, ctx);
   const counts = {
     pagesFetched: read.requested,
-    ...(await applyMembers(tx, ctx, read.listings, { alongside: true })),
+    membershipsAdded: resolved + (applied.membershipsAdded ?? 0),
   };
   const next = nextState(state, read.listings, read.groups);
   const done = next.phase !== state.phase;
@@ -75,31 +90,62 @@ export async function applyMembersAlongside(
   };
 }
 
-/** Once the users are in: the members staged by Okta id join their groups (`importedUser`). */
-export async function resolvePendingMembers(tx: Tx, ctx: StepContext): Promise<{ membershipsAdded: number }> {
+/**
+ * The members staged for these users join their groups, the users imported now: a probe of the
+ * scratch's key and one of the users' (`importedUserOf`) for each of the step's users. In the
+ * group whose listing is in progress (`listing`) they are also remembered as on its earlier pages,
+ * as the imported members of those pages are (`applyMembers`): its complete listing would
+ * otherwise take them for members it no longer shows.
+ */
+async function resolvePendingMembers(
+  tx: Tx,
+  ctx: StepContext,
+  externalIds: string[],
+  listing: string | null,
+): Promise<number> {
+  if (externalIds.length === 0) return 0;
   const { run, now } = ctx;
+  const seen =
+    listing === null
+      ? Prisma.empty
+      : Prisma.sql`, seen AS (
+          INSERT INTO "SyncRunSeen" ("syncRunId", scope, key)
+          SELECT ${run.id}, ${seenMembersOf(listing)}, "userId" FROM resolved WHERE "groupId" = ${listing}
+          ON CONFLICT DO NOTHING)`;
   const [added] = await tx.$queryRaw<{ count: number; groups: string | null }[]>`
-    WITH added AS (
+    WITH resolved AS (
+      SELECT g.id AS "groupId", u.id AS "userId"
+      FROM ${textSet(externalIds)} AS l("externalId")
+      CROSS JOIN LATERAL (SELECT s."externalIds" FROM "SyncRunSeen" s
+        WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS} AND s.key = l."externalId"
+        LIMIT 1) s
+      CROSS JOIN LATERAL (${importedUserOf(ctx, Prisma.sql`l."externalId"`)}) u
+      CROSS JOIN LATERAL unnest(string_to_array(s."externalIds", ${ITEM})) AS g(id)
+    ), added AS (
       INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-      SELECT split_part(s.key, ${PAIR}, 1), u.id, ${now}::timestamp(3)
-      FROM "SyncRunSeen" s
-      CROSS JOIN LATERAL unnest(string_to_array(s."externalIds", ${ITEM})) AS m("externalId")
-      JOIN "DirectoryUser" u ON u."externalId" = m."externalId" AND ${importedUser(ctx)}
-      WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
+      SELECT "groupId", "userId", ${now}::timestamp(3) FROM resolved
       ON CONFLICT DO NOTHING
-      RETURNING "groupId")
+      RETURNING "groupId")${seen}
     SELECT count(*)::int AS count, string_agg(DISTINCT "groupId", ${ITEM}) AS groups FROM added`;
-  const [row] = await tx.$queryRaw<{ groups: string | null }[]>`
-    SELECT string_agg(DISTINCT split_part(s.key, ${PAIR}, 1), ${ITEM}) AS groups FROM "SyncRunSeen" s
-    WHERE s."syncRunId" = ${run.id} AND s.scope = ${SEEN_PENDING_MEMBERS}
-      AND EXISTS (SELECT 1 FROM "SyncRunSeen" r WHERE r."syncRunId" = s."syncRunId"
-        AND r.scope = ${SEEN_MEMBERS_READ} AND r.key = split_part(s.key, ${PAIR}, 1))
-      AND NOT EXISTS (SELECT 1 FROM "SyncRunSeen" r WHERE r."syncRunId" = s."syncRunId"
-        AND r.scope = ${SEEN_MEMBER_REMOVALS} AND split_part(r.key, ${PAIR}, 1) = split_part(s.key, ${PAIR}, 1))`;
-  await clearSeen(tx, run.id, SEEN_PENDING_MEMBERS);
   await refreshMemberCounts(tx, splitAggregate(added?.groups ?? null), now);
+  return added?.count ?? 0;
+}
+
+/**
+ * The users listing is complete: members still staged have no imported user (members of
+ * nothing), and the groups read whole alongside count as read, but those with staged removals
+ * (read once the removals are applied).
+ */
+async function settleAlongside(tx: Tx, ctx: StepContext): Promise<void> {
+  const { run, now } = ctx;
+  const [row] = await tx.$queryRaw<{ groups: string | null }[]>`
+    SELECT string_agg(id, ${ITEM}) AS groups FROM (
+      SELECT key AS id FROM "SyncRunSeen" WHERE "syncRunId" = ${run.id} AND scope = ${SEEN_MEMBERS_READ}
+      EXCEPT
+      SELECT split_part(key, ${PAIR}, 1) FROM "SyncRunSeen"
+      WHERE "syncRunId" = ${run.id} AND scope = ${SEEN_MEMBER_REMOVALS}) g`;
+  await clearSeen(tx, run.id, SEEN_PENDING_MEMBERS);
   await markMembersRead(tx, splitAggregate(row?.groups ?? null), now);
-  return { membershipsAdded: added?.count ?? 0 };
 }
 
 /** Groups whose member listings are read at once (the Okta client's default concurrency is 3). */
@@ -334,7 +380,7 @@ async function applyMembers(
     }
     if (listing.resumed) await clearSeen(tx, run.id, seenMembersOf(groupId));
   }
-  const { added: membershipsAdded, pending } = await addMembers(tx, ctx, additions, { alongside });
+  const membershipsAdded = await addMembers(tx, ctx, additions, { alongside });
   if (alongside)
     await markSeen(
       tx,
@@ -354,12 +400,15 @@ async function applyMembers(
     all.map((m) => m.groupId),
     now,
   );
-  const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged, ...pending]);
-  await markMembersRead(
-    tx,
-    all.filter((m) => !m.next && !m.gone && !staged.has(m.groupId)).map((m) => m.groupId),
-    now,
-  );
+  // Alongside the users, a group may still wait for members: read once the users are in.
+  if (!alongside) {
+    const staged = new Set([...removals.map((r) => r.groupId), ...everyone.staged]);
+    await markMembersRead(
+      tx,
+      all.filter((m) => !m.next && !m.gone && !staged.has(m.groupId)).map((m) => m.groupId),
+      now,
+    );
+  }
   return { membershipsAdded: membershipsAdded + everyone.membershipsAdded };
 }
 
@@ -392,6 +441,15 @@ async function storedMembers(tx: Tx, groupIds: string[]): Promise<Map<string, Ma
 const importedUser = (ctx: StepContext) => Prisma.sql`
   u."userSyncId" = ${ctx.sync.id} AND u.status <> ${DEPROVISIONED}`;
 
+/**
+ * The sync's imported user (`u.id`, or no row) of a directory id: a probe of its unique index for
+ * each row, whatever the planner believes (`LIMIT 1` keeps it from planning a join). During a first
+ * sync the users table grows faster than its statistics, and a join planned for an empty table
+ * read all of the sync's users again for each row: 142 s for one step at 100,000 users.
+ */
+const importedUserOf = (ctx: StepContext, externalId: Prisma.Sql) => Prisma.sql`
+  SELECT u.id FROM "DirectoryUser" u WHERE u."externalId" = ${externalId} AND ${importedUser(ctx)} LIMIT 1`;
+
 async function importedUserIds(tx: Tx, ctx: StepContext, externalIds: string[]): Promise<string[]> {
   const [row] = await tx.$queryRaw<{ ids: string | null }[]>`
     SELECT string_agg(u.id, ${ITEM}) AS ids FROM "DirectoryUser" u
@@ -401,35 +459,33 @@ async function importedUserIds(tx: Tx, ctx: StepContext, externalIds: string[]):
 
 /**
  * Adds the listed members whose user is imported. Alongside the users (a full run), those whose
- * user is not imported yet are staged by Okta id; returns the groups they are staged for.
+ * user is not imported yet are staged by the user's directory id, with the groups it joins.
  */
 async function addMembers(
   tx: Tx,
   ctx: StepContext,
   additions: { groupId: string; externalId: string }[],
   { alongside = false } = {},
-): Promise<{ added: number; pending: Set<string> }> {
-  if (additions.length === 0) return { added: 0, pending: new Set() };
-  const listed = await recordset({ groupId: "text", externalId: "text" }, additions);
-  const added = await tx.$executeRaw`
-    INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
-    SELECT v."groupId", u.id, ${ctx.now}
-    FROM ${listed}
-    JOIN "DirectoryUser" u ON u."externalId" = v."externalId" AND ${importedUser(ctx)}
-    ON CONFLICT DO NOTHING`;
-  if (!alongside) return { added, pending: new Set() };
-  // One row a group: at a first sync about half the memberships wait for their user.
-  const [staged] = await tx.$queryRaw<{ groups: string | null }[]>`
-    WITH staged AS (
+): Promise<number> {
+  let added = 0;
+  for await (const listed of recordsets({ groupId: "text", externalId: "text" }, additions)) {
+    added += await tx.$executeRaw`
+      INSERT INTO "GroupMembership" ("groupId", "userId", "createdAt")
+      SELECT v."groupId", u.id, ${ctx.now}
+      FROM ${listed} CROSS JOIN LATERAL (${importedUserOf(ctx, Prisma.sql`v."externalId"`)}) u
+      ON CONFLICT DO NOTHING`;
+    if (!alongside) continue;
+    // A row a user, found by the step that imports it (`resolvePendingMembers`).
+    await tx.$executeRaw`
       INSERT INTO "SyncRunSeen" ("syncRunId", scope, key, "externalIds")
-      SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."groupId" || ${PAIR} || ${ctx.run.stepSeq}::text,
-        string_agg(v."externalId", ${ITEM})
+      SELECT ${ctx.run.id}, ${SEEN_PENDING_MEMBERS}, v."externalId", string_agg(v."groupId", ${ITEM})
       FROM ${listed}
-      WHERE NOT EXISTS (SELECT 1 FROM "DirectoryUser" u WHERE u."externalId" = v."externalId" AND ${importedUser(ctx)})
-      GROUP BY v."groupId"
-      RETURNING split_part(key, ${PAIR}, 1) AS "groupId")
-    SELECT string_agg("groupId", ${ITEM}) AS groups FROM staged`;
-  return { added, pending: new Set(splitAggregate(staged?.groups ?? null)) };
+      WHERE (${importedUserOf(ctx, Prisma.sql`v."externalId"`)}) IS NULL
+      GROUP BY v."externalId"
+      ON CONFLICT ("syncRunId", scope, key) DO UPDATE
+        SET "externalIds" = "SyncRunSeen"."externalIds" || ${ITEM} || excluded."externalIds"`;
+  }
+  return added;
 }
 
 /**

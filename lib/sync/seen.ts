@@ -17,8 +17,9 @@ export const memberRemovalKey = (groupId: string, userId: string) => `${groupId}
 /** Full runs: the groups whose members were read whole alongside the users (not read again). */
 export const SEEN_MEMBERS_READ = "members-read";
 /**
- * Full runs: members listed before their user was (key: UserGroup id, U+001E, step; their Okta
- * ids in `externalIds`), resolved once the users listing is complete (`resolvePendingMembers`).
+ * Full runs: members listed before their user was imported (key: the user's directory id; the
+ * UserGroup ids of the groups it joins, U+001F between them, in `externalIds`), resolved by the
+ * step that imports the user (`resolvePendingMembers`).
  */
 export const SEEN_PENDING_MEMBERS = "pending-members";
 

@@ -8,8 +8,9 @@ export type Tx = Prisma.TransactionClient;
  * Bulk writes of a step: each is one statement whose rows travel as a single JSON parameter
  * (jsonb_to_recordset), so PostgreSQL parses them rather than the client building thousands of
  * bind parameters; Prisma's createMany spends most of a large batch in the client's CPU. The
- * JSON is built a row at a time, yielding to the event loop (`yielder`): the steps share the
- * app's process with its pages. Table and column names come from the code, never from data.
+ * JSON is built a row at a time, yielding to the event loop (`yielder`), and a large batch is
+ * split (`recordsets`): the steps share the app's process with its pages. Table and column names
+ * come from the code, never from data.
  */
 
 type Table =
@@ -35,21 +36,44 @@ export type Columns<Row> = { [K in keyof Row]-?: ColumnType };
 
 export const quoted = (names: string[]) => names.map((name) => `"${name}"`).join(", ");
 
-/** The rows as a record set named `v`, for a statement's FROM. */
-export async function recordset<Row extends object>(columns: Columns<Row>, rows: Row[]): Promise<Prisma.Sql> {
-  const shape = Object.entries(columns).map(([name, type]) => `"${name}" ${type}`);
-  return Prisma.sql`jsonb_to_recordset(${await jsonArray(rows)}::jsonb) AS v(${Prisma.raw(shape.join(", "))})`;
-}
+/**
+ * The JSON a bulk statement carries at most (UTF-16 units). Prisma passes a raw statement's
+ * parameters through JSON.stringify and JSON.parse, each in one go: about 25 ms a megabyte of
+ * rows, so a step's 10,000 users (Entra ID's pages of 999) in one statement held the event loop
+ * half a second. A larger batch is written in several statements.
+ */
+const MAX_BATCH_CHARS = 256 * 1024;
 
-/** `JSON.stringify(rows)`, a row at a time: a step's batch is megabytes of text (`yielder`). */
-async function jsonArray(rows: object[]): Promise<string> {
+/**
+ * The rows as record sets named `v`, for the FROM of one statement each: as many as their JSON
+ * needs (`MAX_BATCH_CHARS`), built a row at a time (`yielder`).
+ */
+export async function* recordsets<Row extends object>(
+  columns: Columns<Row>,
+  rows: Row[],
+): AsyncGenerator<Prisma.Sql> {
+  const shape = Prisma.raw(
+    Object.entries(columns)
+      .map(([name, type]) => `"${name}" ${type}`)
+      .join(", "),
+  );
+  const batch = (texts: string[]) =>
+    Prisma.sql`jsonb_to_recordset(${`[${texts.join(",")}]`}::jsonb) AS v(${shape})`;
   const pause = yielder();
-  const texts: string[] = [];
+  let texts: string[] = [];
+  let chars = 0;
   for (const row of rows) {
     await pause();
-    texts.push(JSON.stringify(row));
+    const text = JSON.stringify(row);
+    if (texts.length > 0 && chars + text.length > MAX_BATCH_CHARS) {
+      yield batch(texts);
+      texts = [];
+      chars = 0;
+    }
+    texts.push(text);
+    chars += text.length + 1;
   }
-  return `[${texts.join(",")}]`;
+  if (texts.length > 0) yield batch(texts);
 }
 
 /**
@@ -91,11 +115,14 @@ export async function insertRows<Row extends object>(
   if (rows.length === 0) return 0;
   const names = quoted(Object.keys(columns));
   const conflict = onConflict ?? (skipDuplicates ? Prisma.sql`ON CONFLICT DO NOTHING` : Prisma.empty);
-  const values = await recordset(columns, rows);
-  return tx.$executeRaw`
-    INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(names)})
-    SELECT ${Prisma.raw(names)} FROM ${values}
-    ${conflict}`;
+  let written = 0;
+  for await (const values of recordsets(columns, rows)) {
+    written += await tx.$executeRaw`
+      INSERT INTO ${Prisma.raw(`"${table}"`)} (${Prisma.raw(names)})
+      SELECT ${Prisma.raw(names)} FROM ${values}
+      ${conflict}`;
+  }
+  return written;
 }
 
 /** Sets each row (by id) to its own values, and `updatedAt`. */
@@ -110,11 +137,12 @@ export async function updateRows<Row extends { id: string }>(
   const set = Object.keys(columns)
     .filter((name) => name !== "id")
     .map((name) => `"${name}" = v."${name}"`);
-  const values = await recordset(columns, rows);
-  await tx.$executeRaw`
-    UPDATE ${Prisma.raw(`"${table}"`)} AS t SET ${Prisma.raw(set.join(", "))}, "updatedAt" = ${updatedAt}
-    FROM ${values}
-    WHERE t.id = v.id`;
+  for await (const values of recordsets(columns, rows)) {
+    await tx.$executeRaw`
+      UPDATE ${Prisma.raw(`"${table}"`)} AS t SET ${Prisma.raw(set.join(", "))}, "updatedAt" = ${updatedAt}
+      FROM ${values}
+      WHERE t.id = v.id`;
+  }
 }
 
 /**

@@ -15,12 +15,7 @@ import {
 } from "./changes";
 import { type RunItem, recordItems } from "./items";
 import { matchPeople, type UserRow, uniqueKey } from "./match";
-import {
-  applyMembersAlongside,
-  markMembersStale,
-  readMembersAlongside,
-  resolvePendingMembers,
-} from "./memberships";
+import { applyMembersAlongside, markMembersStale, readMembersAlongside } from "./memberships";
 import { asPreviewed, recordPreviewed } from "./preview";
 import { markSeen, SEEN_USERS } from "./seen";
 import { type Columns, insertRows, lockOrganizationUsers, quoted, type Tx, textSet, updateRows } from "./sql";
@@ -30,7 +25,7 @@ import { DEPROVISIONED, INCREMENTAL_OVERLAP_MS } from "./types";
 /**
  * USERS: a few pages of the user listing, matched and written in one transaction. A full run
  * (which listed its groups first) reads member pages alongside, applied after the step's users
- * (`applyMembersAlongside`); the last users step resolves the members listed before their user.
+ * (`applyMembersAlongside`), which also resolves the members listed before their user.
  */
 export const usersStep: Step = async (ctx, state) => {
   // A preview reads no members (lib/sync/preview.ts).
@@ -55,7 +50,12 @@ export const usersStep: Step = async (ctx, state) => {
     const fed =
       readsFeed(ctx) &&
       (await recordFeedPage(tx, ctx, "user", { ...listed, present: people.map((p) => p.externalId) }));
-    const read = members && (await applyMembersAlongside(tx, ctx, state, members));
+    const read =
+      members &&
+      (await applyMembersAlongside(tx, ctx, state, members, {
+        externalIds: people.map((p) => p.externalId),
+        complete: listed.next === null,
+      }));
     if (read) {
       counts.pagesFetched = (counts.pagesFetched ?? 0) + (read.counts.pagesFetched ?? 0);
       counts.membershipsAdded = read.counts.membershipsAdded;
@@ -64,8 +64,6 @@ export const usersStep: Step = async (ctx, state) => {
     if (listed.next) return { next: { ...state, ...read?.position, cursor: listed.next }, counts, run };
     if (ctx.run.preview) return { next: { ...state, phase: "SAFEGUARD", cursor: null }, counts };
     if (!read) return { next: { ...state, phase: "GROUPS", cursor: null }, counts, run };
-    const resolved = await resolvePendingMembers(tx, ctx);
-    counts.membershipsAdded = (counts.membershipsAdded ?? 0) + resolved.membershipsAdded;
     // MEMBERSHIPS reads what is left from the start: Everyone, and groups not read whole alongside.
     return {
       next: { ...state, ...read.position, phase: "MEMBERSHIPS", cursor: null, afterGroupId: null },
