@@ -55,3 +55,45 @@ export function ChoiceGroup({
     </fieldset>
   );
 }
+
+/**
+ * A form's Authentication choice and each method's fields. The other methods' fields stay, hidden
+ * and disabled: not posted, and kept if the admin switches back.
+ */
+export function AuthMethodChoice({
+  options,
+  method,
+  onChange,
+  errors,
+  fields,
+}: {
+  options: readonly Choice[];
+  method: string;
+  onChange: (method: string) => void;
+  errors?: string[];
+  /** Each option's fields, by its value. */
+  fields: Record<string, React.ReactNode>;
+}) {
+  return (
+    <>
+      <ChoiceGroup
+        legend="Authentication"
+        name="authMethod"
+        options={options}
+        defaultValue={method}
+        errors={errors}
+        onChange={onChange}
+      />
+      {options.map(({ value }) => (
+        <fieldset
+          key={value}
+          hidden={method !== value}
+          disabled={method !== value}
+          className="flex flex-col gap-5"
+        >
+          {fields[value]}
+        </fieldset>
+      ))}
+    </>
+  );
+}

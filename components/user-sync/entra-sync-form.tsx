@@ -9,7 +9,7 @@ import {
 import { TextField } from "@/components/ui/field";
 import { ENTRA_AUTH_METHODS } from "@/lib/user-sync/form";
 import { CertificateField } from "./certificate-field";
-import { ChoiceGroup } from "./choice-group";
+import { AuthMethodChoice } from "./choice-group";
 import {
   SYNC_SETTINGS_DEFAULTS,
   SyncForm,
@@ -84,45 +84,44 @@ export function EntraSyncForm({ initial }: { initial?: EntraSyncFormValues }) {
         spellCheck={false}
         hint="In App registrations: the app's Overview > Application (client) ID."
       />
-      <ChoiceGroup
-        legend="Authentication"
-        name="authMethod"
+      <AuthMethodChoice
         options={ENTRA_AUTH_METHODS}
-        defaultValue={method}
-        errors={errors.authMethod}
+        method={method}
         onChange={setMethod}
+        errors={errors.authMethod}
+        fields={{
+          CLIENT_SECRET: (
+            <>
+              <TextField
+                label="Client secret"
+                name="clientSecret"
+                type="password"
+                errors={errors.clientSecret}
+                required={!savedHint}
+                maxLength={255}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={
+                  savedHint
+                    ? `•••• ${savedHint} (leave blank to keep, same tenant and client ID only)`
+                    : undefined
+                }
+                hint="In the app registration: Certificates & secrets > Client secrets > the secret's Value (not its Secret ID). The secret is stored encrypted and never shown again."
+              />
+            </>
+          ),
+          CERTIFICATE: (
+            <>
+              <CertificateField
+                errors={errors.certificate}
+                saved={
+                  savedHint ? { thumbprint: savedHint, expiresAt: initial?.credentialExpiresAt } : undefined
+                }
+              />
+            </>
+          ),
+        }}
       />
-      {/* The other method's field stays, hidden and disabled: not posted, and kept if the admin switches back. */}
-      <fieldset
-        hidden={method !== "CLIENT_SECRET"}
-        disabled={method !== "CLIENT_SECRET"}
-        className="flex flex-col gap-5"
-      >
-        <TextField
-          label="Client secret"
-          name="clientSecret"
-          type="password"
-          errors={errors.clientSecret}
-          required={!savedHint}
-          maxLength={255}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={
-            savedHint ? `•••• ${savedHint} (leave blank to keep, same tenant and client ID only)` : undefined
-          }
-          hint="In the app registration: Certificates & secrets > Client secrets > the secret's Value (not its Secret ID). The secret is stored encrypted and never shown again."
-        />
-      </fieldset>
-      <fieldset
-        hidden={method !== "CERTIFICATE"}
-        disabled={method !== "CERTIFICATE"}
-        className="flex flex-col gap-5"
-      >
-        <CertificateField
-          errors={errors.certificate}
-          saved={savedHint ? { thumbprint: savedHint, expiresAt: initial?.credentialExpiresAt } : undefined}
-        />
-      </fieldset>
       <p className="text-xs text-slate-500">
         Either way, the app needs the Microsoft Graph application permissions User.Read.All and
         GroupMember.Read.All, with admin consent.

@@ -8,7 +8,7 @@ import {
 } from "@/app/(dashboard)/user-management/user-sync/actions";
 import { FieldError, TextField } from "@/components/ui/field";
 import { AUTH_METHODS } from "@/lib/user-sync/form";
-import { ChoiceGroup } from "./choice-group";
+import { AuthMethodChoice } from "./choice-group";
 import { PrivateKeyField } from "./private-key-field";
 import type { ServiceAppKeyPair } from "./service-app-key-pair";
 import {
@@ -88,85 +88,84 @@ export function UserSyncForm({ initial }: { initial?: UserSyncFormValues }) {
             : "In Okta, open the profile dropdown and copy the domain part of the URL."
         }
       />
-      <ChoiceGroup
-        legend="Authentication"
-        name="authMethod"
+      <AuthMethodChoice
         options={AUTH_METHODS}
-        defaultValue={method}
-        errors={errors.authMethod}
+        method={method}
         onChange={setMethod}
+        errors={errors.authMethod}
+        fields={{
+          API_TOKEN: (
+            <>
+              <TextField
+                label="API Token"
+                name="token"
+                type="password"
+                errors={errors.token}
+                required={!savedHint}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder={
+                  savedHint ? `•••• ${savedHint} (leave blank to keep, same domain only)` : undefined
+                }
+                hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
+              />
+            </>
+          ),
+          OAUTH_SERVICE_APP: (
+            <>
+              <TextField
+                label="Client ID"
+                name="clientId"
+                defaultValue={values.clientId}
+                errors={errors.clientId}
+                required
+                maxLength={100}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="0oa1b2c3d4E5F6G7h8i9"
+                hint={
+                  savedHint
+                    ? "From the API service app's General tab in Okta. Changing it requires entering the private key again."
+                    : "In Okta: Applications > Applications > the API service app > General > Client Credentials."
+                }
+              />
+              <PrivateKeyField
+                generated={keyPair}
+                onGenerated={setKeyPair}
+                onDiscard={() => setKeyPair(null)}
+                errors={errors.privateKey}
+                savedKeyId={savedHint}
+                submitLabel={editing ? "SAVE" : "CREATE"}
+              />
+              <div className="flex gap-3">
+                <input
+                  id="field-dpop"
+                  type="checkbox"
+                  name="dpop"
+                  value="true"
+                  defaultChecked={values.dpop}
+                  aria-invalid={errors.dpop?.length ? true : undefined}
+                  aria-describedby={
+                    errors.dpop?.length ? "field-dpop-error field-dpop-hint" : "field-dpop-hint"
+                  }
+                  className="mt-0.5 size-4 shrink-0 accent-brand-600"
+                />
+                <div className="flex flex-col gap-1">
+                  <label htmlFor="field-dpop" className="text-sm font-medium text-slate-800">
+                    Require DPoP
+                  </label>
+                  <p id="field-dpop-hint" className="text-xs text-slate-500">
+                    Match the app's setting in Okta: General &gt; General Settings &gt; Proof of possession,
+                    &ldquo;Require Demonstrating Proof of Possession (DPoP) header in token requests&rdquo;,
+                    which Okta turns on for new API service apps.
+                  </p>
+                  <FieldError id="field-dpop-error" errors={errors.dpop} />
+                </div>
+              </div>
+            </>
+          ),
+        }}
       />
-      {/* The other method's fields stay, hidden and disabled: not posted, and kept if the admin switches back. */}
-      <fieldset
-        hidden={method !== "API_TOKEN"}
-        disabled={method !== "API_TOKEN"}
-        className="flex flex-col gap-5"
-      >
-        <TextField
-          label="API Token"
-          name="token"
-          type="password"
-          errors={errors.token}
-          required={!savedHint}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder={savedHint ? `•••• ${savedHint} (leave blank to keep, same domain only)` : undefined}
-          hint="In Okta: Security > API > Tokens > Create token. The token is stored encrypted and never shown again."
-        />
-      </fieldset>
-      <fieldset
-        hidden={method !== "OAUTH_SERVICE_APP"}
-        disabled={method !== "OAUTH_SERVICE_APP"}
-        className="flex flex-col gap-5"
-      >
-        <TextField
-          label="Client ID"
-          name="clientId"
-          defaultValue={values.clientId}
-          errors={errors.clientId}
-          required
-          maxLength={100}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="0oa1b2c3d4E5F6G7h8i9"
-          hint={
-            savedHint
-              ? "From the API service app's General tab in Okta. Changing it requires entering the private key again."
-              : "In Okta: Applications > Applications > the API service app > General > Client Credentials."
-          }
-        />
-        <PrivateKeyField
-          generated={keyPair}
-          onGenerated={setKeyPair}
-          onDiscard={() => setKeyPair(null)}
-          errors={errors.privateKey}
-          savedKeyId={savedHint}
-          submitLabel={editing ? "SAVE" : "CREATE"}
-        />
-        <div className="flex gap-3">
-          <input
-            id="field-dpop"
-            type="checkbox"
-            name="dpop"
-            value="true"
-            defaultChecked={values.dpop}
-            aria-invalid={errors.dpop?.length ? true : undefined}
-            aria-describedby={errors.dpop?.length ? "field-dpop-error field-dpop-hint" : "field-dpop-hint"}
-            className="mt-0.5 size-4 shrink-0 accent-brand-600"
-          />
-          <div className="flex flex-col gap-1">
-            <label htmlFor="field-dpop" className="text-sm font-medium text-slate-800">
-              Require DPoP
-            </label>
-            <p id="field-dpop-hint" className="text-xs text-slate-500">
-              Match the app's setting in Okta: General &gt; General Settings &gt; Proof of possession,
-              &ldquo;Require Demonstrating Proof of Possession (DPoP) header in token requests&rdquo;, which
-              Okta turns on for new API service apps.
-            </p>
-            <FieldError id="field-dpop-error" errors={errors.dpop} />
-          </div>
-        </div>
-      </fieldset>
     </SyncForm>
   );
 }
