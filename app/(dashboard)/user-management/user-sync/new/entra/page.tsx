@@ -17,7 +17,7 @@ export default async function NewEntraSyncPage() {
       </p>
       <PageHeader
         title="Microsoft Entra ID"
-        description="Provide a descriptive name and the mandatory configurations. The tenant ID, and the client ID and a client secret of an app registration, can be obtained from the Microsoft Entra admin center (formerly Azure AD)."
+        description="Provide a descriptive name and the mandatory configurations. The tenant ID, and the client ID and a client secret or certificate of an app registration, can be obtained from the Microsoft Entra admin center (formerly Azure AD)."
       />
       <EntraSyncForm />
     </div>
