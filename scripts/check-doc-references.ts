@@ -98,6 +98,7 @@ export const EXTERNAL: { from: string; names: string[] }[] = [
     from: "Microsoft Graph (learn.microsoft.com/graph): relationships, permissions and schema names of its OpenAPI description",
     names: [
       "transitiveMembers",
+      "transitiveMemberOf",
       "GroupMember",
       "BaseCollectionPaginationCountResponse",
       "BaseDeltaFunctionResponse",
