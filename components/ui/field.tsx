@@ -69,3 +69,46 @@ export function FormMessage({ ok, message }: { ok?: boolean; message?: string })
     </p>
   );
 }
+
+/**
+ * A key's or certificate's text box: its label, marked required unless a saved one may be kept
+ * (`required`), and a monospace textarea; the caller adds its hint, errors and buttons.
+ */
+export function KeyTextArea({
+  id,
+  label,
+  invalid,
+  ref,
+  ...props
+}: {
+  id: string;
+  label: string;
+  invalid: boolean;
+  ref?: React.Ref<HTMLTextAreaElement>;
+} & Omit<React.TextareaHTMLAttributes<HTMLTextAreaElement>, "id" | "className">) {
+  return (
+    <>
+      <label htmlFor={id} className="text-sm font-medium text-slate-800">
+        {label}
+        {props.required && (
+          <span aria-hidden className="text-red-600">
+            {" "}
+            *
+          </span>
+        )}
+      </label>
+      <textarea
+        ref={ref}
+        id={id}
+        autoComplete="off"
+        spellCheck={false}
+        aria-invalid={invalid || undefined}
+        className={cn(
+          "rounded-md border bg-white px-3 py-2 font-mono text-xs shadow-xs placeholder:font-sans placeholder:text-sm placeholder:text-slate-500",
+          invalid ? "border-red-500" : "border-slate-300",
+        )}
+        {...props}
+      />
+    </>
+  );
+}

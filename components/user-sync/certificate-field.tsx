@@ -1,8 +1,7 @@
 "use client";
 
 import { type ChangeEvent, useRef } from "react";
-import { cn } from "@/components/ui/cn";
-import { FieldError } from "@/components/ui/field";
+import { FieldError, KeyTextArea } from "@/components/ui/field";
 
 const ID = "field-certificate";
 
@@ -30,34 +29,20 @@ export function CertificateField({
   const expires = saved?.expiresAt ? `, expires ${saved.expiresAt.slice(0, 10)}` : "";
   return (
     <div className="flex flex-col gap-1.5">
-      <label htmlFor={ID} className="text-sm font-medium text-slate-800">
-        Certificate and private key
-        {!saved && (
-          <span aria-hidden className="text-red-600">
-            {" "}
-            *
-          </span>
-        )}
-      </label>
-      <textarea
-        ref={textarea}
+      <KeyTextArea
         id={ID}
+        label="Certificate and private key"
+        invalid={invalid}
+        ref={textarea}
         name="certificate"
         rows={6}
         required={!saved}
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={invalid || undefined}
         aria-describedby={[invalid ? `${ID}-error` : null, `${ID}-hint`].filter(Boolean).join(" ")}
         placeholder={
           saved
             ? `Certificate ${saved.thumbprint}${expires} is saved: leave blank to keep it (same tenant and client ID only)`
             : "-----BEGIN CERTIFICATE----- … -----BEGIN PRIVATE KEY----- …"
         }
-        className={cn(
-          "rounded-md border bg-white px-3 py-2 font-mono text-xs shadow-xs placeholder:font-sans placeholder:text-sm placeholder:text-slate-500",
-          invalid ? "border-red-500" : "border-slate-300",
-        )}
       />
       <p id={`${ID}-hint`} className="text-xs text-slate-500">
         One PEM with the certificate and its unencrypted RSA private key (e.g. cat cert.pem key.pem). Upload

@@ -8,7 +8,7 @@ import {
 } from "@/app/(dashboard)/user-management/user-sync/directory-actions";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { FieldError, TextField } from "@/components/ui/field";
+import { FieldError, KeyTextArea, TextField } from "@/components/ui/field";
 import { MAX_KEY_FILE_CHARS, readKeyFile } from "./service-account-key-file";
 import {
   SYNC_SETTINGS_DEFAULTS,
@@ -120,36 +120,22 @@ function ServiceAccountKeyField({
     .join(" ");
   return (
     <div className="flex flex-col gap-1.5">
-      <label htmlFor={ID} className="text-sm font-medium text-slate-800">
-        Service account key
-        {!savedServiceAccount && (
-          <span aria-hidden className="text-red-600">
-            {" "}
-            *
-          </span>
-        )}
-      </label>
-      <textarea
-        ref={textarea}
+      <KeyTextArea
         id={ID}
+        label="Service account key"
+        invalid={invalid}
+        ref={textarea}
         name="serviceAccountKey"
         rows={5}
         required={!savedServiceAccount}
         maxLength={MAX_KEY_FILE_CHARS}
-        autoComplete="off"
-        spellCheck={false}
         onInput={() => setRead(null)}
-        aria-invalid={invalid || undefined}
         aria-describedby={describedBy}
         placeholder={
           savedServiceAccount
             ? `The key of ${savedServiceAccount} is saved: leave blank to keep it (same admin email and customer ID only)`
             : '{ "type": "service_account", "client_email": "…", "private_key": "…" }'
         }
-        className={cn(
-          "rounded-md border bg-white px-3 py-2 font-mono text-xs shadow-xs placeholder:font-sans placeholder:text-sm placeholder:text-slate-500",
-          invalid ? "border-red-500" : "border-slate-300",
-        )}
       />
       <div id={`${ID}-hint`} className="flex flex-col gap-1 text-xs text-slate-500">
         <p>

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { FieldError } from "@/components/ui/field";
+import { FieldError, KeyTextArea } from "@/components/ui/field";
 import type { ServiceAppKeyPair } from "./service-app-key-pair";
 
 const ID = "field-privateKey";
@@ -102,34 +102,20 @@ export function PrivateKeyField({
     .join(" ");
   return (
     <div className="flex flex-col gap-1.5">
-      <label htmlFor={ID} className="text-sm font-medium text-slate-800">
-        Private key
-        {!savedKeyId && (
-          <span aria-hidden className="text-red-600">
-            {" "}
-            *
-          </span>
-        )}
-      </label>
-      <textarea
-        ref={textarea}
+      <KeyTextArea
         id={ID}
+        label="Private key"
+        invalid={invalid}
+        ref={textarea}
         name="privateKey"
         rows={5}
         required={!savedKeyId}
-        autoComplete="off"
-        spellCheck={false}
-        aria-invalid={invalid || undefined}
         aria-describedby={describedBy}
         placeholder={
           savedKeyId
             ? `A key with ID ${savedKeyId} is saved: leave blank to keep it (same Domain Name and Client ID only)`
             : "-----BEGIN PRIVATE KEY----- … or a JWK {…}"
         }
-        className={cn(
-          "rounded-md border bg-white px-3 py-2 font-mono text-xs shadow-xs placeholder:font-sans placeholder:text-sm placeholder:text-slate-500",
-          invalid ? "border-red-500" : "border-slate-300",
-        )}
       />
       <p id={`${ID}-hint`} className="text-xs text-slate-500">
         Paste the private key of a key pair the app has in Okta, as a PEM or a JWK; or generate a pair here
