@@ -16,15 +16,7 @@ export function TextField({
     .join(" ");
   return (
     <div className={cn("flex flex-col gap-1.5", className)}>
-      <label htmlFor={id} className="text-sm font-medium text-slate-800">
-        {label}
-        {props.required && (
-          <span aria-hidden className="text-red-600">
-            {" "}
-            *
-          </span>
-        )}
-      </label>
+      <FieldLabel htmlFor={id} label={label} required={props.required} />
       <input
         id={id}
         name={name}
@@ -43,6 +35,21 @@ export function TextField({
       )}
       <FieldError id={`${id}-error`} errors={errors} />
     </div>
+  );
+}
+
+/** A field's label; a required field's is marked with an asterisk that screen readers skip (the field says it is required). */
+function FieldLabel({ htmlFor, label, required }: { htmlFor: string; label: string; required?: boolean }) {
+  return (
+    <label htmlFor={htmlFor} className="text-sm font-medium text-slate-800">
+      {label}
+      {required && (
+        <span aria-hidden className="text-red-600">
+          {" "}
+          *
+        </span>
+      )}
+    </label>
   );
 }
 
@@ -88,15 +95,7 @@ export function KeyTextArea({
 } & Omit<React.TextareaHTMLAttributes<HTMLTextAreaElement>, "id" | "className">) {
   return (
     <>
-      <label htmlFor={id} className="text-sm font-medium text-slate-800">
-        {label}
-        {props.required && (
-          <span aria-hidden className="text-red-600">
-            {" "}
-            *
-          </span>
-        )}
-      </label>
+      <FieldLabel htmlFor={id} label={label} required={props.required} />
       <textarea
         ref={ref}
         id={id}

@@ -67,6 +67,25 @@ const readFamilies = (token: (path: string) => boolean, members: RegExp, api: st
           : "other";
 const READ_FAMILIES = ["token", "users", "groups", "members", "other"] as const;
 
+/** A fake directory as `change` edits it (Entra ID's and Google's have these alike). */
+interface EditableDirectory {
+  users: readonly { id: string }[];
+  groups: readonly { id: string }[];
+  updateUser(id: string, patch: { givenName: string }): unknown;
+  addMember(groupId: string, memberId: string): unknown;
+}
+
+/** Renames `users` users from `skip` on, and adds one of the last users to each of the first 10 groups. */
+function changeUsersAndGroups(directory: EditableDirectory, users: number, skip = 0): void {
+  const all = directory.users;
+  for (const user of all.slice(skip, skip + users))
+    directory.updateUser(user.id, { givenName: `Changed ${user.id}` });
+  for (const [i, group] of directory.groups.slice(0, 10).entries()) {
+    const user = all[all.length - 1 - i];
+    if (user) directory.addMember(group.id, user.id);
+  }
+}
+
 export async function oktaDirectory(
   size: OrgSize,
   rateLimits: RateLimits,
@@ -120,15 +139,7 @@ export async function entraDirectory(size: OrgSize): Promise<BenchDirectory> {
     ),
     families: READ_FAMILIES,
     appEnv: { ENTRA_DEV_URL: fake.url },
-    change: (users) => {
-      const all = fake.directory.users;
-      for (const user of all.slice(0, users))
-        fake.directory.updateUser(user.id, { givenName: `Changed ${user.id}` });
-      for (const [i, group] of fake.directory.groups.slice(0, 10).entries()) {
-        const user = all[all.length - 1 - i];
-        if (user && !group.members.has(user.id)) fake.directory.addMember(group.id, user.id);
-      }
-    },
+    change: (users) => changeUsersAndGroups(fake.directory, users),
     createSync: async (db, owner, settings) =>
       created(
         await createEntraSync(
@@ -175,15 +186,8 @@ export async function googleDirectory(size: OrgSize): Promise<BenchDirectory> {
     ),
     families: READ_FAMILIES,
     appEnv: { GOOGLE_DEV_URL: fake.url },
-    change: (users) => {
-      const all = fake.directory.users;
-      for (const user of all.slice(1, users + 1))
-        fake.directory.updateUser(user.id, { givenName: `Changed ${user.id}` });
-      for (const [i, group] of fake.directory.groups.slice(0, 10).entries()) {
-        const user = all[all.length - 1 - i];
-        if (user) fake.directory.addMember(group.id, user.id);
-      }
-    },
+    // The first user is the admin the sync acts as.
+    change: (users) => changeUsersAndGroups(fake.directory, users, 1),
     createSync: async (db, owner, settings) =>
       created(
         await createGoogleSync(
